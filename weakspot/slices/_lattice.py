@@ -1,0 +1,359 @@
+"""Exact lattice search for high-error slices with SliceLine's semantics.
+
+SliceLine (Sagadeeva & Boehm, SIGMOD 2021) scores a slice S of a table with n rows and mean
+error e_bar as::
+
+    score(S) = alpha * ((errors(S) / |S|) / e_bar - 1) - (1 - alpha) * (n / |S| - 1)
+
+and enumerates conjunctions of (feature = bin) items level by level, keeping the top-K.
+A level-L candidate is generated only if all of its L parents at level L-1 reached the minimum
+support and had errors, and it is evaluated only if an upper bound of its score, computed from
+its parents' sizes and errors, can still enter the current top-K.
+
+This implementation works on integer bin codes instead of a one-hot sparse matrix: candidates
+that use the same features are evaluated together with one `bincount` over the rows, which
+keeps memory at a few columns of the table whatever the number of candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import rankdata
+
+from weakspot._errors import InputError
+
+
+@dataclass(frozen=True)
+class LatticeResult:
+    """Output of `lattice_search`.
+
+    Attributes
+    ----------
+    top_items : ndarray of int64, shape (n_top, max_level)
+        The top-K slices as global item ids (see `item_to_feature_bin`), padded with -1,
+        sorted by descending score.
+    top_scores, top_sizes, top_errors : ndarray, shape (n_top,)
+        SliceLine score, number of rows and sum of errors of each top slice.
+    evaluated_items : ndarray of int64, shape (n_evaluated, max_level)
+        Every candidate whose statistics were computed, padded with -1 (the family over which
+        a multiple-testing correction must be taken).
+    evaluated_sizes, evaluated_errors : ndarray, shape (n_evaluated,)
+    average_error : float
+    offsets : ndarray of int64, shape (n_features,)
+        First global item id of each feature; item = offsets[feature] + bin.
+    """
+
+    top_items: np.ndarray
+    top_scores: np.ndarray
+    top_sizes: np.ndarray
+    top_errors: np.ndarray
+    evaluated_items: np.ndarray
+    evaluated_sizes: np.ndarray
+    evaluated_errors: np.ndarray
+    average_error: float
+    offsets: np.ndarray
+
+    def item_to_feature_bin(self, items: np.ndarray) -> list[tuple[int, int]]:
+        """Turn one padded row of item ids into ``(feature, bin)`` pairs."""
+        pairs = []
+        for item in items[items >= 0]:
+            feature = int(np.searchsorted(self.offsets, item, side="right") - 1)
+            pairs.append((feature, int(item - self.offsets[feature])))
+        return pairs
+
+
+def sliceline_score(
+    sizes: np.ndarray, errors: np.ndarray, n_rows: int, average_error: float, alpha: float
+) -> np.ndarray:
+    """SliceLine's score of slices with `sizes` rows and `errors` summed errors."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = alpha * ((errors / sizes) / average_error - 1) - (1 - alpha) * (
+            n_rows / sizes - 1
+        )
+    return np.nan_to_num(scores, nan=-np.inf)
+
+
+def _score_upper_bound(
+    sizes: np.ndarray,
+    errors: np.ndarray,
+    max_errors: np.ndarray,
+    n_rows: int,
+    average_error: float,
+    alpha: float,
+    min_support: int,
+) -> np.ndarray:
+    """Upper bound of the score of any slice below parents with these size/error bounds.
+
+    The score is monotone in the size between the points probed, so its maximum over the
+    feasible sizes [min_support, sizes] is reached at one of three points (paper, sec. 3.2).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        probes = np.column_stack(
+            [
+                np.full(sizes.shape, float(min_support)),
+                np.maximum(errors / max_errors, min_support),
+                sizes.astype(float),
+            ]
+        )
+        reachable_errors = np.minimum(probes * max_errors[:, None], errors[:, None])
+        bound = (
+            alpha * (reachable_errors / average_error - probes) - (1 - alpha) * (n_rows - probes)
+        ) / probes
+    return np.nan_to_num(bound.max(axis=1), nan=-np.inf)
+
+
+def lattice_search(
+    codes: np.ndarray,
+    errors: np.ndarray,
+    *,
+    alpha: float = 0.95,
+    k: int = 10,
+    max_level: int = 3,
+    min_support: int = 10,
+    domains: np.ndarray | None = None,
+) -> LatticeResult:
+    """Find the top-`k` slices by SliceLine score, exactly.
+
+    Parameters
+    ----------
+    codes : ndarray of int, shape (n_rows, n_features)
+        Bin index of each row for each feature, in ``[0, domains[j])``.
+    errors : ndarray of float, shape (n_rows,)
+        Non-negative error of each row (1/0 for misclassification).
+    alpha : float in (0, 1]
+        Weight of the error-rate term against the size term.
+    k : int
+        Number of slices to keep; ties with the k-th score are kept too.
+    max_level : int
+        Maximum number of conditions in a slice.
+    min_support : int
+        Minimum number of rows of a slice.
+    domains : ndarray of int, shape (n_features,), optional
+        Number of bins per feature; inferred as ``codes.max(axis=0) + 1`` if omitted.
+    """
+    codes, errors, domains = _check_lattice_input(codes, errors, alpha, k, max_level, min_support, domains)
+    n_rows, n_features = codes.shape
+    offsets = np.concatenate([[0], np.cumsum(domains)[:-1]]).astype(np.int64)
+    feature_of_item = np.repeat(np.arange(n_features), domains)
+    average_error = float(errors.mean())
+    binary = bool(np.all((errors == 0) | (errors == 1)))
+    search = _Search(codes, errors, domains, offsets, feature_of_item, alpha, k, min_support, binary, average_error)
+
+    items = np.arange(offsets[-1] + domains[-1], dtype=np.int64)[:, None] if n_features else np.zeros((0, 1), np.int64)
+    sizes, errs, max_errs = search.evaluate(items)
+    search.record(items, sizes, errs)
+    parents = _keep(items, sizes, errs, max_errs, min_support)
+
+    for level in range(2, min(n_features, max_level) + 1):
+        if parents[0].shape[0] == 0:
+            break
+        candidates = search.candidates(*parents, level)
+        sizes, errs, max_errs = search.evaluate(candidates)
+        search.record(candidates, sizes, errs)
+        parents = _keep(candidates, sizes, errs, max_errs, min_support)
+
+    return search.result(max_level)
+
+
+def _keep(items, sizes, errs, max_errs, min_support):
+    """Slices that may have children: enough support and at least some error."""
+    keep = (sizes >= min_support) & (errs > 0)
+    return items[keep], sizes[keep], errs[keep], max_errs[keep]
+
+
+def _check_lattice_input(codes, errors, alpha, k, max_level, min_support, domains):
+    codes = np.asarray(codes)
+    errors = np.asarray(errors, dtype=float)
+    if codes.ndim != 2:
+        raise InputError(f"codes must be a 2-D array of bin indices, got shape {codes.shape}.")
+    if errors.shape != (codes.shape[0],):
+        raise InputError(
+            f"errors must have one value per row of codes ({codes.shape[0]}), got shape {errors.shape}."
+        )
+    if not 0 < alpha <= 1:
+        raise InputError(f"alpha must be in (0, 1], got {alpha}.")
+    if k < 1 or max_level < 1 or min_support < 0:
+        raise InputError(f"k and max_level must be >= 1 and min_support >= 0, got {k}, {max_level}, {min_support}.")
+    if np.any(errors < 0) or not np.all(np.isfinite(errors)):
+        raise InputError("errors must be finite and non-negative.")
+    if errors.sum() == 0:
+        raise InputError("errors are all zero: there is no error to find slices for.")
+    if codes.size and codes.min() < 0:
+        raise InputError("codes must be non-negative bin indices.")
+    if domains is None:
+        domains = codes.max(axis=0).astype(np.int64) + 1 if codes.size else np.zeros(codes.shape[1], np.int64)
+    domains = np.asarray(domains, dtype=np.int64)
+    return np.asfortranarray(codes), errors, domains
+
+
+class _Search:
+    """State of one lattice search: the data, the running top-K and the evaluated family."""
+
+    def __init__(self, codes, errors, domains, offsets, feature_of_item, alpha, k, min_support, binary, average_error):
+        self.codes, self.errors, self.domains = codes, errors, domains
+        self.offsets, self.feature_of_item = offsets, feature_of_item
+        self.alpha, self.k, self.min_support = alpha, k, min_support
+        self.binary, self.average_error = binary, average_error
+        self.n_rows = codes.shape[0]
+        self.n_items = int(domains.sum())
+        self.top = (np.zeros((0, 0), np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
+        self.evaluated: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    # -- candidate generation ---------------------------------------------------------------
+    def candidates(self, items, sizes, errs, max_errs, level):
+        """Level-`level` candidates whose parents all survived, pruned by score upper bound."""
+        joined = _join(items, self.feature_of_item)
+        if joined.shape[0] == 0:
+            return joined
+        keys = self._keys(items)
+        order = np.argsort(keys)
+        sorted_keys = keys[order]
+        bound_size = np.full(joined.shape[0], np.inf)
+        bound_err = np.full(joined.shape[0], np.inf)
+        bound_max = np.full(joined.shape[0], np.inf)
+        all_parents = np.ones(joined.shape[0], dtype=bool)
+        for drop in range(level):
+            parent = np.delete(joined, drop, axis=1)
+            pos = np.searchsorted(sorted_keys, self._keys(parent))
+            pos = np.minimum(pos, len(sorted_keys) - 1)
+            found = sorted_keys[pos] == self._keys(parent)
+            all_parents &= found
+            idx = order[pos]
+            bound_size = np.minimum(bound_size, np.where(found, sizes[idx], np.inf))
+            bound_err = np.minimum(bound_err, np.where(found, errs[idx], np.inf))
+            bound_max = np.minimum(bound_max, np.where(found, max_errs[idx], np.inf))
+        joined, bound_size, bound_err, bound_max = (
+            a[all_parents] for a in (joined, bound_size, bound_err, bound_max)
+        )
+        bound = _score_upper_bound(
+            bound_size, bound_err, bound_max, self.n_rows, self.average_error, self.alpha, self.min_support
+        )
+        threshold = self.top[1][-1] if len(self.top[1]) >= self.k else -np.inf
+        keep = (bound > threshold) & (bound > 0) & (bound_size >= self.min_support)
+        return joined[keep]
+
+    def _keys(self, items: np.ndarray) -> np.ndarray:
+        """One int64 key per row of sorted item ids (mixed radix, base n_items + 1)."""
+        base = self.n_items + 1
+        if base ** items.shape[1] >= 2**62:
+            raise InputError(
+                f"Too many bins ({self.n_items}) for a lattice of level {items.shape[1]}: "
+                "lower max_level or the number of bins per feature."
+            )
+        keys = np.zeros(items.shape[0], dtype=np.int64)
+        for col in range(items.shape[1]):
+            keys = keys * base + (items[:, col] + 1)
+        return keys
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def evaluate(self, items: np.ndarray):
+        """Sizes, error sums and max errors of candidate slices, shape (n_candidates,) each."""
+        n = items.shape[0]
+        sizes, errs, max_errs = np.zeros(n), np.zeros(n), np.zeros(n)
+        if n == 0:
+            return sizes, errs, max_errs
+        features = self.feature_of_item[items]
+        local = items - self.offsets[features]
+        groups, group_of = np.unique(features, axis=0, return_inverse=True)
+        group_of = group_of.reshape(-1)
+        for g, combo in enumerate(groups):
+            rows = np.flatnonzero(group_of == g)
+            strides = np.cumprod(np.concatenate([[1], self.domains[combo][:0:-1]]))[::-1]
+            cells_of_rows = self.codes[:, combo[0]].astype(np.int64) * strides[0]
+            for j in range(1, len(combo)):
+                cells_of_rows += self.codes[:, combo[j]].astype(np.int64) * strides[j]
+            n_cells = int(np.prod(self.domains[combo]))
+            cell_sizes = np.bincount(cells_of_rows, minlength=n_cells)
+            cell_errs = np.bincount(cells_of_rows, weights=self.errors, minlength=n_cells)
+            cells = local[rows] @ strides
+            sizes[rows] = cell_sizes[cells]
+            errs[rows] = cell_errs[cells]
+            if self.binary:
+                max_errs[rows] = (cell_errs[cells] > 0).astype(float)
+            else:
+                cell_max = np.zeros(n_cells)
+                np.maximum.at(cell_max, cells_of_rows, self.errors)
+                max_errs[rows] = cell_max[cells]
+        return sizes, errs, max_errs
+
+    def record(self, items, sizes, errs):
+        """Add evaluated candidates to the family and update the running top-K."""
+        supported = sizes >= self.min_support
+        self.evaluated.append((items[supported], sizes[supported], errs[supported]))
+        scores = sliceline_score(sizes, errs, self.n_rows, self.average_error, self.alpha)
+        valid = supported & (scores > 0)
+        if not valid.any():
+            return
+        width = max(items.shape[1], self.top[0].shape[1])
+        all_items = np.vstack([_pad(self.top[0], width), _pad(items[valid], width)])
+        all_scores = np.concatenate([self.top[1], scores[valid]])
+        all_sizes = np.concatenate([self.top[2], sizes[valid]])
+        all_errs = np.concatenate([self.top[3], errs[valid]])
+        in_top = rankdata(-all_scores, method="min") <= self.k
+        order = np.argsort(-all_scores[in_top], kind="stable")
+        self.top = tuple(a[in_top][order] for a in (all_items, all_scores, all_sizes, all_errs))
+
+    def result(self, max_level: int) -> LatticeResult:
+        width = max(max_level, 1)
+        ev_items = np.vstack([_pad(i, width) for i, _, _ in self.evaluated]) if self.evaluated else np.zeros((0, width), np.int64)
+        return LatticeResult(
+            top_items=_pad(self.top[0], width),
+            top_scores=self.top[1],
+            top_sizes=self.top[2],
+            top_errors=self.top[3],
+            evaluated_items=ev_items,
+            evaluated_sizes=np.concatenate([s for _, s, _ in self.evaluated]) if self.evaluated else np.zeros(0),
+            evaluated_errors=np.concatenate([e for _, _, e in self.evaluated]) if self.evaluated else np.zeros(0),
+            average_error=self.average_error,
+            offsets=self.offsets,
+        )
+
+
+def _pad(items: np.ndarray, width: int) -> np.ndarray:
+    """Pad rows of item ids with -1 up to `width` columns."""
+    items = items.reshape(items.shape[0], -1) if items.size else np.zeros((items.shape[0], items.shape[1] if items.ndim == 2 else 0), np.int64)
+    if items.shape[1] >= width:
+        return items.astype(np.int64)
+    pad = np.full((items.shape[0], width - items.shape[1]), -1, dtype=np.int64)
+    return np.hstack([items.astype(np.int64), pad])
+
+
+def _join(items: np.ndarray, feature_of_item: np.ndarray) -> np.ndarray:
+    """Apriori join: pairs of sorted slices sharing all but their last item, on other features.
+
+    Parameters
+    ----------
+    items : ndarray of int64, shape (n_slices, level - 1)
+        Each row sorted ascending (so features ascend too).
+
+    Returns
+    -------
+    ndarray of int64, shape (n_candidates, level), each row sorted ascending.
+    """
+    width = items.shape[1]
+    order = np.lexsort(items.T[::-1])
+    items = items[order]
+    prefix = items[:, :-1]
+    if width > 1:
+        change = np.any(prefix[1:] != prefix[:-1], axis=1)
+        starts = np.flatnonzero(np.concatenate([[True], change]))
+    else:
+        starts = np.array([0])
+    ends = np.concatenate([starts[1:], [items.shape[0]]])
+    pieces = []
+    for start, end in zip(starts, ends, strict=True):
+        if end - start < 2:
+            continue
+        first, second = np.triu_indices(end - start, 1)
+        last_a = items[start + first, -1]
+        last_b = items[start + second, -1]
+        ok = feature_of_item[last_a] != feature_of_item[last_b]
+        if not ok.any():
+            continue
+        block = np.column_stack([items[start + first[ok], :-1], last_a[ok], last_b[ok]])
+        pieces.append(block)
+    if not pieces:
+        return np.zeros((0, width + 1), dtype=np.int64)
+    return np.vstack(pieces).astype(np.int64)
