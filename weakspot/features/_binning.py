@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from weakspot.slices._slice import Condition
+from weakspot.features._condition import Condition
 
 MISSING = "(missing)"
 OTHER = "(other)"

@@ -1,0 +1,58 @@
+"""`Condition`: one readable condition on a feature, such as ``age in [63, 79)``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of a predicate, such as ``age in [63, 79)``.
+
+    Attributes
+    ----------
+    feature : str
+        Column name of the feature.
+    op : str
+        One of ``"=="``, ``"!="``, ``"in"`` (half-open numeric interval ``[low, high)``),
+        ``"not in range"``, ``"in set"`` / ``"not in"`` (a list of categories),
+        ``"is missing"``, ``"is not missing"``.
+    value : Any
+        The category (``==``), the pair ``[low, high]`` (``in``), a list of categories
+        (``not in``) or ``None`` (``is missing``). JSON-serialisable.
+    """
+
+    feature: str
+    op: str
+    value: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"feature": self.feature, "op": self.op, "value": self.value}
+
+    def describe(self) -> str:
+        """Return the condition as text a person can read, e.g. ``age in [63, 79)``."""
+        if self.op == "in":
+            low, high = self.value
+            return f"{self.feature} in [{_fmt(low)}, {_fmt(high)})"
+        if self.op == "is missing":
+            return f"{self.feature} is missing"
+        if self.op == "is not missing":
+            return f"{self.feature} is not missing"
+        if self.op == "not in":
+            return f"{self.feature} not in {{{', '.join(map(str, self.value))}}}"
+        if self.op == "in set":
+            return f"{self.feature} in {{{', '.join(map(str, self.value))}}}"
+        if self.op == "not in range":
+            low, high = self.value
+            return f"{self.feature} not in [{_fmt(low)}, {_fmt(high)})"
+        return f"{self.feature} {self.op} {self.value}"
+
+
+def _fmt(x: float) -> str:
+    """Format a bin edge compactly: integers without decimals, others with 3 significant digits."""
+    if x in (float("inf"), float("-inf")):
+        return "inf" if x > 0 else "-inf"
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.3g}"
