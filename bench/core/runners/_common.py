@@ -24,8 +24,10 @@ def main(call) -> None:
     with open(payload_path) as fh:
         payload = json.load(fh)
     try:
-        with np.load(payload["table"]) as npz:
-            data = {key: npz[key] for key in npz.files}
+        data = {}
+        if payload.get("table"):
+            with np.load(payload["table"]) as npz:
+                data = {key: npz[key] for key in npz.files}
         result = {"baseline_rss_bytes": max_rss_bytes()}
         start = time.perf_counter()
         out = call(data, payload.get("params", {}))

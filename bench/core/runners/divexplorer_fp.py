@@ -32,7 +32,7 @@ def call(data, params):
             name, value = item.split("=", 1)
             conditions.append([int(name[1:]), "in", [int(value)]])
         slices.append({"conditions": conditions, "support": float(support), "rate": float(rate)})
-        if len(slices) >= params.get("keep", 200):
+        if len(slices) >= params.get("keep", 5000):
             break
     return {"slices": slices, "n_patterns": int(n_patterns)}
 
