@@ -1,0 +1,46 @@
+"""Image features: interpretable properties, quality flags, embeddings and concept tags.
+
+Public entry points::
+
+    from weakspot.features.images import extract_image_features, load_images_source
+
+    source = load_images_source("data/val")            # path, label, id
+    features = extract_image_features(source["path"].tolist(), labels=source["label"])
+    features.properties, features.flags, features.concepts, features.embeddings
+
+See ``docs/images.md`` for every property's formula, unit and range.
+"""
+
+from weakspot.features.images._backbones import (
+    Backbone,
+    BackboneOutput,
+    EfficientNetLite0,
+    OnnxBackbone,
+    TextAlignedBackbone,
+    TorchBackbone,
+    imagenet_class_names,
+)
+from weakspot.features.images._extract import (
+    EXTRACTOR_VERSION,
+    ImageFeatures,
+    extract_image_features,
+)
+from weakspot.features.images._flags import FLAG_COLUMNS
+from weakspot.features.images._properties import PROPERTY_COLUMNS
+from weakspot.features.images._source import load_images_source
+
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "FLAG_COLUMNS",
+    "PROPERTY_COLUMNS",
+    "Backbone",
+    "BackboneOutput",
+    "EfficientNetLite0",
+    "ImageFeatures",
+    "OnnxBackbone",
+    "TextAlignedBackbone",
+    "TorchBackbone",
+    "extract_image_features",
+    "imagenet_class_names",
+    "load_images_source",
+]

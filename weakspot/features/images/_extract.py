@@ -1,0 +1,435 @@
+"""`extract_image_features`: decode, measure, embed and flag a set of images, streaming.
+
+Images go through in chunks of `batch_size`: worker threads read, hash and decode the next
+chunk while the main thread measures and embeds the current one, so memory holds at most two
+chunks of pixels whatever the number of images. Finished chunks go to the feature cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weakspot._errors import ImageError, InputError
+from weakspot.features.images._backbones import Backbone, resolve_backbone
+from weakspot.features.images._cache import FeatureCache
+from weakspot.features.images._decode import (
+    THUMB_SIDE,
+    DecodedImage,
+    DecodeFailure,
+    array_hash,
+    content_hash,
+    decode_array,
+    decode_bytes,
+    read_file,
+)
+from weakspot.features.images._flags import FLAG_COLUMNS, compute_flags, perceptual_hash
+from weakspot.features.images._properties import PROPERTY_COLUMNS, compute_properties
+
+logger = logging.getLogger("weakspot.features.images")
+
+EXTRACTOR_VERSION = "1"
+_MAX_PHRASES = 64
+
+CONCEPT_COLUMNS: dict[str, tuple[str, str]] = {
+    "concept": ("Concept", "top-1 backbone class or phrase"),
+    "concept_score": ("Concept score", "softmax probability or cosine similarity"),
+}
+FLAG_DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    name: (name.removeprefix("is_").replace("_", " ").capitalize(), "flag") for name in FLAG_COLUMNS
+}
+
+
+@dataclass
+class ImageFeatures:
+    """Features of a set of images, one row per input image in input order.
+
+    Attributes
+    ----------
+    properties : DataFrame, shape (n_images, n_properties)
+        Interpretable properties; rows of skipped images are NaN.
+    flags : DataFrame of bool, shape (n_images, 10)
+        Quality flags (``is_dark`` ... ``is_outlier``); False for skipped images.
+    concepts : DataFrame or None, shape (n_images, >= 2)
+        ``concept`` (str, None when skipped) and ``concept_score``, plus one ``phrase_<slug>``
+        score column per phrase for a text-aligned backbone.
+    embeddings : ndarray of float32, shape (n_images, d), or None
+        Rows of skipped images are NaN, so that they can never pass for a real image.
+    skipped : list of dict
+        ``{"index": i, "path": str, "reason": str}`` for each image that could not be read.
+    columns : dict of str to (str, str)
+        Column name -> (human name, unit) for every column above.
+    n_cached : int
+        Images whose features came from the cache rather than being computed.
+    """
+
+    properties: pd.DataFrame
+    flags: pd.DataFrame
+    concepts: pd.DataFrame | None
+    embeddings: np.ndarray | None
+    skipped: list[dict[str, Any]]
+    columns: dict[str, tuple[str, str]]
+    n_cached: int = 0
+
+
+@dataclass
+class _Item:
+    index: int
+    key: str | None = None
+    decoded: DecodedImage | None = None
+    cached: dict[str, np.ndarray] | None = None
+    reason: str | None = None
+
+
+@dataclass
+class _Results:
+    """Growing output of a run; arrays are allocated once, rows filled chunk by chunk."""
+
+    n: int
+    properties: np.ndarray = field(init=False)
+    thumb_hash: np.ndarray = field(init=False)
+    phash: np.ndarray = field(init=False)
+    embeddings: np.ndarray | None = None
+    concept_index: np.ndarray = field(init=False)
+    concept_score: np.ndarray = field(init=False)
+    phrase_scores: np.ndarray | None = None
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    n_cached: int = 0
+
+    def __post_init__(self) -> None:
+        self.properties = np.full((self.n, len(PROPERTY_COLUMNS)), np.nan)
+        self.thumb_hash = np.full(self.n, "", dtype=object)
+        self.phash = np.zeros(self.n, dtype=np.uint64)
+        self.concept_index = np.full(self.n, -1, dtype=np.int64)
+        self.concept_score = np.full(self.n, np.nan, dtype=np.float32)
+
+    def put(self, index: int, row: dict[str, np.ndarray]) -> None:
+        self.properties[index] = row["properties"]
+        self.thumb_hash[index] = str(row["thumb_hash"])
+        self.phash[index] = row["phash"]
+        if "embeddings" in row:
+            if self.embeddings is None:
+                self.embeddings = np.full((self.n, row["embeddings"].shape[-1]), np.nan, np.float32)
+            self.embeddings[index] = row["embeddings"]
+        if "concept_index" in row:
+            self.concept_index[index] = row["concept_index"]
+            self.concept_score[index] = row["concept_score"]
+        if "phrase_scores" in row:
+            if self.phrase_scores is None:
+                self.phrase_scores = np.full((self.n, row["phrase_scores"].shape[-1]), np.nan)
+            self.phrase_scores[index] = row["phrase_scores"]
+
+
+def extract_image_features(
+    images: Sequence[str | Path] | np.ndarray,
+    *,
+    embed: str | Path | Any | None = "efficientnet",
+    layer: str | None = None,
+    embeddings: np.ndarray | str | Path | None = None,
+    concepts: bool = True,
+    labels: Sequence[Any] | None = None,
+    cache_dir: str | Path | None = None,
+    batch_size: int = 64,
+    n_jobs: int = 2,
+    max_failed_share: float = 0.2,
+    flag_k: float = 3.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImageFeatures:
+    """Interpretable properties, quality flags, embeddings and concepts of a set of images.
+
+    Parameters
+    ----------
+    images : list of str or Path, or ndarray
+        Image files, or pixels of shape (n, H, W) or (n, H, W, C) with C in 1, 3, 4, as uint8
+        or float (floats up to 1.0 are read as 0-1).
+    embed : "efficientnet", None, str or Path to an .onnx file, torch.nn.Module or Backbone
+        The backbone for embeddings; "efficientnet" is ImageNet EfficientNet-Lite0 (offline).
+    layer : str or None
+        Intermediate output (ONNX tensor, torch module name) to embed with; default: the input
+        of the model's last dense layer.
+    embeddings : ndarray of shape (n, d), or path to a .npy file, or None
+        The user's own embeddings; when given, no backbone runs.
+    concepts : bool
+        Tag each image with its top backbone concept (ImageNet class or phrase).
+    labels : sequence of length n, or None
+        Class of each image; flag thresholds are then set per class.
+    cache_dir : str or Path or None
+        Feature cache folder; a second run over the same files computes nothing.
+    batch_size : int
+        Images per chunk (decode, backbone batch, cache file).
+    n_jobs : int
+        Decode threads, and torch threads for the backbone.
+    max_failed_share : float
+        Raise `ImageError` once more than this share of the images cannot be read.
+    flag_k : float
+        Flags fire beyond ``median +/- flag_k * 1.4826 * MAD``.
+    progress : callable (done, total) or None
+        Called after each chunk.
+
+    Returns
+    -------
+    ImageFeatures
+    """
+    source = _Source.of(images)
+    n = len(source)
+    _check_options(n, labels, batch_size, n_jobs, max_failed_share)
+    user_embeddings = _user_embeddings(embeddings, n)
+    backbone = resolve_backbone(embed, layer=layer) if user_embeddings is None else None
+    cache = FeatureCache(cache_dir, _config(backbone)) if cache_dir is not None else None
+    results = _Results(n)
+    with _torch_threads(backbone, n_jobs), ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        done = 0
+        for items in _stream(pool, lambda i: _load(source, i, cache, backbone), n, batch_size):
+            _process(items, results, backbone, cache, source, max_failed_share)
+            done += len(items)
+            if progress is not None:
+                progress(done, n)
+    _warn_skipped(results.skipped, n)
+    return _assemble(results, backbone, concepts, user_embeddings, labels, flag_k)
+
+
+class _Source:
+    """Paths or an array, loaded one image at a time: ``(content hash, decoder)``."""
+
+    def __init__(self, paths: list[Path] | None, array: np.ndarray | None) -> None:
+        self.paths, self.array = paths, array
+
+    @classmethod
+    def of(cls, images: Any) -> _Source:
+        if isinstance(images, np.ndarray):
+            if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[3] not in (1, 3, 4)):
+                raise InputError(
+                    f"An image array must have shape (n, H, W) or (n, H, W, C) with C in 1, 3, 4; "
+                    f"got {images.shape}. Reshape it, e.g. images.reshape(-1, 28, 28)."
+                )
+            return cls(None, images)
+        if isinstance(images, str | Path):
+            raise InputError(
+                f"images={str(images)!r} is one path; pass a list of image paths, or use "
+                "load_images_source(folder)['path'] for a folder of class sub-folders."
+            )
+        paths = list(images)
+        bad = [p for p in paths if not isinstance(p, str | Path)]
+        if bad:
+            raise InputError(
+                f"images must be file paths (str or Path) or one ndarray; got {type(bad[0])!r}."
+            )
+        return cls([Path(p) for p in paths], None)
+
+    def __len__(self) -> int:
+        return len(self.paths) if self.paths is not None else len(self.array)  # type: ignore[arg-type]
+
+    def name(self, i: int) -> str:
+        return str(self.paths[i]) if self.paths is not None else f"<array row {i}>"
+
+    def key_and_pixels(self, i: int) -> tuple[str, bytes | np.ndarray]:
+        if self.paths is not None:
+            data = read_file(self.paths[i])
+            return content_hash(data), data
+        row = self.array[i]  # type: ignore[index]
+        return array_hash(row), row
+
+
+def _check_options(n: int, labels: Any, batch_size: int, n_jobs: int, share: float) -> None:
+    if n == 0:
+        raise InputError("No images were given; pass at least one image path or array row.")
+    if labels is not None and len(labels) != n:
+        raise InputError(f"labels has {len(labels)} entries but there are {n} images.")
+    if batch_size < 1 or n_jobs < 1:
+        raise InputError(f"batch_size and n_jobs must be >= 1; got {batch_size} and {n_jobs}.")
+    if not 0 <= share <= 1:
+        raise InputError(f"max_failed_share must be between 0 and 1; got {share}.")
+
+
+def _user_embeddings(embeddings: Any, n: int) -> np.ndarray | None:
+    if embeddings is None:
+        return None
+    if isinstance(embeddings, str | Path):
+        embeddings = np.load(embeddings, allow_pickle=False)
+    values = np.asarray(embeddings, dtype=np.float32)
+    if values.ndim != 2 or len(values) != n:
+        raise InputError(
+            f"embeddings must have shape (n_images, d) = ({n}, d); got {values.shape}. "
+            "Reshape it with embeddings.reshape(n_images, -1)."
+        )
+    return values
+
+
+def _config(backbone: Backbone | None) -> str:
+    name = backbone.name if backbone is not None else "none"
+    return f"weakspot-images v{EXTRACTOR_VERSION} thumb={THUMB_SIDE} backbone={name}"
+
+
+class _torch_threads:
+    """Context manager: run torch with `n` threads, then restore the previous setting."""
+
+    def __init__(self, backbone: Backbone | None, n: int) -> None:
+        self.torch = sys.modules.get("torch") if backbone is not None else None
+        self.n, self.before = n, 0
+
+    def __enter__(self) -> None:
+        if self.torch is not None:
+            self.before = self.torch.get_num_threads()
+            self.torch.set_num_threads(self.n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.torch is not None:
+            self.torch.set_num_threads(self.before)
+
+
+def _stream(
+    pool: ThreadPoolExecutor, work: Callable[[int], _Item], n: int, size: int
+) -> Iterator[list[_Item]]:
+    """Chunks of loaded items, the next chunk loading while the caller handles this one."""
+    pending: list[Future[_Item]] | None = None
+    for start in range(0, n, size):
+        futures = [pool.submit(work, i) for i in range(start, min(start + size, n))]
+        if pending is not None:
+            yield [f.result() for f in pending]
+        pending = futures
+    if pending is not None:
+        yield [f.result() for f in pending]
+
+
+def _load(source: _Source, i: int, cache: FeatureCache | None, backbone: Any) -> _Item:
+    """Read, hash and (unless cached) decode image `i`; runs in a worker thread."""
+    try:
+        key, pixels = source.key_and_pixels(i)
+        if cache is not None and key in cache:
+            return _Item(i, key, cached=cache.get(key))
+        size = backbone.input_size if backbone is not None else None
+        if isinstance(pixels, bytes):
+            return _Item(i, key, decoded=decode_bytes(pixels, net_size=size))
+        return _Item(i, key, decoded=decode_array(pixels, net_size=size))
+    except DecodeFailure as exc:
+        return _Item(i, reason=str(exc))
+
+
+def _process(
+    items: list[_Item],
+    results: _Results,
+    backbone: Backbone | None,
+    cache: FeatureCache | None,
+    source: _Source,
+    max_failed_share: float,
+) -> None:
+    fresh = [it for it in items if it.decoded is not None]
+    rows = _compute(fresh, backbone)
+    if cache is not None and fresh:
+        cache.put([str(it.key) for it in fresh], rows)
+    for j, it in enumerate(fresh):
+        results.put(it.index, {name: values[j] for name, values in rows.items()})
+    for it in items:
+        if it.cached is not None:
+            results.put(it.index, it.cached)
+            results.n_cached += 1
+        elif it.reason is not None:
+            logger.warning("skipping image %s: %s", source.name(it.index), it.reason)
+            results.skipped.append(
+                {"index": it.index, "path": source.name(it.index), "reason": it.reason}
+            )
+    if len(results.skipped) > max_failed_share * results.n:
+        raise ImageError(_failure_message(results.skipped, results.n, max_failed_share))
+
+
+def _compute(fresh: list[_Item], backbone: Backbone | None) -> dict[str, np.ndarray]:
+    """Every cached field for freshly decoded images (first axis: image)."""
+    decoded = [it.decoded for it in fresh if it.decoded is not None]
+    if not decoded:
+        return {}
+    rows: dict[str, np.ndarray] = {
+        "properties": compute_properties(decoded),
+        "thumb_hash": np.array([_thumb_hash(d) for d in decoded]),
+        "phash": perceptual_hash(np.stack([d.hash_grey for d in decoded])),
+    }
+    if backbone is not None:
+        out = backbone.run(np.stack([d.net for d in decoded if d.net is not None]))
+        rows["embeddings"] = out.embeddings
+        if out.concept_scores is not None:
+            rows["concept_index"] = out.concept_scores.argmax(axis=1)
+            rows["concept_score"] = out.concept_scores.max(axis=1)
+            if out.concept_scores.shape[1] <= _MAX_PHRASES:
+                rows["phrase_scores"] = out.concept_scores
+    return rows
+
+
+def _thumb_hash(d: DecodedImage) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{d.meta['width']}x{d.meta['height']}{d.thumb.shape}".encode())
+    h.update(d.thumb.tobytes())
+    return h.hexdigest()
+
+
+def _failure_message(skipped: list[dict[str, Any]], n: int, share: float) -> str:
+    first = skipped[0]
+    return (
+        f"{len(skipped)} of {n} images could not be read, more than max_failed_share={share}; "
+        f"first: {first['path']!r} ({first['reason']}). Fix or remove the bad files, or raise "
+        "max_failed_share."
+    )
+
+
+def _warn_skipped(skipped: list[dict[str, Any]], n: int) -> None:
+    if skipped:
+        first = skipped[0]
+        warnings.warn(
+            f"{len(skipped)} of {n} images were skipped (first: {first['path']!r}: "
+            f"{first['reason']}); see ImageFeatures.skipped.",
+            stacklevel=3,
+        )
+
+
+def _assemble(
+    results: _Results,
+    backbone: Backbone | None,
+    concepts: bool,
+    user_embeddings: np.ndarray | None,
+    labels: Sequence[Any] | None,
+    flag_k: float,
+) -> ImageFeatures:
+    props = pd.DataFrame(results.properties, columns=list(PROPERTY_COLUMNS))
+    emb = user_embeddings if user_embeddings is not None else results.embeddings
+    flags = compute_flags(
+        props,
+        thumb_hash=results.thumb_hash,
+        phash=results.phash,
+        embeddings=emb,
+        labels=labels,
+        k=flag_k,
+    )
+    columns = {**PROPERTY_COLUMNS, **FLAG_DESCRIPTIONS}
+    concept_frame = None
+    names = backbone.concept_names if backbone is not None else None
+    if concepts and names is not None:
+        concept_frame = _concept_frame(results, names)
+        columns.update(CONCEPT_COLUMNS)
+        columns.update({c: (c, "cosine similarity") for c in concept_frame.columns[2:]})
+    return ImageFeatures(
+        props, flags, concept_frame, emb, results.skipped, columns, results.n_cached
+    )
+
+
+def _concept_frame(results: _Results, names: list[str]) -> pd.DataFrame:
+    lookup = np.array([*names, None], dtype=object)
+    frame = pd.DataFrame(
+        {"concept": lookup[results.concept_index], "concept_score": results.concept_score}
+    )
+    if results.phrase_scores is not None:
+        for j, phrase in enumerate(names):
+            frame["phrase_" + _slug(phrase)] = results.phrase_scores[:, j]
+    return frame
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_") or "phrase"

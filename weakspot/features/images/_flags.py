@@ -1,0 +1,195 @@
+"""Quality flags with per-dataset robust thresholds.
+
+A property flags an image when it lies beyond ``median +/- k * scale`` of the property over the
+images of the same class (when labels are given and the class has at least `MIN_GROUP` images)
+or over the whole set, where ``scale = max(1.4826 * MAD, floor)``. The floor keeps a
+property that barely varies (every image 28 x 28) from flagging tiny differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.fft
+
+MIN_GROUP = 30
+FLAG_COLUMNS = (
+    "is_dark",
+    "is_light",
+    "is_blurry",
+    "is_low_information",
+    "is_odd_size",
+    "is_odd_aspect_ratio",
+    "is_grayscale",
+    "is_exact_duplicate",
+    "is_near_duplicate",
+    "is_outlier",
+)
+
+
+def robust_side(
+    values: np.ndarray, groups: np.ndarray, *, k: float, floor: float, side: str
+) -> np.ndarray:
+    """Boolean mask of values beyond the robust limit on `side` ("low", "high" or "both").
+
+    Parameters
+    ----------
+    values : ndarray of float, shape (n,)
+        NaN never flags.
+    groups : ndarray, shape (n,)
+        Group of each value (class label, or all equal).
+    """
+    flags = np.zeros(len(values), dtype=bool)
+    finite = np.isfinite(values)
+    if finite.sum() < 2:
+        return flags
+    overall = _centre_scale(values[finite], floor)
+    for group in pd.unique(groups):
+        rows = (groups == group) & finite
+        centre, scale = _centre_scale(values[rows], floor) if rows.sum() >= MIN_GROUP else overall
+        low = values[rows] < centre - k * scale
+        high = values[rows] > centre + k * scale
+        flags[rows] = {"low": low, "high": high, "both": low | high}[side]
+    return flags
+
+
+def _centre_scale(values: np.ndarray, floor: float) -> tuple[float, float]:
+    centre = float(np.median(values))
+    return centre, max(1.4826 * float(np.median(np.abs(values - centre))), floor)
+
+
+def perceptual_hash(grey: np.ndarray) -> np.ndarray:
+    """64-bit DCT perceptual hash (as in imagehash.phash) of 32 x 32 grey images.
+
+    Parameters
+    ----------
+    grey : ndarray of float, shape (n, 32, 32)
+
+    Returns
+    -------
+    ndarray of uint64, shape (n,)
+    """
+    dct = scipy.fft.dct(scipy.fft.dct(grey, axis=1, norm="ortho"), axis=2, norm="ortho")
+    low = dct[:, :8, :8].reshape(len(grey), 64)
+    bits = low > np.median(low, axis=1, keepdims=True)
+    weights = np.left_shift(np.uint64(1), np.arange(64, dtype=np.uint64))
+    return (bits.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+
+
+def duplicate_flags(thumb_hash: np.ndarray, phash: np.ndarray, valid: np.ndarray):
+    """Exact (same thumbnail pixels and size) and near (same perceptual hash) duplicates.
+
+    Returns
+    -------
+    exact, near : ndarray of bool, shape (n,)
+        `near` marks images whose perceptual hash is shared by an image that is not an exact
+        copy of them.
+    """
+    frame = pd.DataFrame({"exact": thumb_hash, "near": phash})[valid]
+    exact = np.zeros(len(valid), dtype=bool)
+    near = np.zeros(len(valid), dtype=bool)
+    exact[frame.index[frame.duplicated("exact", keep=False)]] = True
+    distinct = frame.drop_duplicates("exact").groupby("near")["exact"].transform("size")
+    near_keys = set(frame.loc[distinct.index[distinct > 1], "near"])
+    near[frame.index[frame["near"].isin(near_keys)]] = True
+    return exact, near
+
+
+def knn_distances(points: np.ndarray, k: int) -> np.ndarray:
+    """Euclidean distances to the `k` nearest other points, shape (n, k), exact, chunked.
+
+    Points are first reduced to at most 64 principal components, so that 100,000 points take
+    seconds rather than minutes.
+    """
+    x = points - points.mean(axis=0)
+    if x.shape[1] > 64 and len(x) > 64:
+        _, _, vt = np.linalg.svd(x[:: max(1, len(x) // 5000)], full_matrices=False)
+        x = x @ vt[:64].T
+    x = x.astype(np.float32)
+    sq = (x * x).sum(axis=1)
+    k = min(k, len(x) - 1)
+    out = np.empty((len(x), k), dtype=np.float32)
+    step = max(1, 20_000_000 // len(x))
+    for start in range(0, len(x), step):
+        stop = min(start + step, len(x))
+        d2 = sq[start:stop, None] + sq[None, :] - 2 * (x[start:stop] @ x.T)
+        d2[np.arange(stop - start), np.arange(start, stop)] = np.inf
+        part = np.partition(d2, k - 1, axis=1)[:, :k]
+        out[start:stop] = np.sqrt(np.maximum(np.sort(part, axis=1), 0))
+    return out
+
+
+def compute_flags(
+    props: pd.DataFrame,
+    *,
+    thumb_hash: np.ndarray,
+    phash: np.ndarray,
+    embeddings: np.ndarray | None,
+    labels: Sequence[object] | None,
+    k: float = 3.0,
+) -> pd.DataFrame:
+    """All quality flags; one boolean row per image (False for skipped images)."""
+    n = len(props)
+    valid = props["width"].notna().to_numpy()
+    groups = np.asarray(labels, dtype=object) if labels is not None else np.zeros(n, dtype=object)
+    flags = pd.DataFrame(index=props.index)
+
+    def col(name: str) -> np.ndarray:
+        return props[name].to_numpy(dtype=np.float64)
+
+    log_sharp = np.log10(col("sharpness") + 1e-6)
+    flags["is_dark"] = robust_side(col("brightness"), groups, k=k, floor=0.02, side="low")
+    flags["is_light"] = robust_side(col("brightness"), groups, k=k, floor=0.02, side="high")
+    flags["is_blurry"] = robust_side(log_sharp, groups, k=k, floor=0.05, side="low")
+    flags["is_low_information"] = robust_side(col("entropy"), groups, k=k, floor=0.1, side="low")
+    size = np.log(col("megapixels"))
+    flags["is_odd_size"] = robust_side(size, groups, k=k, floor=0.1, side="both")
+    aspect = np.log(col("aspect_ratio"))
+    flags["is_odd_aspect_ratio"] = robust_side(aspect, groups, k=k, floor=0.05, side="both")
+    grey = col("grayscale") >= 0.99
+    colour_set = grey[valid].mean() < 0.5 if valid.any() else False
+    flags["is_grayscale"] = grey & valid & bool(colour_set)
+    exact, near = duplicate_flags(thumb_hash, phash, valid)
+    flags["is_exact_duplicate"] = exact
+    flags["is_near_duplicate"] = near
+    _neighbour_flags(flags, props, embeddings, valid, groups, k)
+    return flags.astype(bool)
+
+
+def _neighbour_flags(flags, props, embeddings, valid, groups, k) -> None:
+    """Outliers (and embedding near duplicates) from k-nearest-neighbour distances.
+
+    Without embeddings the space is the robust-standardised pixel properties.
+    """
+    n_valid = int(valid.sum())
+    flags["is_outlier"] = False
+    if n_valid < 12:
+        return
+    if embeddings is not None:
+        points = np.asarray(embeddings, dtype=np.float64)[valid]
+        points = points / np.maximum(np.linalg.norm(points, axis=1, keepdims=True), 1e-12)
+    else:
+        points = _standardised(props[valid])
+    dist = knn_distances(points, 10)
+    score = np.full(len(valid), np.nan)
+    score[valid] = np.log(dist.mean(axis=1) + 1e-9)
+    flags["is_outlier"] = robust_side(score, groups, k=k, floor=0.05, side="high")
+    if embeddings is not None:
+        nearest = np.full(len(valid), np.inf)
+        nearest[valid] = dist[:, 0]
+        typical = float(np.median(dist[:, 0]))
+        flags["is_near_duplicate"] = flags["is_near_duplicate"] | (nearest < 0.1 * typical)
+
+
+def _standardised(props: pd.DataFrame) -> np.ndarray:
+    from weakspot.features.images._properties import PROPERTY_COLUMNS
+
+    pixel = [c for c in PROPERTY_COLUMNS if c not in ("file_size", "jpeg_quality", "dominant_hue")]
+    x = props[pixel].to_numpy(dtype=np.float64)
+    centre = np.nanmedian(x, axis=0)
+    scale = 1.4826 * np.nanmedian(np.abs(x - centre), axis=0)
+    scale = np.where(scale > 0, scale, np.nanstd(x, axis=0))
+    z = (x - centre) / np.where(scale > 0, scale, 1.0)
+    return np.nan_to_num(np.clip(z, -20, 20))
