@@ -139,10 +139,17 @@ def compute_flags(
     def col(name: str) -> np.ndarray:
         return props[name].to_numpy(dtype=np.float64)
 
-    log_sharp = np.log10(col("sharpness") + 1e-6)
-    flags["is_dark"] = robust_side(col("brightness"), groups, k=k, floor=0.02, side="low")
-    flags["is_light"] = robust_side(col("brightness"), groups, k=k, floor=0.02, side="high")
-    flags["is_blurry"] = robust_side(log_sharp, groups, k=k, floor=0.05, side="low")
+    brightness = col("brightness")
+    flags["is_dark"] = robust_side(col("highlights"), groups, k=k, floor=0.02, side="low") | (
+        robust_side(brightness, groups, k=k, floor=0.02, side="low")
+    )
+    flags["is_light"] = robust_side(col("shadows"), groups, k=k, floor=0.02, side="high") | (
+        robust_side(brightness, groups, k=k, floor=0.02, side="high")
+    )
+    # `blur` rather than `sharpness`: the Laplacian's variance also falls with contrast, so a
+    # darkened image would read as blurry.
+    detail = np.log(1.0 - col("blur") + 1e-4)  # log of the high-frequency share
+    flags["is_blurry"] = robust_side(detail, groups, k=k, floor=0.05, side="low")
     flags["is_low_information"] = robust_side(col("entropy"), groups, k=k, floor=0.1, side="low")
     size = np.log(col("megapixels"))
     flags["is_odd_size"] = robust_side(size, groups, k=k, floor=0.1, side="both")

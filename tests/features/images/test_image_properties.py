@@ -1,0 +1,125 @@
+"""Each property on synthetic images with a known answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from PIL import Image, ImageFilter
+
+from weakspot.features.images import PROPERTY_COLUMNS, extract_image_features
+from weakspot.features.images._properties import stack_properties
+
+
+def props(images: np.ndarray):
+    return extract_image_features(images, embed=None).properties
+
+
+def test_at_least_twenty_snake_case_columns_with_units():
+    assert len(PROPERTY_COLUMNS) >= 20
+    for name, (human, unit) in PROPERTY_COLUMNS.items():
+        assert name == name.lower() and " " not in name
+        assert human and unit
+
+
+@pytest.mark.parametrize("value", [0, 128, 255])
+def test_constant_image_has_no_contrast_texture_or_information(value):
+    p = props(np.full((2, 40, 50), value, dtype=np.uint8)).iloc[0]
+    assert p["brightness"] == pytest.approx(value / 255, abs=1e-6)
+    for name in ("contrast", "dynamic_range", "sharpness", "noise", "edge_density", "entropy"):
+        assert p[name] == pytest.approx(0.0, abs=1e-6), name
+    assert p["blur"] == 1.0
+    assert p["border_uniformity"] == pytest.approx(1.0)
+    assert p["clipping"] == (1.0 if value in (0, 255) else 0.0)
+
+
+def test_half_black_half_white():
+    img = np.zeros((1, 40, 40), dtype=np.uint8)
+    img[:, :, 20:] = 255
+    p = props(img).iloc[0]
+    assert p["brightness"] == pytest.approx(0.5)
+    assert p["contrast"] == pytest.approx(0.5, abs=1e-6)
+    assert p["dark_share"] == pytest.approx(0.5)
+    assert p["light_share"] == pytest.approx(0.5)
+    assert p["entropy"] == pytest.approx(1.0)
+    assert p["dynamic_range"] == pytest.approx(1.0)
+    assert p["clipping"] == pytest.approx(1.0)
+
+
+def test_darkened_copy_is_darker(photo):
+    p = props(np.stack([photo, (photo * 0.4).astype(np.uint8)]))
+    assert p.loc[1, "brightness"] == pytest.approx(0.4 * p.loc[0, "brightness"], rel=0.02)
+    assert p.loc[1, "highlights"] < p.loc[0, "highlights"]
+
+
+def test_blurred_copy_is_less_sharp(photo):
+    blurred = np.asarray(Image.fromarray(photo).filter(ImageFilter.GaussianBlur(2)))
+    p = props(np.stack([photo, blurred]))
+    assert p.loc[1, "sharpness"] < 0.5 * p.loc[0, "sharpness"]
+    assert p.loc[1, "blur"] > p.loc[0, "blur"]
+    assert p.loc[1, "noise"] < p.loc[0, "noise"]
+
+
+def test_noise_estimate_matches_added_gaussian_noise():
+    rng = np.random.default_rng(1)
+    flat = np.full((1, 100, 100), 128.0) + rng.normal(0, 12.75, (1, 100, 100))
+    p = props(np.clip(flat, 0, 255).astype(np.uint8)).iloc[0]
+    assert p["noise"] == pytest.approx(12.75 / 255, rel=0.1)
+
+
+def test_pure_colours():
+    red = np.zeros((1, 30, 30, 3), dtype=np.uint8)
+    red[..., 0] = 255
+    p = props(red).iloc[0]
+    assert p["saturation"] == pytest.approx(1.0)
+    assert p["dominant_hue"] == pytest.approx(15.0)  # centre of the 0-30 degree bin
+    assert p["grayscale"] == 0.0
+    assert (p["mean_red"], p["mean_green"], p["mean_blue"]) == pytest.approx((1, 0, 0))
+    # Hasler-Suesstrunk on 0-1 channels: rg = 1, yb = 0.5, no spread.
+    assert p["colourfulness"] == pytest.approx(0.3 * np.hypot(1.0, 0.5))
+
+
+def test_grey_image_in_rgb_is_grayscale():
+    grey = np.repeat(np.linspace(0, 255, 900).reshape(1, 30, 30, 1), 3, axis=3).astype(np.uint8)
+    p = props(grey).iloc[0]
+    assert p["grayscale"] == 1.0
+    assert p["saturation"] == 0.0
+    assert np.isnan(p["dominant_hue"])
+
+
+def test_centre_border_contrast_and_geometry():
+    img = np.zeros((1, 60, 90), dtype=np.uint8)
+    img[:, 15:45, 22:68] = 255
+    p = props(img).iloc[0]
+    assert p["centre_border_contrast"] == pytest.approx(1.0)
+    assert (p["width"], p["height"]) == (90, 60)
+    assert p["aspect_ratio"] == pytest.approx(1.5)
+    assert p["megapixels"] == pytest.approx(90 * 60 / 1e6)
+    assert np.isnan(p["file_size"]) and np.isnan(p["jpeg_quality"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    arrays(
+        np.uint8, st.tuples(st.integers(1, 3), st.integers(3, 20), st.integers(3, 20), st.just(3))
+    )
+)
+def test_shares_and_bounded_properties_stay_in_range(stack):
+    values = stack_properties(stack)
+    for name in (
+        "dark_share",
+        "light_share",
+        "clipping",
+        "saturation",
+        "grayscale",
+        "blur",
+        "edge_density",
+        "border_uniformity",
+        "brightness",
+        "dynamic_range",
+    ):
+        assert np.all((values[name] >= -1e-6) & (values[name] <= 1 + 1e-6)), name
+    assert np.all((values["entropy"] >= -1e-9) & (values["entropy"] <= 8 + 1e-9))
+    assert np.all(values["contrast"] <= 0.5 + 1e-6)
