@@ -12,9 +12,9 @@ from weakspot.report import write_results
 from weakspot.slices import FINDERS, Condition, Slice
 
 __all__ = [
-    "FINDERS",
     "Analysis",
     "Condition",
+    "FINDERS",
     "ImageError",
     "InputError",
     "MissingDependency",

@@ -17,6 +17,7 @@ from weakspot.inputs._examples import Examples, build_examples, read_table
 from weakspot.metrics._disaggregated import disaggregated_metrics, groups_frame
 from weakspot.metrics._overview import overall_metrics
 from weakspot.slices._base import FINDERS, SearchContext
+from weakspot.slices._refine import widen_intervals
 from weakspot.slices._select import select_slices
 from weakspot.slices._slice import Slice
 
@@ -78,13 +79,22 @@ class Analysis:
         if unknown:
             raise InputError(f"Unknown feature(s) {unknown}; choose among {self.binned.names}.")
         groups = pd.DataFrame(
-            {f: [self.binned.bins[j][b].describe() for b in self.binned.codes[:, j]] for f in names for j in [self.binned.names.index(f)]}
+            {
+                f: [self.binned.bins[j][b].describe() for b in self.binned.codes[:, j]]
+                for f in names
+                for j in [self.binned.names.index(f)]
+            }
         )
         metrics: dict[str, Any] = {"accuracy": accuracy_score, "count": lambda y, p: len(y)}
         if len(self.examples.classes) == 2:
             positive = self.examples.classes[1]
             metrics["selection_rate"] = lambda y, p: selection_rate(y, p, pos_label=positive)
-        return MetricFrame(metrics=metrics, y_true=self.examples.labels, y_pred=self.examples.predictions, sensitive_features=groups)
+        return MetricFrame(
+            metrics=metrics,
+            y_true=self.examples.labels,
+            y_pred=self.examples.predictions,
+            sensitive_features=groups,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document written to ``analysis.json`` (see docs/schema.md)."""
@@ -152,24 +162,44 @@ def analyze(
     say("validating input")
     frame = read_table(data) if isinstance(data, str | Path) else data
     examples = build_examples(
-        frame, label=label, prediction=prediction, id_column=id_column, score_column=score_column,
-        positive_class=positive_class, classes=classes, metadata=metadata, ignore=ignore,
+        frame,
+        label=label,
+        prediction=prediction,
+        id_column=id_column,
+        score_column=score_column,
+        positive_class=positive_class,
+        classes=classes,
+        metadata=metadata,
+        ignore=ignore,
     )
     _check_options(examples, sensitive, methods, max_q, max_slices)
-    support = min_support if min_support is not None else max(20, int(np.ceil(0.01 * len(examples))))
+    support = (
+        min_support if min_support is not None else max(20, int(np.ceil(0.01 * len(examples))))
+    )
 
     say("binning features")
     features = slicing_features(examples)
     binned = bin_features(features, n_bins=n_bins)
 
     say("measuring performance")
-    overall = overall_metrics(examples.labels, examples.predictions, examples.classes, examples.proba)
-    disaggregated = disaggregated_metrics(binned, examples.labels, examples.predictions, examples.classes, sensitive=sensitive)
+    overall = overall_metrics(
+        examples.labels, examples.predictions, examples.classes, examples.proba
+    )
+    disaggregated = disaggregated_metrics(
+        binned, examples.labels, examples.predictions, examples.classes, sensitive=sensitive
+    )
 
     context = SearchContext(
-        binned=binned, features=features, errors=examples.errors, labels=examples.labels,
-        predictions=examples.predictions, proba=examples.proba, classes=examples.classes,
-        embeddings=None, min_support=support, random_state=random_state,
+        binned=binned,
+        features=features,
+        errors=examples.errors,
+        labels=examples.labels,
+        predictions=examples.predictions,
+        proba=examples.proba,
+        classes=examples.classes,
+        embeddings=None,
+        min_support=support,
+        random_state=random_state,
     )
     outputs = []
     for name in methods:
@@ -177,13 +207,23 @@ def analyze(
         finder = FINDERS[name](max_level=max_level) if name == "lattice" else FINDERS[name]()
         outputs.append(finder.find(context))
     say("testing and ranking slices")
-    slices, counts = select_slices(outputs, examples.errors, min_support=support, max_q=max_q, max_slices=max_slices)
+    for output in outputs:
+        output.slices = [widen_intervals(item, binned, examples.errors) for item in output.slices]
+    slices, counts = select_slices(
+        outputs, examples.errors, min_support=support, max_q=max_q, max_slices=max_slices
+    )
     for item in slices:
         item.description = describe_slice(item)
     config = {
-        "methods": list(methods), "min_support": support, "max_q": max_q, "max_slices": max_slices,
-        "max_level": max_level, "n_bins": n_bins, "random_state": random_state,
-        "sensitive": list(sensitive or []), "weakspot_version": __version__,
+        "methods": list(methods),
+        "min_support": support,
+        "max_q": max_q,
+        "max_slices": max_slices,
+        "max_level": max_level,
+        "n_bins": n_bins,
+        "random_state": random_state,
+        "sensitive": list(sensitive or []),
+        "weakspot_version": __version__,
     }
     notes = list(examples.notes) + [n for o in outputs for n in o.notes]
     return Analysis(examples, binned, overall, disaggregated, slices, counts, config, notes)
@@ -205,7 +245,11 @@ def slicing_features(examples: Examples) -> pd.DataFrame:
 def describe_slice(item: Slice) -> str:
     """One sentence a person can read: the rule, the error rate with its interval, the lift."""
     s = item.stats
-    who = f"Examples where {item.rule()}" if item.conditions else item.description or "A group of examples"
+    who = (
+        f"Examples where {item.rule()}"
+        if item.conditions
+        else item.description or "A group of examples"
+    )
     lift = "many" if not np.isfinite(s["lift"]) else f"{s['lift']:.1f}"
     return (
         f"{who} fail {s['error_rate']:.0%} of the time (95% CI {s['ci'][0]:.0%}-{s['ci'][1]:.0%}) "

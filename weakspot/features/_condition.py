@@ -34,6 +34,10 @@ class Condition:
         """Return the condition as text a person can read, e.g. ``age in [63, 79)``."""
         if self.op == "in":
             low, high = self.value
+            if low == float("-inf"):
+                return f"{self.feature} < {_fmt(high)}"
+            if high == float("inf"):
+                return f"{self.feature} >= {_fmt(low)}"
             return f"{self.feature} in [{_fmt(low)}, {_fmt(high)})"
         if self.op == "is missing":
             return f"{self.feature} is missing"

@@ -17,7 +17,9 @@ SCORE_NAMES = ("score", "proba", "probability", "y_score")
 PROBA_PREFIX = "proba_"
 
 
-def find_column(frame: pd.DataFrame, given: str | None, candidates: tuple[str, ...], role: str, flag: str) -> str | None:
+def find_column(
+    frame: pd.DataFrame, given: str | None, candidates: tuple[str, ...], role: str, flag: str
+) -> str | None:
     """Return the column for `role`: the one the user named, or the first common name present.
 
     Raises `InputError` naming the closest existing columns when a named column is absent.
@@ -33,7 +35,9 @@ def find_column(frame: pd.DataFrame, given: str | None, candidates: tuple[str, .
     return None
 
 
-def require_column(frame: pd.DataFrame, given: str | None, candidates: tuple[str, ...], role: str, flag: str) -> str:
+def require_column(
+    frame: pd.DataFrame, given: str | None, candidates: tuple[str, ...], role: str, flag: str
+) -> str:
     """Like `find_column`, but the column must exist."""
     found = find_column(frame, given, candidates, role, flag)
     if found is None:
@@ -49,7 +53,7 @@ def require_column(frame: pd.DataFrame, given: str | None, candidates: tuple[str
 def proba_columns(frame: pd.DataFrame) -> dict[str, str]:
     """Map class name -> column for every ``proba_<class>`` column."""
     return {
-        str(c)[len(PROBA_PREFIX):]: str(c)
+        str(c)[len(PROBA_PREFIX) :]: str(c)
         for c in frame.columns
         if re.match(rf"^{PROBA_PREFIX}.+", str(c), flags=re.IGNORECASE)
     }

@@ -135,7 +135,9 @@ def build_examples(
         Columns to leave out.
     """
     if not isinstance(frame, pd.DataFrame):
-        raise InputError(f"Expected a pandas DataFrame, got {type(frame).__name__}. Use pd.DataFrame(...) or a file path.")
+        raise InputError(
+            f"Expected a pandas DataFrame, got {type(frame).__name__}. Use pd.DataFrame(...) or a file path."
+        )
     if len(frame) == 0:
         raise InputError("The table has no rows: there is nothing to analyse.")
     label_col = require_column(frame, label, LABEL_NAMES, "label", "--label")
@@ -163,7 +165,9 @@ def _ids(frame: pd.DataFrame, id_col: str | None) -> np.ndarray:
     ids = frame[id_col]
     if ids.isna().any():
         rows = np.flatnonzero(ids.isna().to_numpy())[:5].tolist()
-        raise InputError(f"The id column {id_col!r} has {int(ids.isna().sum())} missing value(s) (rows {rows}). Fill them or drop --id.")
+        raise InputError(
+            f"The id column {id_col!r} has {int(ids.isna().sum())} missing value(s) (rows {rows}). Fill them or drop --id."
+        )
     text = _as_text(ids).to_numpy()
     unique, counts = np.unique(text, return_counts=True)
     if (counts > 1).any():
@@ -195,7 +199,9 @@ def _class_text(values: pd.Series, role: str, column: str, ids: np.ndarray) -> n
     return _as_text(values).to_numpy().astype(object)
 
 
-def _classes(labels: np.ndarray, predictions: np.ndarray, probas: dict[str, str], given: list[str] | None) -> list[str]:
+def _classes(
+    labels: np.ndarray, predictions: np.ndarray, probas: dict[str, str], given: list[str] | None
+) -> list[str]:
     label_set = set(labels.tolist())
     if given is not None:
         classes = sorted(map(str, given))
@@ -210,7 +216,9 @@ def _classes(labels: np.ndarray, predictions: np.ndarray, probas: dict[str, str]
         )
     unknown_labels = sorted(label_set - set(classes))
     if unknown_labels:
-        raise InputError(f"Labels {unknown_labels[:5]} are not among the classes {classes[:10]}. Check the proba_<class> columns or classes=.")
+        raise InputError(
+            f"Labels {unknown_labels[:5]} are not among the classes {classes[:10]}. Check the proba_<class> columns or classes=."
+        )
     unseen = sorted(set(predictions.tolist()) - set(classes))
     if unseen:
         raise InputError(
@@ -237,17 +245,27 @@ def _proba(frame, probas, score_col, classes, positive_class, ids) -> np.ndarray
         raise InputError(f"--positive-class {positive!r} is not one of the classes {classes}.")
     score = frame[score_col].to_numpy(dtype=float)
     _check_proba(score[:, None], [score_col], ids, check_sum=False)
-    matrix = np.column_stack([1 - score, score]) if positive == classes[1] else np.column_stack([score, 1 - score])
+    matrix = (
+        np.column_stack([1 - score, score])
+        if positive == classes[1]
+        else np.column_stack([score, 1 - score])
+    )
     return matrix
 
 
-def _check_proba(matrix: np.ndarray, columns: list[str], ids: np.ndarray, *, check_sum: bool = True) -> np.ndarray:
+def _check_proba(
+    matrix: np.ndarray, columns: list[str], ids: np.ndarray, *, check_sum: bool = True
+) -> np.ndarray:
     bad = ~np.isfinite(matrix).all(axis=1)
     if bad.any():
-        raise InputError(f"Probability columns {columns[:4]} have {int(bad.sum())} missing or infinite value(s), e.g. at ids {ids[bad][:5].tolist()}. Fill them in.")
+        raise InputError(
+            f"Probability columns {columns[:4]} have {int(bad.sum())} missing or infinite value(s), e.g. at ids {ids[bad][:5].tolist()}. Fill them in."
+        )
     outside = ((matrix < 0) | (matrix > 1)).any(axis=1)
     if outside.any():
-        raise InputError(f"Probabilities must lie in [0, 1]; {int(outside.sum())} row(s) do not, e.g. at ids {ids[outside][:5].tolist()}. Apply a softmax/sigmoid to the scores first.")
+        raise InputError(
+            f"Probabilities must lie in [0, 1]; {int(outside.sum())} row(s) do not, e.g. at ids {ids[outside][:5].tolist()}. Apply a softmax/sigmoid to the scores first."
+        )
     if check_sum:
         off = np.abs(matrix.sum(axis=1) - 1) > PROBA_TOLERANCE
         if off.any():
@@ -259,19 +277,25 @@ def _check_proba(matrix: np.ndarray, columns: list[str], ids: np.ndarray, *, che
     return matrix
 
 
-def _metadata(frame: pd.DataFrame, used: set, wanted: list[str] | None, ignore: list[str] | None) -> tuple[pd.DataFrame, list[str]]:
+def _metadata(
+    frame: pd.DataFrame, used: set, wanted: list[str] | None, ignore: list[str] | None
+) -> tuple[pd.DataFrame, list[str]]:
     notes: list[str] = []
     if wanted is not None:
         missing = [c for c in wanted if c not in frame.columns]
         if missing:
-            raise InputError(f"Metadata column(s) {missing} are not in the table. Columns are: {list(map(str, frame.columns))[:12]}.")
+            raise InputError(
+                f"Metadata column(s) {missing} are not in the table. Columns are: {list(map(str, frame.columns))[:12]}."
+            )
         columns = list(wanted)
     else:
         columns = [str(c) for c in frame.columns if c not in used and c not in set(ignore or [])]
     kept = []
     for name in columns:
         if _is_id_like(frame[name]):
-            notes.append(f"Column {name!r} has a distinct value on every row (an id?); it is left out of slicing.")
+            notes.append(
+                f"Column {name!r} has a distinct value on every row (an id?); it is left out of slicing."
+            )
         else:
             kept.append(name)
     return frame[kept].reset_index(drop=True), notes

@@ -42,7 +42,10 @@ def disaggregated_metrics(
     positive = classes[-1] if len(classes) == 2 else None
     groups: list[dict[str, Any]] = []
     summaries: list[dict[str, Any]] = []
-    columns = [(name, binned.codes[:, j], [c.describe() for c in binned.bins[j]]) for j, name in enumerate(binned.names)]
+    columns = [
+        (name, binned.codes[:, j], [c.describe() for c in binned.bins[j]])
+        for j, name in enumerate(binned.names)
+    ]
     if sensitive and len(sensitive) >= 2:
         columns.append(_intersection(binned, sensitive))
     for name, codes, group_names in columns:
@@ -56,10 +59,15 @@ def disaggregated_metrics(
     return {"groups": groups, "features": summaries}
 
 
-def _intersection(binned: BinnedFeatures, sensitive: list[str]) -> tuple[str, np.ndarray, list[str]]:
+def _intersection(
+    binned: BinnedFeatures, sensitive: list[str]
+) -> tuple[str, np.ndarray, list[str]]:
     idx = [binned.names.index(s) for s in sensitive]
     combos, codes = np.unique(binned.codes[:, idx], axis=0, return_inverse=True)
-    names = [" and ".join(binned.bins[j][int(b)].describe() for j, b in zip(idx, row, strict=True)) for row in combos]
+    names = [
+        " and ".join(binned.bins[j][int(b)].describe() for j, b in zip(idx, row, strict=True))
+        for row in combos
+    ]
     return " x ".join(sensitive), codes.reshape(-1), names
 
 
@@ -84,7 +92,9 @@ def _group_record(feature, group, mask, correct, labels, predictions, positive) 
     return record
 
 
-def _feature_summary(name: str, records: list[dict[str, Any]], binary: bool, sensitive: list[str]) -> dict[str, Any]:
+def _feature_summary(
+    name: str, records: list[dict[str, Any]], binary: bool, sensitive: list[str]
+) -> dict[str, Any]:
     big = [r for r in records if r["n"] >= MIN_GROUP_FOR_GAP] or records
     best = max(big, key=lambda r: r["accuracy"])
     worst = min(big, key=lambda r: r["accuracy"])
@@ -100,7 +110,9 @@ def _feature_summary(name: str, records: list[dict[str, Any]], binary: bool, sen
     }
     if binary:
         summary["demographic_parity_difference"] = _spread([r["selection_rate"] for r in big])
-        summary["equalized_odds_difference"] = max(_spread([r["tpr"] for r in big]), _spread([r["fpr"] for r in big]))
+        summary["equalized_odds_difference"] = max(
+            _spread([r["tpr"] for r in big]), _spread([r["fpr"] for r in big])
+        )
     return summary
 
 

@@ -41,8 +41,13 @@ def overall_metrics(
         "error_rate": 1 - correct / n,
         "errors": n - correct,
         "per_class": per_class_metrics(labels, predictions, classes),
-        "confusion": {"classes": classes, "matrix": confusion_matrix(labels, predictions, classes).tolist()},
-        "calibration": None if proba is None else calibration(labels, proba, classes, n_bins=n_calibration_bins),
+        "confusion": {
+            "classes": classes,
+            "matrix": confusion_matrix(labels, predictions, classes).tolist(),
+        },
+        "calibration": None
+        if proba is None
+        else calibration(labels, proba, classes, n_bins=n_calibration_bins),
     }
 
 
@@ -55,7 +60,9 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, classes: list[
     return np.bincount(true * k + pred, minlength=k * k).reshape(k, k)
 
 
-def per_class_metrics(labels: np.ndarray, predictions: np.ndarray, classes: list[str]) -> list[dict[str, Any]]:
+def per_class_metrics(
+    labels: np.ndarray, predictions: np.ndarray, classes: list[str]
+) -> list[dict[str, Any]]:
     """Precision, recall, F1 and support of each class (0 where undefined)."""
     matrix = confusion_matrix(labels, predictions, classes)
     rows = []
@@ -80,7 +87,9 @@ def per_class_metrics(labels: np.ndarray, predictions: np.ndarray, classes: list
     return rows
 
 
-def calibration(labels: np.ndarray, proba: np.ndarray, classes: list[str], *, n_bins: int = 10) -> dict[str, Any]:
+def calibration(
+    labels: np.ndarray, proba: np.ndarray, classes: list[str], *, n_bins: int = 10
+) -> dict[str, Any]:
     """Expected calibration error of the top-class confidence, with its equal-width bins.
 
     ECE = sum over bins of (bin size / n) * |accuracy in bin - mean confidence in bin|.
@@ -96,10 +105,26 @@ def calibration(labels: np.ndarray, proba: np.ndarray, classes: list[str], *, n_
         in_bin = which == b
         count = int(in_bin.sum())
         if count == 0:
-            bins.append({"low": float(edges[b]), "high": float(edges[b + 1]), "count": 0, "confidence": None, "accuracy": None})
+            bins.append(
+                {
+                    "low": float(edges[b]),
+                    "high": float(edges[b + 1]),
+                    "count": 0,
+                    "confidence": None,
+                    "accuracy": None,
+                }
+            )
             continue
         conf = float(confidence[in_bin].mean())
         acc = float(correct[in_bin].mean())
         ece += count / len(labels) * abs(acc - conf)
-        bins.append({"low": float(edges[b]), "high": float(edges[b + 1]), "count": count, "confidence": conf, "accuracy": acc})
+        bins.append(
+            {
+                "low": float(edges[b]),
+                "high": float(edges[b + 1]),
+                "count": count,
+                "confidence": conf,
+                "accuracy": acc,
+            }
+        )
     return {"ece": ece, "n_bins": n_bins, "bins": bins, "mean_confidence": float(confidence.mean())}

@@ -48,35 +48,61 @@ def _cards(doc: dict[str, Any]) -> str:
     ]
     if o.get("calibration"):
         cards.append(("ECE", f"{o['calibration']['ece']:.3f}"))
-    return "<div class='cards'>" + "".join(f"<div class='card'><span class='muted'>{escape(k)}</span><b>{escape(v)}</b></div>" for k, v in cards) + "</div>"
+    return (
+        "<div class='cards'>"
+        + "".join(
+            f"<div class='card'><span class='muted'>{escape(k)}</span><b>{escape(v)}</b></div>"
+            for k, v in cards
+        )
+        + "</div>"
+    )
 
 
 def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
     numeric = numeric or set()
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(f"<td class='num'>{c}</td>" if i in numeric else f"<td>{c}</td>" for i, c in enumerate(r)) + "</tr>"
+        "<tr>"
+        + "".join(
+            f"<td class='num'>{c}</td>" if i in numeric else f"<td>{c}</td>"
+            for i, c in enumerate(r)
+        )
+        + "</tr>"
         for r in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _slices(doc: dict[str, Any]) -> str:
-    out = [f"<h2>Failure slices</h2><p class='muted'>{doc['search']['tested']} candidate slices tested; "
-           f"reported: q-value &le; {doc['config']['max_q']}, at least {doc['config']['min_support']} examples, near-copies folded.</p>"]
+    out = [
+        f"<h2>Failure slices</h2><p class='muted'>{doc['search']['tested']} candidate slices tested; "
+        f"reported: q-value &le; {doc['config']['max_q']}, at least {doc['config']['min_support']} examples, near-copies folded.</p>"
+    ]
     if not doc["slices"]:
-        out.append("<p class='note'>No slice has an error rate significantly above the rest: errors look spread evenly over the features searched.</p>")
+        out.append(
+            "<p class='note'>No slice has an error rate significantly above the rest: errors look spread evenly over the features searched.</p>"
+        )
         return "".join(out)
     rows = []
     for s in doc["slices"]:
         width = int(120 * s["error_rate"])
         lift = "&infin;" if s["lift"] is None else f"{s['lift']:.1f}x"
-        rows.append([
-            str(s["rank"]), f"<b>{escape(s['rule'] or '(member set)')}</b><br><span class='muted'>{escape(s['description'])}</span>",
-            str(s["size"]), f"<span class='bar' style='width:{width}px'></span> {s['error_rate']:.1%}<br><span class='muted'>{s['ci'][0]:.1%}-{s['ci'][1]:.1%}</span>",
-            lift, f"{s['q_value']:.2g}", escape(s["method"]),
-        ])
-    out.append(_table(["#", "slice", "size", "error rate (95% CI)", "lift", "q", "method"], rows, {0, 2, 4, 5}))
+        rows.append(
+            [
+                str(s["rank"]),
+                f"<b>{escape(s['rule'] or '(member set)')}</b><br><span class='muted'>{escape(s['description'])}</span>",
+                str(s["size"]),
+                f"<span class='bar' style='width:{width}px'></span> {s['error_rate']:.1%}<br><span class='muted'>{s['ci'][0]:.1%}-{s['ci'][1]:.1%}</span>",
+                lift,
+                f"{s['q_value']:.2g}",
+                escape(s["method"]),
+            ]
+        )
+    out.append(
+        _table(
+            ["#", "slice", "size", "error rate (95% CI)", "lift", "q", "method"], rows, {0, 2, 4, 5}
+        )
+    )
     return "".join(out)
 
 
@@ -87,22 +113,53 @@ def _subgroups(doc: dict[str, Any]) -> str:
         extra = ""
         if "demographic_parity_difference" in f:
             extra = f"DP diff {f['demographic_parity_difference']:.3f}, EO diff {f['equalized_odds_difference']:.3f}"
-        rows.append([
-            escape(f["feature"]) + (" <b>(sensitive)</b>" if f["sensitive"] else ""), str(f["n_groups"]),
-            f"{f['accuracy_gap']:.1%}", escape(str(f["worst_group"])), "yes" if f["gap_significant"] else "no", extra,
-        ])
-    table = _table(["feature", "groups", "accuracy gap", "worst group", "significant", "binary fairness"], rows, {1, 2})
+        rows.append(
+            [
+                escape(f["feature"]) + (" <b>(sensitive)</b>" if f["sensitive"] else ""),
+                str(f["n_groups"]),
+                f"{f['accuracy_gap']:.1%}",
+                escape(str(f["worst_group"])),
+                "yes" if f["gap_significant"] else "no",
+                extra,
+            ]
+        )
+    table = _table(
+        ["feature", "groups", "accuracy gap", "worst group", "significant", "binary fairness"],
+        rows,
+        {1, 2},
+    )
     group_rows = [
-        [escape(g["feature"]), escape(str(g["group"])), str(g["n"]), f"{g['accuracy']:.1%}", f"{g['ci'][0]:.1%}-{g['ci'][1]:.1%}"]
+        [
+            escape(g["feature"]),
+            escape(str(g["group"])),
+            str(g["n"]),
+            f"{g['accuracy']:.1%}",
+            f"{g['ci'][0]:.1%}-{g['ci'][1]:.1%}",
+        ]
         for g in d["groups"]
     ]
-    detail = "<details><summary>All subgroups</summary>" + _table(["feature", "group", "n", "accuracy", "95% CI"], group_rows, {2, 3}) + "</details>"
+    detail = (
+        "<details><summary>All subgroups</summary>"
+        + _table(["feature", "group", "n", "accuracy", "95% CI"], group_rows, {2, 3})
+        + "</details>"
+    )
     return "<h2>Subgroups</h2>" + table + detail
 
 
 def _per_class(doc: dict[str, Any]) -> str:
-    rows = [[escape(c["class"]), str(c["support"]), f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}"] for c in doc["overall"]["per_class"]]
-    return "<h2>Per class</h2>" + _table(["class", "support", "precision", "recall", "F1"], rows, {1, 2, 3, 4})
+    rows = [
+        [
+            escape(c["class"]),
+            str(c["support"]),
+            f"{c['precision']:.3f}",
+            f"{c['recall']:.3f}",
+            f"{c['f1']:.3f}",
+        ]
+        for c in doc["overall"]["per_class"]
+    ]
+    return "<h2>Per class</h2>" + _table(
+        ["class", "support", "precision", "recall", "F1"], rows, {1, 2, 3, 4}
+    )
 
 
 def _confusion(doc: dict[str, Any]) -> str:
@@ -110,7 +167,10 @@ def _confusion(doc: dict[str, Any]) -> str:
     if len(conf["classes"]) > 30:
         return ""
     header = ["true \\ predicted"] + conf["classes"]
-    rows = [[escape(c)] + [str(v) for v in row] for c, row in zip(conf["classes"], conf["matrix"], strict=True)]
+    rows = [
+        [escape(c)] + [str(v) for v in row]
+        for c, row in zip(conf["classes"], conf["matrix"], strict=True)
+    ]
     return "<h2>Confusion matrix</h2>" + _table(header, rows, set(range(1, len(header))))
 
 
@@ -118,12 +178,24 @@ def _calibration(doc: dict[str, Any]) -> str:
     cal = doc["overall"].get("calibration")
     if not cal:
         return ""
-    rows = [[f"{b['low']:.1f}-{b['high']:.1f}", str(b["count"]), "" if b["confidence"] is None else f"{b['confidence']:.3f}",
-             "" if b["accuracy"] is None else f"{b['accuracy']:.3f}"] for b in cal["bins"]]
-    return f"<h2>Calibration (ECE {cal['ece']:.3f})</h2>" + _table(["confidence bin", "count", "mean confidence", "accuracy"], rows, {1, 2, 3})
+    rows = [
+        [
+            f"{b['low']:.1f}-{b['high']:.1f}",
+            str(b["count"]),
+            "" if b["confidence"] is None else f"{b['confidence']:.3f}",
+            "" if b["accuracy"] is None else f"{b['accuracy']:.3f}",
+        ]
+        for b in cal["bins"]
+    ]
+    return f"<h2>Calibration (ECE {cal['ece']:.3f})</h2>" + _table(
+        ["confidence bin", "count", "mean confidence", "accuracy"], rows, {1, 2, 3}
+    )
 
 
 def _notes(doc: dict[str, Any]) -> str:
     items = [escape(n) for n in doc.get("notes", [])]
-    items += [escape(f"skipped {s.get('path', s.get('index'))}: {s.get('reason')}") for s in doc.get("skipped", [])]
+    items += [
+        escape(f"skipped {s.get('path', s.get('index'))}: {s.get('reason')}")
+        for s in doc.get("skipped", [])
+    ]
     return "<h2>Notes</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>" if items else ""

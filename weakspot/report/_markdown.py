@@ -18,16 +18,33 @@ def render_markdown(doc: dict[str, Any]) -> str:
         lines.append(f"- expected calibration error: {o['calibration']['ece']:.3f}")
     gaps = [f for f in doc["disaggregated"]["features"] if f["sensitive"]]
     if gaps:
-        lines += ["", "## Sensitive attributes", "", "| attribute | accuracy gap | worst group | significant |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "## Sensitive attributes",
+            "",
+            "| attribute | accuracy gap | worst group | significant |",
+            "|---|---|---|---|",
+        ]
         for f in gaps:
-            lines.append(f"| {f['feature']} | {f['accuracy_gap']:.1%} | {f['worst_group']} | {'yes' if f['gap_significant'] else 'no'} |")
+            lines.append(
+                f"| {f['feature']} | {f['accuracy_gap']:.1%} | {f['worst_group']} | {'yes' if f['gap_significant'] else 'no'} |"
+            )
     search = doc["search"]
-    lines += ["", f"## Failure slices ({len(doc['slices'])} reported of {search['tested']} tested)", ""]
+    lines += [
+        "",
+        f"## Failure slices ({len(doc['slices'])} reported of {search['tested']} tested)",
+        "",
+    ]
     if not doc["slices"]:
-        lines.append("No slice has an error rate significantly above the rest (q < "
-                     f"{doc['config']['max_q']}): errors look spread evenly over the features searched.")
+        lines.append(
+            "No slice has an error rate significantly above the rest (q < "
+            f"{doc['config']['max_q']}): errors look spread evenly over the features searched."
+        )
     else:
-        lines += ["| # | slice | size | error rate (95% CI) | lift | q | method |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            "| # | slice | size | error rate (95% CI) | lift | q | method |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for s in doc["slices"]:
             lift = "inf" if s["lift"] is None else f"{s['lift']:.1f}x"
             lines.append(

@@ -5,7 +5,12 @@ from weakspot.slices._base import FINDERS, FinderOutput, SearchContext, SliceFin
 from weakspot.slices._lattice import LatticeResult, lattice_search, sliceline_score
 from weakspot.slices._select import select_slices
 from weakspot.slices._slice import Condition, Slice
-from weakspot.slices._stats import benjamini_hochberg, excess_error_p_value, slice_statistics, wilson_interval
+from weakspot.slices._stats import (
+    benjamini_hochberg,
+    excess_error_p_value,
+    slice_statistics,
+    wilson_interval,
+)
 
 __all__ = [
     "FINDERS",

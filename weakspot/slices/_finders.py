@@ -33,8 +33,13 @@ class LatticeFinder:
         if binned.codes.shape[1] == 0 or context.errors.sum() == 0:
             return FinderOutput([], np.zeros(0), np.zeros(0))
         result = lattice_search(
-            binned.codes, context.errors, alpha=self.alpha, k=self.k,
-            max_level=self.max_level, min_support=context.min_support, domains=binned.domains,
+            binned.codes,
+            context.errors,
+            alpha=self.alpha,
+            k=self.k,
+            max_level=self.max_level,
+            min_support=context.min_support,
+            domains=binned.domains,
         )
         n, total = len(context.errors), int(context.errors.sum())
         family = excess_error_p_value(result.evaluated_errors, result.evaluated_sizes, total, n)
@@ -50,7 +55,9 @@ class LatticeFinder:
                     score=float(score),
                 )
             )
-        return FinderOutput(slices, family, proposed, [f"lattice: {len(family)} candidate slices evaluated"])
+        return FinderOutput(
+            slices, family, proposed, [f"lattice: {len(family)} candidate slices evaluated"]
+        )
 
 
 @register_finder
@@ -89,14 +96,25 @@ class ErrorTreeFinder:
             in_leaf = leaves == leaf
             test_errors = int(errors[in_leaf & held_out].sum())
             test_size = int((in_leaf & held_out).sum())
-            p = excess_error_p_value([test_errors], [test_size], int(errors[held_out].sum()), int(held_out.sum()))[0]
+            p = excess_error_p_value(
+                [test_errors], [test_size], int(errors[held_out].sum()), int(held_out.sum())
+            )[0]
             p_values.append(p)
             conditions = _merge_conditions(paths[leaf], context)
             rate = errors[in_leaf].mean()
-            slices.append(Slice(np.flatnonzero(in_leaf), self.name, conditions, score=float(rate),
-                                extra={"held_out_size": test_size, "held_out_errors": test_errors}))
+            slices.append(
+                Slice(
+                    np.flatnonzero(in_leaf),
+                    self.name,
+                    conditions,
+                    score=float(rate),
+                    extra={"held_out_size": test_size, "held_out_errors": test_errors},
+                )
+            )
         p_arr = np.array(p_values)
-        return FinderOutput(slices, p_arr, p_arr, [f"error_tree: {len(slices)} leaves, tested on a held-out half"])
+        return FinderOutput(
+            slices, p_arr, p_arr, [f"error_tree: {len(slices)} leaves, tested on a held-out half"]
+        )
 
 
 def _tree_design(context: SearchContext) -> tuple[np.ndarray, list[tuple[int, int | None]]]:
@@ -106,7 +124,8 @@ def _tree_design(context: SearchContext) -> tuple[np.ndarray, list[tuple[int, in
     (ordinal) or ``(feature, bin)`` (indicator).
     """
     binned = context.binned
-    blocks, columns = [], []
+    blocks: list[np.ndarray] = []
+    columns: list[tuple[int, int | None]] = []
     for j, bins in enumerate(binned.bins):
         codes = binned.codes[:, j].astype(np.int32)
         if bins and bins[0].op == "in" and not any(b.op == "is missing" for b in bins):
@@ -123,7 +142,7 @@ def _leaf_paths(tree: DecisionTreeClassifier, columns) -> dict[int, list[tuple]]
     """For each leaf id, the list of (column spec, go_left, threshold) on its path."""
     structure = tree.tree_
     paths: dict[int, list[tuple]] = {}
-    stack = [(0, [])]
+    stack: list[tuple[int, list[tuple]]] = [(0, [])]
     while stack:
         node, path = stack.pop()
         left, right = structure.children_left[node], structure.children_right[node]

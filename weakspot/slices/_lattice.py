@@ -69,9 +69,7 @@ def sliceline_score(
 ) -> np.ndarray:
     """SliceLine's score of slices with `sizes` rows and `errors` summed errors."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        scores = alpha * ((errors / sizes) / average_error - 1) - (1 - alpha) * (
-            n_rows / sizes - 1
-        )
+        scores = alpha * ((errors / sizes) / average_error - 1) - (1 - alpha) * (n_rows / sizes - 1)
     return np.nan_to_num(scores, nan=-np.inf)
 
 
@@ -133,15 +131,32 @@ def lattice_search(
     domains : ndarray of int, shape (n_features,), optional
         Number of bins per feature; inferred as ``codes.max(axis=0) + 1`` if omitted.
     """
-    codes, errors, domains = _check_lattice_input(codes, errors, alpha, k, max_level, min_support, domains)
+    codes, errors, domains = _check_lattice_input(
+        codes, errors, alpha, k, max_level, min_support, domains
+    )
     n_rows, n_features = codes.shape
     offsets = np.concatenate([[0], np.cumsum(domains)[:-1]]).astype(np.int64)
     feature_of_item = np.repeat(np.arange(n_features), domains)
     average_error = float(errors.mean())
     binary = bool(np.all((errors == 0) | (errors == 1)))
-    search = _Search(codes, errors, domains, offsets, feature_of_item, alpha, k, min_support, binary, average_error)
+    search = _Search(
+        codes,
+        errors,
+        domains,
+        offsets,
+        feature_of_item,
+        alpha,
+        k,
+        min_support,
+        binary,
+        average_error,
+    )
 
-    items = np.arange(offsets[-1] + domains[-1], dtype=np.int64)[:, None] if n_features else np.zeros((0, 1), np.int64)
+    items = (
+        np.arange(offsets[-1] + domains[-1], dtype=np.int64)[:, None]
+        if n_features
+        else np.zeros((0, 1), np.int64)
+    )
     sizes, errs, max_errs = search.evaluate(items)
     search.record(items, sizes, errs)
     parents = _keep(items, sizes, errs, max_errs, min_support)
@@ -149,7 +164,8 @@ def lattice_search(
     for level in range(2, min(n_features, max_level) + 1):
         if parents[0].shape[0] == 0:
             break
-        candidates = search.candidates(*parents, level)
+        p_items, p_sizes, p_errs, p_max = parents
+        candidates = search.candidates(p_items, p_sizes, p_errs, p_max, level)
         sizes, errs, max_errs = search.evaluate(candidates)
         search.record(candidates, sizes, errs)
         parents = _keep(candidates, sizes, errs, max_errs, min_support)
@@ -175,7 +191,9 @@ def _check_lattice_input(codes, errors, alpha, k, max_level, min_support, domain
     if not 0 < alpha <= 1:
         raise InputError(f"alpha must be in (0, 1], got {alpha}.")
     if k < 1 or max_level < 1 or min_support < 0:
-        raise InputError(f"k and max_level must be >= 1 and min_support >= 0, got {k}, {max_level}, {min_support}.")
+        raise InputError(
+            f"k and max_level must be >= 1 and min_support >= 0, got {k}, {max_level}, {min_support}."
+        )
     if np.any(errors < 0) or not np.all(np.isfinite(errors)):
         raise InputError("errors must be finite and non-negative.")
     if errors.sum() == 0:
@@ -183,7 +201,11 @@ def _check_lattice_input(codes, errors, alpha, k, max_level, min_support, domain
     if codes.size and codes.min() < 0:
         raise InputError("codes must be non-negative bin indices.")
     if domains is None:
-        domains = codes.max(axis=0).astype(np.int64) + 1 if codes.size else np.zeros(codes.shape[1], np.int64)
+        domains = (
+            codes.max(axis=0).astype(np.int64) + 1
+            if codes.size
+            else np.zeros(codes.shape[1], np.int64)
+        )
     domains = np.asarray(domains, dtype=np.int64)
     return np.asfortranarray(codes), errors, domains
 
@@ -191,7 +213,19 @@ def _check_lattice_input(codes, errors, alpha, k, max_level, min_support, domain
 class _Search:
     """State of one lattice search: the data, the running top-K and the evaluated family."""
 
-    def __init__(self, codes, errors, domains, offsets, feature_of_item, alpha, k, min_support, binary, average_error):
+    def __init__(
+        self,
+        codes,
+        errors,
+        domains,
+        offsets,
+        feature_of_item,
+        alpha,
+        k,
+        min_support,
+        binary,
+        average_error,
+    ):
         self.codes, self.errors, self.domains = codes, errors, domains
         self.offsets, self.feature_of_item = offsets, feature_of_item
         self.alpha, self.k, self.min_support = alpha, k, min_support
@@ -228,7 +262,13 @@ class _Search:
             a[all_parents] for a in (joined, bound_size, bound_err, bound_max)
         )
         bound = _score_upper_bound(
-            bound_size, bound_err, bound_max, self.n_rows, self.average_error, self.alpha, self.min_support
+            bound_size,
+            bound_err,
+            bound_max,
+            self.n_rows,
+            self.average_error,
+            self.alpha,
+            self.min_support,
         )
         threshold = self.top[1][-1] if len(self.top[1]) >= self.k else -np.inf
         keep = (bound > threshold) & (bound > 0) & (bound_size >= self.min_support)
@@ -297,15 +337,23 @@ class _Search:
 
     def result(self, max_level: int) -> LatticeResult:
         width = max(max_level, 1)
-        ev_items = np.vstack([_pad(i, width) for i, _, _ in self.evaluated]) if self.evaluated else np.zeros((0, width), np.int64)
+        ev_items = (
+            np.vstack([_pad(i, width) for i, _, _ in self.evaluated])
+            if self.evaluated
+            else np.zeros((0, width), np.int64)
+        )
         return LatticeResult(
             top_items=_pad(self.top[0], width),
             top_scores=self.top[1],
             top_sizes=self.top[2],
             top_errors=self.top[3],
             evaluated_items=ev_items,
-            evaluated_sizes=np.concatenate([s for _, s, _ in self.evaluated]) if self.evaluated else np.zeros(0),
-            evaluated_errors=np.concatenate([e for _, _, e in self.evaluated]) if self.evaluated else np.zeros(0),
+            evaluated_sizes=np.concatenate([s for _, s, _ in self.evaluated])
+            if self.evaluated
+            else np.zeros(0),
+            evaluated_errors=np.concatenate([e for _, _, e in self.evaluated])
+            if self.evaluated
+            else np.zeros(0),
             average_error=self.average_error,
             offsets=self.offsets,
         )
@@ -313,7 +361,11 @@ class _Search:
 
 def _pad(items: np.ndarray, width: int) -> np.ndarray:
     """Pad rows of item ids with -1 up to `width` columns."""
-    items = items.reshape(items.shape[0], -1) if items.size else np.zeros((items.shape[0], items.shape[1] if items.ndim == 2 else 0), np.int64)
+    items = (
+        items.reshape(items.shape[0], -1)
+        if items.size
+        else np.zeros((items.shape[0], items.shape[1] if items.ndim == 2 else 0), np.int64)
+    )
     if items.shape[1] >= width:
         return items.astype(np.int64)
     pad = np.full((items.shape[0], width - items.shape[1]), -1, dtype=np.int64)

@@ -6,7 +6,7 @@ import numpy as np
 
 from weakspot.slices._base import FinderOutput
 from weakspot.slices._slice import Slice
-from weakspot.slices._stats import benjamini_hochberg, slice_statistics
+from weakspot.slices._stats import benjamini_hochberg, excess_error_p_value, slice_statistics
 
 
 def select_slices(
@@ -51,11 +51,12 @@ def select_slices(
             item.stats["q_value"] = float(q_of(p))
             candidates.append(item)
     significant = [
-        s for s in candidates
+        s
+        for s in candidates
         if s.stats["q_value"] <= max_q and s.stats["size"] >= min_support and s.stats["lift"] > 1
     ]
     ranked = sorted(significant, key=_rank_key)
-    kept = _fold_near_copies(ranked, max_jaccard)[:max_slices]
+    kept = _fold_redundant(ranked, errors, max_jaccard, max_q / 5)[:max_slices]
     for rank, item in enumerate(kept, start=1):
         item.stats["rank"] = rank
     counts = {
@@ -90,26 +91,75 @@ def _q_value_lookup(family: np.ndarray):
 def _rank_key(item: Slice) -> tuple:
     """Most excess errors first; then higher lift; then fewer conditions; then text, for ties."""
     n_conditions = len(item.conditions) if item.conditions else 99
-    return (-round(item.stats["excess_errors"], 9), -round(item.stats["lift"], 9), n_conditions, item.method, item.rule())
+    return (
+        -round(item.stats["excess_errors"], 9),
+        -round(item.stats["lift"], 9),
+        n_conditions,
+        item.method,
+        item.rule(),
+    )
 
 
-def _fold_near_copies(ranked: list[Slice], max_jaccard: float) -> list[Slice]:
+def _fold_redundant(
+    ranked: list[Slice], errors: np.ndarray, max_jaccard: float, alpha: float
+) -> list[Slice]:
+    """Fold each slice into a higher-ranked one it adds nothing to.
+
+    A slice adds nothing when its members are a near-copy of a kept slice's (Jaccard at least
+    `max_jaccard`); when it overlaps a kept slice and its part outside that slice is not
+    significantly worse than everything outside it (it is high-error only because of the
+    overlap); or when it lies inside a kept slice and is not significantly worse than the
+    rest of that slice. "Significantly" is a one-sided exact test at level `alpha`.
+    """
     kept: list[Slice] = []
-    kept_sets: list[set[int]] = []
+    kept_masks: list[np.ndarray] = []
+    n = len(errors)
     for item in ranked:
-        members = set(item.members.tolist())
-        duplicate_of = next(
-            (i for i, other in enumerate(kept_sets) if _jaccard(members, other) >= max_jaccard), None
+        mask = _mask(item, n)
+        home = next(
+            (
+                i
+                for i, other in enumerate(kept_masks)
+                if _redundant(mask, other, errors, max_jaccard, alpha)
+            ),
+            None,
         )
-        if duplicate_of is None:
+        if home is None:
             kept.append(item)
-            kept_sets.append(members)
+            kept_masks.append(mask)
             item.extra.setdefault("also_found_as", [])
         else:
-            kept[duplicate_of].extra.setdefault("also_found_as", []).append(
+            kept[home].extra.setdefault("also_found_as", []).append(
                 {"method": item.method, "rule": item.rule(), "size": item.stats["size"]}
             )
     return kept
+
+
+def _redundant(
+    mask: np.ndarray, kept: np.ndarray, errors: np.ndarray, max_jaccard: float, alpha: float
+) -> bool:
+    inter = int((mask & kept).sum())
+    union = int((mask | kept).sum())
+    if union and inter / union >= max_jaccard:
+        return True
+    if inter == 0:
+        return False
+    if inter >= 0.9 * int(mask.sum()):
+        # inside the kept slice: is it worse than the rest of that slice?
+        return not _worse(mask & kept, kept, errors, alpha)
+    # overlaps the kept slice: is the part outside it worse than everything outside it?
+    return not _worse(mask & ~kept, ~kept, errors, alpha)
+
+
+def _worse(part: np.ndarray, population: np.ndarray, errors: np.ndarray, alpha: float) -> bool:
+    """Whether `part` holds significantly more errors than a random draw from `population`."""
+    size = int(part.sum())
+    if size == 0:
+        return False
+    p = excess_error_p_value(
+        [errors[part].sum()], [size], int(errors[population].sum()), int(population.sum())
+    )[0]
+    return bool(p <= alpha)
 
 
 def _jaccard(a: set[int], b: set[int]) -> float:

@@ -12,7 +12,9 @@ import numpy as np
 from scipy.stats import hypergeom, norm
 
 
-def wilson_interval(successes, trials, *, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    successes, trials, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for a binomial proportion.
 
     Parameters
@@ -31,12 +33,15 @@ def wilson_interval(successes, trials, *, confidence: float = 0.95) -> tuple[np.
         denom = 1 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    low = np.where(n > 0, np.clip(centre - half, 0, 1), 0.0)
-    high = np.where(n > 0, np.clip(centre + half, 0, 1), 1.0)
+    # at k = 0 or k = n the bound is exactly 0 or 1; rounding must not move it off
+    low = np.where((n > 0) & (k > 0), np.clip(centre - half, 0, 1), 0.0)
+    high = np.where((n > 0) & (k < n), np.clip(centre + half, 0, 1), 1.0)
     return low, high
 
 
-def excess_error_p_value(slice_errors, slice_sizes, total_errors: int, total_size: int) -> np.ndarray:
+def excess_error_p_value(
+    slice_errors, slice_sizes, total_errors: int, total_size: int
+) -> np.ndarray:
     """One-sided exact p-value that a slice holds more errors than chance would put there.
 
     Under the null, the slice's rows are a random draw of ``size`` rows from the table, so its

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Set up, then run lint, type checks and the test suite. Extra arguments go to pytest
+# (e.g. `bash scripts/test.sh -m slow` for the long tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+echo "==> ruff"
+.venv/bin/ruff check weakspot tests bench
+echo "==> mypy"
+.venv/bin/mypy
+echo "==> pytest"
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,175 @@
+"""``weakspot analyze``: read predictions, analyse, write analysis.json, report.html, summary.md.
+
+Exit codes: 0 success; 1 the analysis failed; 2 bad usage or unusable input (the message says
+what to fix).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from weakspot._analysis import DEFAULT_METHODS, analyze
+from weakspot._errors import InputError, WeakspotError
+from weakspot._version import __version__
+from weakspot.cli import _console
+from weakspot.report import write_results
+
+app = typer.Typer(
+    name="weakspot",
+    help="Find where a classifier fails, why, and what to do about it.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+ANALYZE_HELP = """Analyse a table of predictions: metrics, subgroup gaps and failure slices.
+
+The table (.csv, .tsv, .parquet, .jsonl) has one row per example: the true label, the
+prediction, optional [bold]proba_<class>[/] columns (or one score column for a binary task), an
+optional id, and metadata columns to slice on.
+
+[bold]Examples[/]
+
+  weakspot analyze predictions.csv --out results/
+
+  weakspot analyze preds.parquet --label y_true --prediction y_pred --sensitive sex age
+
+  weakspot analyze preds.csv --methods lattice --min-support 50 --max-q 0.01
+"""
+
+
+def _version(value: bool) -> None:
+    if value:
+        _console.out.print(f"weakspot {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Find where a classifier fails, why, and what to do about it."""
+
+
+@app.command("analyze", help=ANALYZE_HELP)
+def analyze_command(
+    table: Annotated[
+        Path, typer.Argument(help="Predictions table (.csv, .tsv, .parquet, .jsonl).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for analysis.json, report.html, summary.md.")
+    ] = Path("results"),
+    label: Annotated[
+        str | None, typer.Option(help="True-label column (default: label, y_true, target, ...).")
+    ] = None,
+    prediction: Annotated[
+        str | None, typer.Option(help="Prediction column (default: prediction, pred, y_pred, ...).")
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id", help="Example-id column (default: id).")
+    ] = None,
+    score: Annotated[
+        str | None, typer.Option(help="Binary score column: probability of --positive-class.")
+    ] = None,
+    positive_class: Annotated[
+        str | None, typer.Option(help="Class a binary score column refers to.")
+    ] = None,
+    sensitive: Annotated[
+        list[str] | None, typer.Option(help="Sensitive attribute column; repeat for several.")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option(help="Column to leave out of the analysis; repeatable.")
+    ] = None,
+    methods: Annotated[str, typer.Option(help="Comma-separated slice finders.")] = ",".join(
+        DEFAULT_METHODS
+    ),
+    min_support: Annotated[
+        int | None, typer.Option(help="Smallest slice reported (default max(20, 1% of rows)).")
+    ] = None,
+    max_q: Annotated[
+        float, typer.Option(help="Largest Benjamini-Hochberg q-value reported.")
+    ] = 0.05,
+    max_slices: Annotated[int, typer.Option(help="Most slices reported.")] = 15,
+    max_level: Annotated[int, typer.Option(help="Most conditions in a slice.")] = 3,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; same inputs and seed give identical output.")
+    ] = 0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the output paths.")
+    ] = False,
+) -> None:
+    try:
+        with _console.stage_progress(_console.err) as say:
+            analysis = analyze(
+                table,
+                label=label,
+                prediction=prediction,
+                id_column=id_column,
+                score_column=score,
+                positive_class=positive_class,
+                sensitive=sensitive,
+                ignore=ignore,
+                methods=[m.strip() for m in methods.split(",") if m.strip()],
+                min_support=min_support,
+                max_q=max_q,
+                max_slices=max_slices,
+                max_level=max_level,
+                random_state=seed,
+                progress=say,
+            )
+            paths = write_results(analysis, out)
+    except InputError as exc:
+        _console.err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except WeakspotError as exc:
+        _console.err.print(f"[red]analysis failed:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    if quiet:
+        for path in paths.values():
+            _console.out.print(str(path))
+        return
+    doc = json.loads(paths["json"].read_text(encoding="utf-8"))
+    _console.print_summary(doc, _console.out, paths)
+
+
+def main() -> None:
+    """Entry point of the ``weakspot`` script."""
+    app()
+
+
+@app.command("demo")
+def demo_command(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the demo's table and results.")
+    ] = Path("demo-results"),
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Run the demo analysis on real data that ships offline (Fashion-MNIST from Debian's package).
+
+    Trains a classifier on Fashion-MNIST, evaluates it on images from three cameras, one of which
+    produces dark, low-contrast images, writes the predictions to OUT/predictions.csv and analyses
+    them into OUT/.
+    """
+    from weakspot.datasets._demo import make_demo_predictions
+
+    try:
+        with _console.stage_progress(_console.err) as say:
+            say("training the demo model on Fashion-MNIST")
+            frame, _ = make_demo_predictions(random_state=seed)
+            out.mkdir(parents=True, exist_ok=True)
+            table = out / "predictions.csv"
+            frame.to_csv(table, index=False)
+            analysis = analyze(table, sensitive=["camera"], random_state=seed, progress=say)
+            paths = write_results(analysis, out)
+    except WeakspotError as exc:
+        _console.err.print(f"[red]demo failed:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    _console.out.print(f"predictions table: {table}")
+    doc = json.loads(paths["json"].read_text(encoding="utf-8"))
+    _console.print_summary(doc, _console.out, paths)

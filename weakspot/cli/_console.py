@@ -1,0 +1,74 @@
+"""All rich output of the command line lives here; the console is injectable for tests."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+out = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def stage_progress(console: Console):
+    """A spinner that shows which stage of the analysis runs; yields a ``say(stage)`` callback."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("starting", total=None)
+
+        def say(stage: str, done: int | None = None, total: int | None = None) -> None:
+            progress.update(task, description=stage, completed=done, total=total)
+
+        yield say
+
+
+def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) -> None:
+    """Overall metrics and the top slices as readable rules."""
+    o = doc["overall"]
+    console.print(
+        f"[bold]{o['n']}[/] examples, accuracy [bold]{o['accuracy']:.1%}[/] "
+        f"(95% CI {o['accuracy_ci'][0]:.1%}-{o['accuracy_ci'][1]:.1%}), {o['errors']} errors"
+        + (f", ECE {o['calibration']['ece']:.3f}" if o.get("calibration") else "")
+    )
+    if doc.get("skipped"):
+        console.print(
+            f"[yellow]{len(doc['skipped'])} input(s) skipped[/] (listed in analysis.json)"
+        )
+    if not doc["slices"]:
+        console.print(
+            f"No failure slice: no group's error rate is significantly above the rest "
+            f"({doc['search']['tested']} candidates tested, q < {doc['config']['max_q']})."
+        )
+    else:
+        table = Table(
+            title=f"Failure slices ({len(doc['slices'])} of {doc['search']['tested']} tested)"
+        )
+        for name in ("#", "slice", "size", "error rate", "lift", "q", "method"):
+            table.add_column(
+                name, justify="right" if name in ("#", "size", "lift", "q") else "left"
+            )
+        for s in doc["slices"][:10]:
+            lift = "inf" if s["lift"] is None else f"{s['lift']:.1f}x"
+            table.add_row(
+                str(s["rank"]),
+                s["rule"] or s["description"],
+                str(s["size"]),
+                f"{s['error_rate']:.1%} ({s['ci'][0]:.0%}-{s['ci'][1]:.0%})",
+                lift,
+                f"{s['q_value']:.1g}",
+                s["method"],
+            )
+        console.print(table)
+    for kind, path in paths.items():
+        console.print(f"  {kind:8s} {path}")

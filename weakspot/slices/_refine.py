@@ -1,0 +1,103 @@
+"""Make predicate slices tidier before they are ranked.
+
+Quantile bins cut numeric features at fixed points, so a failure region such as ``age >= 60``
+shows up as two neighbouring slices ``age in [61, 75)`` and ``age in [75, inf)``. Widening an
+interval condition over adjacent bins while the evidence grows recovers the region as one
+slice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from weakspot.features._binning import BinnedFeatures
+from weakspot.features._condition import Condition
+from weakspot.slices._slice import Slice
+from weakspot.slices._stats import excess_error_p_value
+
+
+def widen_intervals(item: Slice, binned: BinnedFeatures, errors: np.ndarray) -> Slice:
+    """Return `item` with each interval condition widened to adjacent bins where that lowers
+    the slice's excess-error p-value; other conditions are kept as they are.
+
+    Parameters
+    ----------
+    item : Slice
+        A predicate slice; member-set slices are returned unchanged.
+    binned : BinnedFeatures
+    errors : ndarray of {0, 1}, shape (n,)
+    """
+    if not item.conditions or not all(_is_bin_or_interval(c, binned) for c in item.conditions):
+        return item
+    conditions = list(item.conditions)
+    changed = False
+    for position, condition in enumerate(conditions):
+        if condition.op != "in" or condition.feature not in binned.names:
+            continue
+        j = binned.names.index(condition.feature)
+        edges = [b.value for b in binned.bins[j] if b.op == "in"]
+        low = next((i for i, e in enumerate(edges) if e[0] == condition.value[0]), None)
+        high = next((i for i, e in enumerate(edges) if e[1] == condition.value[1]), None)
+        if low is None or high is None:
+            continue
+        best = _p_value(binned, conditions, errors)
+        improved = True
+        while improved:
+            improved = False
+            for new_low, new_high in ((low - 1, high), (low, high + 1)):
+                if new_low < 0 or new_high >= len(edges):
+                    continue
+                trial = list(conditions)
+                trial[position] = Condition(
+                    condition.feature, "in", [edges[new_low][0], edges[new_high][1]]
+                )
+                p = _p_value(binned, trial, errors)
+                if p < best:
+                    best, low, high, conditions, improved, changed = (
+                        p,
+                        new_low,
+                        new_high,
+                        trial,
+                        True,
+                        True,
+                    )
+    if not changed:
+        return item
+    mask = _mask(binned, conditions)
+    return Slice(
+        np.flatnonzero(mask),
+        item.method,
+        conditions,
+        item.score,
+        dict(item.stats),
+        {**item.extra, "widened_from": item.rule()},
+    )
+
+
+def _is_bin_or_interval(condition: Condition, binned: BinnedFeatures) -> bool:
+    if condition.feature not in binned.names:
+        return False
+    return condition.op == "in" or condition in binned.bins[binned.names.index(condition.feature)]
+
+
+def _mask(binned: BinnedFeatures, conditions: list[Condition]) -> np.ndarray:
+    mask = np.ones(binned.codes.shape[0], dtype=bool)
+    for c in conditions:
+        j = binned.names.index(c.feature)
+        if c.op == "in":
+            allowed = [
+                b
+                for b, cond in enumerate(binned.bins[j])
+                if cond.op == "in" and cond.value[0] >= c.value[0] and cond.value[1] <= c.value[1]
+            ]
+        else:
+            allowed = [b for b, cond in enumerate(binned.bins[j]) if cond == c]
+        mask &= np.isin(binned.codes[:, j], allowed)
+    return mask
+
+
+def _p_value(binned: BinnedFeatures, conditions: list[Condition], errors: np.ndarray) -> float:
+    mask = _mask(binned, conditions)
+    return float(
+        excess_error_p_value([errors[mask].sum()], [mask.sum()], int(errors.sum()), len(errors))[0]
+    )
