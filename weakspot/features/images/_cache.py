@@ -22,7 +22,15 @@ import numpy as np
 
 logger = logging.getLogger("weakspot.features.images")
 
-FIELDS = ("properties", "thumb_hash", "phash", "embeddings", "concept_scores")
+FIELDS = (
+    "properties",
+    "thumb_hash",
+    "phash",
+    "embeddings",
+    "concept_index",
+    "concept_score",
+    "phrase_scores",
+)
 
 
 class FeatureCache:
