@@ -68,3 +68,13 @@ def test_user_embeddings_drive_outliers_and_near_duplicates(fashion):
     assert result.flags.loc[[4, 5], "is_near_duplicate"].all()
     with pytest.raises(Exception, match=r"embeddings must have shape \(n_images, d\)"):
         extract_image_features(images, embed=None, embeddings=emb[:10])
+
+
+def test_knn_distances_on_a_reference_sample_exclude_self():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 4))
+    sampled = knn_distances(x, 2, max_reference=100)
+    exact = knn_distances(x, 2)
+    assert sampled.shape == (300, 2)
+    assert (sampled > 0).all()
+    assert (sampled >= exact - 1e-5).all()  # neighbours among fewer points are never closer

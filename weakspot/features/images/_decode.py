@@ -88,7 +88,8 @@ def array_hash(arr: np.ndarray) -> str:
 def read_file(path: str | Path) -> bytes:
     """Read a file's bytes, raising `DecodeFailure` for a missing or empty file."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except FileNotFoundError:
         raise DecodeFailure("missing file") from None
     except IsADirectoryError:
@@ -162,6 +163,8 @@ def _decode_open(im: Image.Image, *, file_size: float, net_size: int | None) -> 
 
 
 def _orientation(im: Image.Image) -> int:
+    if im.format != "TIFF" and "exif" not in im.info:
+        return 1  # parsing an absent EXIF block costs as much as decoding a small PNG
     try:
         return int(im.getexif().get(0x0112, 1))
     except (ValueError, TypeError, OSError, SyntaxError):

@@ -12,6 +12,7 @@ import logging
 import re
 import sys
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -138,7 +139,7 @@ def extract_image_features(
     layer: str | None = None,
     embeddings: np.ndarray | str | Path | None = None,
     concepts: bool = True,
-    labels: Sequence[Any] | None = None,
+    labels: Sequence[Any] | np.ndarray | pd.Series | None = None,
     cache_dir: str | Path | None = None,
     batch_size: int = 64,
     n_jobs: int = 2,
@@ -190,9 +191,10 @@ def extract_image_features(
     results = _Results(n)
     with _torch_threads(backbone, n_jobs), ThreadPoolExecutor(max_workers=n_jobs) as pool:
         done = 0
-        for items in _stream(pool, lambda i: _load(source, i, cache, backbone), n, batch_size):
-            _process(items, results, backbone, cache, source, max_failed_share)
-            done += len(items)
+        work = _ChunkWork(source, cache, backbone)
+        for chunk in _stream(pool, work, n, batch_size, lookahead=n_jobs + 1):
+            _process(chunk, results, backbone, cache, source, max_failed_share)
+            done += len(chunk.items)
             if progress is not None:
                 progress(done, n)
     _warn_skipped(results.skipped, n)
@@ -202,7 +204,7 @@ def extract_image_features(
 class _Source:
     """Paths or an array, loaded one image at a time: ``(content hash, decoder)``."""
 
-    def __init__(self, paths: list[Path] | None, array: np.ndarray | None) -> None:
+    def __init__(self, paths: list[str] | None, array: np.ndarray | None) -> None:
         self.paths, self.array = paths, array
 
     @classmethod
@@ -225,7 +227,7 @@ class _Source:
             raise InputError(
                 f"images must be file paths (str or Path) or one ndarray; got {type(bad[0])!r}."
             )
-        return cls([Path(p) for p in paths], None)
+        return cls([str(p) for p in paths], None)
 
     def __len__(self) -> int:
         return len(self.paths) if self.paths is not None else len(self.array)  # type: ignore[arg-type]
@@ -288,49 +290,77 @@ class _torch_threads:
             self.torch.set_num_threads(self.before)
 
 
+@dataclass
+class _Chunk:
+    """A chunk after the worker thread: items, plus fields computed for the fresh ones."""
+
+    items: list[_Item]
+    fresh: list[_Item]
+    rows: dict[str, np.ndarray]
+    nets: list[np.ndarray]
+
+
+class _ChunkWork:
+    """Read, hash, decode and measure one chunk of images; runs in a worker thread.
+
+    A whole chunk per task lets the threads share the per-stack numpy work, not only the
+    decoding; the backbone runs later, in the main thread.
+    """
+
+    def __init__(self, source: _Source, cache: FeatureCache | None, backbone: Any) -> None:
+        self.source, self.cache = source, cache
+        self.net_size = backbone.input_size if backbone is not None else None
+
+    def __call__(self, rows: range) -> _Chunk:
+        items = [self._load(i) for i in rows]
+        fresh = [it for it in items if it.decoded is not None]
+        decoded = [it.decoded for it in fresh if it.decoded is not None]
+        nets = [d.net for d in decoded if d.net is not None]
+        for d in decoded:
+            d.net = None  # the chunk keeps the only reference
+        return _Chunk(items, fresh, _measure(decoded), nets)
+
+    def _load(self, i: int) -> _Item:
+        try:
+            key, pixels = self.source.key_and_pixels(i)
+            if self.cache is not None and key in self.cache:
+                return _Item(i, key, cached=self.cache.get(key))
+            if isinstance(pixels, bytes):
+                return _Item(i, key, decoded=decode_bytes(pixels, net_size=self.net_size))
+            return _Item(i, key, decoded=decode_array(pixels, net_size=self.net_size))
+        except DecodeFailure as exc:
+            return _Item(i, reason=str(exc))
+
+
 def _stream(
-    pool: ThreadPoolExecutor, work: Callable[[int], _Item], n: int, size: int
-) -> Iterator[list[_Item]]:
-    """Chunks of loaded items, the next chunk loading while the caller handles this one."""
-    pending: list[Future[_Item]] | None = None
+    pool: ThreadPoolExecutor, work: Callable[[range], _Chunk], n: int, size: int, lookahead: int
+) -> Iterator[_Chunk]:
+    """Chunks in order, up to `lookahead` of them in flight in the pool (bounded memory)."""
+    pending: deque[Future[_Chunk]] = deque()
     for start in range(0, n, size):
-        futures = [pool.submit(work, i) for i in range(start, min(start + size, n))]
-        if pending is not None:
-            yield [f.result() for f in pending]
-        pending = futures
-    if pending is not None:
-        yield [f.result() for f in pending]
-
-
-def _load(source: _Source, i: int, cache: FeatureCache | None, backbone: Any) -> _Item:
-    """Read, hash and (unless cached) decode image `i`; runs in a worker thread."""
-    try:
-        key, pixels = source.key_and_pixels(i)
-        if cache is not None and key in cache:
-            return _Item(i, key, cached=cache.get(key))
-        size = backbone.input_size if backbone is not None else None
-        if isinstance(pixels, bytes):
-            return _Item(i, key, decoded=decode_bytes(pixels, net_size=size))
-        return _Item(i, key, decoded=decode_array(pixels, net_size=size))
-    except DecodeFailure as exc:
-        return _Item(i, reason=str(exc))
+        pending.append(pool.submit(work, range(start, min(start + size, n))))
+        if len(pending) > lookahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def _process(
-    items: list[_Item],
+    chunk: _Chunk,
     results: _Results,
     backbone: Backbone | None,
     cache: FeatureCache | None,
     source: _Source,
     max_failed_share: float,
 ) -> None:
-    fresh = [it for it in items if it.decoded is not None]
-    rows = _compute(fresh, backbone)
-    if cache is not None and fresh:
-        cache.put([str(it.key) for it in fresh], rows)
-    for j, it in enumerate(fresh):
+    rows = chunk.rows
+    if backbone is not None and chunk.nets:
+        rows.update(_embed(backbone, np.stack(chunk.nets)))
+    if cache is not None and chunk.fresh:
+        cache.put([str(it.key) for it in chunk.fresh], rows)
+    for j, it in enumerate(chunk.fresh):
         results.put(it.index, {name: values[j] for name, values in rows.items()})
-    for it in items:
+    for it in chunk.items:
         if it.cached is not None:
             results.put(it.index, it.cached)
             results.n_cached += 1
@@ -343,24 +373,26 @@ def _process(
         raise ImageError(_failure_message(results.skipped, results.n, max_failed_share))
 
 
-def _compute(fresh: list[_Item], backbone: Backbone | None) -> dict[str, np.ndarray]:
-    """Every cached field for freshly decoded images (first axis: image)."""
-    decoded = [it.decoded for it in fresh if it.decoded is not None]
+def _measure(decoded: list[DecodedImage]) -> dict[str, np.ndarray]:
+    """Properties and hashes of freshly decoded images (first axis: image)."""
     if not decoded:
         return {}
-    rows: dict[str, np.ndarray] = {
+    return {
         "properties": compute_properties(decoded),
         "thumb_hash": np.array([_thumb_hash(d) for d in decoded]),
         "phash": perceptual_hash(np.stack([d.hash_grey for d in decoded])),
     }
-    if backbone is not None:
-        out = backbone.run(np.stack([d.net for d in decoded if d.net is not None]))
-        rows["embeddings"] = out.embeddings
-        if out.concept_scores is not None:
-            rows["concept_index"] = out.concept_scores.argmax(axis=1)
-            rows["concept_score"] = out.concept_scores.max(axis=1)
-            if out.concept_scores.shape[1] <= _MAX_PHRASES:
-                rows["phrase_scores"] = out.concept_scores
+
+
+def _embed(backbone: Backbone, nets: np.ndarray) -> dict[str, np.ndarray]:
+    """Embeddings and top concepts of a batch of backbone inputs, shape (n, s, s, 3)."""
+    out = backbone.run(nets)
+    rows = {"embeddings": out.embeddings}
+    if out.concept_scores is not None:
+        rows["concept_index"] = out.concept_scores.argmax(axis=1)
+        rows["concept_score"] = out.concept_scores.max(axis=1)
+        if out.concept_scores.shape[1] <= _MAX_PHRASES:
+            rows["phrase_scores"] = out.concept_scores
     return rows
 
 
@@ -395,7 +427,7 @@ def _assemble(
     backbone: Backbone | None,
     concepts: bool,
     user_embeddings: np.ndarray | None,
-    labels: Sequence[Any] | None,
+    labels: Sequence[Any] | np.ndarray | pd.Series | None,
     flag_k: float,
 ) -> ImageFeatures:
     props = pd.DataFrame(results.properties, columns=list(PROPERTY_COLUMNS))

@@ -1,0 +1,247 @@
+"""Benchmark of the image feature stage on Fashion-MNIST exported to files.
+
+Usage (from the repository root)::
+
+    .venv/bin/python bench/images/bench_images.py                 # every section
+    .venv/bin/python bench/images/bench_images.py --sections decode embed
+
+Sections:
+  decode      property extraction vs bare Pillow decoding of the same files, same threads
+  cleanvision ours vs CleanVision on the same folder (speed, and flag agreement); CleanVision
+              runs in its own venv, bench/.envs/cleanvision, created on first use
+  embed       embedding throughput vs a bare EfficientNet-Lite0 forward at the same batch size
+  memory      peak resident memory for 10,000 and 100,000 small image files (properties)
+
+Data: the Fashion-MNIST idx files (Debian's dataset-fashion-mnist), exported to PNG and JPEG
+files under bench/.cache/images/ with a few planted changes (2% darkened, 2% blurred, 1% exact
+duplicates) whose ground truth is kept beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image, ImageFilter
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+CACHE = REPO / "bench" / ".cache" / "images"
+ENV = REPO / "bench" / ".envs" / "cleanvision"
+FASHION = Path("/usr/share/datasets/fashion-mnist")
+ISSUES = ["dark", "light", "blurry", "low_information", "odd_aspect_ratio", "odd_size",
+          "grayscale", "exact_duplicates", "near_duplicates"]  # fmt: skip
+
+
+def fashion(split: str) -> tuple[np.ndarray, np.ndarray]:
+    """Images (n, 28, 28) uint8 and labels (n,) of a Fashion-MNIST split ("train" / "t10k")."""
+    with gzip.open(FASHION / f"{split}-images-idx3-ubyte.gz") as handle:
+        images = np.frombuffer(handle.read(), np.uint8, offset=16).reshape(-1, 28, 28)
+    with gzip.open(FASHION / f"{split}-labels-idx1-ubyte.gz") as handle:
+        labels = np.frombuffer(handle.read(), np.uint8, offset=8)
+    return images, labels
+
+
+def planted_set(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """n images from both splits with planted darkening, blurring and exact duplicates."""
+    train, train_y = fashion("train")
+    test, test_y = fashion("t10k")
+    images, labels = np.concatenate([test, train])[:n].copy(), np.concatenate([test_y, train_y])[:n]
+    rng = np.random.default_rng(seed)
+    kind = np.array([""] * n, dtype=object)
+    rows = rng.permutation(n)
+    dark, blur, dup = np.split(rows[: n * 5 // 100], [n * 2 // 100, n * 4 // 100])
+    images[dark] = (images[dark] * 0.4).astype(np.uint8)
+    images[blur] = np.stack(
+        [np.asarray(Image.fromarray(i).filter(ImageFilter.GaussianBlur(1))) for i in images[blur]]
+    )
+    images[dup] = images[rows[-len(dup) :]]
+    kind[dark], kind[blur], kind[dup], kind[rows[-len(dup) :]] = "dark", "blur", "dup", "dup"
+    return images, labels, pd.DataFrame({"label": labels, "planted": kind})
+
+
+def export(n: int, fmt: str) -> list[str]:
+    """Write the planted set as image files (once); return their paths in order."""
+    folder = CACHE / f"fashion-{n}-{fmt}"
+    done = folder / "truth.csv"
+    names = [f"{label}/{i:06d}.{fmt}" for i, label in enumerate(planted_set(n)[1])]
+    if not done.exists():
+        images, labels, truth = planted_set(n)
+        for label in np.unique(labels):
+            (folder / str(label)).mkdir(parents=True, exist_ok=True)
+        for name, img in zip(names, images, strict=True):
+            Image.fromarray(img).save(folder / name, quality=90) if fmt == "jpg" else (
+                Image.fromarray(img).save(folder / name)
+            )
+        truth.assign(path=[str(folder / name) for name in names]).to_csv(done, index=False)
+    return [str(folder / name) for name in names]
+
+
+def bare_decode(paths: list[str], n_jobs: int) -> float:
+    """Seconds to open and fully decode every file with Pillow, `n_jobs` threads."""
+
+    def one(path: str) -> None:
+        with Image.open(path) as im:
+            im.load()
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(n_jobs) as pool:
+        list(pool.map(one, paths, chunksize=64))
+    return time.perf_counter() - start
+
+
+def ours(paths: list[str], n_jobs: int, **kwargs) -> float:
+    from weakspot.features.images import extract_image_features
+
+    start = time.perf_counter()
+    extract_image_features(paths, embed=None, n_jobs=n_jobs, **kwargs)
+    return time.perf_counter() - start
+
+
+def section_decode(n: int, n_jobs: int, report: dict) -> None:
+    for fmt in ("png", "jpg"):
+        paths = export(n, fmt)
+        bare_decode(paths, n_jobs)  # warm the page cache
+        t_bare = min(bare_decode(paths, n_jobs) for _ in range(3))
+        t_ours = min(ours(paths, n_jobs) for _ in range(3))
+        report[f"decode_{fmt}"] = {
+            "images": n, "n_jobs": n_jobs,
+            "bare_decode_per_s": round(n / t_bare), "properties_per_s": round(n / t_ours),
+            "ratio": round(t_bare / t_ours, 3),
+        }  # fmt: skip
+        print(f"[decode {fmt}] {n} files, {n_jobs} threads: bare decode {n / t_bare:,.0f}/s, "
+              f"properties+flags {n / t_ours:,.0f}/s, ratio {t_bare / t_ours:.2f} (target >= 0.7)")  # fmt: skip
+
+
+def ensure_cleanvision() -> Path:
+    python = ENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([shutil.which("python3") or "python3", "-m", "venv", str(ENV)], check=True)
+        subprocess.run([str(ENV / "bin" / "pip"), "install", "-q", "cleanvision"], check=True)
+    return python
+
+
+def section_cleanvision(n: int, n_jobs: int, report: dict) -> None:
+    from weakspot.features.images import extract_image_features
+
+    paths = export(n, "png")
+    folder = Path(paths[0]).parents[1]
+    truth = pd.read_csv(folder / "truth.csv", keep_default_na=False)
+    out = CACHE / f"cleanvision-{n}.csv"
+    child = [str(ensure_cleanvision()), str(Path(__file__).with_name("_cleanvision_child.py"))]
+    run = subprocess.run([*child, str(folder), str(out)], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(run.stderr[-3000:])
+    t_cv = float(run.stdout.split("SECONDS")[-1])
+    start = time.perf_counter()
+    result = extract_image_features(paths, embed=None, n_jobs=n_jobs)
+    t_ours = time.perf_counter() - start
+    theirs = pd.read_csv(out, index_col=0)
+    theirs.index = [str(Path(p).resolve()) for p in theirs.index]
+    theirs = theirs.reindex([str(Path(p).resolve()) for p in paths])
+    report["cleanvision"] = {"images": n, "cleanvision_s": round(t_cv, 2), "ours_s": round(t_ours, 2),
+                             "speedup": round(t_cv / t_ours, 1), "flags": agreement(result.flags, theirs, truth)}  # fmt: skip
+    print(f"[cleanvision] {n} files: CleanVision {t_cv:.1f} s, ours {t_ours:.1f} s "
+          f"(properties + flags, {n_jobs} threads): {t_cv / t_ours:.1f}x faster (target >= 5x)")  # fmt: skip
+    print(pd.DataFrame(report["cleanvision"]["flags"]).T.to_string())
+
+
+def agreement(ours_flags: pd.DataFrame, theirs: pd.DataFrame, truth: pd.DataFrame) -> dict:
+    """Per issue: rates, overlap (Jaccard) and recall of the planted images for both tools."""
+    planted = {"dark": "dark", "blurry": "blur", "exact_duplicates": "dup"}
+    table = {}
+    for issue in ISSUES:
+        mine_col = "is_" + issue.removesuffix("s") if "duplicates" in issue else "is_" + issue
+        col = f"is_{issue}_issue"
+        if col not in theirs or mine_col not in ours_flags:
+            continue
+        a, b = ours_flags[mine_col].to_numpy(bool), theirs[col].fillna(False).to_numpy(bool)
+        row = {"ours_rate": a.mean(), "cleanvision_rate": b.mean(),
+               "jaccard": (a & b).sum() / max(1, (a | b).sum()), "agree": (a == b).mean()}  # fmt: skip
+        if issue in planted:
+            hit = (truth["planted"] == planted[issue]).to_numpy()
+            row["ours_recall"], row["cleanvision_recall"] = a[hit].mean(), b[hit].mean()
+        table[issue] = {k: round(float(v), 4) for k, v in row.items()}
+    return table
+
+
+def section_embed(n_jobs: int, report: dict, n: int = 256, batch: int = 64) -> None:
+    import torch
+
+    from weakspot.features.images import EfficientNetLite0, extract_image_features
+
+    paths = export(10_000, "png")[:n]
+    backbone = EfficientNetLite0()
+    torch.set_num_threads(n_jobs)
+    x = torch.rand(batch, 3, 224, 224) * 2 - 1
+    with torch.inference_mode():
+        backbone.model_(x[:8])
+        start = time.perf_counter()
+        for _ in range(n // batch):
+            backbone.model_._fc(backbone.model_.extract_features(x).mean(dim=(2, 3)))
+        t_bare = time.perf_counter() - start
+    start = time.perf_counter()
+    extract_image_features(paths, embed=backbone, batch_size=batch, n_jobs=n_jobs)
+    t_ours = time.perf_counter() - start
+    report["embed"] = {"images": n, "batch": batch, "bare_forward_per_s": round(n / t_bare, 1),
+                       "ours_per_s": round(n / t_ours, 1), "ratio": round(t_bare / t_ours, 3)}  # fmt: skip
+    print(f"[embed] {n} files, batch {batch}: bare forward {n / t_bare:.1f}/s, ours (decode, "
+          f"properties, embedding, concepts) {n / t_ours:.1f}/s, ratio {t_bare / t_ours:.2f} (target >= 0.9)")  # fmt: skip
+
+
+_MEMORY_CHILD = """
+import resource, sys, time
+from weakspot.features.images import extract_image_features
+paths = open(sys.argv[1]).read().split()
+start = time.perf_counter()
+r = extract_image_features(paths, embed=None, n_jobs=2)
+print(len(paths), time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def section_memory(report: dict) -> None:
+    paths = export(100_000, "png")
+    rows = {}
+    for n in (10_000, 100_000):
+        listing = CACHE / f"paths-{n}.txt"
+        listing.write_text("\n".join(paths[:n]))
+        out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(listing)], cwd=REPO,
+                             capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+        rows[n] = {"seconds": round(float(out[1]), 1), "peak_rss_mib": round(int(out[2]) / 1024)}
+        print(f"[memory] {n:,} files: {float(out[1]):.1f} s, peak RSS {int(out[2]) / 1024:.0f} MiB")
+    report["memory"] = rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sections", nargs="+", default=["decode", "cleanvision", "embed", "memory"]
+    )
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--n-jobs", type=int, default=2)
+    args = parser.parse_args()
+    report: dict = {}
+    for name in args.sections:
+        if name == "decode":
+            section_decode(args.n, args.n_jobs, report)
+        elif name == "cleanvision":
+            section_cleanvision(args.n, args.n_jobs, report)
+        elif name == "embed":
+            section_embed(args.n_jobs, report)
+        elif name == "memory":
+            section_memory(report)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    (CACHE / "report.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
