@@ -12,7 +12,7 @@ from PIL import Image
 
 from weakspot._errors import ImageError, InputError
 from weakspot.features.images import extract_image_features, load_images_source
-from weakspot.features.images._decode import decode_bytes
+from weakspot.features.images._decode import THUMB_SIDE, decode_bytes
 
 
 def run(paths, **kwargs):
@@ -91,7 +91,7 @@ def test_large_jpeg_is_decoded_in_draft_mode(photo):
     buffer = io.BytesIO()
     Image.fromarray(photo).resize((2048, 1536)).save(buffer, format="JPEG")
     decoded = decode_bytes(buffer.getvalue(), net_size=None)
-    assert max(decoded.thumb.shape[:2]) == 128
+    assert max(decoded.thumb.shape[:2]) == THUMB_SIDE
     assert (decoded.meta["width"], decoded.meta["height"]) == (2048, 1536)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-THUMB_SIDE = 128
+THUMB_SIDE = 64
 HASH_SIDE = 32
 MAX_PIXELS = 89_478_485  # Pillow's default decompression-bomb limit (1024 * 1024 * 1024 // 4 // 3)
 

@@ -135,40 +135,42 @@ def _tone(lum: np.ndarray) -> dict[str, np.ndarray]:
 
 def _colour(rgb: np.ndarray) -> dict[str, np.ndarray]:
     n = len(rgb)
-    flat = rgb.reshape(n, -1, 3)
-    top, bottom = flat.max(axis=2), flat.min(axis=2)
-    chroma = top - bottom
+    # One contiguous plane per channel: reductions over a length-3 last axis are slow in numpy.
+    r, g, b = np.ascontiguousarray(np.moveaxis(rgb.reshape(n, -1, 3), 2, 0))
+    top = np.maximum(np.maximum(r, g), b)
+    chroma = top - np.minimum(np.minimum(r, g), b)
     sat = np.divide(chroma, top, out=np.zeros_like(chroma), where=top > 0)
-    r, g, b = flat[..., 0], flat[..., 1], flat[..., 2]
     rg, yb = r - g, 0.5 * (r + g) - b
     colourfulness = np.hypot(rg.std(axis=1), yb.std(axis=1)) + 0.3 * np.hypot(
         rg.mean(axis=1), yb.mean(axis=1)
     )
-    means = flat.mean(axis=1)
     return {
         "saturation": sat.mean(axis=1),
         "colourfulness": colourfulness,
-        "dominant_hue": _dominant_hue(flat, top, chroma, sat),
+        "dominant_hue": _dominant_hue((r, g, b), top, chroma, sat),
         "grayscale": (chroma <= 2.5 / 255).mean(axis=1),
-        "mean_red": means[:, 0],
-        "mean_green": means[:, 1],
-        "mean_blue": means[:, 2],
+        "mean_red": r.mean(axis=1),
+        "mean_green": g.mean(axis=1),
+        "mean_blue": b.mean(axis=1),
     }
 
 
-def _dominant_hue(flat: np.ndarray, top: np.ndarray, chroma: np.ndarray, sat: np.ndarray):
+def _dominant_hue(
+    planes: tuple[np.ndarray, ...], top: np.ndarray, chroma: np.ndarray, sat: np.ndarray
+) -> np.ndarray:
     """Centre (degrees) of the fullest of 12 hue bins among coloured pixels; NaN if < 1%."""
-    r, g, b = flat[..., 0], flat[..., 1], flat[..., 2]
-    safe = np.where(chroma > 0, chroma, 1.0)
-    hue = np.where(
-        top == r, ((g - b) / safe) % 6, np.where(top == g, (b - r) / safe + 2, (r - g) / safe + 4)
-    )
+    r, g, b = planes
     coloured = (sat > 0.2) & (top > 0.1)
-    bins = np.clip((hue * 2).astype(np.int64), 0, 11)  # 6 sextants x 2 = 12 bins of 30 deg
-    n = len(flat)
-    counts = np.bincount((bins + 12 * np.arange(n)[:, None])[coloured], minlength=12 * n).reshape(
-        n, 12
+    n = len(top)
+    rows = np.broadcast_to(np.arange(n)[:, None], top.shape)[coloured]
+    r, g, b, top, chroma = r[coloured], g[coloured], b[coloured], top[coloured], chroma[coloured]
+    hue = np.where(
+        top == r,
+        ((g - b) / chroma) % 6,
+        np.where(top == g, (b - r) / chroma + 2, (r - g) / chroma + 4),
     )
+    bins = np.clip((hue * 2).astype(np.int64), 0, 11)  # 6 sextants x 2 = 12 bins of 30 deg
+    counts = np.bincount(bins + 12 * rows, minlength=12 * n).reshape(n, 12)
     hue_deg = counts.argmax(axis=1) * 30.0 + 15.0
     return np.where(coloured.mean(axis=1) >= 0.01, hue_deg, np.nan)
 
