@@ -55,7 +55,11 @@ def planted_set(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, pd.DataF
     """n images from both splits with planted darkening, blurring and exact duplicates."""
     train, train_y = fashion("train")
     test, test_y = fashion("t10k")
-    images, labels = np.concatenate([test, train])[:n].copy(), np.concatenate([test_y, train_y])[:n]
+    images, labels = np.concatenate([test, train]), np.concatenate([test_y, train_y])
+    if n > len(images):  # beyond 70,000: mirrored copies (new pixels, same labels)
+        images = np.concatenate([images, images[:, :, ::-1]])
+        labels = np.concatenate([labels, labels])
+    images, labels = images[:n].copy(), labels[:n]
     rng = np.random.default_rng(seed)
     kind = np.array([""] * n, dtype=object)
     rows = rng.permutation(n)
