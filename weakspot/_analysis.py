@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,10 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weakspot._errors import InputError, missing_dependency
+from weakspot._errors import InputError, MissingDependency, missing_dependency
 from weakspot._version import __version__
 from weakspot.features._binning import BinnedFeatures, bin_features
 from weakspot.inputs._examples import Examples, build_examples, read_table
+from weakspot.inputs._image_inputs import check_image_array, resolve_image_paths, table_for_image_folder
 from weakspot.metrics._disaggregated import disaggregated_metrics, groups_frame
 from weakspot.metrics._overview import overall_metrics
 from weakspot.slices._base import FINDERS, SearchContext
@@ -21,10 +23,10 @@ from weakspot.slices._refine import widen_intervals
 from weakspot.slices._select import select_slices
 from weakspot.slices._slice import Slice
 
-SCHEMA_VERSION = "1.0"
+logger = logging.getLogger("weakspot")
 DEFAULT_METHODS = ("lattice", "error_tree")
 
-Progress = Callable[[str], None]
+Progress = Callable[..., None]
 
 
 @dataclass
@@ -46,6 +48,10 @@ class Analysis:
     config : dict
         The options the analysis ran with.
     notes : list of str
+    skipped : list of dict
+        Images that could not be read: ``{index, path, reason}``.
+    feature_info : dict
+        Feature name -> (human name, unit) for image-derived features.
     """
 
     examples: Examples
@@ -57,6 +63,7 @@ class Analysis:
     config: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
+    feature_info: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def by_group(self) -> pd.DataFrame:
@@ -106,6 +113,14 @@ class Analysis:
 def analyze(
     data: pd.DataFrame | str | Path,
     *,
+    predictions: pd.DataFrame | str | Path | None = None,
+    images: Any = None,
+    image_column: str | None = None,
+    embed: Any = "efficientnet",
+    layer: str | None = None,
+    embeddings: np.ndarray | str | Path | None = None,
+    concepts: bool = True,
+    cache_dir: str | Path | None = None,
     label: str | None = None,
     prediction: str | None = None,
     id_column: str | None = None,
@@ -128,9 +143,30 @@ def analyze(
 
     Parameters
     ----------
-    data : DataFrame or path
+    data : DataFrame, path of a table, or path of an image folder
         One row per example: the true label, the prediction, optional ``proba_<class>``
         columns (or one score column for a binary task), an optional id, and metadata.
+        An image folder (one sub-folder per class) needs `predictions`.
+    predictions : DataFrame or path, optional
+        With an image folder as `data`: the predictions, one row per image, tied to the files
+        by an ``id`` column holding the path relative to the folder.
+    images : folder, list of paths or ndarray, optional
+        The images of the rows: the folder that the table's image-path column is relative to,
+        one path per row, or pixels of shape (n, H, W) or (n, H, W, C). Without it, a table
+        with an image-path column (``image``, ``path``, ``file``, ...) is read relative to
+        the table's folder.
+    image_column : str, optional
+        Image-path column of the table.
+    embed : "efficientnet", None, path of an .onnx file, or a torch module
+        Backbone for image embeddings and concept tags; None skips them.
+    layer : str, optional
+        Intermediate output of a user's ONNX/torch model to embed with.
+    embeddings : ndarray of shape (n, d), or path of a .npy file, optional
+        Precomputed embeddings, one row per example; no backbone runs then.
+    concepts : bool
+        Tag each image with the backbone's top ImageNet concept, as a slicing feature.
+    cache_dir : str or Path, optional
+        Image-feature cache; a second run over the same images computes nothing again.
     label, prediction, id_column, score_column : str, optional
         Column names, detected from common names when omitted.
     positive_class : str, optional
@@ -158,28 +194,33 @@ def analyze(
     progress : callable, optional
         Called with the name of each stage as it starts.
     """
-    say = progress or (lambda stage: None)
+    say = progress or (lambda stage, done=None, total=None: None)
     say("validating input")
-    frame = read_table(data) if isinstance(data, str | Path) else data
+    frame, image_source = _resolve_table(data, predictions, images, image_column)
     examples = build_examples(
-        frame,
-        label=label,
-        prediction=prediction,
-        id_column=id_column,
-        score_column=score_column,
-        positive_class=positive_class,
-        classes=classes,
-        metadata=metadata,
-        ignore=ignore,
+        frame, label=label, prediction=prediction, id_column=id_column, image_column=image_column,
+        score_column=score_column, positive_class=positive_class, classes=classes,
+        metadata=metadata, ignore=ignore,
     )
     _check_options(examples, sensitive, methods, max_q, max_slices)
-    support = (
-        min_support if min_support is not None else max(20, int(np.ceil(0.01 * len(examples))))
-    )
+    support = min_support if min_support is not None else max(20, int(np.ceil(0.01 * len(examples))))
 
-    say("binning features")
     features = slicing_features(examples)
-    binned = bin_features(features, n_bins=n_bins)
+    columns: dict[str, tuple[str, str]] = {}
+    skipped: list[dict[str, Any]] = []
+    vectors = _user_embeddings(embeddings, len(examples))
+    pixels = _image_input(examples, image_source, images)
+    if pixels is not None:
+        say("extracting image features", 0, len(examples))
+        image_features = _extract_images(
+            pixels, examples, embed=embed, layer=layer, embeddings=vectors, concepts=concepts,
+            cache_dir=cache_dir, progress=lambda done, total: say("extracting image features", done, total),
+        )
+        features = pd.concat([features, _image_columns(image_features)], axis=1)
+        columns, skipped = image_features.columns, image_features.skipped
+        vectors = image_features.embeddings
+    say("binning features")
+    binned = bin_features(_drop_constant(features), n_bins=n_bins)
 
     say("measuring performance")
     overall = overall_metrics(
@@ -197,7 +238,7 @@ def analyze(
         predictions=examples.predictions,
         proba=examples.proba,
         classes=examples.classes,
-        embeddings=None,
+        embeddings=vectors,
         min_support=support,
         random_state=random_state,
     )
@@ -226,7 +267,82 @@ def analyze(
         "weakspot_version": __version__,
     }
     notes = list(examples.notes) + [n for o in outputs for n in o.notes]
-    return Analysis(examples, binned, overall, disaggregated, slices, counts, config, notes)
+    config["images"] = pixels is not None
+    config["embedding_dim"] = None if vectors is None else int(vectors.shape[1])
+    return Analysis(examples, binned, overall, disaggregated, slices, counts, config, notes, skipped, columns)
+
+
+def _resolve_table(data, predictions, images, image_column) -> tuple[pd.DataFrame, Path | None]:
+    """The predictions table, and the folder its image paths are relative to (if any)."""
+    if isinstance(data, str | Path) and Path(data).is_dir():
+        if predictions is None:
+            raise InputError(
+                f"{str(data)!r} is an image folder: also give the model's predictions for its images "
+                "(--predictions PREDS.csv, with an 'id' column holding each image's path relative to the folder)."
+            )
+        table = read_table(predictions) if isinstance(predictions, str | Path) else predictions
+        return table_for_image_folder(data, table), None
+    if predictions is not None:
+        raise InputError("predictions= goes with an image folder as data; here data is already the predictions table.")
+    frame = read_table(data) if isinstance(data, str | Path) else data
+    if isinstance(images, str | Path):
+        return frame, Path(images)
+    return frame, Path(data).parent if isinstance(data, str | Path) else None
+
+
+def _image_input(examples: Examples, root: Path | None, images: Any) -> Any:
+    """What to decode: the given array / paths, or the table's image paths, or None."""
+    if images is not None and not isinstance(images, str | Path):
+        return check_image_array(images, len(examples))
+    if examples.image_paths is None:
+        if images is not None:
+            raise InputError(
+                f"--images {str(images)!r} was given but the table has no image-path column "
+                "(image, image_path, path, file, filename, filepath); name it with --image-column."
+            )
+        return None
+    return resolve_image_paths(examples.image_paths, root)
+
+
+def _extract_images(pixels, examples: Examples, *, embed, layer, embeddings, concepts, cache_dir, progress):
+    from weakspot.features.images import extract_image_features
+
+    try:
+        return extract_image_features(
+            pixels, embed=embed, layer=layer, embeddings=embeddings, concepts=concepts,
+            labels=examples.labels, cache_dir=cache_dir, progress=progress,
+        )
+    except MissingDependency:
+        if embed != "efficientnet" or embeddings is not None:
+            raise
+        # the default backbone is optional: without torch, analyse the interpretable properties only
+        logger.warning("torch is not installed: image embeddings and concept tags are skipped "
+                       "(pip install 'weakspot[torch]' to add them).")
+        return extract_image_features(
+            pixels, embed=None, concepts=False, labels=examples.labels, cache_dir=cache_dir, progress=progress
+        )
+
+
+def _image_columns(image_features) -> pd.DataFrame:
+    parts = [image_features.properties, image_features.flags]
+    if image_features.concepts is not None:
+        parts.append(image_features.concepts.drop(columns=["concept_score"], errors="ignore"))
+    return pd.concat(parts, axis=1)
+
+
+def _user_embeddings(embeddings, n: int) -> np.ndarray | None:
+    if embeddings is None:
+        return None
+    vectors = np.load(embeddings) if isinstance(embeddings, str | Path) else np.asarray(embeddings)
+    if vectors.ndim != 2 or vectors.shape[0] != n:
+        raise InputError(f"embeddings must have shape (n, d) with n = {n} rows of the table, got {vectors.shape}.")
+    return vectors.astype(np.float32)
+
+
+def _drop_constant(features: pd.DataFrame) -> pd.DataFrame:
+    """Columns with one value everywhere cannot tell a slice apart; leave them out."""
+    varying = [c for c in features.columns if features[c].nunique(dropna=False) > 1]
+    return features[varying]
 
 
 def slicing_features(examples: Examples) -> pd.DataFrame:

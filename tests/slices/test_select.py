@@ -75,8 +75,8 @@ def test_every_reported_slice_obeys_the_thresholds():
         assert s.stats["errors"] == errors[mask].sum()
 
 
-def test_each_finder_runs_alone():
+def test_each_rule_finder_runs_alone():
     frame = planted_table(7)
-    for method in weakspot.FINDERS:
+    for method in ("lattice", "error_tree"):
         analysis = weakspot.analyze(frame, methods=[method])
         assert analysis.slices and all(s.method == method for s in analysis.slices)

@@ -34,7 +34,12 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         "overall": analysis.overall,
         "disaggregated": analysis.disaggregated,
         "features": [
-            {"name": name, "bins": [c.describe() for c in bins]}
+            {
+                "name": name,
+                "human_name": analysis.feature_info.get(name, (name, ""))[0],
+                "unit": analysis.feature_info.get(name, (name, ""))[1],
+                "bins": [c.describe() for c in bins],
+            }
             for name, bins in zip(analysis.binned.names, analysis.binned.bins, strict=True)
         ],
         "search": analysis.search,

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.tree import DecisionTreeClassifier
 
 from weakspot.slices._base import FinderOutput, SearchContext, register_finder
-from weakspot.slices._lattice import lattice_search
+from weakspot.slices._lattice import lattice_search, sliceline_score
 from weakspot.slices._slice import Condition, Slice
 from weakspot.slices._stats import excess_error_p_value
 
@@ -27,6 +27,7 @@ class LatticeFinder:
     alpha: float = 0.95
     k: int = 30
     max_level: int = 3
+    n_by_excess: int = 100
 
     def find(self, context: SearchContext) -> FinderOutput:
         binned = context.binned
@@ -43,9 +44,12 @@ class LatticeFinder:
         )
         n, total = len(context.errors), int(context.errors.sum())
         family = excess_error_p_value(result.evaluated_errors, result.evaluated_sizes, total, n)
-        proposed = excess_error_p_value(result.top_errors, result.top_sizes, total, n)
+        rows = self._proposals(result, family, n, total)
+        scores = sliceline_score(
+            result.evaluated_sizes[rows], result.evaluated_errors[rows], n, result.average_error, self.alpha
+        )
         slices = []
-        for row, score in zip(result.top_items, result.top_scores, strict=True):
+        for row, score in zip(result.evaluated_items[rows], scores, strict=True):
             items = result.item_to_feature_bin(row)
             slices.append(
                 Slice(
@@ -55,9 +59,33 @@ class LatticeFinder:
                     score=float(score),
                 )
             )
-        return FinderOutput(
-            slices, family, proposed, [f"lattice: {len(family)} candidate slices evaluated"]
+        note = (
+            f"lattice: {len(family)} candidate slices evaluated, {result.n_pruned} pruned by their "
+            f"score bound, {len(rows)} proposed"
         )
+        # pruned candidates enter the family with p = 1: examined, never significant
+        return FinderOutput(slices, np.concatenate([family, np.ones(result.n_pruned)]), family[rows], [note])
+
+    def _proposals(self, result, family: np.ndarray, n: int, total: int) -> np.ndarray:
+        """Rows of the evaluated family to propose: the top-K by SliceLine score, plus the
+        `n_by_excess` candidates that explain the most errors beyond the base rate.
+
+        SliceLine's score favours small slices with extreme error rates; with many features
+        their variants can fill the whole top-K and crowd out a large slice that explains
+        more errors, which the ranking puts first. Both lists go forward.
+        """
+        sizes, errs = result.evaluated_sizes, result.evaluated_errors
+        in_top = np.isin(_item_keys(result.evaluated_items), _item_keys(result.top_items))
+        excess = np.where(family < 0.05, errs - sizes * total / n, -np.inf)
+        by_excess = np.argsort(-excess, kind="stable")[: self.n_by_excess]
+        by_excess = by_excess[excess[by_excess] > 0]
+        return np.union1d(np.flatnonzero(in_top), by_excess)
+
+
+def _item_keys(items: np.ndarray) -> np.ndarray:
+    """One hashable key per padded row of item ids (its bytes)."""
+    items = np.ascontiguousarray(items, dtype=np.int64)
+    return np.array([row.tobytes() for row in items], dtype=object)
 
 
 @register_finder
@@ -179,6 +207,8 @@ def _merge_conditions(path: list[tuple], context: SearchContext) -> list[Conditi
             conditions.append(bins[equals[feature]])
         elif feature in ranges:
             low, high = ranges[feature]
+            if low == 0 and high >= len(bins):
+                continue  # the path narrowed nothing on this feature
             conditions.append(Condition(name, "in", [bins[low].value[0], bins[high - 1].value[1]]))
         else:
             kept = [bins[b] for b in range(len(bins)) if b not in excluded[feature]]

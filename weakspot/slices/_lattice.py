@@ -41,6 +41,9 @@ class LatticeResult:
         a multiple-testing correction must be taken).
     evaluated_sizes, evaluated_errors : ndarray, shape (n_evaluated,)
     average_error : float
+    n_pruned : int
+        Supported candidates not evaluated because their score bound could not reach the
+        top-K; a correction for multiple testing should count them as examined.
     offsets : ndarray of int64, shape (n_features,)
         First global item id of each feature; item = offsets[feature] + bin.
     """
@@ -54,6 +57,7 @@ class LatticeResult:
     evaluated_errors: np.ndarray
     average_error: float
     offsets: np.ndarray
+    n_pruned: int = 0
 
     def item_to_feature_bin(self, items: np.ndarray) -> list[tuple[int, int]]:
         """Turn one padded row of item ids into ``(feature, bin)`` pairs."""
@@ -234,6 +238,7 @@ class _Search:
         self.n_items = int(domains.sum())
         self.top = (np.zeros((0, 0), np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
         self.evaluated: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.n_pruned = 0
 
     # -- candidate generation ---------------------------------------------------------------
     def candidates(self, items, sizes, errs, max_errs, level):
@@ -272,6 +277,8 @@ class _Search:
         )
         threshold = self.top[1][-1] if len(self.top[1]) >= self.k else -np.inf
         keep = (bound > threshold) & (bound > 0) & (bound_size >= self.min_support)
+        # pruned candidates were looked at too (through their bound): they count in the family
+        self.n_pruned += int((~keep & (bound_size >= self.min_support)).sum())
         return joined[keep]
 
     def _keys(self, items: np.ndarray) -> np.ndarray:
@@ -356,6 +363,7 @@ class _Search:
             else np.zeros(0),
             average_error=self.average_error,
             offsets=self.offsets,
+            n_pruned=self.n_pruned,
         )
 
 
