@@ -48,9 +48,9 @@ class FailureDirectionFinder:
 
     name: ClassVar[str] = "failure_direction"
     needs_embeddings: ClassVar[bool] = True
-    n_pca_components: int = 64
+    n_pca_components: int = 32
     C: float = 0.1
-    top_shares: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.5)
+    top_shares: tuple[float, ...] = (0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
     min_class_errors: int = 10
 
     def find(self, context: SearchContext) -> FinderOutput:
@@ -137,7 +137,7 @@ class BarlowFinder:
 
     name: ClassVar[str] = "barlow"
     needs_embeddings: ClassVar[bool] = True
-    max_depth: int = 2
+    max_depth: int = 1
     n_features: int = 50
     min_leaf_share: float = 0.05
     min_class_errors: int = 10
