@@ -32,7 +32,7 @@ from exact import as_topk, brute_force_top_k, compare, show  # noqa: E402
 from harness import GIB, fmt_status, run_isolated  # noqa: E402
 from tables import CACHE, f1, jaccard, make_table, members_mask  # noqa: E402
 
-SECTIONS = ("exact", "speed", "scale", "planted", "null")
+SECTIONS = ("exact", "fuzz", "speed", "scale", "planted", "null")
 FOUND_JACCARD = 0.8
 
 
@@ -149,6 +149,53 @@ def section_exact(quick, limits):
     print_table(["table (rows x features)", "parameters", "|top-K| (brute)", "ours vs sliceline",
                  "ours vs brute force", "sliceline vs brute force"], rows)
     return records
+
+
+# -- 1a'. fuzz: many small random tables --------------------------------------------------------
+def fuzz_cases(count: int) -> list[dict]:
+    """Random small cases (seeded), biased toward large k, where a not-yet-full top-K matters."""
+    rng = np.random.default_rng(20240)
+    cases = []
+    for i in range(count):
+        cases.append({
+            "n": int(rng.integers(100, 1500)), "p": int(rng.integers(2, 7)), "seed": 10_000 + i,
+            "level": int(rng.integers(0, 3)), "inside": float(rng.uniform(0.15, 0.6)),
+            "outside": float(rng.uniform(0.03, 0.3)), "max_bins": int(rng.integers(2, 6)),
+            "alpha": float(rng.choice([0.5, 0.7, 0.85, 0.9, 0.95, 0.99, 1.0])),
+            "k": int(rng.choice([1, 2, 5, 10, 50, 200])), "max_level": int(rng.integers(1, 5)),
+            "min_support": int(rng.choice([1, 3, 5, 10, 20, 40])),
+        })
+    return cases
+
+
+def section_fuzz(quick, limits):
+    cases = fuzz_cases(40 if quick else 400)
+    print(f"## 1a'. Fuzz: top-K sets on {len(cases)} small random tables (100-1,500 rows, 2-6 "
+          "features of 2-5 bins, random alpha, k, level and min_support)\n")
+    payload = {"params": {"cases": cases}}
+    ours = run_isolated("ours", "fuzz_topk", {"params": {**payload["params"], "tool": "ours"}}, **limits)
+    theirs = run_isolated("sliceline", "fuzz_topk", {"params": {**payload["params"], "tool": "sliceline"}}, **limits)
+    counts = {"ours": [0, 0, 0], "sliceline": [0, 0, 0]}  # same, differ, failed
+    examples = []
+    for i, case in enumerate(cases):
+        t = make_table(case["n"], case["p"], case["seed"], level=case["level"], inside=case["inside"],
+                       outside=case["outside"], min_bins=2, max_bins=case["max_bins"])
+        brute = brute_force_top_k(t.codes, t.errors, alpha=case["alpha"], k=case["k"],
+                                  max_level=case["max_level"], min_support=case["min_support"])
+        for name, res in (("ours", ours), ("sliceline", theirs)):
+            got = res["results"][i] if res["status"] == "ok" else fmt_status(res)
+            if isinstance(got, str):
+                counts[name][2] += 1
+                continue
+            diff = compare(as_topk([{"items": items, "score": score} for items, score in got]), brute)
+            counts[name][0 if diff["same"] else 1] += 1
+            if not diff["same"] and len(examples) < 6:
+                examples.append([name, json.dumps(case), len(brute), describe_diff(diff, name, "brute")])
+    print_table(["tool", "same top-K as brute force", "different", "failed"],
+                [[name, *c] for name, c in counts.items()])
+    if examples:
+        print_table(["tool", "case (tables.make_table arguments; min_bins=2)", "|top-K| brute", "difference"], examples)
+    return {"counts": counts, "examples": examples}
 
 
 # -- 1b. speed and memory vs sliceline --------------------------------------------------------
@@ -301,7 +348,7 @@ def section_null(quick, limits):
     return records
 
 
-SECTION_FUNCS = {"exact": section_exact, "speed": section_speed, "scale": section_scale,
+SECTION_FUNCS = {"exact": section_exact, "fuzz": section_fuzz, "speed": section_speed, "scale": section_scale,
                  "planted": section_planted, "null": section_null}
 
 if __name__ == "__main__":
