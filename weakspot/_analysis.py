@@ -15,11 +15,15 @@ from weakspot._errors import InputError, MissingDependency, missing_dependency
 from weakspot._version import __version__
 from weakspot.features._binning import BinnedFeatures, bin_features
 from weakspot.inputs._examples import Examples, build_examples, read_table
-from weakspot.inputs._image_inputs import check_image_array, resolve_image_paths, table_for_image_folder
+from weakspot.inputs._image_inputs import (
+    check_image_array,
+    resolve_image_paths,
+    table_for_image_folder,
+)
 from weakspot.metrics._disaggregated import disaggregated_metrics, groups_frame
 from weakspot.metrics._overview import overall_metrics
 from weakspot.slices._base import FINDERS, SearchContext
-from weakspot.slices._refine import widen_intervals
+from weakspot.slices._refine import refine_slice
 from weakspot.slices._select import select_slices
 from weakspot.slices._slice import Slice
 
@@ -198,12 +202,21 @@ def analyze(
     say("validating input")
     frame, image_source = _resolve_table(data, predictions, images, image_column)
     examples = build_examples(
-        frame, label=label, prediction=prediction, id_column=id_column, image_column=image_column,
-        score_column=score_column, positive_class=positive_class, classes=classes,
-        metadata=metadata, ignore=ignore,
+        frame,
+        label=label,
+        prediction=prediction,
+        id_column=id_column,
+        image_column=image_column,
+        score_column=score_column,
+        positive_class=positive_class,
+        classes=classes,
+        metadata=metadata,
+        ignore=ignore,
     )
     _check_options(examples, sensitive, methods, max_q, max_slices)
-    support = min_support if min_support is not None else max(20, int(np.ceil(0.01 * len(examples))))
+    support = (
+        min_support if min_support is not None else max(20, int(np.ceil(0.01 * len(examples))))
+    )
 
     features = slicing_features(examples)
     columns: dict[str, tuple[str, str]] = {}
@@ -213,8 +226,14 @@ def analyze(
     if pixels is not None:
         say("extracting image features", 0, len(examples))
         image_features = _extract_images(
-            pixels, examples, embed=embed, layer=layer, embeddings=vectors, concepts=concepts,
-            cache_dir=cache_dir, progress=lambda done, total: say("extracting image features", done, total),
+            pixels,
+            examples,
+            embed=embed,
+            layer=layer,
+            embeddings=vectors,
+            concepts=concepts,
+            cache_dir=cache_dir,
+            progress=lambda done, total: say("extracting image features", done, total),
         )
         features = pd.concat([features, _image_columns(image_features)], axis=1)
         columns, skipped = image_features.columns, image_features.skipped
@@ -249,7 +268,7 @@ def analyze(
         outputs.append(finder.find(context))
     say("testing and ranking slices")
     for output in outputs:
-        output.slices = [widen_intervals(item, binned, examples.errors) for item in output.slices]
+        output.slices = [refine_slice(item, binned, examples.errors) for item in output.slices]
     slices, counts = select_slices(
         outputs, examples.errors, min_support=support, max_q=max_q, max_slices=max_slices
     )
@@ -269,7 +288,9 @@ def analyze(
     notes = list(examples.notes) + [n for o in outputs for n in o.notes]
     config["images"] = pixels is not None
     config["embedding_dim"] = None if vectors is None else int(vectors.shape[1])
-    return Analysis(examples, binned, overall, disaggregated, slices, counts, config, notes, skipped, columns)
+    return Analysis(
+        examples, binned, overall, disaggregated, slices, counts, config, notes, skipped, columns
+    )
 
 
 def _resolve_table(data, predictions, images, image_column) -> tuple[pd.DataFrame, Path | None]:
@@ -283,7 +304,9 @@ def _resolve_table(data, predictions, images, image_column) -> tuple[pd.DataFram
         table = read_table(predictions) if isinstance(predictions, str | Path) else predictions
         return table_for_image_folder(data, table), None
     if predictions is not None:
-        raise InputError("predictions= goes with an image folder as data; here data is already the predictions table.")
+        raise InputError(
+            "predictions= goes with an image folder as data; here data is already the predictions table."
+        )
     frame = read_table(data) if isinstance(data, str | Path) else data
     if isinstance(images, str | Path):
         return frame, Path(images)
@@ -304,22 +327,37 @@ def _image_input(examples: Examples, root: Path | None, images: Any) -> Any:
     return resolve_image_paths(examples.image_paths, root)
 
 
-def _extract_images(pixels, examples: Examples, *, embed, layer, embeddings, concepts, cache_dir, progress):
+def _extract_images(
+    pixels, examples: Examples, *, embed, layer, embeddings, concepts, cache_dir, progress
+):
     from weakspot.features.images import extract_image_features
 
     try:
         return extract_image_features(
-            pixels, embed=embed, layer=layer, embeddings=embeddings, concepts=concepts,
-            labels=examples.labels, cache_dir=cache_dir, progress=progress,
+            pixels,
+            embed=embed,
+            layer=layer,
+            embeddings=embeddings,
+            concepts=concepts,
+            labels=examples.labels,
+            cache_dir=cache_dir,
+            progress=progress,
         )
     except MissingDependency:
         if embed != "efficientnet" or embeddings is not None:
             raise
         # the default backbone is optional: without torch, analyse the interpretable properties only
-        logger.warning("torch is not installed: image embeddings and concept tags are skipped "
-                       "(pip install 'weakspot[torch]' to add them).")
+        logger.warning(
+            "torch is not installed: image embeddings and concept tags are skipped "
+            "(pip install 'weakspot[torch]' to add them)."
+        )
         return extract_image_features(
-            pixels, embed=None, concepts=False, labels=examples.labels, cache_dir=cache_dir, progress=progress
+            pixels,
+            embed=None,
+            concepts=False,
+            labels=examples.labels,
+            cache_dir=cache_dir,
+            progress=progress,
         )
 
 
@@ -335,7 +373,9 @@ def _user_embeddings(embeddings, n: int) -> np.ndarray | None:
         return None
     vectors = np.load(embeddings) if isinstance(embeddings, str | Path) else np.asarray(embeddings)
     if vectors.ndim != 2 or vectors.shape[0] != n:
-        raise InputError(f"embeddings must have shape (n, d) with n = {n} rows of the table, got {vectors.shape}.")
+        raise InputError(
+            f"embeddings must have shape (n, d) with n = {n} rows of the table, got {vectors.shape}."
+        )
     return vectors.astype(np.float32)
 
 

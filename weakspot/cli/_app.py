@@ -39,6 +39,13 @@ optional id, and metadata columns to slice on.
   weakspot analyze preds.parquet --label y_true --prediction y_pred --sensitive sex age
 
   weakspot analyze preds.csv --methods lattice --min-support 50 --max-q 0.01
+
+  weakspot analyze predictions.csv --images data/val --out results/      (a path column in the table)
+
+  weakspot analyze data/val --predictions preds.csv --out results/       (an ImageFolder tree)
+
+With images, interpretable properties (brightness, contrast, sharpness, ...), quality flags
+and the backbone's concept tags become slicing features; --embed none skips the backbone.
 """
 
 
@@ -100,14 +107,50 @@ def analyze_command(
     seed: Annotated[
         int, typer.Option(help="Random seed; same inputs and seed give identical output.")
     ] = 0,
+    predictions: Annotated[
+        Path | None,
+        typer.Option(
+            help="With an image folder as TABLE: the predictions table, tied by an 'id' column."
+        ),
+    ] = None,
+    images: Annotated[
+        Path | None, typer.Option(help="Folder the table's image paths are relative to.")
+    ] = None,
+    image_column: Annotated[
+        str | None, typer.Option(help="Image-path column (default: image, path, file, ...).")
+    ] = None,
+    embed: Annotated[
+        str,
+        typer.Option(help="Backbone: 'efficientnet' (offline ImageNet), 'none', or an .onnx file."),
+    ] = "efficientnet",
+    layer: Annotated[
+        str | None, typer.Option(help="Intermediate output of an ONNX model to embed with.")
+    ] = None,
+    embeddings: Annotated[
+        Path | None, typer.Option(help="Precomputed embeddings (.npy, one row per example).")
+    ] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="Image-feature cache folder (reruns compute nothing).")
+    ] = None,
+    concepts: Annotated[
+        bool, typer.Option(help="Tag images with the backbone's ImageNet concepts.")
+    ] = True,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the output paths.")
     ] = False,
 ) -> None:
     try:
-        with _console.stage_progress(_console.err) as say:
+        with _console.stage_progress(_console.err) as say, _console.warnings_to(_console.err):
             analysis = analyze(
                 table,
+                predictions=predictions,
+                images=images,
+                image_column=image_column,
+                embed=None if embed.lower() == "none" else embed,
+                layer=layer,
+                embeddings=embeddings,
+                cache_dir=cache_dir,
+                concepts=concepts,
                 label=label,
                 prediction=prediction,
                 id_column=id_column,
@@ -138,34 +181,44 @@ def analyze_command(
     _console.print_summary(doc, _console.out, paths)
 
 
-def main() -> None:
-    """Entry point of the ``weakspot`` script."""
-    app()
-
-
 @app.command("demo")
 def demo_command(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for the demo's table and results.")
+        Path, typer.Option("--out", "-o", help="Folder for the demo's images, table and results.")
     ] = Path("demo-results"),
+    n_images: Annotated[
+        int, typer.Option(help="Evaluation images (of Fashion-MNIST's 10,000 test images).")
+    ] = 3000,
+    embed: Annotated[
+        str, typer.Option(help="Backbone: 'efficientnet' or 'none'.")
+    ] = "efficientnet",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
-    """Run the demo analysis on real data that ships offline (Fashion-MNIST from Debian's package).
+    """Run the demo image analysis on real data that ships offline (Debian's Fashion-MNIST).
 
-    Trains a classifier on Fashion-MNIST, evaluates it on images from three cameras, one of which
-    produces dark, low-contrast images, writes the predictions to OUT/predictions.csv and analyses
-    them into OUT/.
+    Trains a classifier on Fashion-MNIST, evaluates it on test images from three cameras, one of
+    which produces dark, low-contrast images, writes them as PNG files with OUT/predictions.csv,
+    and analyses them into OUT/ (image features cached in OUT/.cache, so a rerun is fast).
     """
-    from weakspot.datasets._demo import make_demo_predictions
+    from weakspot.datasets._demo import make_demo_predictions, write_demo_images
 
     try:
-        with _console.stage_progress(_console.err) as say:
+        with _console.stage_progress(_console.err) as say, _console.warnings_to(_console.err):
             say("training the demo model on Fashion-MNIST")
-            frame, _ = make_demo_predictions(random_state=seed)
+            frame, pixels = make_demo_predictions(n_eval=n_images, random_state=seed)
+            say("writing the evaluation images")
             out.mkdir(parents=True, exist_ok=True)
+            frame = write_demo_images(frame, pixels, out)
             table = out / "predictions.csv"
             frame.to_csv(table, index=False)
-            analysis = analyze(table, sensitive=["camera"], random_state=seed, progress=say)
+            analysis = analyze(
+                table,
+                sensitive=["camera"],
+                embed=None if embed.lower() == "none" else embed,
+                cache_dir=out / ".cache",
+                random_state=seed,
+                progress=say,
+            )
             paths = write_results(analysis, out)
     except WeakspotError as exc:
         _console.err.print(f"[red]demo failed:[/] {exc}", highlight=False, soft_wrap=True)
@@ -173,3 +226,8 @@ def demo_command(
     _console.out.print(f"predictions table: {table}")
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     _console.print_summary(doc, _console.out, paths)
+
+
+def main() -> None:
+    """Entry point of the ``weakspot`` script."""
+    app()

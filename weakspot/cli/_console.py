@@ -33,6 +33,33 @@ def stage_progress(console: Console):
         yield say
 
 
+@contextmanager
+def warnings_to(console: Console):
+    """Show library warnings and log records as one ``warning:`` line each, not as tracebacks."""
+    import logging
+    import warnings
+
+    class _Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            console.print(
+                f"[yellow]warning:[/] {record.getMessage()}", highlight=False, soft_wrap=True
+            )
+
+    logger = logging.getLogger("weakspot")
+    handler = _Handler(level=logging.WARNING)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
+            for w in caught:
+                console.print(f"[yellow]warning:[/] {w.message}", highlight=False, soft_wrap=True)
+
+
 def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) -> None:
     """Overall metrics and the top slices as readable rules."""
     o = doc["overall"]

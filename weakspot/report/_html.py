@@ -87,10 +87,13 @@ def _slices(doc: dict[str, Any]) -> str:
     for s in doc["slices"]:
         width = int(120 * s["error_rate"])
         lift = "&infin;" if s["lift"] is None else f"{s['lift']:.1f}x"
+        also = "; ".join(escape(a["rule"] or a["method"]) for a in s.get("also_found_as", [])[:3])
+        also_html = f"<br><span class='muted'>also found as: {also}</span>" if also else ""
         rows.append(
             [
                 str(s["rank"]),
-                f"<b>{escape(s['rule'] or '(member set)')}</b><br><span class='muted'>{escape(s['description'])}</span>",
+                f"<b>{escape(s['rule'] or '(member set)')}</b><br>"
+                f"<span class='muted'>{escape(s['description'])}</span>{also_html}",
                 str(s["size"]),
                 f"<span class='bar' style='width:{width}px'></span> {s['error_rate']:.1%}<br><span class='muted'>{s['ci'][0]:.1%}-{s['ci'][1]:.1%}</span>",
                 lift,

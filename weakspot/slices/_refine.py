@@ -3,7 +3,8 @@
 Quantile bins cut numeric features at fixed points, so a failure region such as ``age >= 60``
 shows up as two neighbouring slices ``age in [61, 75)`` and ``age in [75, inf)``. Widening an
 interval condition over adjacent bins while the evidence grows recovers the region as one
-slice.
+slice. And a search that may add conditions adds some that exclude next to nothing
+(``... and is_blurry == False``); dropping those keeps the rule short.
 """
 
 from __future__ import annotations
@@ -14,6 +15,15 @@ from weakspot.features._binning import BinnedFeatures
 from weakspot.features._condition import Condition
 from weakspot.slices._slice import Slice
 from weakspot.slices._stats import excess_error_p_value
+
+
+def refine_slice(item: Slice, binned: BinnedFeatures, errors: np.ndarray) -> Slice:
+    """Drop conditions that do not sharpen the slice, then widen its intervals.
+
+    The slice keeps the q-value of the hypothesis its finder tested; its statistics are
+    recomputed on the refined rule.
+    """
+    return widen_intervals(drop_idle_conditions(item, binned, errors), binned, errors)
 
 
 def widen_intervals(item: Slice, binned: BinnedFeatures, errors: np.ndarray) -> Slice:
@@ -101,3 +111,54 @@ def _p_value(binned: BinnedFeatures, conditions: list[Condition], errors: np.nda
     return float(
         excess_error_p_value([errors[mask].sum()], [mask.sum()], int(errors.sum()), len(errors))[0]
     )
+
+
+def drop_idle_conditions(
+    item: Slice, binned: BinnedFeatures, errors: np.ndarray, *, alpha: float = 0.01
+) -> Slice:
+    """Return `item` without the conditions that do not sharpen it.
+
+    A condition earns its place when the rows it excludes fail significantly less often than the
+    slice does (one-sided exact test at level `alpha` within the slice without the condition).
+    Conditions that exclude almost nothing, or only rows as bad as the slice, are dropped, so
+    ``clipping < 0.29 and is_blurry == False`` reads ``clipping < 0.29``.
+    """
+    if not item.conditions or len(item.conditions) < 2:
+        return item
+    if not all(_is_bin_or_interval(c, binned) for c in item.conditions):
+        return item
+    conditions = list(item.conditions)
+    for condition in list(conditions):
+        if len(conditions) < 2:
+            break
+        mask = _mask(binned, conditions)
+        rest = [c for c in conditions if c is not condition]
+        wider = _mask(binned, rest)
+        excluded = wider & ~mask
+        if excluded.sum() == 0 or not _excludes_better_rows(excluded, wider, errors, alpha):
+            conditions = rest
+    if len(conditions) == len(item.conditions):
+        return item
+    return Slice(
+        np.flatnonzero(_mask(binned, conditions)),
+        item.method,
+        conditions,
+        item.score,
+        dict(item.stats),
+        {**item.extra, "simplified_from": item.rule()},
+    )
+
+
+def _excludes_better_rows(
+    excluded: np.ndarray, population: np.ndarray, errors: np.ndarray, alpha: float
+) -> bool:
+    """Whether the excluded rows hold significantly fewer errors than a random draw would."""
+    from scipy.stats import hypergeom
+
+    p = hypergeom.cdf(
+        int(errors[excluded].sum()),
+        int(population.sum()),
+        int(errors[population].sum()),
+        int(excluded.sum()),
+    )
+    return bool(p <= alpha)

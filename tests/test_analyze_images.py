@@ -1,0 +1,138 @@
+"""analyze() with images: an image folder, a table with a path column, and an array."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+import weakspot
+from weakspot.cli import app
+
+
+def _images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Textured grey images; every third one is darkened, and the model fails mostly on those."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(60, 250, size=(n, 24, 24)).astype(np.float32)
+    dark = np.arange(n) % 3 == 0
+    base[dark] *= 0.25
+    labels = rng.choice(["boot", "shirt"], n)
+    wrong = rng.random(n) < np.where(dark, 0.6, 0.08)
+    predictions = np.where(wrong, np.where(labels == "boot", "shirt", "boot"), labels)
+    return base.astype(np.uint8), labels, predictions
+
+
+def _write_folder(root, images, labels):
+    ids = []
+    for i, (pixels, label) in enumerate(zip(images, labels, strict=True)):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(pixels).save(root / label / f"{i:04d}.png")
+        ids.append(f"{label}/{i:04d}.png")
+    return ids
+
+
+def _dark_members(n: int) -> set[int]:
+    return set(np.flatnonzero(np.arange(n) % 3 == 0).tolist())
+
+
+def test_array_images_give_property_slices():
+    images, labels, predictions = _images(600, 0)
+    frame = pd.DataFrame({"label": labels, "prediction": predictions})
+    analysis = weakspot.analyze(frame, images=images, embed=None)
+    assert "brightness" in analysis.binned.names and "is_dark" in analysis.binned.names
+    top = analysis.slices[0]
+    members = set(top.members.tolist())
+    dark = _dark_members(600)
+    assert len(members & dark) / len(members | dark) >= 0.8
+    assert analysis.feature_info["brightness"][0] == "Brightness"
+
+
+def test_image_folder_with_predictions_and_a_bad_file(tmp_path):
+    images, labels, predictions = _images(300, 1)
+    ids = _write_folder(tmp_path / "val", images, labels)
+    (tmp_path / "val" / "boot" / "broken.png").write_bytes(b"not an image")
+    ids.append("boot/broken.png")
+    preds = pd.DataFrame({"id": ids, "prediction": [*predictions, "boot"]})
+    preds.to_csv(tmp_path / "preds.csv", index=False)
+    result = CliRunner().invoke(
+        app,
+        [
+            "analyze",
+            str(tmp_path / "val"),
+            "--predictions",
+            str(tmp_path / "preds.csv"),
+            "--out",
+            str(tmp_path / "out"),
+            "--embed",
+            "none",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "out" / "analysis.json").read_text())
+    assert doc["dataset"]["n_examples"] == 301
+    assert [s["path"].endswith("broken.png") for s in doc["skipped"]] == [True]
+    assert "not an image" in doc["skipped"][0]["reason"]
+    assert doc["slices"] and any(
+        c["feature"]
+        in {
+            "brightness",
+            "is_dark",
+            "dark_share",
+            "contrast",
+            "shadows",
+            "highlights",
+            "dynamic_range",
+            "entropy",
+        }
+        for c in doc["slices"][0]["predicate"]
+    )
+
+
+def test_table_with_relative_paths_and_images_root(tmp_path):
+    images, labels, predictions = _images(150, 2)
+    ids = _write_folder(tmp_path / "imgs", images, labels)
+    table = pd.DataFrame({"image_path": ids, "label": labels, "prediction": predictions})
+    table.to_csv(tmp_path / "preds.csv", index=False)
+    analysis = weakspot.analyze(tmp_path / "preds.csv", images=tmp_path / "imgs", embed=None)
+    assert analysis.config["images"] is True
+    assert analysis.skipped == []
+
+
+def test_image_folder_without_predictions_is_a_clear_error(tmp_path):
+    images, labels, _ = _images(10, 3)
+    _write_folder(tmp_path / "val", images, labels)
+    with pytest.raises(
+        weakspot.InputError, match="is an image folder: also give the model's predictions"
+    ):
+        weakspot.analyze(tmp_path / "val")
+
+
+def test_images_without_a_prediction_are_named(tmp_path):
+    images, labels, predictions = _images(10, 4)
+    ids = _write_folder(tmp_path / "val", images, labels)
+    pd.DataFrame({"id": ids[:-1], "prediction": predictions[:-1]}).to_csv(
+        tmp_path / "p.csv", index=False
+    )
+    with pytest.raises(weakspot.InputError, match=r"1 image\(s\) under .* have no prediction"):
+        weakspot.analyze(tmp_path / "val", predictions=tmp_path / "p.csv")
+
+
+def test_image_array_of_wrong_length():
+    images, labels, predictions = _images(10, 5)
+    frame = pd.DataFrame({"label": labels, "prediction": predictions})
+    with pytest.raises(weakspot.InputError, match=r"shape \(n, H, W\).*n = 10"):
+        weakspot.analyze(frame, images=images[:5], embed=None)
+
+
+def test_user_embeddings_reach_the_finders():
+    images, labels, predictions = _images(120, 6)
+    frame = pd.DataFrame({"label": labels, "prediction": predictions})
+    vectors = np.random.default_rng(0).normal(size=(120, 8))
+    analysis = weakspot.analyze(frame, images=images, embeddings=vectors)
+    assert analysis.config["embedding_dim"] == 8
+    with pytest.raises(weakspot.InputError, match=r"embeddings must have shape \(n, d\)"):
+        weakspot.analyze(frame, embeddings=vectors[:3])
