@@ -48,14 +48,18 @@ def table_for_image_folder(folder: str | Path, predictions: pd.DataFrame) -> pd.
     return merged.drop(columns=drop)
 
 
-def _with_join_key(source: pd.DataFrame, predictions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+def _with_join_key(
+    source: pd.DataFrame, predictions: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Pick the column that ties table rows to image files: the relative path, or the file name."""
     if "id" in predictions.columns and predictions["id"].astype(str).isin(set(source["id"])).any():
         return source, predictions.assign(id=predictions["id"].astype(str)), "id"
     column = find_column(predictions, None, IMAGE_NAMES, "image path", "--image-column")
     if column is not None:
         source = source.assign(_name=source["id"].map(lambda p: Path(p).name))
-        predictions = predictions.assign(_name=predictions[column].astype(str).map(lambda p: Path(p).name))
+        predictions = predictions.assign(
+            _name=predictions[column].astype(str).map(lambda p: Path(p).name)
+        )
         if predictions["_name"].isin(set(source["_name"])).any():
             return source, predictions.drop(columns=[column]), "_name"
     raise InputError(
@@ -68,7 +72,9 @@ def resolve_image_paths(paths: np.ndarray, root: str | Path | None) -> list[str]
     """Absolute image paths; relative ones are taken relative to `root` (or the working dir)."""
     base = Path(root) if root is not None else Path.cwd()
     if root is not None and not base.is_dir():
-        raise InputError(f"--images {str(root)!r} is not a folder. Give the folder the image paths are relative to.")
+        raise InputError(
+            f"--images {str(root)!r} is not a folder. Give the folder the image paths are relative to."
+        )
     return [str(p) if Path(p).is_absolute() else str(base / p) for p in paths]
 
 
@@ -83,5 +89,7 @@ def check_image_array(images: Any, n: int) -> Any:
         return images
     images = list(images)
     if len(images) != n:
-        raise InputError(f"images has {len(images)} entries but the table has {n} rows: give one image per row.")
+        raise InputError(
+            f"images has {len(images)} entries but the table has {n} rows: give one image per row."
+        )
     return [str(p) for p in images]

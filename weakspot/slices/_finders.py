@@ -46,7 +46,11 @@ class LatticeFinder:
         family = excess_error_p_value(result.evaluated_errors, result.evaluated_sizes, total, n)
         rows = self._proposals(result, family, n, total)
         scores = sliceline_score(
-            result.evaluated_sizes[rows], result.evaluated_errors[rows], n, result.average_error, self.alpha
+            result.evaluated_sizes[rows],
+            result.evaluated_errors[rows],
+            n,
+            result.average_error,
+            self.alpha,
         )
         slices = []
         for row, score in zip(result.evaluated_items[rows], scores, strict=True):
@@ -64,7 +68,9 @@ class LatticeFinder:
             f"score bound, {len(rows)} proposed"
         )
         # pruned candidates enter the family with p = 1: examined, never significant
-        return FinderOutput(slices, np.concatenate([family, np.ones(result.n_pruned)]), family[rows], [note])
+        return FinderOutput(
+            slices, np.concatenate([family, np.ones(result.n_pruned)]), family[rows], [note]
+        )
 
     def _proposals(self, result, family: np.ndarray, n: int, total: int) -> np.ndarray:
         """Rows of the evaluated family to propose: the top-K by SliceLine score, plus the
