@@ -127,17 +127,14 @@ def measure(name: str, options: dict, seeds=range(5), **task_options) -> dict[st
 if __name__ == "__main__":
     import weakspot.slices  # noqa: F401  (registers the finders)
 
-    grids: dict[str, list[dict]] = {
-        "domino": [
-            {"y_log_likelihood_weight": w, "y_hat_log_likelihood_weight": w}
-            for w in (0.0, 1.0, 10.0, 20.0)
-        ],
-        "failure_direction": [{}],
-        "barlow": [{}],
+    shapes = {
+        "12 blobs, d=64, n=4000": {},
+        "20 blobs, d=128, n=6000": {"n_blobs": 20, "d": 128, "n": 6000},
     }
-    wanted = sys.argv[1:] or list(grids)
-    for name in wanted:
-        for options in grids[name]:
-            for within in (False, True):
-                result = measure(name, options, within_class=within)
-                print(name, options, "within_class" if within else "blob", result, flush=True)
+    for name in sys.argv[1:] or ["domino", "failure_direction", "barlow"]:
+        for label, shape in shapes.items():
+            for within in (True, False):
+                result = measure(name, {}, within_class=within, **shape)
+                where = "blob 0 within class 0" if within else "blob 0, all classes"
+                rounded = {k: round(v, 3) for k, v in result.items()}
+                print(f"{name:17s} {label:24s} {where:22s} {rounded}", flush=True)

@@ -37,7 +37,10 @@ def _resize(images: np.ndarray, side: int) -> np.ndarray:
     if images.shape[1:3] == (side, side):
         return images
     return np.stack(
-        [np.asarray(Image.fromarray(im).resize((side, side), Image.Resampling.BILINEAR)) for im in images]
+        [
+            np.asarray(Image.fromarray(im).resize((side, side), Image.Resampling.BILINEAR))
+            for im in images
+        ]
     )
 
 
@@ -133,7 +136,9 @@ def activation_heatmaps(maps: np.ndarray, channel: int, size: tuple[int, int]) -
     height, width = size
     out = np.empty((maps.shape[0], height, width), dtype=np.float32)
     for i, plane in enumerate(np.maximum(maps[:, channel], 0.0)):
-        up = np.asarray(Image.fromarray(plane, mode="F").resize((width, height), Image.Resampling.BILINEAR))
+        up = np.asarray(
+            Image.fromarray(plane, mode="F").resize((width, height), Image.Resampling.BILINEAR)
+        )
         peak = float(up.max())
         out[i] = up / peak if peak > 0 else 0.0
     return out

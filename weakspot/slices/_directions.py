@@ -48,7 +48,7 @@ class FailureDirectionFinder:
 
     name: ClassVar[str] = "failure_direction"
     needs_embeddings: ClassVar[bool] = True
-    n_pca_components: int = 32
+    n_pca_components: int = 16
     C: float = 0.1
     top_shares: tuple[float, ...] = (0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
     min_class_errors: int = 10

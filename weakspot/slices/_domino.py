@@ -57,9 +57,9 @@ class DominoFinder:
     needs_embeddings: ClassVar[bool] = True
     n_components: int = 25
     n_slices: int = 5
-    n_pca_components: int = 128
-    y_log_likelihood_weight: float = 10.0
-    y_hat_log_likelihood_weight: float = 10.0
+    n_pca_components: int = 32
+    y_log_likelihood_weight: float = 20.0
+    y_hat_log_likelihood_weight: float = 20.0
     max_iter: int = 100
     tol: float = 1e-4
     confusion_noise: float = 1e-3
