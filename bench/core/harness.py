@@ -45,7 +45,8 @@ def run_isolated(env: str, runner: str, payload: dict, *, mem_limit: int = DEFAU
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (mem_limit, mem_limit))
 
-    env_vars = dict(os.environ, PYTHONPATH=str(REPO), PYTHONWARNINGS="ignore")
+    source = os.environ.get("WEAKSPOT_BENCH_SOURCE", str(REPO))
+    env_vars = dict(os.environ, PYTHONPATH=source, PYTHONWARNINGS="ignore")
     with open(err_path, "w") as err:
         proc = subprocess.Popen(
             [python_of(env), str(RUNNERS / f"{runner}.py"), str(payload_path), str(out_path)],

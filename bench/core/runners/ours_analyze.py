@@ -38,7 +38,7 @@ def call(data, params):
          "q_value": s.stats.get("q_value")}
         for s in analysis.slices
     ]
-    return {"slices": slices, "search": analysis.search}
+    return {"slices": slices, "search": analysis.search, "weakspot_file": weakspot.__file__}
 
 
 if __name__ == "__main__":
