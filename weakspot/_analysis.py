@@ -29,6 +29,7 @@ from weakspot.slices._slice import Slice
 
 logger = logging.getLogger("weakspot")
 DEFAULT_METHODS = ("lattice", "error_tree")
+EMBEDDING_METHODS = ("domino", "failure_direction")
 
 Progress = Callable[..., None]
 
@@ -134,7 +135,7 @@ def analyze(
     metadata: list[str] | None = None,
     ignore: list[str] | None = None,
     sensitive: list[str] | None = None,
-    methods: tuple[str, ...] | list[str] = DEFAULT_METHODS,
+    methods: tuple[str, ...] | list[str] | None = None,
     min_support: int | None = None,
     max_q: float = 0.05,
     max_slices: int = 15,
@@ -181,8 +182,9 @@ def analyze(
         Columns to slice on (default: all others), and columns to leave out.
     sensitive : list of str, optional
         Metadata columns whose subgroups and intersections are always measured.
-    methods : sequence of str
-        Slice finders to run (see ``weakspot.slices.FINDERS``).
+    methods : sequence of str, optional
+        Slice finders to run (see ``weakspot.slices.FINDERS``); default: ``lattice`` and
+        ``error_tree``, plus ``domino`` and ``failure_direction`` when embeddings exist.
     min_support : int, optional
         Smallest slice reported; default ``max(20, 1% of rows)``.
     max_q : float
@@ -213,7 +215,7 @@ def analyze(
         metadata=metadata,
         ignore=ignore,
     )
-    _check_options(examples, sensitive, methods, max_q, max_slices)
+    _check_options(examples, sensitive, methods or (), max_q, max_slices)
     support = (
         min_support if min_support is not None else max(20, int(np.ceil(0.01 * len(examples))))
     )
@@ -239,7 +241,10 @@ def analyze(
         columns, skipped = image_features.columns, image_features.skipped
         vectors = image_features.embeddings
     say("binning features")
-    binned = bin_features(_drop_constant(features), n_bins=n_bins)
+    features = _drop_constant(features)
+    binned = bin_features(features, n_bins=n_bins)
+    if methods is None:
+        methods = DEFAULT_METHODS + (EMBEDDING_METHODS if vectors is not None else ())
 
     say("measuring performance")
     overall = overall_metrics(
@@ -273,7 +278,7 @@ def analyze(
         outputs, examples.errors, min_support=support, max_q=max_q, max_slices=max_slices
     )
     for item in slices:
-        item.description = describe_slice(item)
+        explain_slice(item, binned, features)
     config = {
         "methods": list(methods),
         "min_support": support,
@@ -396,6 +401,28 @@ def slicing_features(examples: Examples) -> pd.DataFrame:
     if "label" in examples.metadata.columns:
         features = features.loc[:, ~features.columns.duplicated()]
     return features
+
+
+def explain_slice(item: Slice, binned: BinnedFeatures, features: pd.DataFrame) -> None:
+    """Fill the slice's sentence, and what sets it apart from the rest.
+
+    A member-set slice (found in embedding space) is read through the short rule over
+    interpretable features that best reproduces its members, with that rule's fidelity; when
+    no rule is faithful, the sentence says so rather than inventing one.
+    """
+    from weakspot.explain import describe_members, distinguishing_features
+
+    if item.conditions is None:
+        reading = describe_members(item.members, binned, features)
+        item.extra["found_as"] = item.description
+        item.extra["explanation"] = reading.to_dict()
+        item.extra["distinguishing"] = reading.distinguishing
+        item.description = reading.subject
+    else:
+        mask = np.zeros(len(features), dtype=bool)
+        mask[item.members] = True
+        item.extra["distinguishing"] = distinguishing_features(mask, features)[:5]
+    item.description = describe_slice(item)
 
 
 def describe_slice(item: Slice) -> str:

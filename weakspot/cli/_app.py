@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from weakspot._analysis import DEFAULT_METHODS, analyze
+from weakspot._analysis import analyze
 from weakspot._errors import InputError, WeakspotError
 from weakspot._version import __version__
 from weakspot.cli import _console
@@ -93,9 +93,13 @@ def analyze_command(
     ignore: Annotated[
         list[str] | None, typer.Option(help="Column to leave out of the analysis; repeatable.")
     ] = None,
-    methods: Annotated[str, typer.Option(help="Comma-separated slice finders.")] = ",".join(
-        DEFAULT_METHODS
-    ),
+    methods: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated slice finders (default: lattice,error_tree; "
+            "plus domino,failure_direction when there are embeddings)."
+        ),
+    ] = None,
     min_support: Annotated[
         int | None, typer.Option(help="Smallest slice reported (default max(20, 1% of rows)).")
     ] = None,
@@ -158,7 +162,7 @@ def analyze_command(
                 positive_class=positive_class,
                 sensitive=sensitive,
                 ignore=ignore,
-                methods=[m.strip() for m in methods.split(",") if m.strip()],
+                methods=[m.strip() for m in methods.split(",") if m.strip()] if methods else None,
                 min_support=min_support,
                 max_q=max_q,
                 max_slices=max_slices,

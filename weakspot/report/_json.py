@@ -69,6 +69,9 @@ def _slice_record(item, ids: np.ndarray) -> dict[str, Any]:
         "q_value": s["q_value"],
         "score": item.score,
         "also_found_as": item.extra.get("also_found_as", []),
+        "distinguishing": item.extra.get("distinguishing", []),
+        "explanation": item.extra.get("explanation"),
+        "found_as": item.extra.get("found_as"),
         "members": [str(i) for i in ids[item.members]],
     }
 
