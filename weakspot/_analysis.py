@@ -29,7 +29,8 @@ from weakspot.slices._slice import Slice
 
 logger = logging.getLogger("weakspot")
 DEFAULT_METHODS = ("lattice", "error_tree")
-EMBEDDING_METHODS = ("domino", "failure_direction")
+EMBEDDING_METHODS = ("domino", "failure_direction", "barlow")
+N_SLICES_WITH_PICTURES = 10
 
 Progress = Callable[..., None]
 
@@ -279,6 +280,9 @@ def analyze(
     )
     for item in slices:
         explain_slice(item, binned, features)
+    if pixels is not None:
+        say("drawing example images")
+        _attach_pictures(slices, pixels, examples, vectors, embed, random_state)
     config = {
         "methods": list(methods),
         "min_support": support,
@@ -418,11 +422,46 @@ def explain_slice(item: Slice, binned: BinnedFeatures, features: pd.DataFrame) -
         item.extra["explanation"] = reading.to_dict()
         item.extra["distinguishing"] = reading.distinguishing
         item.description = reading.subject
+        rule_text = item.extra["explanation"]["rule_text"]
+        item.extra["title"] = (
+            f"~ {rule_text} (rule F1 {reading.f1:.2f})"
+            if rule_text
+            else f"{item.method} group, no faithful rule"
+        )
     else:
+        item.extra["title"] = item.rule()
         mask = np.zeros(len(features), dtype=bool)
         mask[item.members] = True
         item.extra["distinguishing"] = distinguishing_features(mask, features)[:5]
     item.description = describe_slice(item)
+
+
+def _attach_pictures(slices, source, examples: Examples, vectors, embed, random_state: int) -> None:
+    """Example images inside and outside the top slices; feature pictures for Barlow slices."""
+    from weakspot.explain import barlow_feature_pictures, slice_examples
+
+    rng = np.random.default_rng(random_state)
+    backbone = None
+    for item in slices[:N_SLICES_WITH_PICTURES]:
+        item.extra["examples"] = slice_examples(
+            item,
+            source,
+            ids=examples.ids,
+            labels=examples.labels,
+            predictions=examples.predictions,
+            rng=rng,
+        )
+        if item.method == "barlow" and embed == "efficientnet" and vectors is not None:
+            try:
+                if backbone is None:
+                    from weakspot.features.images import EfficientNetLite0
+
+                    backbone = EfficientNetLite0()
+                item.extra["feature_pictures"] = barlow_feature_pictures(
+                    item, source, vectors, backbone
+                )
+            except MissingDependency:
+                pass
 
 
 def describe_slice(item: Slice) -> str:

@@ -89,7 +89,7 @@ def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) 
             lift = "inf" if s["lift"] is None else f"{s['lift']:.1f}x"
             table.add_row(
                 str(s["rank"]),
-                s["rule"] or s["description"],
+                s["title"],
                 str(s["size"]),
                 f"{s['error_rate']:.1%} ({s['ci'][0]:.0%}-{s['ci'][1]:.0%})",
                 lift,

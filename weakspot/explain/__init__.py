@@ -8,16 +8,26 @@ from weakspot.explain._describe import (
     rule_candidates,
 )
 from weakspot.explain._heatmaps import activation_heatmaps, feature_maps, overlay_heatmap
+from weakspot.explain._pictures import (
+    barlow_feature_pictures,
+    load_rgb,
+    png_data_uri,
+    slice_examples,
+)
 
 __all__ = [
     "FeaturePictures",
     "MemberDescription",
     "activation_heatmaps",
+    "barlow_feature_pictures",
     "barlow_pictures",
     "describe_members",
     "distinguishing_features",
     "feature_maps",
+    "load_rgb",
     "overlay_heatmap",
+    "png_data_uri",
     "rule_candidates",
+    "slice_examples",
     "top_activating",
 ]

@@ -13,7 +13,9 @@ th,td{border-bottom:1px solid #eef;padding:.35rem .5rem;text-align:left;vertical
 th{background:#f4f6fb}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .bar{display:inline-block;height:.7rem;background:#d9534f;border-radius:2px;vertical-align:middle}
 .cards{display:flex;gap:1rem;flex-wrap:wrap}.card{background:#f4f6fb;border-radius:8px;padding:.8rem 1.2rem}
-.card b{display:block;font-size:1.4rem}.muted{color:#667}.note{background:#fff8e1;padding:.5rem .8rem;border-radius:6px}
+.card b{display:block;font-size:1.4rem}.row{display:flex;gap:.4rem;flex-wrap:wrap;margin:.3rem 0}
+figure{margin:0;text-align:center;font-size:.75rem}figure img,.row img{width:72px;height:72px;image-rendering:pixelated;border-radius:4px}
+.pics{display:flex;gap:2rem;flex-wrap:wrap}details{margin:.4rem 0}.muted{color:#667}.note{background:#fff8e1;padding:.5rem .8rem;border-radius:6px}
 """
 
 
@@ -92,7 +94,7 @@ def _slices(doc: dict[str, Any]) -> str:
         rows.append(
             [
                 str(s["rank"]),
-                f"<b>{escape(s['rule'] or '(member set)')}</b><br>"
+                f"<b>{escape(s['title'])}</b><br>"
                 f"<span class='muted'>{escape(s['description'])}</span>{also_html}",
                 str(s["size"]),
                 f"<span class='bar' style='width:{width}px'></span> {s['error_rate']:.1%}<br><span class='muted'>{s['ci'][0]:.1%}-{s['ci'][1]:.1%}</span>",
@@ -106,7 +108,55 @@ def _slices(doc: dict[str, Any]) -> str:
             ["#", "slice", "size", "error rate (95% CI)", "lift", "q", "method"], rows, {0, 2, 4, 5}
         )
     )
+    out.extend(_slice_details(s) for s in doc["slices"])
     return "".join(out)
+
+
+def _thumbs(records: list[dict[str, Any]]) -> str:
+    return "".join(
+        f"<figure><img src='{r['image']}' alt='{escape(r['id'])}'><figcaption>{escape(r['label'])}"
+        f"{'' if r['label'] == r['prediction'] else ' &rarr; ' + escape(r['prediction'])}</figcaption></figure>"
+        for r in records
+    )
+
+
+def _slice_details(s: dict[str, Any]) -> str:
+    """Pictures and the features that set the slice apart, folded under the table."""
+    parts = []
+    explanation = s.get("explanation")
+    if explanation:
+        parts.append(f"<p>{escape(explanation['sentence'])}</p>")
+    if s.get("distinguishing"):
+        items = []
+        for d in s["distinguishing"][:5]:
+            if d["kind"] == "numeric":
+                items.append(
+                    f"{escape(d['feature'])}: {d['in_slice']:.3g} inside vs {d['elsewhere']:.3g} elsewhere (d = {d['effect']:+.2f})"
+                )
+            else:
+                items.append(
+                    f"{escape(d['feature'])} = {escape(str(d.get('value')))}: {d['in_slice']:.0%} inside vs {d['elsewhere']:.0%} elsewhere"
+                )
+        parts.append("<p class='muted'>What sets it apart: " + "; ".join(items) + "</p>")
+    if s.get("examples"):
+        parts.append(
+            "<div class='pics'><div><b>inside (failures)</b><div class='row'>"
+            + _thumbs(s["examples"]["inside"])
+            + "</div></div>"
+        )
+        parts.append(
+            "<div><b>outside (same classes)</b><div class='row'>"
+            + _thumbs(s["examples"]["outside"])
+            + "</div></div></div>"
+        )
+    for f in s.get("feature_pictures") or []:
+        imgs = "".join(f"<img src='{u}' alt='feature {f['feature']}'>" for u in f["images"])
+        parts.append(
+            f"<div><b>embedding feature {f['feature']} {escape(f['op'])} {f['threshold']:.3g}</b>: where it fires<div class='row'>{imgs}</div></div>"
+        )
+    if not parts:
+        return ""
+    return f"<details><summary>S{s['rank']}: {escape(s['title'][:80])}</summary>{''.join(parts)}</details>"
 
 
 def _subgroups(doc: dict[str, Any]) -> str:

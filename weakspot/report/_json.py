@@ -54,6 +54,7 @@ def _slice_record(item, ids: np.ndarray) -> dict[str, Any]:
         "id": f"S{s['rank']}",
         "rank": s["rank"],
         "description": item.description,
+        "title": item.extra.get("title") or item.rule() or item.method,
         "rule": item.rule() or None,
         "predicate": [c.to_dict() for c in item.conditions] if item.conditions else None,
         "method": item.method,
@@ -72,6 +73,8 @@ def _slice_record(item, ids: np.ndarray) -> dict[str, Any]:
         "distinguishing": item.extra.get("distinguishing", []),
         "explanation": item.extra.get("explanation"),
         "found_as": item.extra.get("found_as"),
+        "examples": item.extra.get("examples"),
+        "feature_pictures": item.extra.get("feature_pictures"),
         "members": [str(i) for i in ids[item.members]],
     }
 

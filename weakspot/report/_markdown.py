@@ -48,7 +48,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         for s in doc["slices"]:
             lift = "inf" if s["lift"] is None else f"{s['lift']:.1f}x"
             lines.append(
-                f"| {s['rank']} | {s['rule'] or s['description']} | {s['size']} | {s['error_rate']:.1%} "
+                f"| {s['rank']} | {s['title']} | {s['size']} | {s['error_rate']:.1%} "
                 f"({s['ci'][0]:.1%}-{s['ci'][1]:.1%}) | {lift} | {s['q_value']:.2g} | {s['method']} |"
             )
     if doc.get("skipped"):

@@ -47,6 +47,24 @@ PROPERTY_COLUMNS: dict[str, tuple[str, str]] = {
     "jpeg_quality": ("JPEG quality", "estimated IJG quality 1-100 (NaN if not JPEG)"),
 }
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+_SCALE = np.float32(1 / 255)
+_LEVEL = np.arange(256, dtype=np.float32) * _SCALE  # what each uint8 level reads as
+_LEVEL64 = _LEVEL.astype(np.float64)
+
+
+def _pair_tables() -> tuple[np.ndarray, np.ndarray]:
+    """HSV saturation and the "coloured pixel" test for each (max, min) channel pair.
+
+    Both are computed with the float32 operations of the formulas, so that looking them up with
+    ``max * 256 + min`` gives the very values the formulas give per pixel.
+    """
+    top, low = _LEVEL[:, None], _LEVEL[None, :]
+    chroma = top - low
+    sat = np.divide(chroma, top, out=np.zeros_like(chroma), where=top > 0)
+    return sat.ravel(), ((sat > 0.2) & (top > 0.1)).ravel()
+
+
+_SAT, _COLOURED = _pair_tables()
 
 
 def compute_properties(decoded: list[DecodedImage]) -> np.ndarray:
@@ -92,6 +110,10 @@ def _meta_properties(meta: dict[str, float]) -> dict[str, float]:
 def stack_properties(stack: np.ndarray) -> dict[str, np.ndarray]:
     """Pixel properties of a stack of thumbnails.
 
+    A grey stack is measured in exact integer arithmetic on its pixel levels; a colour stack on
+    its float32 luminance, with the colour properties summed or looked up from the uint8
+    channels. Both give the values of the formulas in ``docs/images.md`` to float rounding.
+
     Parameters
     ----------
     stack : ndarray of uint8, shape (n, h, w) for grey or (n, h, w, 3) for colour
@@ -100,31 +122,57 @@ def stack_properties(stack: np.ndarray) -> dict[str, np.ndarray]:
     -------
     dict of str to ndarray of float64, shape (n,)
     """
-    x = stack.astype(np.float32) * np.float32(1 / 255)
-    lum = x @ _LUMA if x.ndim == 4 else x
-    out = _tone(lum)
-    out.update(_colour(x) if x.ndim == 4 else _grey_colour(out["brightness"]))
-    out.update(_texture(lum))
-    out.update(_layout(lum))
+    stack = np.asarray(stack, dtype=np.uint8)
+    out = _grey_stack(stack) if stack.ndim == 3 else _colour_stack(stack)
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
 
-def _tone(lum: np.ndarray) -> dict[str, np.ndarray]:
-    n = len(lum)
+def _grey_stack(stack: np.ndarray) -> dict[str, np.ndarray]:
+    n = len(stack)
+    hist = _histogram(stack.reshape(n, -1))
+    # A grey pixel's luminance is its level, so mean and spread follow from the histogram.
+    size = hist.sum(axis=1)
+    brightness = hist @ _LEVEL64 / size
+    spread = hist * np.square(_LEVEL64[None, :] - brightness[:, None])
+    out = _tone(hist, brightness, np.sqrt(spread.sum(axis=1) / size))
+    out.update(_grey_colour(brightness))
+    levels = stack.astype(np.int16)
+    out.update(_int_texture(levels))
+    out.update(_int_layout(levels))
+    return out
+
+
+def _colour_stack(stack: np.ndarray) -> dict[str, np.ndarray]:
+    n = len(stack)
+    lum = (stack.astype(np.float32) * _SCALE) @ _LUMA
     flat = lum.reshape(n, -1)
-    levels = np.rint(flat * 255).astype(np.int64) + 256 * np.arange(n)[:, None]
-    hist = np.bincount(levels.ravel(), minlength=256 * n).reshape(n, 256)
-    p = hist / flat.shape[1]
+    hist = _histogram(np.rint(flat * 255).astype(np.intp))
+    out = _tone(hist, flat.mean(axis=1), flat.std(axis=1))
+    out.update(_colour(stack))
+    out.update(_texture(lum))
+    out.update(_layout(lum))
+    return out
+
+
+def _histogram(levels: np.ndarray) -> np.ndarray:
+    """256-bin histogram of each row of integer levels 0-255, shape (n, 256)."""
+    n = len(levels)
+    offset = np.arange(0, 256 * n, 256, dtype=np.intp)[:, None]
+    return np.bincount((levels + offset).ravel(), minlength=256 * n).reshape(n, 256)
+
+
+def _tone(hist: np.ndarray, brightness: np.ndarray, contrast: np.ndarray) -> dict[str, np.ndarray]:
+    p = hist / hist.sum(axis=1, keepdims=True)
     cdf = np.cumsum(p, axis=1)
     p01 = np.argmax(cdf >= 0.01, axis=1) / 255
     p99 = np.argmax(cdf >= 0.99, axis=1) / 255
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(p > 0, p * np.log2(p), 0.0)
     return {
-        "brightness": flat.mean(axis=1),
+        "brightness": brightness,
         "dark_share": cdf[:, 25],
         "light_share": 1.0 - cdf[:, 229],
-        "contrast": flat.std(axis=1),
+        "contrast": contrast,
         "shadows": p01,
         "highlights": p99,
         "dynamic_range": p99 - p01,
@@ -133,44 +181,44 @@ def _tone(lum: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _colour(rgb: np.ndarray) -> dict[str, np.ndarray]:
-    n = len(rgb)
-    # One contiguous plane per channel: reductions over a length-3 last axis are slow in numpy.
-    r, g, b = np.ascontiguousarray(np.moveaxis(rgb.reshape(n, -1, 3), 2, 0))
+def _colour(stack: np.ndarray) -> dict[str, np.ndarray]:
+    n = len(stack)
+    # One contiguous uint8 plane per channel: reductions over a length-3 last axis are slow.
+    r, g, b = np.ascontiguousarray(np.moveaxis(stack.reshape(n, -1, 3), 2, 0))
     top = np.maximum(np.maximum(r, g), b)
-    chroma = top - np.minimum(np.minimum(r, g), b)
-    sat = np.divide(chroma, top, out=np.zeros_like(chroma), where=top > 0)
-    rg, yb = r - g, 0.5 * (r + g) - b
-    colourfulness = np.hypot(rg.std(axis=1), yb.std(axis=1)) + 0.3 * np.hypot(
-        rg.mean(axis=1), yb.mean(axis=1)
+    low = np.minimum(np.minimum(r, g), b)
+    pair = (top.astype(np.intp) << 8) | low
+    rg = r.astype(np.int16) - g
+    yb2 = r.astype(np.int16) + g - 2 * b.astype(np.int16)  # 2 * 255 * yb
+    colourfulness = np.hypot(np.sqrt(_int_var(rg)) / 255, np.sqrt(_int_var(yb2)) / 510) + 0.3 * (
+        np.hypot(_int_mean(rg) / 255, _int_mean(yb2) / 510)
     )
     return {
-        "saturation": sat.mean(axis=1),
+        "saturation": _SAT[pair].mean(axis=1),
         "colourfulness": colourfulness,
-        "dominant_hue": _dominant_hue((r, g, b), top, chroma, sat),
-        "grayscale": (chroma <= 2.5 / 255).mean(axis=1),
-        "mean_red": r.mean(axis=1),
-        "mean_green": g.mean(axis=1),
-        "mean_blue": b.mean(axis=1),
+        "dominant_hue": _dominant_hue((r, g, b), top, low, _COLOURED[pair]),
+        "grayscale": (top - low <= 2).mean(axis=1),  # max - min <= 2.5/255
+        "mean_red": _int_mean(r) / 255,
+        "mean_green": _int_mean(g) / 255,
+        "mean_blue": _int_mean(b) / 255,
     }
 
 
 def _dominant_hue(
-    planes: tuple[np.ndarray, ...], top: np.ndarray, chroma: np.ndarray, sat: np.ndarray
+    planes: tuple[np.ndarray, ...], top: np.ndarray, low: np.ndarray, coloured: np.ndarray
 ) -> np.ndarray:
     """Centre (degrees) of the fullest of 12 hue bins among coloured pixels; NaN if < 1%."""
-    r, g, b = planes
-    coloured = (sat > 0.2) & (top > 0.1)
-    n = len(top)
-    rows = np.broadcast_to(np.arange(n)[:, None], top.shape)[coloured]
-    r, g, b, top, chroma = r[coloured], g[coloured], b[coloured], top[coloured], chroma[coloured]
+    n, size = top.shape
+    at = np.flatnonzero(coloured)
+    r, g, b, top_f = (_LEVEL[a.ravel()[at]] for a in (*planes, top))
+    chroma = top_f - _LEVEL[low.ravel()[at]]
     hue = np.where(
-        top == r,
+        top_f == r,
         ((g - b) / chroma) % 6,
-        np.where(top == g, (b - r) / chroma + 2, (r - g) / chroma + 4),
+        np.where(top_f == g, (b - r) / chroma + 2, (r - g) / chroma + 4),
     )
-    bins = np.clip((hue * 2).astype(np.int64), 0, 11)  # 6 sextants x 2 = 12 bins of 30 deg
-    counts = np.bincount(bins + 12 * rows, minlength=12 * n).reshape(n, 12)
+    bins = np.clip((hue * 2).astype(np.intp), 0, 11)  # 6 sextants x 2 = 12 bins of 30 deg
+    counts = np.bincount(bins + 12 * (at // size), minlength=12 * n).reshape(n, 12)
     hue_deg = counts.argmax(axis=1) * 30.0 + 15.0
     return np.where(coloured.mean(axis=1) >= 0.01, hue_deg, np.nan)
 
@@ -217,12 +265,90 @@ def _texture(lum: np.ndarray) -> dict[str, np.ndarray]:
 
 def _layout(lum: np.ndarray) -> dict[str, np.ndarray]:
     n, h, w = lum.shape
-    bh, bw = max(1, round(0.1 * h)), max(1, round(0.1 * w))
-    border = np.zeros((h, w), dtype=bool)
-    border[:bh], border[-bh:], border[:, :bw], border[:, -bw:] = True, True, True, True
-    ring = lum[:, border]
+    ring = lum[:, _border(h, w)]
     centre = lum[:, h // 4 : max(h // 4 + 1, 3 * h // 4), w // 4 : max(w // 4 + 1, 3 * w // 4)]
     return {
         "centre_border_contrast": centre.reshape(n, -1).mean(axis=1) - ring.mean(axis=1),
         "border_uniformity": np.clip(1.0 - 2.0 * ring.std(axis=1), 0.0, 1.0),
     }
+
+
+def _int_mean(values: np.ndarray) -> np.ndarray:
+    """Mean of each row of an integer array, shape (n, m) -> (n,); the sums are exact."""
+    return values.sum(axis=1, dtype=np.int64) / values.shape[1]
+
+
+def _int_var(values: np.ndarray) -> np.ndarray:
+    """Population variance of each row of an integer array, from exact integer sums."""
+    flat = values.reshape(len(values), -1).astype(np.int64)
+    size = flat.shape[1]
+    s1 = flat.sum(axis=1)
+    s2 = np.einsum("ij,ij->i", flat, flat)
+    return (size * s2 - s1 * s1) / (size * size)
+
+
+def _int_texture(levels: np.ndarray) -> dict[str, np.ndarray]:
+    """`_texture` of grey levels (int16, shape (n, h, w)), in integer arithmetic."""
+    n, h, w = levels.shape
+    if h < 3 or w < 3:
+        nan = np.full(n, np.nan)
+        return {"sharpness": nan, "blur": nan, "noise": nan, "edge_density": nan}
+    u, d = levels[:, :-2, 1:-1], levels[:, 2:, 1:-1]
+    left, right = levels[:, 1:-1, :-2], levels[:, 1:-1, 2:]
+    centre = levels[:, 1:-1, 1:-1]
+    sharpness = _int_var(u + d + left + right - 4 * centre) / 255**2
+    rows = levels[:, :, :-2] + levels[:, :, 1:-1] + levels[:, :, 2:]
+    box9 = rows[:, :-2] + rows[:, 1:-1] + rows[:, 2:]
+    total = _int_var(centre) / 255**2
+    high = _int_var(9 * centre - box9) / (81 * 255**2)
+    blur = 1.0 - np.clip(np.divide(high, total, out=np.zeros_like(high), where=total > 0), 0, 1)
+    second = levels[:, :, :-2] - 2 * levels[:, :, 1:-1] + levels[:, :, 2:]
+    mixed = second[:, :-2] - 2 * second[:, 1:-1] + second[:, 2:]
+    absolute = np.abs(mixed).reshape(n, -1)
+    noise = math.sqrt(math.pi / 2) * _int_mean(absolute) / (6 * 255)
+    return {
+        "sharpness": sharpness,
+        "blur": blur,
+        "noise": noise,
+        "edge_density": _int_edges(left, right, u, d).mean(axis=1),
+    }
+
+
+def _int_edges(left: np.ndarray, right: np.ndarray, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """Gradient magnitude > 0.1 from the neighbours' levels, shape (n, m) of bool.
+
+    ``((right - left) / 510)^2 + ((down - up) / 510)^2 > 0.01`` is ``dx^2 + dy^2 > 2601``; at
+    exactly 2601 the float32 formula of `_texture` can go either way, so those few pixels are
+    evaluated with it.
+    """
+    n = len(left)
+    dx = (right - left).reshape(n, -1).astype(np.int32)
+    dy = (down - up).reshape(n, -1).astype(np.int32)
+    square = dx * dx + dy * dy
+    edges = square > 2601
+    tie = np.flatnonzero(square == 2601)
+    if tie.size:
+        l_, r_, u_, d_ = (_LEVEL[a.reshape(n, -1).ravel()[tie]] for a in (left, right, up, down))
+        gx, gy = (r_ - l_) / 2, (d_ - u_) / 2
+        edges.ravel()[tie] = (gx * gx + gy * gy) > 0.01
+    return edges
+
+
+def _int_layout(levels: np.ndarray) -> dict[str, np.ndarray]:
+    """`_layout` of grey levels (int16, shape (n, h, w)), from exact integer sums."""
+    n, h, w = levels.shape
+    ring = levels[:, _border(h, w)]
+    centre = levels[:, h // 4 : max(h // 4 + 1, 3 * h // 4), w // 4 : max(w // 4 + 1, 3 * w // 4)]
+    centre_mean = _int_mean(centre.reshape(n, -1)) / 255
+    return {
+        "centre_border_contrast": centre_mean - _int_mean(ring) / 255,
+        "border_uniformity": np.clip(1.0 - 2.0 * np.sqrt(_int_var(ring)) / 255, 0.0, 1.0),
+    }
+
+
+def _border(h: int, w: int) -> np.ndarray:
+    """Mask of the 10% border ring of an h x w image, shape (h, w) of bool."""
+    bh, bw = max(1, round(0.1 * h)), max(1, round(0.1 * w))
+    border = np.zeros((h, w), dtype=bool)
+    border[:bh], border[-bh:], border[:, :bw], border[:, -bw:] = True, True, True, True
+    return border
