@@ -136,3 +136,19 @@ def test_user_embeddings_reach_the_finders():
     assert analysis.config["embedding_dim"] == 8
     with pytest.raises(weakspot.InputError, match=r"embeddings must have shape \(n, d\)"):
         weakspot.analyze(frame, embeddings=vectors[:3])
+
+
+def test_report_shows_images_inside_and_outside_the_slice(tmp_path):
+    images, labels, predictions = _images(600, 7)
+    frame = pd.DataFrame({"label": labels, "prediction": predictions})
+    analysis = weakspot.analyze(frame, images=images, embed=None)
+    paths = weakspot.write_results(analysis, tmp_path)
+    doc = json.loads(paths["json"].read_text())
+    top = doc["slices"][0]
+    inside_ids = {e["id"] for e in top["examples"]["inside"]}
+    assert inside_ids and inside_ids <= set(top["members"])
+    assert all(e["label"] != e["prediction"] for e in top["examples"]["inside"])
+    assert not {e["id"] for e in top["examples"]["outside"]} & set(top["members"])
+    assert all(e["image"].startswith("data:image/png;base64,") for e in top["examples"]["outside"])
+    assert paths["html"].read_text().count("<img src='data:image/png;base64,") >= 2 * len(inside_ids)
+    assert top["distinguishing"] and top["distinguishing"][0]["feature"] in analysis.binned.names
