@@ -25,6 +25,7 @@ from sklearn.tree import DecisionTreeClassifier
 from weakspot.slices._base import FinderOutput, SearchContext, register_finder
 from weakspot.slices._domino import class_codes, held_out_output, prepare_embeddings
 from weakspot.slices._stats import excess_error_p_value
+from weakspot.slices._trees import leaf_paths
 
 
 @register_finder
@@ -220,20 +221,13 @@ def _separating_features(x: np.ndarray, errors: np.ndarray, k: int) -> np.ndarra
 
 def _tree_paths(tree: DecisionTreeClassifier, columns: np.ndarray) -> dict[int, list[dict]]:
     """For each leaf id, its path as ``{"feature", "op" ("<=" or ">"), "threshold"}`` steps."""
-    structure = tree.tree_
-    paths: dict[int, list[dict]] = {}
-    stack: list[tuple[int, list[dict]]] = [(0, [])]
-    while stack:
-        node, path = stack.pop()
-        left, right = structure.children_left[node], structure.children_right[node]
-        if left == right:
-            paths[node] = path
-            continue
-        feature = int(columns[structure.feature[node]])
-        threshold = float(structure.threshold[node])
-        stack.append((left, [*path, {"feature": feature, "op": "<=", "threshold": threshold}]))
-        stack.append((right, [*path, {"feature": feature, "op": ">", "threshold": threshold}]))
-    return paths
+    return {
+        leaf: [
+            {"feature": int(columns[column]), "op": "<=" if left else ">", "threshold": threshold}
+            for column, left, threshold in path
+        ]
+        for leaf, path in leaf_paths(tree).items()
+    }
 
 
 def describe_path(path: list[dict]) -> str:

@@ -12,6 +12,7 @@ from weakspot.slices._base import FinderOutput, SearchContext, register_finder
 from weakspot.slices._lattice import lattice_search, sliceline_score
 from weakspot.slices._slice import Condition, Slice
 from weakspot.slices._stats import excess_error_p_value
+from weakspot.slices._trees import leaf_paths
 
 
 @register_finder
@@ -174,20 +175,10 @@ def _tree_design(context: SearchContext) -> tuple[np.ndarray, list[tuple[int, in
 
 def _leaf_paths(tree: DecisionTreeClassifier, columns) -> dict[int, list[tuple]]:
     """For each leaf id, the list of (column spec, go_left, threshold) on its path."""
-    structure = tree.tree_
-    paths: dict[int, list[tuple]] = {}
-    stack: list[tuple[int, list[tuple]]] = [(0, [])]
-    while stack:
-        node, path = stack.pop()
-        left, right = structure.children_left[node], structure.children_right[node]
-        if left == right:
-            paths[node] = path
-            continue
-        spec = columns[structure.feature[node]]
-        threshold = structure.threshold[node]
-        stack.append((left, [*path, (spec, True, threshold)]))
-        stack.append((right, [*path, (spec, False, threshold)]))
-    return paths
+    return {
+        leaf: [(columns[column], left, threshold) for column, left, threshold in path]
+        for leaf, path in leaf_paths(tree).items()
+    }
 
 
 def _merge_conditions(path: list[tuple], context: SearchContext) -> list[Condition]:
