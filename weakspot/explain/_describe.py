@@ -167,20 +167,10 @@ def rule_candidates(binned: BinnedFeatures) -> tuple[list[tuple[int, Condition]]
                     columns.append((codes >= low) & (codes <= high))
         if not ordinal and len(bins) >= 3:
             for b, condition in enumerate(bins):
-                conditions.append((j, _negate(condition)))
+                conditions.append((j, condition.negated()))
                 columns.append(codes != b)
     masks = np.column_stack(columns) if columns else np.zeros((binned.codes.shape[0], 0), bool)
     return conditions, masks
-
-
-def _negate(condition: Condition) -> Condition:
-    if condition.op == "==":
-        return Condition(condition.feature, "!=", condition.value)
-    if condition.op == "is missing":
-        return Condition(condition.feature, "is not missing", None)
-    if condition.op == "not in":
-        return Condition(condition.feature, "in set", condition.value)
-    return Condition(condition.feature, "not in range", condition.value)
 
 
 def _beam_search(

@@ -52,6 +52,16 @@ class Condition:
             return f"{self.feature} not in [{_fmt(low)}, {_fmt(high)})"
         return f"{self.feature} {self.op} {self.value}"
 
+    def negated(self) -> Condition:
+        """The condition that selects exactly the rows this one does not."""
+        if self.op == "==":
+            return Condition(self.feature, "!=", self.value)
+        if self.op == "is missing":
+            return Condition(self.feature, "is not missing", None)
+        if self.op == "not in":
+            return Condition(self.feature, "in set", self.value)
+        return Condition(self.feature, "not in range", self.value)
+
 
 def _fmt(x: float) -> str:
     """Format a bin edge compactly: integers without decimals, others with 3 significant digits."""

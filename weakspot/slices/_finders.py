@@ -213,15 +213,5 @@ def _merge_conditions(path: list[tuple], context: SearchContext) -> list[Conditi
                 conditions.append(kept[0])
             else:
                 for b in sorted(excluded[feature]):
-                    conditions.append(_negate(bins[b]))
+                    conditions.append(bins[b].negated())
     return conditions
-
-
-def _negate(condition: Condition) -> Condition:
-    if condition.op == "==":
-        return Condition(condition.feature, "!=", condition.value)
-    if condition.op == "is missing":
-        return Condition(condition.feature, "is not missing", None)
-    if condition.op == "not in":
-        return Condition(condition.feature, "in set", condition.value)
-    return Condition(condition.feature, "not in range", condition.value)

@@ -138,23 +138,9 @@ def lattice_search(
     codes, errors, domains = _check_lattice_input(
         codes, errors, alpha, k, max_level, min_support, domains
     )
-    n_rows, n_features = codes.shape
-    offsets = np.concatenate([[0], np.cumsum(domains)[:-1]]).astype(np.int64)
-    feature_of_item = np.repeat(np.arange(n_features), domains)
-    average_error = float(errors.mean())
-    binary = bool(np.all((errors == 0) | (errors == 1)))
-    search = _Search(
-        codes,
-        errors,
-        domains,
-        offsets,
-        feature_of_item,
-        alpha,
-        k,
-        min_support,
-        binary,
-        average_error,
-    )
+    search = _Search(codes, errors, domains, alpha=alpha, k=k, min_support=min_support)
+    n_features = codes.shape[1]
+    offsets = search.offsets
 
     items = (
         np.arange(offsets[-1] + domains[-1], dtype=np.int64)[:, None]
@@ -217,23 +203,13 @@ def _check_lattice_input(codes, errors, alpha, k, max_level, min_support, domain
 class _Search:
     """State of one lattice search: the data, the running top-K and the evaluated family."""
 
-    def __init__(
-        self,
-        codes,
-        errors,
-        domains,
-        offsets,
-        feature_of_item,
-        alpha,
-        k,
-        min_support,
-        binary,
-        average_error,
-    ):
+    def __init__(self, codes, errors, domains, *, alpha, k, min_support):
         self.codes, self.errors, self.domains = codes, errors, domains
-        self.offsets, self.feature_of_item = offsets, feature_of_item
+        self.offsets = np.concatenate([[0], np.cumsum(domains)[:-1]]).astype(np.int64)
+        self.feature_of_item = np.repeat(np.arange(codes.shape[1]), domains)
         self.alpha, self.k, self.min_support = alpha, k, min_support
-        self.binary, self.average_error = binary, average_error
+        self.binary = bool(np.all((errors == 0) | (errors == 1)))
+        self.average_error = float(errors.mean())
         self.n_rows = codes.shape[0]
         self.n_items = int(domains.sum())
         self.top = (np.zeros((0, 0), np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
