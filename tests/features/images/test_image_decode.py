@@ -12,7 +12,7 @@ from PIL import Image
 
 from weakspot._errors import ImageError, InputError
 from weakspot.features.images import extract_image_features, load_images_source
-from weakspot.features.images._decode import THUMB_SIDE, decode_bytes
+from weakspot.features.images._decode import THUMB_SIDE, decode_bytes, hash_inputs
 
 
 def run(paths, **kwargs):
@@ -185,3 +185,22 @@ def test_load_images_source_errors(tmp_path):
         load_images_source(tmp_path / "absent")
     with pytest.raises(InputError, match="No image files"):
         load_images_source(tmp_path)
+
+
+@pytest.mark.parametrize("channels", [None, 3])
+def test_hash_inputs_are_pillows_grey_32_by_32_pixels(channels):
+    rng = np.random.default_rng(0)
+    for h in range(1, 65, 3):
+        for w in range(1, 65, 2):
+            shape = (2, h, w) if channels is None else (2, h, w, channels)
+            stack = rng.integers(0, 256, shape, dtype=np.uint8)
+            stack[1] = np.clip(np.cumsum(rng.integers(-4, 5, shape[1:]), axis=0) + 128, 0, 255)
+            expected = [
+                np.asarray(
+                    Image.fromarray(x).convert("L").resize((32, 32), Image.Resampling.BILINEAR)
+                )
+                for x in stack
+            ]
+            np.testing.assert_array_equal(
+                hash_inputs(stack), np.stack(expected), err_msg=f"{h}x{w}"
+            )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _reference_properties as reference
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -123,3 +124,45 @@ def test_shares_and_bounded_properties_stay_in_range(stack):
         assert np.all((values[name] >= -1e-6) & (values[name] <= 1 + 1e-6)), name
     assert np.all((values["entropy"] >= -1e-9) & (values["entropy"] <= 8 + 1e-9))
     assert np.all(values["contrast"] <= 0.5 + 1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 4),
+    st.integers(1, 40),
+    st.integers(1, 40),
+    st.sampled_from([None, 3]),
+    st.sampled_from(["uniform", "few", "smooth"]),
+    st.integers(0, 2**16),
+)
+def test_fast_properties_equal_the_plain_float32_formulas(n, h, w, channels, kind, seed):
+    rng = np.random.default_rng(seed)
+    shape = (n, h, w) if channels is None else (n, h, w, channels)
+    if kind == "uniform":
+        stack = rng.integers(0, 256, shape, dtype=np.uint8)
+    elif kind == "few":  # many ties at the edge threshold (level differences of 51)
+        stack = rng.choice(np.array([0, 51, 102, 204, 255], dtype=np.uint8), shape)
+    else:
+        stack = np.clip(np.cumsum(rng.integers(-3, 4, shape), axis=1) + 128, 0, 255)
+        stack = stack.astype(np.uint8)
+    fast, plain = stack_properties(stack), reference.stack_properties(stack)
+    for name, expected in plain.items():
+        if name in _COUNTED:  # histogram, lookup and count properties: identical
+            np.testing.assert_array_equal(fast[name], expected, err_msg=name)
+        else:  # sums: the old float32 reductions carry ~1e-7 relative error
+            np.testing.assert_allclose(fast[name], expected, rtol=1e-5, atol=5e-6, err_msg=name)
+
+
+_COUNTED = [
+    "dark_share",
+    "light_share",
+    "shadows",
+    "highlights",
+    "dynamic_range",
+    "clipping",
+    "entropy",
+    "saturation",
+    "dominant_hue",
+    "grayscale",
+    "edge_density",
+]

@@ -5,8 +5,8 @@ decoded at reduced size with ``draft`` when the backbone and the thumbnail allow
 orientation is applied, and the decoded picture is reduced to
 
 - a *thumbnail* (long side at most ``THUMB_SIDE`` pixels; smaller images keep their own
-  pixels), from which every pixel property is computed,
-- a 32 x 32 grey copy for the perceptual hash,
+  pixels), from which every pixel property and, with `hash_inputs`, the 32 x 32 grey copy for
+  the perceptual hash are computed, a stack of same-shape thumbnails at a time,
 - and, when a backbone is used, its RGB input (``net_size`` x ``net_size``).
 
 A file that cannot be decoded raises `DecodeFailure` with a short reason; the caller skips it.
@@ -14,6 +14,7 @@ A file that cannot be decoded raises `DecodeFailure` with a short reason; the ca
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import math
@@ -57,8 +58,6 @@ class DecodedImage:
     ----------
     thumb : ndarray of uint8, shape (h, w) for grey images or (h, w, 3) for colour
         Thumbnail, long side at most ``THUMB_SIDE``.
-    hash_grey : ndarray of float32, shape (32, 32)
-        Grey copy for the perceptual hash.
     net : ndarray of uint8, shape (net_size, net_size, 3), or None
         Backbone input, RGB, when a backbone is used.
     meta : dict of str to float
@@ -67,7 +66,6 @@ class DecodedImage:
     """
 
     thumb: np.ndarray
-    hash_grey: np.ndarray
     net: np.ndarray | None
     meta: dict[str, float]
 
@@ -141,8 +139,8 @@ def _decode_open(im: Image.Image, *, file_size: float, net_size: int | None) -> 
         )
     quality = jpeg_quality(im)
     orientation = _orientation(im)
-    if im.format == "JPEG":
-        need = max(THUMB_SIDE, net_size or 0)
+    need = max(THUMB_SIDE, net_size or 0)
+    if im.format == "JPEG" and min(width // need, height // need) >= 2:  # else draft is a no-op
         im.draft(im.mode if im.mode in ("L", "RGB") else None, (need, need))
     if getattr(im, "n_frames", 1) > 1:
         im.seek(0)
@@ -209,13 +207,11 @@ def _reduce(im: Image.Image, meta: dict[str, float], net_size: int | None) -> De
     if scale < 1:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         thumb_im = im.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-    grey = thumb_im if thumb_im.mode == "L" else thumb_im.convert("L")
-    hash_grey = np.asarray(grey.resize((HASH_SIDE, HASH_SIDE), Image.Resampling.BILINEAR))
     net = None
     if net_size:
         rgb = im if im.mode == "RGB" else im.convert("RGB")
         net = np.asarray(rgb.resize((net_size, net_size), Image.Resampling.BILINEAR))
-    return DecodedImage(np.asarray(thumb_im), hash_grey.astype(np.float32), net, meta)
+    return DecodedImage(np.asarray(thumb_im), net, meta)
 
 
 def jpeg_quality(im: Image.Image) -> float:
@@ -229,7 +225,13 @@ def jpeg_quality(im: Image.Image) -> float:
     tables = getattr(im, "quantization", None)
     if im.format != "JPEG" or not tables:
         return math.nan
-    table = np.sort(np.asarray(tables[min(tables)], dtype=np.float64))
+    return _table_quality(tuple(tables[min(tables)]))
+
+
+@functools.lru_cache(maxsize=256)
+def _table_quality(values: tuple[int, ...]) -> float:
+    """`jpeg_quality` of one luminance table; cached, as a data set has few distinct tables."""
+    table = np.sort(np.asarray(values, dtype=np.float64))
     if table.size != 64:
         return math.nan
     std = np.sort(_STD_LUMA)
@@ -239,3 +241,77 @@ def jpeg_quality(im: Image.Image) -> float:
     scale = float(np.median(100.0 * table[keep] / std[keep]))
     quality = (200.0 - scale) / 2.0 if scale <= 100 else 5000.0 / scale
     return float(np.clip(round(quality), 1, 100))
+
+
+def hash_inputs(thumbs: np.ndarray) -> np.ndarray:
+    """The 32 x 32 grey copies for the perceptual hash of a stack of same-shape thumbnails.
+
+    The same pixels as Pillow's ``thumb.convert("L").resize((32, 32), BILINEAR)``: Pillow's
+    integer luma and its fixed-point two-pass resampling are reproduced on the whole stack. For
+    thumbnails larger than 32 pixels on both sides, where Pillow picks the order of the passes by
+    a rule of its own, Pillow itself resizes each one.
+
+    Parameters
+    ----------
+    thumbs : ndarray of uint8, shape (n, h, w) or (n, h, w, 3)
+
+    Returns
+    -------
+    ndarray of float32, shape (n, 32, 32)
+    """
+    grey = thumbs if thumbs.ndim == 3 else _pillow_luma(thumbs)
+    _, h, w = grey.shape
+    if h > HASH_SIDE and w > HASH_SIDE:
+        size = (HASH_SIDE, HASH_SIDE)
+        pixels = [Image.fromarray(g).resize(size, Image.Resampling.BILINEAR) for g in grey]
+        return np.stack([np.asarray(p) for p in pixels]).astype(np.float32)
+    out = grey.astype(np.float64)
+    # Pillow resamples horizontally first, except when only the vertical pass shrinks.
+    if h > HASH_SIDE:
+        out = _resample_rows(out.swapaxes(1, 2), h).swapaxes(1, 2)
+    if w != HASH_SIDE:
+        out = _resample_rows(out, w)
+    if h < HASH_SIDE:
+        out = _resample_rows(out.swapaxes(1, 2), h).swapaxes(1, 2)
+    return out.astype(np.float32)
+
+
+_PRECISION_BITS = 22  # Pillow's fixed point for 8-bit resampling: 32 - 8 - 2 bits
+
+
+def _pillow_luma(rgb: np.ndarray) -> np.ndarray:
+    """Pillow's RGB -> "L" conversion, (R 19595 + G 38470 + B 7471 + 2^15) >> 16."""
+    wide = rgb.astype(np.int32)
+    luma = wide[..., 0] * 19595 + wide[..., 1] * 38470 + wide[..., 2] * 7471 + 0x8000
+    return (luma >> 16).astype(np.uint8)
+
+
+def _resample_rows(values: np.ndarray, size: int) -> np.ndarray:
+    """One Pillow bilinear pass along the last axis, `size` -> ``HASH_SIDE``, rounded to 0-255.
+
+    The fixed-point sums are integers below 2^53, so float64 matrix products hold them exactly.
+    """
+    total = values @ _bilinear_taps(size, HASH_SIDE) + (1 << (_PRECISION_BITS - 1))
+    return np.clip(np.floor(total / (1 << _PRECISION_BITS)), 0, 255)
+
+
+@functools.lru_cache(maxsize=256)
+def _bilinear_taps(in_size: int, out_size: int) -> np.ndarray:
+    """Pillow's fixed-point bilinear weights (``precompute_coeffs``), shape (in_size, out_size)."""
+    scale = in_size / out_size
+    filterscale = max(scale, 1.0)
+    step = 1.0 / filterscale
+    taps = np.zeros((in_size, out_size))
+    for xx in range(out_size):
+        centre = (xx + 0.5) * scale
+        xmin = max(int(centre - filterscale + 0.5), 0)
+        xmax = min(int(centre + filterscale + 0.5), in_size)
+        weights = [max(0.0, 1.0 - abs((x - centre + 0.5) * step)) for x in range(xmin, xmax)]
+        total = 0.0
+        for weight in weights:  # in order, as Pillow adds them
+            total += weight
+        for x, weight in enumerate(weights, start=xmin):
+            share = weight / total if total != 0.0 else weight
+            taps[x, xx] = int(share * (1 << _PRECISION_BITS) + 0.5)  # shares are >= 0
+    taps.setflags(write=False)
+    return taps

@@ -7,6 +7,7 @@ chunks of pixels whatever the number of images. Finished chunks go to the featur
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -26,6 +27,7 @@ from weakspot._errors import ImageError, InputError
 from weakspot.features.images._backbones import Backbone, resolve_backbone
 from weakspot.features.images._cache import FeatureCache
 from weakspot.features.images._decode import (
+    HASH_SIDE,
     THUMB_SIDE,
     DecodedImage,
     DecodeFailure,
@@ -33,10 +35,15 @@ from weakspot.features.images._decode import (
     content_hash,
     decode_array,
     decode_bytes,
+    hash_inputs,
     read_file,
 )
 from weakspot.features.images._flags import FLAG_COLUMNS, compute_flags, perceptual_hash
-from weakspot.features.images._properties import PROPERTY_COLUMNS, compute_properties
+from weakspot.features.images._properties import (
+    PROPERTY_COLUMNS,
+    compute_properties,
+    thumbnail_stacks,
+)
 
 logger = logging.getLogger("weakspot.features.images")
 
@@ -115,9 +122,14 @@ class _Results:
         self.concept_index = np.full(self.n, -1, dtype=np.int64)
         self.concept_score = np.full(self.n, np.nan, dtype=np.float32)
 
-    def put(self, index: int, row: dict[str, np.ndarray]) -> None:
+    def put(self, index: int | np.ndarray, row: dict[str, np.ndarray]) -> None:
+        """Fill the rows `index` (one row, or an array of rows) from `row` (same first axis)."""
         self.properties[index] = row["properties"]
-        self.thumb_hash[index] = str(row["thumb_hash"])
+        hashes = row["thumb_hash"]
+        one = np.ndim(hashes) == 0
+        self.thumb_hash[index] = (
+            str(hashes) if one else np.asarray(hashes, dtype=str).astype(object)
+        )
         self.phash[index] = row["phash"]
         if "embeddings" in row:
             if self.embeddings is None:
@@ -358,8 +370,8 @@ def _process(
         rows.update(_embed(backbone, np.stack(chunk.nets)))
     if cache is not None and chunk.fresh:
         cache.put([str(it.key) for it in chunk.fresh], rows)
-    for j, it in enumerate(chunk.fresh):
-        results.put(it.index, {name: values[j] for name, values in rows.items()})
+    if chunk.fresh:
+        results.put(np.array([it.index for it in chunk.fresh]), rows)
     for it in chunk.items:
         if it.cached is not None:
             results.put(it.index, it.cached)
@@ -374,13 +386,21 @@ def _process(
 
 
 def _measure(decoded: list[DecodedImage]) -> dict[str, np.ndarray]:
-    """Properties and hashes of freshly decoded images (first axis: image)."""
+    """Properties and hashes of freshly decoded images (first axis: image).
+
+    Every step works on stacks of same-shape thumbnails, so that the per-image cost is the
+    decoding and little else.
+    """
     if not decoded:
         return {}
+    stacks = thumbnail_stacks(decoded)
+    grey = np.empty((len(decoded), HASH_SIDE, HASH_SIDE), dtype=np.float32)
+    for rows, stack in stacks:
+        grey[rows] = hash_inputs(stack)
     return {
-        "properties": compute_properties(decoded),
+        "properties": compute_properties(decoded, stacks),
         "thumb_hash": np.array([_thumb_hash(d) for d in decoded]),
-        "phash": perceptual_hash(np.stack([d.hash_grey for d in decoded])),
+        "phash": perceptual_hash(grey),
     }
 
 
@@ -397,10 +417,15 @@ def _embed(backbone: Backbone, nets: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _thumb_hash(d: DecodedImage) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{d.meta['width']}x{d.meta['height']}{d.thumb.shape}".encode())
-    h.update(d.thumb.tobytes())
+    prefix = _thumb_prefix(d.meta["width"], d.meta["height"], d.thumb.shape)
+    h = hashlib.blake2b(prefix, digest_size=16)
+    h.update(np.ascontiguousarray(d.thumb).data)
     return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1024)
+def _thumb_prefix(width: float, height: float, shape: tuple[int, ...]) -> bytes:
+    return f"{width}x{height}{shape}".encode()
 
 
 def _failure_message(skipped: list[dict[str, Any]], n: int, share: float) -> str:

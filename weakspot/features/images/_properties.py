@@ -67,43 +67,57 @@ def _pair_tables() -> tuple[np.ndarray, np.ndarray]:
 _SAT, _COLOURED = _pair_tables()
 
 
-def compute_properties(decoded: list[DecodedImage]) -> np.ndarray:
+def thumbnail_stacks(decoded: list[DecodedImage]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The thumbnails grouped by shape: ``(rows, stack)`` with the rows' thumbnails stacked."""
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i, d in enumerate(decoded):
+        groups.setdefault(d.thumb.shape, []).append(i)
+    return [
+        (np.array(rows), np.stack([decoded[i].thumb for i in rows])) for rows in groups.values()
+    ]
+
+
+def compute_properties(
+    decoded: list[DecodedImage], stacks: list[tuple[np.ndarray, np.ndarray]] | None = None
+) -> np.ndarray:
     """Properties of decoded images.
 
     Parameters
     ----------
     decoded : list of DecodedImage, length n
+    stacks : list of (rows, stack), or None
+        `thumbnail_stacks` of `decoded`, when the caller has them already.
 
     Returns
     -------
     ndarray of float64, shape (n, len(PROPERTY_COLUMNS))
         Columns in the order of `PROPERTY_COLUMNS`.
     """
-    names = list(PROPERTY_COLUMNS)
-    out = np.full((len(decoded), len(names)), np.nan)
-    groups: dict[tuple[int, ...], list[int]] = {}
-    for i, d in enumerate(decoded):
-        groups.setdefault(d.thumb.shape, []).append(i)
-    for rows in groups.values():
-        values = stack_properties(np.stack([decoded[i].thumb for i in rows]))
-        for name, column in values.items():
-            out[rows, names.index(name)] = column
-    for i, d in enumerate(decoded):
-        for name, value in _meta_properties(d.meta).items():
-            out[i, names.index(name)] = value
+    position = {name: j for j, name in enumerate(PROPERTY_COLUMNS)}
+    out = np.empty((len(decoded), len(position)))
+    for rows, stack in thumbnail_stacks(decoded) if stacks is None else stacks:
+        for name, column in stack_properties(stack).items():
+            out[rows, position[name]] = column
+    for name, column in _meta_properties(decoded).items():
+        out[:, position[name]] = column
     return out
 
 
-def _meta_properties(meta: dict[str, float]) -> dict[str, float]:
-    width, height = meta["width"], meta["height"]
+def _meta_properties(decoded: list[DecodedImage]) -> dict[str, np.ndarray]:
+    def meta(key: str) -> np.ndarray:
+        return np.array([d.meta[key] for d in decoded], dtype=np.float64)
+
+    width, height = meta("width"), meta("height")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        aspect = np.where(height > 0, width / height, np.nan)
     return {
-        "transparent_share": meta["transparent_share"],
+        "transparent_share": meta("transparent_share"),
         "width": width,
         "height": height,
         "megapixels": width * height / 1e6,
-        "aspect_ratio": width / height if height else math.nan,
-        "file_size": meta["file_size"],
-        "jpeg_quality": meta["jpeg_quality"],
+        "aspect_ratio": aspect,
+        "file_size": meta("file_size"),
+        "jpeg_quality": meta("jpeg_quality"),
     }
 
 
