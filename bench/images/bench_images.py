@@ -219,13 +219,16 @@ def section_embed(n_jobs: int, report: dict, n: int = 256, batch: int = 64) -> N
           f"properties, embedding, concepts) {n / t_ours:.1f}/s, ratio {t_bare / t_ours:.2f} (target >= 0.9)")  # fmt: skip
 
 
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child started by a
+# parent that has loaded torch and the data would report the parent's peak.
 _MEMORY_CHILD = """
-import resource, sys, time
+import re, sys, time
 from weakspot.features.images import extract_image_features
 paths = open(sys.argv[1]).read().split()
 start = time.perf_counter()
 r = extract_image_features(paths, embed=None, n_jobs=2)
-print(len(paths), time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+peak = re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)
+print(len(paths), time.perf_counter() - start, peak)
 """
 
 
