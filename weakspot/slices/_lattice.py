@@ -138,7 +138,9 @@ def lattice_search(
     codes, errors, domains = _check_lattice_input(
         codes, errors, alpha, k, max_level, min_support, domains
     )
-    search = _Search(codes, errors, domains, alpha=alpha, k=k, min_support=min_support)
+    search = _Search(
+        codes, errors, domains, alpha=alpha, k=k, min_support=min_support, max_level=max_level
+    )
     n_features = codes.shape[1]
     offsets = search.offsets
 
@@ -203,13 +205,17 @@ def _check_lattice_input(codes, errors, alpha, k, max_level, min_support, domain
 class _Search:
     """State of one lattice search: the data, the running top-K and the evaluated family."""
 
-    def __init__(self, codes, errors, domains, *, alpha, k, min_support):
+    def __init__(self, codes, errors, domains, *, alpha, k, min_support, max_level):
         self.codes, self.errors, self.domains = codes, errors, domains
         self.offsets = np.concatenate([[0], np.cumsum(domains)[:-1]]).astype(np.int64)
         self.feature_of_item = np.repeat(np.arange(codes.shape[1]), domains)
         self.alpha, self.k, self.min_support = alpha, k, min_support
         self.binary = bool(np.all((errors == 0) | (errors == 1)))
         self.average_error = float(errors.mean())
+        self.error_rows = np.flatnonzero(errors)
+        # the joint grid of the widest candidates must fit the cell index type
+        widest = np.sort(domains)[::-1][:max_level].prod() if len(domains) else 1
+        self.cell_dtype = np.dtype(np.int32 if widest < 2**31 else np.int64)
         self.n_rows = codes.shape[0]
         self.n_items = int(domains.sum())
         self.top = (np.zeros((0, 0), np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
@@ -272,7 +278,13 @@ class _Search:
 
     # -- evaluation ---------------------------------------------------------------------------
     def evaluate(self, items: np.ndarray):
-        """Sizes, error sums and max errors of candidate slices, shape (n_candidates,) each."""
+        """Sizes, error sums and max errors of candidate slices, shape (n_candidates,) each.
+
+        Candidates on the same features are counted together: each row gets the index of its
+        cell in the features' joint grid (mixed radix, first feature fastest), and one
+        `bincount` gives every cell's size. Feature combinations come sorted, so consecutive
+        ones share their leading features and the cells of that prefix are reused.
+        """
         n = items.shape[0]
         sizes, errs, max_errs = np.zeros(n), np.zeros(n), np.zeros(n)
         if n == 0:
@@ -281,25 +293,45 @@ class _Search:
         local = items - self.offsets[features]
         groups, group_of = np.unique(features, axis=0, return_inverse=True)
         group_of = group_of.reshape(-1)
+        prefix: tuple[tuple[int, ...], np.ndarray] | None = None
         for g, combo in enumerate(groups):
             rows = np.flatnonzero(group_of == g)
-            strides = np.cumprod(np.concatenate([[1], self.domains[combo][:0:-1]]))[::-1]
-            cells_of_rows = self.codes[:, combo[0]].astype(np.int64) * strides[0]
-            for j in range(1, len(combo)):
-                cells_of_rows += self.codes[:, combo[j]].astype(np.int64) * strides[j]
-            n_cells = int(np.prod(self.domains[combo]))
-            cell_sizes = np.bincount(cells_of_rows, minlength=n_cells)
-            cell_errs = np.bincount(cells_of_rows, weights=self.errors, minlength=n_cells)
+            strides = np.cumprod(np.concatenate([[1], self.domains[combo][:-1]]))
+            n_cells = int(strides[-1] * self.domains[combo[-1]])
+            head = tuple(int(f) for f in combo[:-1])
+            if prefix is not None and prefix[0] == head:
+                head_cells = prefix[1]
+            else:
+                head_cells = self._cells(combo[:-1], strides[:-1])
+                prefix = (head, head_cells)
+            last = self.codes[:, combo[-1]].astype(self.cell_dtype) * self.cell_dtype.type(
+                strides[-1]
+            )
+            cells_of_rows = last if head_cells is None else head_cells + last
             cells = local[rows] @ strides
-            sizes[rows] = cell_sizes[cells]
-            errs[rows] = cell_errs[cells]
+            sizes[rows] = np.bincount(cells_of_rows, minlength=n_cells)[cells]
             if self.binary:
+                # errors are 0/1: counting the error rows alone is enough
+                cell_errs = np.bincount(cells_of_rows[self.error_rows], minlength=n_cells)
+                errs[rows] = cell_errs[cells]
                 max_errs[rows] = (cell_errs[cells] > 0).astype(float)
             else:
+                errs[rows] = np.bincount(cells_of_rows, weights=self.errors, minlength=n_cells)[
+                    cells
+                ]
                 cell_max = np.zeros(n_cells)
                 np.maximum.at(cell_max, cells_of_rows, self.errors)
                 max_errs[rows] = cell_max[cells]
         return sizes, errs, max_errs
+
+    def _cells(self, features: np.ndarray, strides: np.ndarray) -> np.ndarray | None:
+        """Cell index of every row in the joint grid of `features` (None for no feature)."""
+        if len(features) == 0:
+            return None
+        cells = self.codes[:, features[0]].astype(self.cell_dtype)
+        for feature, stride in zip(features[1:], strides[1:], strict=True):
+            cells += self.codes[:, feature].astype(self.cell_dtype) * self.cell_dtype.type(stride)
+        return cells
 
     def record(self, items, sizes, errs):
         """Add evaluated candidates to the family and update the running top-K."""
