@@ -118,3 +118,15 @@ def test_bad_options(kwargs, message):
 def test_all_zero_errors_is_an_error():
     with pytest.raises(InputError, match="errors are all zero"):
         lattice_search(np.zeros((10, 2), dtype=int), np.zeros(10))
+
+
+def test_ties_at_the_kth_score_are_all_kept():
+    # alpha = 1 drops the size term: every all-error slice scores 1 / mean_error - 1, a tie
+    rng = np.random.default_rng(11)
+    codes = rng.integers(0, 3, size=(200, 4))
+    errors = (rng.random(200) < 0.3).astype(float)
+    result = lattice_search(codes, errors, alpha=1.0, k=3, max_level=4, min_support=1)
+    expected = brute_force_top(codes, errors, alpha=1.0, k=3, max_level=4, min_support=1)
+    assert len(expected) > 3
+    got = {tuple(result.item_to_feature_bin(r)) for r in result.top_items}
+    assert got == set(expected)

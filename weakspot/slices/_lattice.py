@@ -258,7 +258,8 @@ class _Search:
             self.min_support,
         )
         threshold = self.top[1][-1] if len(self.top[1]) >= self.k else -np.inf
-        keep = (bound > threshold) & (bound > 0) & (bound_size >= self.min_support)
+        # ">=": a candidate whose bound only ties the k-th score may still tie it, and ties are kept
+        keep = (bound >= threshold) & (bound > 0) & (bound_size >= self.min_support)
         # pruned candidates were looked at too (through their bound): they count in the family
         self.n_pruned += int((~keep & (bound_size >= self.min_support)).sum())
         return joined[keep]
