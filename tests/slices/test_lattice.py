@@ -121,12 +121,15 @@ def test_all_zero_errors_is_an_error():
 
 
 def test_ties_at_the_kth_score_are_all_kept():
-    # alpha = 1 drops the size term: every all-error slice scores 1 / mean_error - 1, a tie
-    rng = np.random.default_rng(11)
-    codes = rng.integers(0, 3, size=(200, 4))
-    errors = (rng.random(200) < 0.3).astype(float)
-    result = lattice_search(codes, errors, alpha=1.0, k=3, max_level=4, min_support=1)
-    expected = brute_force_top(codes, errors, alpha=1.0, k=3, max_level=4, min_support=1)
-    assert len(expected) > 3
+    # alpha = 1 drops the size term: every all-error slice scores 1 / mean_error - 1, a tie;
+    # a search that prunes candidates whose bound only equals the k-th score keeps 7 of 52
+    rng = np.random.default_rng(14)
+    n, m = int(rng.integers(100, 400)), int(rng.integers(3, 6))
+    codes = rng.integers(0, int(rng.integers(2, 4)), size=(n, m))
+    errors = (rng.random(n) < 0.3).astype(float)
+    k = int(rng.integers(2, 6))
+    result = lattice_search(codes, errors, alpha=1.0, k=k, max_level=4, min_support=1)
+    expected = brute_force_top(codes, errors, alpha=1.0, k=k, max_level=4, min_support=1)
+    assert len(expected) == 52
     got = {tuple(result.item_to_feature_bin(r)) for r in result.top_items}
     assert got == set(expected)
