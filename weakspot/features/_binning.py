@@ -135,11 +135,14 @@ def _bin_categorical(
     order = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
     keep = [v for v, c in order if c >= min_share * len(column)][:max_categories]
     rest = [v for v, _ in order if v not in set(keep)]
-    conditions = [Condition(name, "==", str(v)) for v in keep]
+    shown = _display_values(column)
+    conditions = [Condition(name, "==", shown.get(v, str(v))) for v in keep]
     lookup = {v: i for i, v in enumerate(keep)}
     other_code = len(keep)
-    if rest:
-        conditions.append(Condition(name, "not in", sorted(map(str, keep))))
+    if len(rest) == 1:  # one rare value: name it rather than "not in" the others
+        conditions.append(Condition(name, "==", shown.get(rest[0], str(rest[0]))))
+    elif rest:
+        conditions.append(Condition(name, "not in", sorted(shown.get(v, str(v)) for v in keep)))
     missing = as_text.isna().to_numpy()
     mapped = as_text.map(lookup).astype("Float64").fillna(other_code)
     codes = mapped.to_numpy(dtype=np.float64).astype(np.uint16)
@@ -147,3 +150,12 @@ def _bin_categorical(
     if missing.any():
         conditions.append(Condition(name, "is missing", None))
     return codes, conditions
+
+
+def _display_values(column: pd.Series) -> dict[str, object]:
+    """For a numeric column binned by value: each value's text -> the number itself, so that a
+    predicate holds the exact value (its description shortens it)."""
+    if not _is_numeric(column):
+        return {}
+    values = column.dropna().unique()
+    return {str(pd.Series([v]).astype("string").iloc[0]): v.item() for v in values}

@@ -50,7 +50,8 @@ class Condition:
         if self.op == "not in range":
             low, high = self.value
             return f"{self.feature} not in [{_fmt(low)}, {_fmt(high)})"
-        return f"{self.feature} {self.op} {self.value}"
+        shown = _fmt(self.value) if isinstance(self.value, float) else self.value
+        return f"{self.feature} {self.op} {shown}"
 
     def negated(self) -> Condition:
         """The condition that selects exactly the rows this one does not."""

@@ -73,6 +73,12 @@ def widen_intervals(item: Slice, binned: BinnedFeatures, errors: np.ndarray) -> 
                     )
     if not changed:
         return item
+    # an interval widened over every bin no longer says anything
+    conditions = [
+        c
+        for c in conditions
+        if not (c.op == "in" and c.value[0] == -np.inf and c.value[1] == np.inf)
+    ]
     mask = _mask(binned, conditions)
     return Slice(
         np.flatnonzero(mask),

@@ -129,10 +129,17 @@ def _fold_redundant(
             kept_masks.append(mask)
             item.extra.setdefault("also_found_as", [])
         else:
-            kept[home].extra.setdefault("also_found_as", []).append(
-                {"method": item.method, "rule": item.rule(), "size": item.stats["size"]}
-            )
+            _note_alias(kept[home], item)
     return kept
+
+
+def _note_alias(kept: Slice, item: Slice) -> None:
+    """Record a folded slice under the one it was folded into, once per distinct rule."""
+    aliases = kept.extra.setdefault("also_found_as", [])
+    rule = item.rule()
+    if rule and (rule == kept.rule() or any(a["rule"] == rule for a in aliases)):
+        return
+    aliases.append({"method": item.method, "rule": rule, "size": item.stats["size"]})
 
 
 def _redundant(
