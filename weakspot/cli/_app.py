@@ -24,6 +24,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
+    epilog=(
+        "Examples:  weakspot demo  |  weakspot analyze predictions.csv --out results/  |  "
+        "weakspot analyze data/val --predictions preds.csv --sensitive site"
+    ),
 )
 
 ANALYZE_HELP = """Analyse a table of predictions: metrics, subgroup gaps and failure slices.
