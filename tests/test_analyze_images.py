@@ -150,5 +150,20 @@ def test_report_shows_images_inside_and_outside_the_slice(tmp_path):
     assert all(e["label"] != e["prediction"] for e in top["examples"]["inside"])
     assert not {e["id"] for e in top["examples"]["outside"]} & set(top["members"])
     assert all(e["image"].startswith("data:image/png;base64,") for e in top["examples"]["outside"])
-    assert paths["html"].read_text().count("<img src='data:image/png;base64,") >= 2 * len(inside_ids)
+    assert paths["html"].read_text().count("<img src='data:image/png;base64,") >= 2 * len(
+        inside_ids
+    )
     assert top["distinguishing"] and top["distinguishing"][0]["feature"] in analysis.binned.names
+
+
+def test_same_images_embeddings_and_seed_give_identical_json(tmp_path):
+    images, labels, predictions = _images(300, 8)
+    frame = pd.DataFrame({"label": labels, "prediction": predictions})
+    vectors = np.random.default_rng(1).normal(size=(300, 16))
+    a = weakspot.write_results(
+        weakspot.analyze(frame, images=images, embeddings=vectors, random_state=2), tmp_path / "a"
+    )
+    b = weakspot.write_results(
+        weakspot.analyze(frame, images=images, embeddings=vectors, random_state=2), tmp_path / "b"
+    )
+    assert a["json"].read_bytes() == b["json"].read_bytes()
