@@ -29,6 +29,7 @@ class LatticeFinder:
     k: int = 30
     max_level: int = 3
     n_by_excess: int = 100
+    max_per_feature: int = 10
 
     def find(self, context: SearchContext) -> FinderOutput:
         binned = context.binned
@@ -74,19 +75,34 @@ class LatticeFinder:
         )
 
     def _proposals(self, result, family: np.ndarray, n: int, total: int) -> np.ndarray:
-        """Rows of the evaluated family to propose: the top-K by SliceLine score, plus the
-        `n_by_excess` candidates that explain the most errors beyond the base rate.
+        """Rows of the evaluated family to propose.
 
-        SliceLine's score favours small slices with extreme error rates; with many features
-        their variants can fill the whole top-K and crowd out a large slice that explains
-        more errors, which the ranking puts first. Both lists go forward.
+        Three lists go forward: the top-K by SliceLine score; every significant single-condition
+        slice (the most readable kind); and up to `n_by_excess` significant slices that explain
+        the most errors beyond the base rate, taking at most `max_per_feature` that use any one
+        feature. SliceLine's score favours small slices with extreme error rates, and with many
+        features the variants of one strong slice (``A``, ``A and B``, ``A and C``, ...) can fill
+        any single list and crowd out a different failure.
         """
         sizes, errs = result.evaluated_sizes, result.evaluated_errors
-        in_top = np.isin(_item_keys(result.evaluated_items), _item_keys(result.top_items))
-        excess = np.where(family < 0.05, errs - sizes * total / n, -np.inf)
-        by_excess = np.argsort(-excess, kind="stable")[: self.n_by_excess]
-        by_excess = by_excess[excess[by_excess] > 0]
-        return np.union1d(np.flatnonzero(in_top), by_excess)
+        items = result.evaluated_items
+        in_top = np.isin(_item_keys(items), _item_keys(result.top_items))
+        significant = family < 0.05
+        excess = np.where(significant, errs - sizes * total / n, -np.inf)
+        single = np.flatnonzero(significant & (excess > 0) & ((items >= 0).sum(axis=1) == 1))
+        chosen: list[int] = []
+        uses: dict[int, int] = {}
+        for row in np.argsort(-excess, kind="stable"):
+            if excess[row] <= 0 or len(chosen) >= self.n_by_excess:
+                break
+            features = [f for f, _ in result.item_to_feature_bin(items[row])]
+            if all(uses.get(f, 0) < self.max_per_feature for f in features):
+                chosen.append(int(row))
+                for f in features:
+                    uses[f] = uses.get(f, 0) + 1
+        return np.union1d(
+            np.union1d(np.flatnonzero(in_top), single), np.array(chosen, dtype=np.int64)
+        )
 
 
 def _item_keys(items: np.ndarray) -> np.ndarray:

@@ -16,6 +16,8 @@ from weakspot.features._condition import Condition
 from weakspot.slices._slice import Slice
 from weakspot.slices._stats import excess_error_p_value
 
+WIDEN_ALPHA = 0.01
+
 
 def refine_slice(item: Slice, binned: BinnedFeatures, errors: np.ndarray) -> Slice:
     """Drop conditions that do not sharpen the slice, then widen its intervals.
@@ -28,7 +30,11 @@ def refine_slice(item: Slice, binned: BinnedFeatures, errors: np.ndarray) -> Sli
 
 def widen_intervals(item: Slice, binned: BinnedFeatures, errors: np.ndarray) -> Slice:
     """Return `item` with each interval condition widened to adjacent bins where that lowers
-    the slice's excess-error p-value; other conditions are kept as they are.
+    the slice's excess-error p-value and the rows the new bin adds fail significantly more
+    often than the rows left outside; other conditions are kept as they are.
+
+    The second test keeps widening from swallowing bins at the base error rate, which a
+    p-value alone would accept when the slice's own excess is large enough to carry them.
 
     Parameters
     ----------
@@ -62,7 +68,7 @@ def widen_intervals(item: Slice, binned: BinnedFeatures, errors: np.ndarray) -> 
                     condition.feature, "in", [edges[new_low][0], edges[new_high][1]]
                 )
                 p = _p_value(binned, trial, errors)
-                if p < best:
+                if p < best and _added_rows_fail_more(binned, conditions, trial, errors):
                     best, low, high, conditions, improved, changed = (
                         p,
                         new_low,
@@ -88,6 +94,21 @@ def widen_intervals(item: Slice, binned: BinnedFeatures, errors: np.ndarray) -> 
         dict(item.stats),
         {**item.extra, "widened_from": item.rule()},
     )
+
+
+def _added_rows_fail_more(
+    binned: BinnedFeatures, current: list[Condition], trial: list[Condition], errors: np.ndarray
+) -> bool:
+    inside = _mask(binned, current)
+    added = _mask(binned, trial) & ~inside
+    outside = ~inside
+    size = int(added.sum())
+    if size == 0:
+        return False
+    p = excess_error_p_value(
+        [errors[added].sum()], [size], int(errors[outside].sum()), int(outside.sum())
+    )[0]
+    return bool(p <= WIDEN_ALPHA)
 
 
 def _is_bin_or_interval(condition: Condition, binned: BinnedFeatures) -> bool:
