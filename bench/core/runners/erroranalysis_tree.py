@@ -20,11 +20,19 @@ def call(data, params):
     names = [f"f{j}" for j in range(codes.shape[1])]
     frame = pd.DataFrame(codes.astype("int64"), columns=names)
     analyzer = PredictionsAnalyzer(
-        data["predictions"].astype("int64"), frame, data["labels"].astype("int64"), names,
-        names, model_task=ModelTask.CLASSIFICATION,
+        data["predictions"].astype("int64"),
+        frame,
+        data["labels"].astype("int64"),
+        names,
+        names,
+        model_task=ModelTask.CLASSIFICATION,
     )
     nodes = analyzer.compute_error_tree(
-        names, [], [], max_depth=params.get("max_depth"), num_leaves=params.get("num_leaves"),
+        names,
+        [],
+        [],
+        max_depth=params.get("max_depth"),
+        num_leaves=params.get("num_leaves"),
         min_child_samples=params.get("min_child_samples"),
     )
     by_id = {node["id"]: node for node in nodes}
@@ -36,8 +44,14 @@ def call(data, params):
         while cur["parentId"] is not None:
             conditions.append(_condition(cur))
             cur = by_id[cur["parentId"]]
-        slices.append({"conditions": conditions[::-1], "size": node["size"],
-                       "errors": node["error"], "rate": node["error"] / max(node["size"], 1)})
+        slices.append(
+            {
+                "conditions": conditions[::-1],
+                "size": node["size"],
+                "errors": node["error"],
+                "rate": node["error"] / max(node["size"], 1),
+            }
+        )
     slices.sort(key=lambda s: (-s["rate"], -s["size"]))
     return {"slices": slices, "n_nodes": len(nodes)}
 

@@ -27,15 +27,21 @@ def frame_of(codes, labels, predictions) -> pd.DataFrame:
 def analyze(frame, params):
     if not hasattr(weakspot, "analyze"):
         raise RuntimeError("weakspot.analyze is not available in this checkout")
-    return weakspot.analyze(frame, label="label", prediction="prediction", **params.get("options", {}))
+    return weakspot.analyze(
+        frame, label="label", prediction="prediction", **params.get("options", {})
+    )
 
 
 def call(data, params):
     frame = frame_of(data["codes"], data["labels"], data["predictions"])
     analysis = analyze(frame, params)
     slices = [
-        {"members": np.asarray(s.members).tolist(), "rule": s.rule(), "method": s.method,
-         "q_value": s.stats.get("q_value")}
+        {
+            "members": np.asarray(s.members).tolist(),
+            "rule": s.rule(),
+            "method": s.method,
+            "q_value": s.stats.get("q_value"),
+        }
         for s in analysis.slices
     ]
     return {"slices": slices, "search": analysis.search, "weakspot_file": weakspot.__file__}

@@ -12,11 +12,21 @@ from weakspot.slices._stats import benjamini_hochberg, excess_error_p_value  # n
 
 
 def call(data, params):
-    res = lattice_search(data["codes"], data["errors"], alpha=params["alpha"], k=params["k"],
-                         max_level=params["max_level"], min_support=params["min_support"])
+    res = lattice_search(
+        data["codes"],
+        data["errors"],
+        alpha=params["alpha"],
+        k=params["k"],
+        max_level=params["max_level"],
+        min_support=params["min_support"],
+    )
     slices = [
-        {"items": res.item_to_feature_bin(row), "score": float(s), "size": float(n),
-         "errors": float(e)}
+        {
+            "items": res.item_to_feature_bin(row),
+            "score": float(s),
+            "size": float(n),
+            "errors": float(e),
+        }
         for row, s, n, e in zip(res.top_items, res.top_scores, res.top_sizes, res.top_errors)
     ]
     out = {"slices": slices, "n_evaluated": int(res.evaluated_sizes.shape[0])}

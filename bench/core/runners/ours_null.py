@@ -22,8 +22,9 @@ from weakspot.slices._stats import benjamini_hochberg, excess_error_p_value  # n
 def call(data, params):
     per_seed = []
     for seed in params["seeds"]:
-        t = make_table(params["n_rows"], params["n_features"], seed, level=0,
-                       outside=params["error_rate"])
+        t = make_table(
+            params["n_rows"], params["n_features"], seed, level=0, outside=params["error_rate"]
+        )
         row = {"seed": seed}
         start = time.perf_counter()
         try:

@@ -12,5 +12,7 @@ def members_of(codes, conditions):
 
 
 def predicate_slice(codes, names, conditions):
-    return {"members": members_of(codes, conditions),
-            "features": sorted({names[int(f)] for f, _ in conditions})}
+    return {
+        "members": members_of(codes, conditions),
+        "features": sorted({names[int(f)] for f, _ in conditions}),
+    }

@@ -22,8 +22,12 @@ def call(data, params):
     ds = Dataset(frame, label="target", cat_features=[])
     proba = data["proba"]
     score = np.log(np.clip(proba[np.arange(len(proba)), data["labels"].astype(int)], 1e-12, 1))
-    check = WeakSegmentsPerformance(n_top_features=None, score_per_sample=pd.Series(score),
-                                    n_to_show=10, random_state=params["seed"])
+    check = WeakSegmentsPerformance(
+        n_top_features=None,
+        score_per_sample=pd.Series(score),
+        n_to_show=10,
+        random_state=params["seed"],
+    )
     result = check.run(ds, with_display=False)
     segments = result.value["weak_segments_list"]
     slices = []

@@ -17,7 +17,8 @@ def call(data, params):
     frame = pd.DataFrame({f"f{j}": codes[:, j] for j in range(codes.shape[1])})
     frame["error"] = data["errors"].astype("int64")
     patterns = DivergenceExplorer(frame).get_pattern_divergence(
-        min_support=params.get("divexplorer_support", 0.05), boolean_outcomes=["error"])
+        min_support=params.get("divexplorer_support", 0.05), boolean_outcomes=["error"]
+    )
     patterns = patterns[patterns["error_t"] >= 2.0]
     patterns = patterns.sort_values(["error_div", "support"], ascending=[False, False])
     slices = []

@@ -16,11 +16,17 @@ def call(data, params):
     codes = data["codes"].astype("int64")
     cols = [f"f{j}" for j in range(codes.shape[1])]
     frame = pd.DataFrame(codes, columns=cols)
-    analyzer = PredictionsAnalyzer(data["predictions"].astype("int64"), frame,
-                                   data["labels"].astype("int64"), cols, cols,
-                                   model_task=ModelTask.CLASSIFICATION)
-    nodes = analyzer.compute_error_tree(cols, [], [], max_depth=3, num_leaves=31,
-                                        min_child_samples=params["min_support"])
+    analyzer = PredictionsAnalyzer(
+        data["predictions"].astype("int64"),
+        frame,
+        data["labels"].astype("int64"),
+        cols,
+        cols,
+        model_task=ModelTask.CLASSIFICATION,
+    )
+    nodes = analyzer.compute_error_tree(
+        cols, [], [], max_depth=3, num_leaves=31, min_child_samples=params["min_support"]
+    )
     by_id = {node["id"]: node for node in nodes}
     ranked = []
     for node in nodes:
@@ -41,7 +47,10 @@ def _condition(node):
     condition = node["condition"]
     op = node["method"]
     if op in ("includes", "excludes"):
-        values = [int(float(v)) for v in condition.split("==" if op == "includes" else "!=", 1)[1].split("|")]
+        values = [
+            int(float(v))
+            for v in condition.split("==" if op == "includes" else "!=", 1)[1].split("|")
+        ]
         if op == "excludes":
             values = [v for v in range(0, 1000) if v not in values]
         return (feature, values)

@@ -22,9 +22,16 @@ def call(data, params):
             frame[n] = frame[n].astype("int64")
     frame["y"] = data["labels"].astype("int64")
     frame["y_pred"] = data["predictions"].astype("int64")
-    issues = SliceGuard().find_issues(frame, names, "y", "y_pred", accuracy_score,
-                                      min_support=params["min_support"], min_drop=0.05,
-                                      feature_types=types)
+    issues = SliceGuard().find_issues(
+        frame,
+        names,
+        "y",
+        "y_pred",
+        accuracy_score,
+        min_support=params["min_support"],
+        min_drop=0.05,
+        feature_types=types,
+    )
     # Worst accuracy first.
     issues = sorted(issues, key=lambda i: float(i["metric"]))
     slices = []

@@ -14,13 +14,19 @@ import weakspot  # noqa: E402
 
 
 def call(data, params):
-    frame = pd.DataFrame({"label": data["labels"].astype(str),
-                          "prediction": data["predictions"].astype(str)})
+    frame = pd.DataFrame(
+        {"label": data["labels"].astype(str), "prediction": data["predictions"].astype(str)}
+    )
     for j, name in enumerate(params["meta_names"]):
         frame[name] = data["meta"][:, j]
-    analysis = weakspot.analyze(frame, images=data["images"], embed=None,
-                                embeddings=data["embeddings"], methods=params.get("methods"),
-                                random_state=params["seed"])
+    analysis = weakspot.analyze(
+        frame,
+        images=data["images"],
+        embed=None,
+        embeddings=data["embeddings"],
+        methods=params.get("methods"),
+        random_state=params["seed"],
+    )
     slices = []
     for s in analysis.slices:
         if s.conditions is not None:
@@ -28,8 +34,14 @@ def call(data, params):
         else:
             rule = (s.extra.get("explanation") or {}).get("rule") or []
             features = sorted({c["feature"] for c in rule})
-        slices.append({"members": np.asarray(s.members).tolist(), "features": features,
-                       "method": s.method, "description": s.description})
+        slices.append(
+            {
+                "members": np.asarray(s.members).tolist(),
+                "features": features,
+                "method": s.method,
+                "description": s.description,
+            }
+        )
     return {"slices": slices}
 
 
