@@ -133,16 +133,16 @@ def _bin_categorical(
     counts = as_text.value_counts(dropna=True)
     # sort by count then by value so the bin order does not depend on hash order
     order = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-    keep = [v for v, c in order if c >= min_share * len(column)][:max_categories]
-    rest = [v for v, _ in order if v not in set(keep)]
-    shown = _display_values(column)
-    conditions = [Condition(name, "==", shown.get(v, str(v))) for v in keep]
+    keep: list[str] = [str(v) for v, c in order if c >= min_share * len(column)][:max_categories]
+    rest: list[str] = [str(v) for v, _ in order if str(v) not in set(keep)]
+    shown: dict[str, object] = _display_values(column)
+    conditions = [Condition(name, "==", shown.get(v, v)) for v in keep]
     lookup = {v: i for i, v in enumerate(keep)}
     other_code = len(keep)
     if len(rest) == 1:  # one rare value: name it rather than "not in" the others
-        conditions.append(Condition(name, "==", shown.get(rest[0], str(rest[0]))))
+        conditions.append(Condition(name, "==", shown.get(rest[0], rest[0])))
     elif rest:
-        conditions.append(Condition(name, "not in", sorted(shown.get(v, str(v)) for v in keep)))
+        conditions.append(Condition(name, "not in", sorted(str(shown.get(v, v)) for v in keep)))
     missing = as_text.isna().to_numpy()
     mapped = as_text.map(lookup).astype("Float64").fillna(other_code)
     codes = mapped.to_numpy(dtype=np.float64).astype(np.uint16)

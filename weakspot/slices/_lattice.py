@@ -294,7 +294,7 @@ class _Search:
         local = items - self.offsets[features]
         groups, group_of = np.unique(features, axis=0, return_inverse=True)
         group_of = group_of.reshape(-1)
-        prefix: tuple[tuple[int, ...], np.ndarray] | None = None
+        prefix: tuple[tuple[int, ...], np.ndarray | None] | None = None
         for g, combo in enumerate(groups):
             rows = np.flatnonzero(group_of == g)
             strides = np.cumprod(np.concatenate([[1], self.domains[combo][:-1]]))
