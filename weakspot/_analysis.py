@@ -276,7 +276,12 @@ def analyze(
     for output in outputs:
         output.slices = [refine_slice(item, binned, examples.errors) for item in output.slices]
     slices, counts = select_slices(
-        outputs, examples.errors, min_support=support, max_q=max_q, max_slices=max_slices
+        outputs,
+        examples.errors,
+        min_support=support,
+        max_q=max_q,
+        max_slices=max_slices,
+        labels=examples.labels,
     )
     for item in slices:
         explain_slice(item, binned, features)

@@ -89,7 +89,10 @@ def _slices(doc: dict[str, Any]) -> str:
     for s in doc["slices"]:
         width = int(120 * s["error_rate"])
         lift = "&infin;" if s["lift"] is None else f"{s['lift']:.1f}x"
-        also = "; ".join(escape(a["rule"] or a["method"]) for a in s.get("also_found_as", [])[:3])
+        also = "; ".join(
+            escape(a["rule"] or a.get("description") or a["method"])
+            for a in s.get("also_found_as", [])[:3]
+        )
         also_html = f"<br><span class='muted'>also found as: {also}</span>" if also else ""
         rows.append(
             [

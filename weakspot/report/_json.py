@@ -65,6 +65,7 @@ def _slice_record(item, ids: np.ndarray) -> dict[str, Any]:
         "rest_error_rate": s["rest_error_rate"],
         "lift": s["lift"],
         "excess_errors": s["excess_errors"],
+        "class_adjusted_excess": s["class_adjusted_excess"],
         "p_value": s["p_value"],
         "search_p_value": s["search_p_value"],
         "q_value": s["q_value"],
