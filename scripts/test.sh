@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up, then run lint, type checks and the test suite. Extra arguments go to pytest
-# (e.g. `bash scripts/test.sh -m slow` for the long tests).
+# (e.g. `bash scripts/test.sh -m "not slow"` to skip the longer tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
