@@ -167,3 +167,13 @@ def test_same_images_embeddings_and_seed_give_identical_json(tmp_path):
         weakspot.analyze(frame, images=images, embeddings=vectors, random_state=2), tmp_path / "b"
     )
     assert a["json"].read_bytes() == b["json"].read_bytes()
+
+
+def test_metadata_named_like_an_image_property_keeps_its_name():
+    images, labels, predictions = _images(200, 9)
+    frame = pd.DataFrame(
+        {"label": labels, "prediction": predictions, "brightness": np.arange(200) % 4}
+    )
+    analysis = weakspot.analyze(frame, images=images, embed=None)
+    assert "brightness" in analysis.binned.names and "image_brightness" in analysis.binned.names
+    assert analysis.feature_info["image_brightness"][0] == "Brightness"

@@ -238,8 +238,12 @@ def analyze(
             cache_dir=cache_dir,
             progress=lambda done, total: say("extracting image features", done, total),
         )
-        features = pd.concat([features, _image_columns(image_features)], axis=1)
-        columns, skipped = image_features.columns, image_features.skipped
+        image_columns = _image_columns(image_features)
+        # a metadata column of the same name keeps its name; the image's gets a prefix
+        clash = {c: f"image_{c}" for c in image_columns.columns if c in features.columns}
+        features = pd.concat([features, image_columns.rename(columns=clash)], axis=1)
+        columns = {clash.get(k, k): v for k, v in image_features.columns.items()}
+        skipped = image_features.skipped
         vectors = image_features.embeddings
     say("binning features")
     features = _drop_constant(features)
@@ -251,8 +255,17 @@ def analyze(
     overall = overall_metrics(
         examples.labels, examples.predictions, examples.classes, examples.proba
     )
+    constant = [c for c in sensitive or [] if c not in binned.names]
+    notes_constant = [
+        f"Sensitive column {c!r} has a single value: there are no subgroups to compare."
+        for c in constant
+    ]
     disaggregated = disaggregated_metrics(
-        binned, examples.labels, examples.predictions, examples.classes, sensitive=sensitive
+        binned,
+        examples.labels,
+        examples.predictions,
+        examples.classes,
+        sensitive=[c for c in sensitive or [] if c in binned.names],
     )
 
     context = SearchContext(
@@ -299,7 +312,7 @@ def analyze(
         "sensitive": list(sensitive or []),
         "weakspot_version": __version__,
     }
-    notes = list(examples.notes) + [n for o in outputs for n in o.notes]
+    notes = list(examples.notes) + notes_constant + [n for o in outputs for n in o.notes]
     config["images"] = pixels is not None
     config["embedding_dim"] = None if vectors is None else int(vectors.shape[1])
     return Analysis(

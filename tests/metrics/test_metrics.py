@@ -84,3 +84,10 @@ def test_numeric_metadata_is_grouped_by_readable_bins():
     age_groups = analysis.by_group.query("feature == 'age'").group.tolist()
     assert age_groups[0].startswith("age < ") and age_groups[-1].startswith("age >= ")
     assert len(age_groups) == 5
+
+
+def test_a_constant_sensitive_column_is_noted_not_an_error():
+    frame = planted_table(3).assign(country="FR")
+    analysis = weakspot.analyze(frame, sensitive=["country", "site"])
+    assert any("'country' has a single value" in note for note in analysis.notes)
+    assert "country" not in {f["feature"] for f in analysis.disaggregated["features"]}
