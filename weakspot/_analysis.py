@@ -127,6 +127,7 @@ def analyze(
     embeddings: np.ndarray | str | Path | None = None,
     concepts: bool = True,
     cache_dir: str | Path | None = None,
+    max_failed_share: float = 0.2,
     label: str | None = None,
     prediction: str | None = None,
     id_column: str | None = None,
@@ -173,6 +174,9 @@ def analyze(
         Tag each image with the backbone's top ImageNet concept, as a slicing feature.
     cache_dir : str or Path, optional
         Image-feature cache; a second run over the same images computes nothing again.
+    max_failed_share : float
+        Stop with `ImageError` when more than this share of the images cannot be read; fewer
+        are skipped with a warning and listed in ``Analysis.skipped``.
     label, prediction, id_column, score_column : str, optional
         Column names, detected from common names when omitted.
     positive_class : str, optional
@@ -236,6 +240,7 @@ def analyze(
             embeddings=vectors,
             concepts=concepts,
             cache_dir=cache_dir,
+            max_failed_share=max_failed_share,
             progress=lambda done, total: say("extracting image features", done, total),
         )
         image_columns = _image_columns(image_features)
@@ -355,7 +360,16 @@ def _image_input(examples: Examples, root: Path | None, images: Any) -> Any:
 
 
 def _extract_images(
-    pixels, examples: Examples, *, embed, layer, embeddings, concepts, cache_dir, progress
+    pixels,
+    examples: Examples,
+    *,
+    embed,
+    layer,
+    embeddings,
+    concepts,
+    cache_dir,
+    max_failed_share,
+    progress,
 ):
     from weakspot.features.images import extract_image_features
 
@@ -368,6 +382,7 @@ def _extract_images(
             concepts=concepts,
             labels=examples.labels,
             cache_dir=cache_dir,
+            max_failed_share=max_failed_share,
             progress=progress,
         )
     except MissingDependency:
@@ -384,6 +399,7 @@ def _extract_images(
             concepts=False,
             labels=examples.labels,
             cache_dir=cache_dir,
+            max_failed_share=max_failed_share,
             progress=progress,
         )
 

@@ -140,6 +140,9 @@ def analyze_command(
     cache_dir: Annotated[
         Path | None, typer.Option(help="Image-feature cache folder (reruns compute nothing).")
     ] = None,
+    max_failed_share: Annotated[
+        float, typer.Option(help="Stop when more than this share of the images cannot be read.")
+    ] = 0.2,
     concepts: Annotated[
         bool, typer.Option(help="Tag images with the backbone's ImageNet concepts.")
     ] = True,
@@ -159,6 +162,7 @@ def analyze_command(
                 embeddings=embeddings,
                 cache_dir=cache_dir,
                 concepts=concepts,
+                max_failed_share=max_failed_share,
                 label=label,
                 prediction=prediction,
                 id_column=id_column,

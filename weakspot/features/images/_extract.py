@@ -433,7 +433,7 @@ def _failure_message(skipped: list[dict[str, Any]], n: int, share: float) -> str
     return (
         f"{len(skipped)} of {n} images could not be read, more than max_failed_share={share}; "
         f"first: {first['path']!r} ({first['reason']}). Fix or remove the bad files, or raise "
-        "max_failed_share."
+        "max_failed_share (--max-failed-share on the command line)."
     )
 
 
