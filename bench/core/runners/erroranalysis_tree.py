@@ -16,6 +16,18 @@ from erroranalysis.analyzer.error_analyzer import PredictionsAnalyzer  # noqa: E
 
 
 def call(data, params):
+    nodes = ranked_nodes(
+        data,
+        max_depth=params.get("max_depth"),
+        num_leaves=params.get("num_leaves"),
+        min_child_samples=params.get("min_child_samples"),
+    )
+    return {"slices": nodes, "n_nodes": len(nodes) + 1}
+
+
+def ranked_nodes(data, **tree_params):
+    """Every node of the error tree but the root, by error rate then size: ``{conditions,
+    size, errors, rate}``, conditions as ``[feature, "in" | "not in", [bins]]`` from the root."""
     codes = data["codes"]
     names = [f"f{j}" for j in range(codes.shape[1])]
     frame = pd.DataFrame(codes.astype("int64"), columns=names)
@@ -27,14 +39,7 @@ def call(data, params):
         names,
         model_task=ModelTask.CLASSIFICATION,
     )
-    nodes = analyzer.compute_error_tree(
-        names,
-        [],
-        [],
-        max_depth=params.get("max_depth"),
-        num_leaves=params.get("num_leaves"),
-        min_child_samples=params.get("min_child_samples"),
-    )
+    nodes = analyzer.compute_error_tree(names, [], [], **tree_params)
     by_id = {node["id"]: node for node in nodes}
     slices = []
     for node in nodes:
@@ -53,7 +58,7 @@ def call(data, params):
             }
         )
     slices.sort(key=lambda s: (-s["rate"], -s["size"]))
-    return {"slices": slices, "n_nodes": len(nodes)}
+    return slices
 
 
 def _condition(node):
