@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,3 +14,11 @@ from tests.engine.golden_cases import demo_inputs
 @pytest.fixture(scope="session")
 def demo_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return demo_inputs(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def engine_builders() -> dict[str, Callable[[], Any]]:
+    """How to build each registered engine for the contract tests."""
+    from weakspot.engine import NumpyEngine
+
+    return {"numpy": NumpyEngine}
