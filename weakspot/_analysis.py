@@ -13,6 +13,7 @@ import pandas as pd
 
 from weakspot._errors import InputError, MissingDependency, missing_dependency
 from weakspot._version import __version__
+from weakspot.engine import get_engine
 from weakspot.features._binning import BinnedFeatures, bin_features
 from weakspot.inputs._examples import Examples, build_examples, read_table
 from weakspot.inputs._image_inputs import (
@@ -145,6 +146,8 @@ def analyze(
     n_bins: int = 5,
     random_state: int = 0,
     progress: Progress | None = None,
+    engine: Any = "numpy",
+    client: Any = None,
 ) -> Analysis:
     """Analyse a classifier's predictions: metrics, subgroup gaps and failure slices.
 
@@ -204,8 +207,14 @@ def analyze(
         Seed of every random choice; the same inputs and seed give the same result.
     progress : callable, optional
         Called with the name of each stage as it starts.
+    engine : "numpy", "dask" or an Engine
+        Where the kernels that touch every row run (cell counts, quantiles, image chunks);
+        the result is the same on every engine (see docs/scaling.md).
+    client : distributed.Client, optional
+        With ``engine="dask"``: the client of the cluster to run on.
     """
     say = progress or (lambda stage, done=None, total=None: None)
+    runner = get_engine(engine, **({"client": client} if client is not None else {}))
     say("validating input")
     frame, image_source = _resolve_table(data, predictions, images, image_column)
     examples = build_examples(
@@ -242,6 +251,7 @@ def analyze(
             cache_dir=cache_dir,
             max_failed_share=max_failed_share,
             progress=lambda done, total: say("extracting image features", done, total),
+            engine=runner,
         )
         image_columns = _image_columns(image_features)
         # a metadata column of the same name keeps its name; the image's gets a prefix
@@ -252,7 +262,7 @@ def analyze(
         vectors = image_features.embeddings
     say("binning features")
     features = _drop_constant(features)
-    binned = bin_features(features, n_bins=n_bins)
+    binned = bin_features(features, n_bins=n_bins, engine=runner)
     if methods is None:
         methods = DEFAULT_METHODS + (EMBEDDING_METHODS if vectors is not None else ())
 
@@ -284,6 +294,7 @@ def analyze(
         embeddings=vectors,
         min_support=support,
         random_state=random_state,
+        engine=runner,
     )
     outputs = []
     for name in methods:
@@ -370,6 +381,7 @@ def _extract_images(
     cache_dir,
     max_failed_share,
     progress,
+    engine,
 ):
     from weakspot.features.images import extract_image_features
 
@@ -384,6 +396,7 @@ def _extract_images(
             cache_dir=cache_dir,
             max_failed_share=max_failed_share,
             progress=progress,
+            engine=engine,
         )
     except MissingDependency:
         if embed != "efficientnet" or embeddings is not None:
@@ -401,6 +414,7 @@ def _extract_images(
             cache_dir=cache_dir,
             max_failed_share=max_failed_share,
             progress=progress,
+            engine=engine,
         )
 
 

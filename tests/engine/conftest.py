@@ -1,24 +1,20 @@
-"""Fixtures of the engine tests: the demo's inputs, made once per session (about 20 s)."""
+"""Fixtures of the engine tests: how to build each registered engine."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.engine.golden_cases import demo_inputs
-
-
-@pytest.fixture(scope="session")
-def demo_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo_inputs(tmp_path_factory.mktemp("demo"))
-
 
 @pytest.fixture
-def engine_builders() -> dict[str, Callable[[], Any]]:
-    """How to build each registered engine for the contract tests."""
-    from weakspot.engine import NumpyEngine
+def engine_builders(request: pytest.FixtureRequest) -> dict[str, Callable[[], Any]]:
+    """Builders of every registered engine; the Dask one runs on the real test cluster."""
+    from weakspot.engine import DaskEngine, NumpyEngine
 
-    return {"numpy": NumpyEngine}
+    def dask() -> DaskEngine:
+        # small partitions: every kernel then combines several of them
+        return DaskEngine(request.getfixturevalue("dask_client"), rows_per_partition=700)
+
+    return {"numpy": NumpyEngine, "dask": dask}

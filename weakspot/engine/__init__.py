@@ -5,11 +5,13 @@ Importing this package registers the in-process `NumpyEngine` ("numpy") and the 
 """
 
 from weakspot.engine._base import ENGINES, CellCounts, Engine, Rows, get_engine, register_engine
+from weakspot.engine._dask import DaskEngine
 from weakspot.engine._numpy import NumpyEngine, NumpyRows
 
 __all__ = [
     "ENGINES",
     "CellCounts",
+    "DaskEngine",
     "Engine",
     "NumpyEngine",
     "NumpyRows",

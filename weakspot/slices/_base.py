@@ -36,6 +36,8 @@ class SearchContext:
     min_support : int
         Smallest slice worth reporting.
     random_state : int
+    engine : Engine or None
+        Where row-touching kernels run (`weakspot.engine`); None for this process.
     """
 
     binned: BinnedFeatures
@@ -48,6 +50,7 @@ class SearchContext:
     embeddings: np.ndarray | None
     min_support: int
     random_state: int = 0
+    engine: Any = None
 
 
 @dataclass
