@@ -21,6 +21,7 @@ from weakspot.inputs._image_inputs import (
     resolve_image_paths,
     table_for_image_folder,
 )
+from weakspot.inputs._partitioned import is_partitioned, read_partitioned
 from weakspot.metrics._disaggregated import disaggregated_metrics, groups_frame
 from weakspot.metrics._overview import overall_metrics
 from weakspot.slices._base import FINDERS, SearchContext
@@ -153,8 +154,9 @@ def analyze(
 
     Parameters
     ----------
-    data : DataFrame, path of a table, or path of an image folder
-        One row per example: the true label, the prediction, optional ``proba_<class>``
+    data : DataFrame, path of a table, folder of Parquet files, Dask DataFrame, or image folder
+        One row per example (a Parquet folder or Dask DataFrame is read and validated
+        partition by partition): the true label, the prediction, optional ``proba_<class>``
         columns (or one score column for a binary task), an optional id, and metadata.
         An image folder (one sub-folder per class) needs `predictions`.
     predictions : DataFrame or path, optional
@@ -216,6 +218,19 @@ def analyze(
     say = progress or (lambda stage, done=None, total=None: None)
     runner = get_engine(engine, **({"client": client} if client is not None else {}))
     say("validating input")
+    if predictions is None and is_partitioned(data):
+        data = read_partitioned(
+            data,
+            label=label,
+            prediction=prediction,
+            id_column=id_column,
+            image_column=image_column,
+            score_column=score_column,
+            positive_class=positive_class,
+            classes=classes,
+            metadata=metadata,
+            ignore=ignore,
+        )
     frame, image_source = _resolve_table(data, predictions, images, image_column)
     examples = build_examples(
         frame,

@@ -6,9 +6,10 @@ what to fix).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -149,9 +150,22 @@ def analyze_command(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the output paths.")
     ] = False,
+    engine: Annotated[
+        str, typer.Option(help="Where the row-touching kernels run: 'numpy' (here) or 'dask'.")
+    ] = "numpy",
+    scheduler: Annotated[
+        str | None, typer.Option(help="With --engine dask: scheduler address, tcp://host:8786.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="With --engine dask: start a local cluster of N workers.")
+    ] = None,
 ) -> None:
     try:
-        with _console.stage_progress(_console.err) as say, _console.warnings_to(_console.err):
+        with (
+            _console.stage_progress(_console.err) as say,
+            _console.warnings_to(_console.err),
+            _engine(engine, scheduler, workers) as runner,
+        ):
             analysis = analyze(
                 table,
                 predictions=predictions,
@@ -177,6 +191,7 @@ def analyze_command(
                 max_level=max_level,
                 random_state=seed,
                 progress=say,
+                engine=runner,
             )
             paths = write_results(analysis, out)
     except InputError as exc:
@@ -191,6 +206,22 @@ def analyze_command(
         return
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     _console.print_summary(doc, _console.out, paths)
+
+
+def _engine(name: str, scheduler: str | None, workers: int | None) -> Any:
+    """The engine of --engine, as a context manager that stops a cluster it started."""
+    if name != "dask":
+        if scheduler is not None or workers is not None:
+            raise InputError("--scheduler and --workers go with --engine dask.")
+        return contextlib.nullcontext(name)
+    if (scheduler is None) == (workers is None):
+        raise InputError(
+            "--engine dask needs one of --scheduler tcp://HOST:8786 (a running cluster) or "
+            "--workers N (a local cluster of N worker processes)."
+        )
+    from weakspot.engine import DaskEngine
+
+    return DaskEngine(scheduler=scheduler, workers=workers)
 
 
 @app.command("demo")

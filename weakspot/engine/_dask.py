@@ -92,9 +92,15 @@ class DaskEngine:
             import distributed
         except ImportError:
             raise missing_dependency("dask", "dask", "engine='dask'") from None
-        self._cluster = None
+        self._cluster, self._own_client = None, client is None
         if client is None and scheduler is not None:
-            client = distributed.Client(scheduler)
+            try:
+                client = distributed.Client(scheduler, timeout=30)
+            except OSError as exc:
+                raise InputError(
+                    f"Could not reach the Dask scheduler at scheduler={scheduler!r} ({exc}). "
+                    "Check the address (tcp://host:8786) and that the scheduler is running."
+                ) from None
         elif client is None and workers is not None:
             if workers < 1:
                 raise InputError(f"workers must be at least 1, got workers={workers}.")
@@ -111,9 +117,11 @@ class DaskEngine:
         self.rows_per_partition, self.retries = rows_per_partition, retries
 
     def close(self) -> None:
-        """Stop the local cluster this engine started (a user's client is left alone)."""
-        if self._cluster is not None:
+        """Close the client and local cluster this engine made (a user's client stays open)."""
+        if self._own_client:
             self.client.close()
+            self._own_client = False
+        if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
 
