@@ -9,11 +9,19 @@ from typing import TYPE_CHECKING
 from weakspot.report._html import render_html
 from weakspot.report._json import analysis_to_dict, write_json
 from weakspot.report._markdown import render_markdown
+from weakspot.report._members import read_members
 
 if TYPE_CHECKING:
     from weakspot._analysis import Analysis
 
-__all__ = ["analysis_to_dict", "render_html", "render_markdown", "write_json", "write_results"]
+__all__ = [
+    "analysis_to_dict",
+    "read_members",
+    "render_html",
+    "render_markdown",
+    "write_json",
+    "write_results",
+]
 
 
 def write_results(analysis: Analysis, out_dir: str | Path) -> dict[str, Path]:

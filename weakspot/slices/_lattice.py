@@ -110,8 +110,8 @@ def _score_upper_bound(
 
 
 def lattice_search(
-    codes: np.ndarray,
-    errors: np.ndarray,
+    codes: np.ndarray | Rows,
+    errors: np.ndarray | None,
     *,
     alpha: float = 0.95,
     k: int = 10,
@@ -124,9 +124,11 @@ def lattice_search(
 
     Parameters
     ----------
-    codes : ndarray of int, shape (n_rows, n_features)
-        Bin index of each row for each feature, in ``[0, domains[j])``.
-    errors : ndarray of float, shape (n_rows,)
+    codes : ndarray of int, shape (n_rows, n_features), or Rows
+        Bin index of each row for each feature, in ``[0, domains[j])``; or rows already
+        placed with ``engine.put_rows(codes, errors)`` (then `errors` is None), so that several
+        searches share them.
+    errors : ndarray of float, shape (n_rows,), or None
         Non-negative error of each row (1/0 for misclassification).
     alpha : float in (0, 1]
         Weight of the error-rate term against the size term.
@@ -180,21 +182,16 @@ def _keep(items, sizes, errs, max_errs, min_support):
 def _check_lattice_input(
     engine: Engine, codes: Any, errors: Any, alpha, k, max_level, min_support, domains
 ) -> tuple[Rows, np.ndarray]:
-    codes = codes if hasattr(codes, "ndim") else np.asarray(codes)
-    errors = errors if hasattr(errors, "ndim") else np.asarray(errors, dtype=float)
-    if codes.ndim != 2:
-        raise InputError(f"codes must be a 2-D array of bin indices, got shape {codes.shape}.")
-    if tuple(errors.shape) != (codes.shape[0],):
-        raise InputError(
-            f"errors must have one value per row of codes ({codes.shape[0]}), got shape {errors.shape}."
-        )
+    placed = errors is None and hasattr(codes, "n_rows")
+    if not placed:
+        _check_shapes(codes, errors)
     if not 0 < alpha <= 1:
         raise InputError(f"alpha must be in (0, 1], got {alpha}.")
     if k < 1 or max_level < 1 or min_support < 0:
         raise InputError(
             f"k and max_level must be >= 1 and min_support >= 0, got {k}, {max_level}, {min_support}."
         )
-    rows = engine.put_rows(codes, errors)
+    rows = codes if placed else engine.put_rows(codes, errors)
     if not rows.valid_errors:
         raise InputError("errors must be finite and non-negative.")
     if rows.error_sum == 0:
@@ -203,6 +200,17 @@ def _check_lattice_input(
         raise InputError("codes must be non-negative bin indices.")
     domains = rows.max_codes + 1 if domains is None else domains
     return rows, np.asarray(domains, dtype=np.int64)
+
+
+def _check_shapes(codes: Any, errors: Any) -> None:
+    codes = codes if hasattr(codes, "ndim") else np.asarray(codes)
+    errors = errors if hasattr(errors, "ndim") else np.asarray(errors, dtype=float)
+    if codes.ndim != 2:
+        raise InputError(f"codes must be a 2-D array of bin indices, got shape {codes.shape}.")
+    if tuple(errors.shape) != (codes.shape[0],):
+        raise InputError(
+            f"errors must have one value per row of codes ({codes.shape[0]}), got shape {errors.shape}."
+        )
 
 
 class _Search:
