@@ -9,8 +9,16 @@ from typing import Any
 from weakspot.report._html import render_html
 from weakspot.report._json import Document, write_json
 from weakspot.report._markdown import render_markdown
+from weakspot.report._members import read_members
 
-__all__ = ["Document", "render_html", "render_markdown", "write_json", "write_results"]
+__all__ = [
+    "Document",
+    "read_members",
+    "render_html",
+    "render_markdown",
+    "write_json",
+    "write_results",
+]
 
 
 def write_results(analysis: Document | dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
