@@ -70,6 +70,12 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     feature_info: dict[str, tuple[str, str]] = field(default_factory=dict)
+    quality: list[dict[str, Any]] = field(default_factory=list)
+
+    def _repr_html_(self) -> str:
+        from weakspot.report import analysis_html
+
+        return analysis_html(self.to_dict())
 
     @property
     def by_group(self) -> pd.DataFrame:
@@ -303,9 +309,11 @@ def analyze(
     )
     for item in slices:
         explain_slice(item, binned, features)
+    quality: list[dict[str, Any]] = []
     if pixels is not None:
         say("drawing example images")
         _attach_pictures(slices, pixels, examples, vectors, embed, random_state)
+        quality = _flag_pictures(image_features.flags, pixels, examples, random_state)
     config = {
         "methods": list(methods),
         "min_support": support,
@@ -321,7 +329,17 @@ def analyze(
     config["images"] = pixels is not None
     config["embedding_dim"] = None if vectors is None else int(vectors.shape[1])
     return Analysis(
-        examples, binned, overall, disaggregated, slices, counts, config, notes, skipped, columns
+        examples,
+        binned,
+        overall,
+        disaggregated,
+        slices,
+        counts,
+        config,
+        notes,
+        skipped,
+        columns,
+        quality=quality,
     )
 
 
@@ -468,6 +486,29 @@ def explain_slice(item: Slice, binned: BinnedFeatures, features: pd.DataFrame) -
         mask[item.members] = True
         item.extra["distinguishing"] = distinguishing_features(mask, features)[:5]
     item.description = describe_slice(item)
+    _attach_histograms(item, features)
+
+
+def _attach_histograms(item: Slice, features: pd.DataFrame) -> None:
+    """Counts inside vs outside the slice for its top distinguishing features (report charts)."""
+    from weakspot.explain._histograms import distinguishing_histograms
+
+    mask = np.zeros(len(features), dtype=bool)
+    mask[item.members] = True
+    item.extra["histograms"] = distinguishing_histograms(
+        mask, features, item.extra["distinguishing"]
+    )
+
+
+def _flag_pictures(flags: pd.DataFrame, source, examples: Examples, random_state: int) -> list:
+    """Per quality flag: count, error rate and a few of its images (report's data quality)."""
+    from weakspot.explain._report_pictures import flagged_examples
+
+    rng = np.random.default_rng([random_state, 1])
+    ex = examples
+    return flagged_examples(
+        flags, source, ids=ex.ids, labels=ex.labels, predictions=ex.predictions, rng=rng
+    )
 
 
 def _attach_pictures(slices, source, examples: Examples, vectors, embed, random_state: int) -> None:
@@ -485,6 +526,7 @@ def _attach_pictures(slices, source, examples: Examples, vectors, embed, random_
             predictions=examples.predictions,
             rng=rng,
         )
+        item.extra["examples"].update(_contrast_pictures(item, source, examples, rng))
         if item.method == "barlow" and embed == "efficientnet" and vectors is not None:
             try:
                 if backbone is None:
@@ -496,6 +538,16 @@ def _attach_pictures(slices, source, examples: Examples, vectors, embed, random_
                 )
             except MissingDependency:
                 pass
+
+
+def _contrast_pictures(item: Slice, source, examples: Examples, rng) -> dict[str, Any]:
+    """Correct members and errors outside among the same classes (report's thumbnail grids)."""
+    from weakspot.explain._report_pictures import contrast_examples
+
+    ex = examples
+    return contrast_examples(
+        item.members, source, ids=ex.ids, labels=ex.labels, predictions=ex.predictions, rng=rng
+    )
 
 
 def describe_slice(item: Slice) -> str:

@@ -15,7 +15,8 @@ import typer
 from weakspot._analysis import analyze
 from weakspot._errors import InputError, WeakspotError
 from weakspot._version import __version__
-from weakspot.cli import _console
+from weakspot.cli import _console, _report_commands
+from weakspot.cli._run_info import StageTimer
 from weakspot.report import write_results
 
 app = typer.Typer(
@@ -152,6 +153,7 @@ def analyze_command(
 ) -> None:
     try:
         with _console.stage_progress(_console.err) as say, _console.warnings_to(_console.err):
+            say = StageTimer(say)
             analysis = analyze(
                 table,
                 predictions=predictions,
@@ -178,6 +180,7 @@ def analyze_command(
                 random_state=seed,
                 progress=say,
             )
+            say.record(analysis, {"table": table, "predictions": predictions, "images": images})
             paths = write_results(analysis, out)
     except InputError as exc:
         _console.err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
@@ -216,6 +219,7 @@ def demo_command(
 
     try:
         with _console.stage_progress(_console.err) as say, _console.warnings_to(_console.err):
+            say = StageTimer(say)
             say("training the demo model on Fashion-MNIST")
             frame, pixels = make_demo_predictions(n_eval=n_images, random_state=seed)
             say("writing the evaluation images")
@@ -231,6 +235,7 @@ def demo_command(
                 random_state=seed,
                 progress=say,
             )
+            say.record(analysis, {"table": table})
             paths = write_results(analysis, out)
     except WeakspotError as exc:
         _console.err.print(f"[red]demo failed:[/] {exc}", highlight=False, soft_wrap=True)
@@ -238,6 +243,9 @@ def demo_command(
     _console.out.print(f"predictions table: {table}")
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     _console.print_summary(doc, _console.out, paths)
+
+
+_report_commands.register(app)
 
 
 def main() -> None:

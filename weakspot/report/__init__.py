@@ -9,21 +9,43 @@ from typing import TYPE_CHECKING
 from weakspot.report._html import render_html
 from weakspot.report._json import analysis_to_dict, write_json
 from weakspot.report._markdown import render_markdown
+from weakspot.report._notebook import analysis_html, failure_mode_html, slice_html
+from weakspot.report._outcomes import OUTCOMES, read_analysis, read_verification, write_outcomes
 
 if TYPE_CHECKING:
     from weakspot._analysis import Analysis
 
-__all__ = ["analysis_to_dict", "render_html", "render_markdown", "write_json", "write_results"]
+__all__ = [
+    "analysis_html",
+    "analysis_to_dict",
+    "failure_mode_html",
+    "rebuild_report",
+    "render_html",
+    "render_markdown",
+    "slice_html",
+    "write_json",
+    "write_results",
+]
 
 
 def write_results(analysis: Analysis, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``analysis.json``, ``report.html`` and ``summary.md`` into `out_dir`."""
+    """Write ``analysis.json``, ``report.html``, ``summary.md`` and ``examples.csv`` into `out_dir`."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     json_path = write_json(analysis, out / "analysis.json")
     doc = json.loads(json_path.read_text(encoding="utf-8"))
     html_path = out / "report.html"
-    html_path.write_text(render_html(doc), encoding="utf-8")
+    html_path.write_text(render_html(doc, verification=read_verification(out)), encoding="utf-8")
     md_path = out / "summary.md"
     md_path.write_text(render_markdown(doc), encoding="utf-8")
-    return {"json": json_path, "html": html_path, "markdown": md_path}
+    outcomes = write_outcomes(analysis, out / OUTCOMES)
+    return {"json": json_path, "html": html_path, "markdown": md_path, "examples": outcomes}
+
+
+def rebuild_report(results: str | Path) -> Path:
+    """Write ``report.html`` again from a results folder's analysis.json (and verification)."""
+    doc = read_analysis(results)
+    out = Path(results) if Path(results).is_dir() else Path(results).parent
+    path = out / "report.html"
+    path.write_text(render_html(doc, verification=read_verification(out)), encoding="utf-8")
+    return path

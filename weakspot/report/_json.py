@@ -45,6 +45,8 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         "search": analysis.search,
         "slices": [_slice_record(item, ex.ids) for item in analysis.slices],
     }
+    # report fields (issue 10): flagged images per quality flag, for the data-quality section
+    doc["quality"] = analysis.quality
     return _plain(doc)
 
 
@@ -77,6 +79,8 @@ def _slice_record(item, ids: np.ndarray) -> dict[str, Any]:
         "examples": item.extra.get("examples"),
         "feature_pictures": item.extra.get("feature_pictures"),
         "members": [str(i) for i in ids[item.members]],
+        # report field (issue 10): inside/outside counts of the top distinguishing features
+        "histograms": item.extra.get("histograms", []),
     }
 
 
