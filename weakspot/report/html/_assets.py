@@ -7,14 +7,14 @@ CSS = """
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:var(--ink);line-height:1.45;background:#fff}
 main{max-width:1180px;margin:0 auto;padding:1rem 1.5rem 3rem}
-header.top{position:sticky;top:0;z-index:5;background:#fffffff0;border-bottom:1px solid var(--line);backdrop-filter:blur(4px)}
+header.top{background:#fff;border-bottom:1px solid var(--line)}
 header.top .in{max-width:1180px;margin:0 auto;padding:.5rem 1.5rem;display:flex;gap:1.2rem;align-items:baseline;flex-wrap:wrap}
 header.top b{font-size:1.1rem}header.top a{color:var(--muted);text-decoration:none;font-size:.9rem}header.top a:hover{color:var(--blue)}
 h1{font-size:1.5rem;margin:.8rem 0 .2rem}h2{font-size:1.2rem;margin:2.2rem 0 .6rem;border-bottom:2px solid var(--line);padding-bottom:.3rem}
 h3{font-size:1rem;margin:1.2rem 0 .4rem}h4{font-size:.92rem;margin:.8rem 0 .3rem}
 table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.4rem 0}
 th,td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:var(--soft);font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:var(--soft);font-weight:600}table.compact{width:auto;min-width:28rem}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.bad td{background:#fdf1ef}
 code{background:var(--soft);padding:.05rem .3rem;border-radius:3px;font-size:.88em;overflow-wrap:anywhere}
 .muted{color:var(--muted)}.small{font-size:.8rem}.note{background:#fff8e1;padding:.6rem .9rem;border-radius:6px}

@@ -40,7 +40,12 @@ class Thumbs:
 
 
 def table(
-    header: list[str], rows: list[list[str]], *, numeric: set[int] | None = None, bad=None
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    numeric: set[int] | None = None,
+    bad=None,
+    compact: bool = False,
 ) -> str:
     """An HTML table. `header` is plain text (escaped here); `rows` hold ready, escaped HTML.
 
@@ -60,7 +65,8 @@ def table(
         + "</tr>"
         for r, row in enumerate(rows)
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    cls = " class='compact'" if compact else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def tiles(items: list[tuple[str, str, str]]) -> str:

@@ -9,6 +9,7 @@ from weakspot.report.html import _svg
 from weakspot.report.html._parts import Thumbs, kv, section, table, thumb_grid
 from weakspot.report.html._safe import esc, interval, num, pct
 
+N_ALIASES = 5
 SORT_KEYS = [
     ("rank", "rank"),
     ("size", "size"),
@@ -149,12 +150,18 @@ def _about(s: dict[str, Any]) -> str:
         parts.append(f"<p class='small muted'>found as: {esc(s['found_as'])}</p>")
     aliases = s.get("also_found_as") or []
     if aliases:
-        items = "".join(
+        items = [
             f"<li><code>{esc(a.get('rule') or a.get('description') or a.get('method'))}</code> "
             f"<span class='muted small'>{esc(a.get('method'))}, {esc(a.get('size'))} examples</span></li>"
             for a in aliases
-        )
-        parts.append(f"<h4>Also found as</h4><ul class='plain'>{items}</ul>")
+        ]
+        shown = f"<ul class='plain'>{''.join(items[:N_ALIASES])}</ul>"
+        if len(items) > N_ALIASES:
+            shown += (
+                f"<details><summary class='small'>{len(items) - N_ALIASES} more</summary>"
+                f"<ul class='plain'>{''.join(items[N_ALIASES:])}</ul></details>"
+            )
+        parts.append(f"<h4>Also found as ({len(items)})</h4>{shown}")
     if s.get("failure_mode"):
         mode = esc(s["failure_mode"])
         parts.append(f"<p>Part of failure mode <a class='jump' href='#mode-{mode}'>{mode}</a>.</p>")
@@ -204,7 +211,7 @@ def _distinguishing(s: dict[str, Any]) -> str:
             effect = f"{num(d['effect'] * 100, '+.0f')} points"
         rows.append([what, inside, out, effect])
     out_html = "<h4>What sets it apart</h4>" + table(
-        ["feature", "inside", "elsewhere", "difference"], rows, numeric={1, 2, 3}
+        ["feature", "inside", "elsewhere", "difference"], rows, numeric={1, 2, 3}, compact=True
     )
     hists = s.get("histograms") or []
     if hists:
