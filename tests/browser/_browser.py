@@ -103,3 +103,11 @@ def screenshot(page: Any, name: str, **kwargs: Any) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), **kwargs)
     return path
+
+
+def element_screenshot(locator: Any, name: str) -> Path:
+    """Save a PNG of one element under test-artifacts/browser/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    locator.screenshot(path=str(path))
+    return path

@@ -10,7 +10,7 @@ main{max-width:1180px;margin:0 auto;padding:1rem 1.5rem 3rem}
 header.top{background:#fff;border-bottom:1px solid var(--line)}
 header.top .in{max-width:1180px;margin:0 auto;padding:.5rem 1.5rem;display:flex;gap:1.2rem;align-items:baseline;flex-wrap:wrap}
 header.top b{font-size:1.1rem}header.top a{color:var(--muted);text-decoration:none;font-size:.9rem}header.top a:hover{color:var(--blue)}
-h1{font-size:1.5rem;margin:.8rem 0 .2rem}h2{font-size:1.2rem;margin:2.2rem 0 .6rem;border-bottom:2px solid var(--line);padding-bottom:.3rem}
+h1{font-size:1.5rem;margin:.8rem 0 .2rem}section:first-child h2{margin-top:.8rem}h2{font-size:1.2rem;margin:2.2rem 0 .6rem;border-bottom:2px solid var(--line);padding-bottom:.3rem}
 h3{font-size:1rem;margin:1.2rem 0 .4rem}h4{font-size:.92rem;margin:.8rem 0 .3rem}
 table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.4rem 0}
 th,td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
@@ -35,7 +35,9 @@ details.card>summary{cursor:pointer;padding:.55rem .8rem;display:grid;grid-templ
 details.card>summary::-webkit-details-marker{display:none}
 details.card>summary .rank{font-weight:700;color:var(--muted)}
 details.card>summary .title{font-weight:600;overflow-wrap:anywhere}
-details.card>summary .stats{display:flex;gap:.9rem;align-items:center;font-size:.82rem;color:var(--muted);white-space:nowrap}
+details.card>summary .stats{display:grid;grid-template-columns:5.5rem 5.5rem 124px 3.5rem 5.5rem 9rem;gap:.5rem;align-items:center;font-size:.82rem;color:var(--muted);white-space:nowrap}
+details.card>summary .stats>span:first-child,details.card>summary .stats>span:nth-child(2){text-align:right}
+details.card.mode>summary .stats{display:flex;gap:.9rem}
 details.card>summary .stats b{color:var(--ink)}
 .body{padding:.2rem 1rem 1rem;border-top:1px solid var(--line)}
 .badge{display:inline-block;border-radius:10px;padding:0 .5rem;font-size:.75rem;background:#e7ebf3;color:var(--ink)}
@@ -45,7 +47,7 @@ details.card>summary .stats b{color:var(--ink)}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:1rem}
 .thumbs{display:flex;gap:.35rem;flex-wrap:wrap;margin:.2rem 0 .6rem}
 .thumbs figure{margin:0;text-align:center;font-size:.7rem;width:76px;overflow:hidden}
-.thumbs figcaption{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.thumbs figcaption{line-height:1.15;overflow-wrap:anywhere}
 img.thumb{width:72px;height:72px;image-rendering:pixelated;border-radius:4px;background:var(--soft);display:block;margin:0 auto}
 img.big{width:128px;height:128px;border-radius:4px;background:var(--soft)}
 .wrong{color:var(--red)}.right{color:var(--green)}
@@ -68,23 +70,23 @@ JS = """
   "use strict";
   var store = document.getElementById("ws-thumbs");
   var thumbs = store ? JSON.parse(store.textContent) : {};
-  function fill(root) {
+  // pictures inside a closed card are filled in when it opens, so the page is ready at once
+  function fill(root, all) {
     var imgs = root.querySelectorAll("img[data-t]");
     for (var i = 0; i < imgs.length; i++) {
+      if (!all && imgs[i].closest("details:not([open])")) { continue; }
       var uri = thumbs[imgs[i].getAttribute("data-t")];
       if (uri && !imgs[i].src) { imgs[i].src = uri; }
     }
   }
-  // pictures of a closed card are filled in when it opens, so the page is ready at once
-  var outside = document.querySelectorAll(".eager");
-  for (var e = 0; e < outside.length; e++) { fill(outside[e]); }
+  fill(document, false);
   document.addEventListener("toggle", function (ev) {
-    if (ev.target.open) { fill(ev.target); }
+    if (ev.target.open) { fill(ev.target, false); }
   }, true);
   window.addEventListener("beforeprint", function () {
     var all = document.querySelectorAll("details");
     for (var d = 0; d < all.length; d++) { all[d].open = true; }
-    fill(document);
+    fill(document, true);
   });
   if (location.hash) {
     var target = document.getElementById(location.hash.slice(1));

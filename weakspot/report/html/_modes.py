@@ -55,7 +55,7 @@ def mode_card(mode: dict[str, Any], *, open_: bool = False) -> str:
         )
     opened = " open" if open_ else ""
     return (
-        f"<details class='card' id='mode-{esc(mode.get('id'))}'{opened}>{summary}"
+        f"<details class='card mode' id='mode-{esc(mode.get('id'))}'{opened}>{summary}"
         f"<div class='body'>{''.join(parts)}</div></details>"
     )
 

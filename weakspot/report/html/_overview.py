@@ -47,7 +47,8 @@ def overview_section(doc: dict[str, Any]) -> str:
             "confidence bin, red = mean confidence, dashed = perfect calibration; the strip below "
             "is the share of examples per bin.</figcaption></figure>"
         )
-    body = overview_tiles(doc) + f"<div class='charts'>{''.join(charts)}</div>" + _per_class(o)
+    charts.append(f"<figure>{_per_class(o)}</figure>")
+    body = overview_tiles(doc) + f"<div class='charts'>{''.join(charts)}</div>"
     return section("overview", "Overview", body)
 
 
@@ -56,7 +57,7 @@ def _per_class(o: dict[str, Any]) -> str:
     worst = min((c["recall"] for c in o["per_class"]), default=None)
     bad = set()
     for i, c in enumerate(o["per_class"]):
-        if c["recall"] == worst:
+        if c["recall"] == worst and len(o["per_class"]) > 2:
             bad.add(i)
         rows.append(
             [
@@ -68,24 +69,24 @@ def _per_class(o: dict[str, Any]) -> str:
                 num(c["f1"], ".3f"),
             ]
         )
-    return "<h3>Per class</h3>" + table(
+    return "<h4>Per class</h4>" + table(
         ["class", "support", "precision", "recall (95% CI)", "F1"],
         rows,
         numeric={1, 2, 3, 4},
         bad=bad,
+        compact=True,
     )
 
 
-def subgroups_section(doc: dict[str, Any]) -> str:
-    """The per-feature gap table, interval charts of the sensitive and widest-gap features,
-    and every group in a folded table."""
-    d = doc["disaggregated"]
-    accuracy = doc["overall"]["accuracy"]
-    features = sorted(d["features"], key=lambda f: (not f["sensitive"], -f["accuracy_gap"]))
-    rows, bad = [], set()
-    for i, f in enumerate(features):
-        if f["gap_significant"]:
-            bad.add(i)
+def _is_metadata(doc: dict[str, Any], name: str) -> bool:
+    """A column the user gave (or the label, or an intersection), not a derived image feature."""
+    given = set(doc.get("dataset", {}).get("metadata_columns") or [])
+    return name in given or name == "label" or " x " in name
+
+
+def _gap_table(features: list[dict[str, Any]]) -> str:
+    rows = []
+    for f in features:
         fair = ""
         if "demographic_parity_difference" in f:
             fair = (
@@ -104,17 +105,29 @@ def subgroups_section(doc: dict[str, Any]) -> str:
                 fair,
             ]
         )
-    head = [
-        "feature",
-        "groups",
-        "accuracy gap",
-        "worst group",
-        "best group",
-        "significant",
-        "binary fairness",
-    ]
-    gap_table = table(head, rows, numeric={1, 2}, bad=bad)
-    charts = _group_charts(d, features, accuracy)
+    head = ["feature", "groups", "accuracy gap", "worst group", "best group", "significant"]
+    if any("demographic_parity_difference" in f for f in features):
+        head.append("binary fairness")
+    else:
+        rows = [r[:-1] for r in rows]
+    return table(head, rows, numeric={1, 2})
+
+
+def subgroups_section(doc: dict[str, Any]) -> str:
+    """The per-feature gap table of the given columns, interval charts of the sensitive and
+    significant ones, derived image features folded, and every group in a folded table."""
+    d = doc["disaggregated"]
+    accuracy = doc["overall"]["accuracy"]
+    features = sorted(d["features"], key=lambda f: (not f["sensitive"], -f["accuracy_gap"]))
+    given = [f for f in features if _is_metadata(doc, f["feature"])]
+    derived = [f for f in features if not _is_metadata(doc, f["feature"])]
+    body = _gap_table(given) if given else ""
+    body += _group_charts(d, given or features, accuracy)
+    if derived:
+        body += (
+            f"<details><summary>Image properties and flags ({len(derived)})</summary>"
+            f"{_gap_table(derived)}</details>"
+        )
     every = table(
         ["feature", "group", "n", "accuracy", "95% CI"],
         [
@@ -123,15 +136,10 @@ def subgroups_section(doc: dict[str, Any]) -> str:
         ],
         numeric={2, 3},
     )
-    body = (
-        gap_table
-        + charts
-        + f"<details><summary>Every subgroup ({len(d['groups'])})</summary>{every}</details>"
-    )
+    body += f"<details><summary>Every subgroup ({len(d['groups'])})</summary>{every}</details>"
     intro = (
         "Accuracy per group of every metadata column (numeric columns in quantile bins), with 95% "
-        "Wilson intervals; significant gaps are highlighted. The intersection of the sensitive "
-        "columns appears as 'a x b'."
+        "Wilson intervals. The intersection of the sensitive columns appears as 'a x b'."
     )
     return section("subgroups", "Subgroups and fairness", body, intro=intro)
 
@@ -142,7 +150,11 @@ def _group_charts(d: dict[str, Any], features: list[dict[str, Any]], accuracy: f
         chosen = features[:2]
     figures = []
     for f in chosen:
-        groups = [g for g in d["groups"] if g["feature"] == f["feature"]]
+        groups = [
+            {**g, "group": _short(g["group"], f["feature"])}
+            for g in d["groups"]
+            if g["feature"] == f["feature"]
+        ]
         if not groups:
             continue
         gap = f"gap {pct(f['accuracy_gap'])}" + (", significant" if f["gap_significant"] else "")
@@ -156,3 +168,11 @@ def _group_charts(d: dict[str, Any], features: list[dict[str, Any]], accuracy: f
         "best, the shaded band is the gap; dashed = overall accuracy.</p>"
     )
     return f"<div class='charts'>{''.join(figures)}</div>{caption}" if figures else ""
+
+
+def _short(label: Any, feature: str) -> str:
+    """A group's label without its feature's name, cut to fit a chart's margin."""
+    text = str(label)
+    if text.startswith(f"{feature} == "):
+        text = text[len(feature) + 4 :]
+    return text if len(text) <= 26 else text[:25] + "…"

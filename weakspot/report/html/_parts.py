@@ -27,7 +27,7 @@ class Thumbs:
         if self.inline:
             return f'<img class="{cls}" src="{safe}" alt="{esc(alt)}">'
         key = self._keys.setdefault(safe, f"t{len(self._keys)}")
-        return f'<img class="{cls}" data-t="{key}" alt="{esc(alt)}" loading="lazy">'
+        return f'<img class="{cls}" data-t="{key}" alt="{esc(alt)}">'
 
     def __len__(self) -> int:
         return len(self._keys)

@@ -78,11 +78,12 @@ def reliability(bins: list[dict[str, Any]], *, size: int = 260) -> str:
     Bars are the bins' accuracy; the red ticks their mean confidence; the strip under the plot
     the share of examples in each bin.
     """
-    pad, strip = 34, 36
+    pad, strip = 34, 26
     plot = size - pad - 8
+    base = 8 + plot  # bottom of the plot; the strip hangs under it
     body = [
         f'<rect x="{pad}" y="8" width="{plot}" height="{plot}" fill="none" stroke="{GREY}"/>',
-        f'<line x1="{pad}" y1="{8 + plot}" x2="{pad + plot}" y2="8" stroke="{GREY}" '
+        f'<line x1="{pad}" y1="{base}" x2="{pad + plot}" y2="8" stroke="{GREY}" '
         'stroke-dasharray="4 3"/>',
     ]
     total = sum(b.get("count") or 0 for b in bins) or 1
@@ -92,31 +93,35 @@ def reliability(bins: list[dict[str, Any]], *, size: int = 260) -> str:
         if b.get("accuracy") is not None:
             h = float(b["accuracy"]) * plot
             body.append(
-                f'<rect x="{x + 1:.1f}" y="{8 + plot - h:.1f}" width="{w - 2:.1f}" height="{h:.1f}" '
+                f'<rect x="{x + 1:.1f}" y="{base - h:.1f}" width="{w - 2:.1f}" height="{h:.1f}" '
                 f'fill="{BLUE}" fill-opacity="0.75"><title>confidence {low:.1f}-{high:.1f}: '
                 f"accuracy {pct(b['accuracy'])}, mean confidence {pct(b.get('confidence'))}, "
                 f"{b.get('count')} examples</title></rect>"
             )
         if b.get("confidence") is not None:
-            y = 8 + plot - float(b["confidence"]) * plot
+            y = base - float(b["confidence"]) * plot
             body.append(
                 f'<line x1="{x + 1:.1f}" x2="{x + w - 1:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
                 f'stroke="{RED}" stroke-width="2"/>'
             )
-        share = (b.get("count") or 0) / total
+        h = (b.get("count") or 0) / total * (strip - 6)
         body.append(
-            f'<rect x="{x + 1:.1f}" y="{size + strip - 6 - share * (strip - 10):.1f}" '
-            f'width="{w - 2:.1f}" height="{share * (strip - 10):.1f}" fill="{GREY}"/>'
+            f'<rect x="{x + 1:.1f}" y="{base + strip - h:.1f}" width="{w - 2:.1f}" '
+            f'height="{h:.1f}" fill="{GREY}"><title>{b.get("count")} examples</title></rect>'
         )
     for t in (0, 0.5, 1):
-        body.append(_text(pad + t * plot, size + 6, f"{t:g}", anchor="middle", cls="small"))
+        body.append(
+            _text(pad + t * plot, base + strip + 13, f"{t:g}", anchor="middle", cls="small")
+        )
         body.append(_text(pad - 4, 12 + plot - t * plot, f"{t:g}", anchor="end", cls="small"))
-    body.append(_text(pad + plot / 2, size + strip + 8, "confidence", anchor="middle", cls="muted"))
+    body.append(
+        _text(pad + plot / 2, base + strip + 27, "confidence", anchor="middle", cls="muted")
+    )
     body.append(
         f'<text transform="translate(10,{8 + plot / 2}) rotate(-90)" text-anchor="middle" '
         'class="muted">accuracy</text>'
     )
-    return _svg(size + 8, size + strip + 14, "".join(body), "reliability diagram")
+    return _svg(size + 8, base + strip + 32, "".join(body), "reliability diagram")
 
 
 def interval_bar(
