@@ -35,13 +35,13 @@ details.card>summary{cursor:pointer;padding:.55rem .8rem;display:grid;grid-templ
 details.card>summary::-webkit-details-marker{display:none}
 details.card>summary .rank{font-weight:700;color:var(--muted)}
 details.card>summary .title{font-weight:600;overflow-wrap:anywhere}
-details.card>summary .stats{display:grid;grid-template-columns:5.5rem 5.5rem 124px 3.5rem 5.5rem 9rem;gap:.5rem;align-items:center;font-size:.82rem;color:var(--muted);white-space:nowrap}
+details.card>summary .stats{display:grid;grid-template-columns:5rem 5.5rem 110px 3rem 5.5rem 8.5rem;gap:.5rem;align-items:center;font-size:.82rem;color:var(--muted);white-space:nowrap}
 details.card>summary .stats>span:first-child,details.card>summary .stats>span:nth-child(2){text-align:right}
 details.card.mode>summary .stats{display:flex;gap:.9rem}
 details.card>summary .stats b{color:var(--ink)}
 .body{padding:.2rem 1rem 1rem;border-top:1px solid var(--line)}
 .badge{display:inline-block;border-radius:10px;padding:0 .5rem;font-size:.75rem;background:#e7ebf3;color:var(--ink)}
-.badge.mode{background:#fde8e4}
+.badge.mode{background:#fde8e4}.stats .badge{justify-self:start}
 .kv{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;font-size:.86rem;margin:.4rem 0}
 .kv dt{color:var(--muted)}.kv dd{margin:0;font-variant-numeric:tabular-nums}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:1rem}
@@ -55,6 +55,7 @@ img.big{width:128px;height:128px;border-radius:4px;background:var(--soft)}
 .legend i{display:inline-block;width:.7rem;height:.7rem;border-radius:2px;vertical-align:middle;margin:0 .2rem 0 .5rem}
 ul.plain{padding-left:1.1rem;margin:.3rem 0}
 footer{margin-top:3rem;font-size:.8rem;color:var(--muted)}
+@media (max-width:900px){details.card>summary{grid-template-columns:2.6rem 1fr}details.card>summary .stats{grid-column:1/-1;display:flex;flex-wrap:wrap}}
 @media print{
  header.top,.controls{display:none}
  main{max-width:none;padding:0}
@@ -100,7 +101,11 @@ JS = """
   });
 
   var list = document.getElementById("slice-list");
-  if (!list) { return; }
+  function ready() {
+    // milliseconds from navigation until the page answers; the browser tests read it
+    document.documentElement.setAttribute("data-ready-ms", String(Math.round(performance.now())));
+  }
+  if (!list) { ready(); return; }
   var cards = Array.prototype.slice.call(list.querySelectorAll("details.card"));
   var sortBy = document.getElementById("sort-by");
   var finder = document.getElementById("filter-finder");
@@ -133,5 +138,6 @@ JS = """
   [sortBy, finder, feature, mode].forEach(function (el) { if (el) { el.addEventListener("change", apply); } });
   text.addEventListener("input", apply);
   apply();
+  ready();
 })();
 """
