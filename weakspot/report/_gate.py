@@ -275,9 +275,10 @@ def gate_markdown(checks: list[Check], *, test: str = "mcnemar", alpha: float = 
     for c in sorted(checks, key=lambda c: c.passed):
         ref = c.threshold if c.threshold is not None else c.baseline
         p = "" if c.p_value is None else f"{c.p_value:.2g}"
+        show = _number if "ECE" in c.name else _share
         lines.append(
-            f"| {'ok' if c.passed else '**FAIL**'} | {md_cell(c.name)} | {_share(c.value)} | "
-            f"{_share(ref)} | {p} | {md_cell(c.detail)} |"
+            f"| {'ok' if c.passed else '**FAIL**'} | {md_cell(c.name)} | {show(c.value)} | "
+            f"{show(ref)} | {p} | {md_cell(c.detail)} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -286,6 +287,10 @@ def _share(value: float | None) -> str:
     return (
         "" if value is None else f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value:.2g}"
     )
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
 
 
 def checks_to_dict(checks: list[Check]) -> list[dict[str, Any]]:
