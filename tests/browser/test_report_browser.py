@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -114,7 +115,7 @@ def test_print_opens_every_card(chromium, report):
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_injected_scripts_never_run(chromium, tmp_path, payload):
-    made = hostile_analysis(tmp_path, payload)
+    made = copy.deepcopy(hostile_analysis(payload))
     path = tmp_path / "hostile.html"
     path.write_text(render_html(made["doc"], verification=made["verification"]), encoding="utf-8")
     with visit(chromium, path) as seen:

@@ -4,7 +4,9 @@ modes, actions and verification later stages will add, and one full of hostile s
 from __future__ import annotations
 
 import copy
+import functools
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -103,9 +105,12 @@ def with_later_stages(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
     return doc, verification
 
 
-def hostile_analysis(out: Path, payload: str, *, n: int = 400) -> dict[str, Any]:
+@functools.cache
+def hostile_analysis(payload: str, *, n: int = 400) -> dict[str, Any]:
     """An image analysis whose class names, column name, metadata values, ids and file names
-    all carry `payload`; results (with failure modes and a hostile artifact path) in `out`."""
+    all carry `payload`, with failure modes and a hostile artifact path (made once per payload,
+    in a temporary folder, for the HTML and the browser tests)."""
+    out = Path(tempfile.mkdtemp(prefix="weakspot-hostile-"))
     from PIL import Image
 
     rng = np.random.default_rng(1)

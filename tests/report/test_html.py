@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import json
 import re
 from html import escape as html_escape
@@ -91,7 +92,7 @@ class _Elements(HTMLParser):
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_hostile_strings_never_reach_the_page_raw(tmp_path, payload):
-    made = hostile_analysis(tmp_path, payload)
+    made = copy.deepcopy(hostile_analysis(payload))
     html = render_html(made["doc"], verification=made["verification"])
     parser = _Elements()
     parser.feed(html)
