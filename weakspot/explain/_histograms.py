@@ -6,10 +6,25 @@ The report draws each as two histograms (inside vs outside); the counts travel i
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from weakspot.stats import member_mask
+
+if TYPE_CHECKING:
+    from weakspot.explain._explanation import Explanation
+    from weakspot.features._table import FeatureTable
+    from weakspot.slices._slice import Slice
+
+
+def with_histograms(text: Explanation, item: Slice, features: FeatureTable) -> Explanation:
+    """`text` with the inside/outside counts of its top distinguishing features."""
+    mask = member_mask(item.members, len(features.columns))
+    counts = distinguishing_histograms(mask, features.columns, text.distinguishing)
+    return replace(text, histograms=counts)
 
 
 def distinguishing_histograms(

@@ -13,6 +13,9 @@ import numpy as np
 import pandas as pd
 
 from weakspot.explain._pictures import load_rgb, png_data_uri
+from weakspot.features._table import FeatureTable
+from weakspot.inputs import Inputs
+from weakspot.slices._slice import Slice
 
 
 def picture_records(
@@ -32,19 +35,15 @@ def picture_records(
 
 
 def contrast_examples(
-    members: np.ndarray,
-    source: Any,
-    *,
-    ids: np.ndarray,
-    labels: np.ndarray,
-    predictions: np.ndarray,
-    rng: np.random.Generator,
-    k: int = 6,
+    item: Slice, inputs: Inputs, rng: np.random.Generator, *, k: int = 6
 ) -> dict[str, list[dict[str, Any]]]:
-    """Up to `k` correct members, and `k` errors outside the slice among the members' classes.
+    """Up to `k` correct members, and `k` errors outside the slice among the classes of its
+    errors.
 
     Returns ``{"successes_inside": [...], "errors_outside": [...]}``.
     """
+    ex, source, members = inputs.examples, inputs.images, item.members
+    ids, labels, predictions = ex.ids, ex.labels, ex.predictions
     inside = np.zeros(len(labels), dtype=bool)
     inside[members] = True
     wrong = labels != predictions
@@ -59,6 +58,27 @@ def contrast_examples(
         "successes_inside": picture_records(draw(right_in), source, ids, labels, predictions),
         "errors_outside": picture_records(draw(wrong_out), source, ids, labels, predictions),
     }
+
+
+def flag_pictures(
+    inputs: Inputs, features: FeatureTable, *, random_state: int
+) -> list[dict[str, Any]]:
+    """`flagged_examples` for every quality flag of an image analysis; [] without images."""
+    if inputs.images is None:
+        return []
+    names = [c for c, kind in features.kinds.items() if kind == "flag" and c in features.columns]
+    if not names:
+        return []
+    ex = inputs.examples
+    rng = np.random.default_rng([random_state, 1])
+    return flagged_examples(
+        features.columns[names],
+        inputs.images,
+        ids=ex.ids,
+        labels=ex.labels,
+        predictions=ex.predictions,
+        rng=rng,
+    )
 
 
 def flagged_examples(

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from weakspot.report._html import render_html
-from weakspot.report._json import analysis_to_dict, write_json
+from weakspot.report._json import Document, write_json
 from weakspot.report._markdown import render_markdown
 from weakspot.report._notebook import analysis_html, failure_mode_html, slice_html
 from weakspot.report._outcomes import OUTCOMES, read_analysis, read_verification, write_outcomes
 
-if TYPE_CHECKING:
-    from weakspot._analysis import Analysis
-
 __all__ = [
+    "Document",
     "analysis_html",
-    "analysis_to_dict",
     "failure_mode_html",
     "rebuild_report",
     "render_html",
@@ -28,8 +25,9 @@ __all__ = [
 ]
 
 
-def write_results(analysis: Analysis, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``analysis.json``, ``report.html``, ``summary.md`` and ``examples.csv`` into `out_dir`."""
+def write_results(analysis: Document | dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
+    """Write ``analysis.json``, ``report.html`` and ``summary.md`` into `out_dir`, and, for an
+    `Analysis`, ``examples.csv`` (one row per example, for the gate and the comparison)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     json_path = write_json(analysis, out / "analysis.json")
@@ -38,8 +36,10 @@ def write_results(analysis: Analysis, out_dir: str | Path) -> dict[str, Path]:
     html_path.write_text(render_html(doc, verification=read_verification(out)), encoding="utf-8")
     md_path = out / "summary.md"
     md_path.write_text(render_markdown(doc), encoding="utf-8")
-    outcomes = write_outcomes(analysis, out / OUTCOMES)
-    return {"json": json_path, "html": html_path, "markdown": md_path, "examples": outcomes}
+    paths = {"json": json_path, "html": html_path, "markdown": md_path}
+    if hasattr(analysis, "examples"):
+        paths["examples"] = write_outcomes(analysis.examples, out / OUTCOMES)
+    return paths
 
 
 def rebuild_report(results: str | Path) -> Path:

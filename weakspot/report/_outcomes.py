@@ -15,15 +15,14 @@ import pandas as pd
 from weakspot._errors import InputError
 
 if TYPE_CHECKING:
-    from weakspot._analysis import Analysis
+    from weakspot.inputs import Examples
 
 OUTCOMES = "examples.csv"
 VERIFICATION = Path("verify") / "verification.json"
 
 
-def write_outcomes(analysis: Analysis, path: str | Path) -> Path:
-    """Write the per-example outcomes of `analysis` as CSV."""
-    ex = analysis.examples
+def write_outcomes(ex: Examples, path: str | Path) -> Path:
+    """Write the per-example outcomes (id, label, prediction, error) of `ex` as CSV."""
     frame = pd.DataFrame(
         {
             "id": [str(i) for i in ex.ids],

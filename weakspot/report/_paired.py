@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import binomtest, fisher_exact, norm
 
-from weakspot.slices._stats import wilson_interval
+from weakspot.stats import wilson_interval
 
 TESTS = ("mcnemar", "fisher")
 
