@@ -23,7 +23,7 @@ import pandas as pd
 from weakspot._errors import InputError, missing_dependency
 from weakspot._version import __version__
 from weakspot.engine import get_engine
-from weakspot.explain import ExplainedSlice, add_pictures, explain_slices
+from weakspot.explain import ExplainedSlice, add_pictures, explain_slices, flag_pictures
 from weakspot.features import BinnedFeatures, FeatureTable, ImageOptions, build_features
 from weakspot.inputs import Examples, Inputs, resolve_inputs
 from weakspot.inputs._partitioned import is_partitioned, read_partitioned
@@ -62,6 +62,12 @@ class Analysis:
     slices: list[ExplainedSlice]
     config: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    quality: list[dict[str, Any]] = field(default_factory=list)
+
+    def _repr_html_(self) -> str:
+        from weakspot.report import analysis_html
+
+        return analysis_html(self.to_dict())
 
     @property
     def examples(self) -> Examples:
@@ -154,6 +160,7 @@ class Analysis:
             ],
             "search": self.search.counts,
             "slices": [item.to_dict(ex.ids) for item in self.slices],
+            "quality": self.quality,  # flagged images per quality flag (report, issue 10)
         }
         return plain(doc)
 
@@ -323,7 +330,8 @@ def analyze(
     )
     config = _config(search, max_q, max_slices, n_bins, random_state, sensitive, inputs, features)
     notes = [*inputs.examples.notes, *metrics.notes, *search.notes]
-    return Analysis(inputs, features, metrics, search, explained, config, notes)
+    quality = flag_pictures(inputs, features, random_state=random_state)
+    return Analysis(inputs, features, metrics, search, explained, config, notes, quality)
 
 
 def _config(search, max_q, max_slices, n_bins, random_state, sensitive, inputs, features):

@@ -7,23 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.golden_cases import GOLDEN, demo_analysis, document, tabular_analysis
-
-
-def _assert_same(text: str, name: str) -> None:
-    golden = (GOLDEN / name).read_text(encoding="utf-8")
-    if text != golden:  # show which part moved before failing on the bytes
-        assert json.loads(text) == json.loads(golden)
-    assert text == golden
+from tests.engine.golden_cases import GOLDEN, assert_same, demo_analysis, document, tabular_analysis
 
 
 def test_tabular_analysis_is_byte_identical_to_golden() -> None:
-    _assert_same(document(tabular_analysis()), "tabular.json")
+    assert_same(document(tabular_analysis()), "tabular.json")
 
 
 @pytest.mark.slow
 def test_demo_analysis_is_byte_identical_to_golden(demo_table: Path) -> None:
-    _assert_same(document(demo_analysis(demo_table)), "demo.json")
+    assert_same(document(demo_analysis(demo_table)), "demo.json")
 
 
 def test_golden_documents_hold_real_findings() -> None:

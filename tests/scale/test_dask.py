@@ -9,21 +9,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.engine.golden_cases import GOLDEN, demo_analysis, document, tabular_analysis
+from tests.engine.golden_cases import assert_same, demo_analysis, document, tabular_analysis
 from weakspot.engine import DaskEngine
 from weakspot.features.images import extract_image_features
 
 
 def test_tabular_analysis_json_on_the_cluster_equals_the_local_one(dask_client) -> None:
-    text = document(tabular_analysis(engine="dask", client=dask_client))
-    assert text == (GOLDEN / "tabular.json").read_text(encoding="utf-8")
+    assert_same(document(tabular_analysis(engine="dask", client=dask_client)), "tabular.json")
 
 
 @pytest.mark.slow
 def test_image_analysis_json_on_the_cluster_equals_the_local_one(dask_client, demo_table) -> None:
     engine = DaskEngine(dask_client, rows_per_partition=150)  # three partitions of the 400 rows
-    text = document(demo_analysis(demo_table, engine=engine))
-    assert text == (GOLDEN / "demo.json").read_text(encoding="utf-8")
+    assert_same(document(demo_analysis(demo_table, engine=engine)), "demo.json")
 
 
 def _images(folder: Path, n: int) -> list[str]:

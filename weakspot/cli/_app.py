@@ -17,8 +17,9 @@ import typer
 from weakspot._analysis import analyze
 from weakspot._errors import InputError, WeakspotError
 from weakspot._version import __version__
-from weakspot.cli import _console
+from weakspot.cli import _console, _report_commands
 from weakspot.cli._errors import in_cli_words
+from weakspot.cli._run_info import StageTimer
 from weakspot.report import write_results
 
 app = typer.Typer(
@@ -211,7 +212,9 @@ def analyze_command(
             _console.warnings_to(_console.err),
             _engine(engine, scheduler, workers) as options["engine"],
         ):
+            say = StageTimer(say)
             analysis = analyze(table, progress=say, **options)
+            say.record(analysis, {"table": table, "predictions": predictions, "images": images})
             paths = write_results(analysis, out)
     except InputError as exc:
         _console.err.print(f"[red]error:[/] {_words(exc)}", highlight=False, soft_wrap=True)
@@ -286,6 +289,7 @@ def demo_command(
 
     try:
         with _console.stage_progress(_console.err) as say, _console.warnings_to(_console.err):
+            say = StageTimer(say)
             say("training the demo model on Fashion-MNIST")
             frame, pixels = make_demo_predictions(n_eval=n_images, random_state=random_state)
             say("writing the evaluation images")
@@ -301,6 +305,7 @@ def demo_command(
                 random_state=random_state,
                 progress=say,
             )
+            say.record(analysis, {"table": table})
             paths = write_results(analysis, out)
     except WeakspotError as exc:
         _console.err.print(f"[red]demo failed:[/] {_words(exc)}", highlight=False, soft_wrap=True)
@@ -308,6 +313,9 @@ def demo_command(
     _console.out.print(f"predictions table: {table}")
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     _console.print_summary(doc, _console.out, paths)
+
+
+_report_commands.register(app)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from weakspot.explain._pictures import (
     png_data_uri,
     slice_examples,
 )
+from weakspot.explain._report_pictures import flag_pictures
 
 __all__ = [
     "ExplainedSlice",
@@ -39,6 +40,7 @@ __all__ = [
     "explain_slice",
     "explain_slices",
     "feature_maps",
+    "flag_pictures",
     "load_rgb",
     "overlay_heatmap",
     "png_data_uri",

@@ -51,6 +51,7 @@ class Explanation:
     found_as: str | None = None
     examples: dict[str, Any] | None = None
     feature_pictures: list[dict[str, Any]] | None = None
+    histograms: list[dict[str, Any]] = field(default_factory=list)  # see `_histograms`
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,12 +128,18 @@ class ExplainedSlice:
             "examples": text.examples,
             "feature_pictures": text.feature_pictures,
             "members": [str(i) for i in ids[item.members]],
+            "histograms": text.histograms,
         }
 
 
 def explain_slices(slices: Sequence[Slice], features: FeatureTable) -> list[ExplainedSlice]:
     """An `Explanation` (title, sentence, distinguishing features) for each reported slice."""
-    return [ExplainedSlice(item, explain_slice(item, features)) for item in slices]
+    from weakspot.explain._histograms import with_histograms
+
+    return [
+        ExplainedSlice(item, with_histograms(explain_slice(item, features), item, features))
+        for item in slices
+    ]
 
 
 def explain_slice(item: Slice, features: FeatureTable) -> Explanation:
@@ -189,6 +196,7 @@ def add_pictures(
     """Example images inside and outside the top `n_slices` slices; feature pictures for Barlow
     slices (when the default backbone made the embeddings). Slices past the top are unchanged."""
     from weakspot.explain._pictures import barlow_feature_pictures, slice_examples
+    from weakspot.explain._report_pictures import contrast_examples
 
     if inputs.images is None:
         return list(explained)
@@ -208,6 +216,7 @@ def add_pictures(
             predictions=examples.predictions,
             rng=rng,
         )
+        pictures.update(contrast_examples(item.slice, inputs, rng))
         feature_pictures = None
         if item.method == "barlow" and embed == "efficientnet" and embeddings is not None:
             try:

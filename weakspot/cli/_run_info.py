@@ -1,0 +1,53 @@
+"""How a command-line analysis was made: its command line, inputs and the time of each stage.
+
+Recorded by the command line only (in ``config["run"]`` of analysis.json): an analysis run from
+Python keeps byte-identical output for the same inputs and seed.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+
+class StageTimer:
+    """A progress callback that forwards to `say` and times each stage.
+
+    Parameters
+    ----------
+    say : callable
+        The console's ``say(stage, done=None, total=None)``.
+    """
+
+    def __init__(self, say: Callable[..., None]) -> None:
+        self._say = say
+        self._stages: list[tuple[str, float]] = []
+        self._start = time.perf_counter()
+        self.started = datetime.now(UTC).isoformat(timespec="seconds")
+
+    def __call__(self, stage: str, done: int | None = None, total: int | None = None) -> None:
+        if not self._stages or self._stages[-1][0] != stage:
+            self._stages.append((stage, time.perf_counter()))
+        self._say(stage, done, total)
+
+    def timing(self) -> list[dict[str, Any]]:
+        """``[{stage, seconds}]`` in the order the stages ran, up to now."""
+        now = time.perf_counter()
+        ends = [t for _, t in self._stages[1:]] + [now]
+        return [
+            {"stage": name, "seconds": round(end - start, 3)}
+            for (name, start), end in zip(self._stages, ends, strict=True)
+        ]
+
+    def record(self, analysis: Any, inputs: dict[str, Any]) -> None:
+        """Put the command line, inputs, start time and timing into ``analysis.config["run"]``."""
+        analysis.config["run"] = {
+            "command": shlex.join(["weakspot", *sys.argv[1:]]),
+            "started": self.started,
+            "inputs": {k: None if v is None else str(v) for k, v in inputs.items()},
+            "timing": self.timing(),
+        }

@@ -1,0 +1,122 @@
+"""More pictures for the report: successes inside a slice, errors outside it, flagged images.
+
+`slice_examples` (in ``_pictures``) draws the failing members and same-class non-members; the
+report also shows the members the model gets right (what the failures have that they lack)
+and the errors outside the slice among the same classes (what failing looks like elsewhere).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weakspot.explain._pictures import load_rgb, png_data_uri
+from weakspot.features._table import FeatureTable
+from weakspot.inputs import Inputs
+from weakspot.slices._slice import Slice
+
+
+def picture_records(
+    rows: np.ndarray, source: Any, ids: np.ndarray, labels: np.ndarray, predictions: np.ndarray
+) -> list[dict[str, Any]]:
+    """``{id, label, prediction, image}`` for each row, the image a 64 px PNG data URI."""
+    pictures = load_rgb(source, rows)
+    return [
+        {
+            "id": str(ids[r]),
+            "label": str(labels[r]),
+            "prediction": str(predictions[r]),
+            "image": png_data_uri(p),
+        }
+        for r, p in zip(rows, pictures, strict=True)
+    ]
+
+
+def contrast_examples(
+    item: Slice, inputs: Inputs, rng: np.random.Generator, *, k: int = 6
+) -> dict[str, list[dict[str, Any]]]:
+    """Up to `k` correct members, and `k` errors outside the slice among the classes of its
+    errors.
+
+    Returns ``{"successes_inside": [...], "errors_outside": [...]}``.
+    """
+    ex, source, members = inputs.examples, inputs.images, item.members
+    ids, labels, predictions = ex.ids, ex.labels, ex.predictions
+    inside = np.zeros(len(labels), dtype=bool)
+    inside[members] = True
+    wrong = labels != predictions
+    right_in = np.flatnonzero(inside & ~wrong)
+    classes = np.isin(labels, labels[inside & wrong]) if (inside & wrong).any() else inside
+    wrong_out = np.flatnonzero(~inside & wrong & classes)
+
+    def draw(pool: np.ndarray) -> np.ndarray:
+        return np.sort(rng.choice(pool, size=min(k, len(pool)), replace=False))
+
+    return {
+        "successes_inside": picture_records(draw(right_in), source, ids, labels, predictions),
+        "errors_outside": picture_records(draw(wrong_out), source, ids, labels, predictions),
+    }
+
+
+def flag_pictures(
+    inputs: Inputs, features: FeatureTable, *, random_state: int
+) -> list[dict[str, Any]]:
+    """`flagged_examples` for every quality flag of an image analysis; [] without images."""
+    if inputs.images is None:
+        return []
+    names = [c for c, kind in features.kinds.items() if kind == "flag" and c in features.columns]
+    if not names:
+        return []
+    ex = inputs.examples
+    rng = np.random.default_rng([random_state, 1])
+    return flagged_examples(
+        features.columns[names],
+        inputs.images,
+        ids=ex.ids,
+        labels=ex.labels,
+        predictions=ex.predictions,
+        rng=rng,
+    )
+
+
+def flagged_examples(
+    flags: pd.DataFrame,
+    source: Any,
+    *,
+    ids: np.ndarray,
+    labels: np.ndarray,
+    predictions: np.ndarray,
+    rng: np.random.Generator,
+    k: int = 8,
+) -> list[dict[str, Any]]:
+    """Per quality flag: how many images carry it, their error rate and up to `k` of them.
+
+    Parameters
+    ----------
+    flags : DataFrame of bool, shape (n, n_flags)
+        The quality flags (``is_dark``, ``is_blurry``, ...), one row per example.
+
+    Returns
+    -------
+    list of dict
+        ``{flag, count, share, error_rate, examples}``, most frequent flag first.
+    """
+    wrong = labels != predictions
+    out = []
+    for name in flags.columns:
+        mask = flags[name].fillna(False).to_numpy(dtype=bool)
+        count = int(mask.sum())
+        rows = np.flatnonzero(mask)
+        chosen = np.sort(rng.choice(rows, size=min(k, count), replace=False)) if count else rows
+        out.append(
+            {
+                "flag": str(name),
+                "count": count,
+                "share": count / max(len(mask), 1),
+                "error_rate": float(wrong[mask].mean()) if count else None,
+                "examples": picture_records(chosen, source, ids, labels, predictions),
+            }
+        )
+    return sorted(out, key=lambda e: (-e["count"], e["flag"]))

@@ -1,0 +1,297 @@
+"""``weakspot gate``: fail a CI run when a limit is broken or a failure mode got worse.
+
+Two kinds of check, either or both:
+
+- limits from a TOML file (format in docs/gate.md): overall accuracy and ECE, a group's
+  accuracy, a member list's error rate;
+- regressions against a baseline analysis of the same evaluation set: each of the baseline's
+  failure modes (or reported slices, before modes exist) and the whole set, tested with a
+  one-sided paired test (McNemar exact by default), Holm-adjusted across the checks.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from weakspot._errors import InputError
+from weakspot.report._outcomes import (
+    check_same_examples,
+    failure_units,
+    read_analysis,
+    read_outcomes,
+)
+from weakspot.report._paired import TESTS, PairedChange, holm
+
+KEYS = {
+    "overall": {"min_accuracy", "max_ece"},
+    "groups": {"feature", "group", "min_accuracy"},
+    "slices": {"name", "members", "max_error_rate", "description", "failure_mode"},
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One gate check: what was measured, against what, and whether it passed."""
+
+    name: str
+    kind: str  # "limit" or "regression"
+    passed: bool
+    value: float | None
+    threshold: float | None = None
+    baseline: float | None = None
+    p_value: float | None = None
+    detail: str = ""
+
+
+def load_gate_config(path: str | Path) -> dict[str, Any]:
+    """Read and check a gate TOML file; member-list paths become absolute."""
+    path = Path(path)
+    try:
+        config = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"Gate config {str(path)!r} does not exist.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"Gate config {str(path)!r} is not valid TOML: {exc}.") from None
+    unknown = set(config) - set(KEYS)
+    if unknown:
+        raise InputError(
+            f"Gate config {str(path)!r}: unknown table(s) {sorted(unknown)}; use {sorted(KEYS)}."
+        )
+    tables = [("overall", config.get("overall", {}))]
+    tables += [("groups", g) for g in config.get("groups", [])]
+    tables += [("slices", s) for s in config.get("slices", [])]
+    for name, table in tables:
+        extra = set(table) - KEYS[name]
+        if extra:
+            raise InputError(
+                f"Gate config [{name}]: unknown key(s) {sorted(extra)}; allowed: {sorted(KEYS[name])}."
+            )
+        for key, value in table.items():
+            if key.startswith(("min_", "max_")) and not (
+                isinstance(value, int | float) and 0 <= value <= 1
+            ):
+                raise InputError(f"Gate config [{name}] {key} = {value!r}: give a share in [0, 1].")
+    for s in config.get("slices", []):
+        if "members" not in s or "max_error_rate" not in s:
+            raise InputError(
+                f"Gate config [[slices]] {s.get('name')!r} needs 'members' and 'max_error_rate'."
+            )
+        s["members"] = str((path.parent / s["members"]).resolve())
+    for g in config.get("groups", []):
+        if not {"feature", "group", "min_accuracy"} <= set(g):
+            raise InputError(
+                f"Gate config [[groups]] {g!r} needs 'feature', 'group' and 'min_accuracy'."
+            )
+    return config
+
+
+def limit_checks(
+    doc: dict[str, Any], outcomes: pd.DataFrame, config: dict[str, Any]
+) -> list[Check]:
+    """The absolute limits of a gate config, measured on the current analysis."""
+    checks = []
+    overall = config.get("overall", {})
+    if "min_accuracy" in overall:
+        acc = doc["overall"]["accuracy"]
+        checks.append(
+            Check(
+                "overall accuracy",
+                "limit",
+                acc >= overall["min_accuracy"],
+                acc,
+                overall["min_accuracy"],
+            )
+        )
+    if "max_ece" in overall:
+        cal = doc["overall"].get("calibration")
+        if not cal:
+            raise InputError(
+                "The gate config sets max_ece but the analysis has no probabilities (no calibration)."
+            )
+        checks.append(
+            Check(
+                "overall ECE",
+                "limit",
+                cal["ece"] <= overall["max_ece"],
+                cal["ece"],
+                overall["max_ece"],
+            )
+        )
+    for g in config.get("groups", []):
+        checks.append(_group_check(doc, g))
+    for s in config.get("slices", []):
+        checks.append(_member_check(outcomes, s))
+    return checks
+
+
+def _group_check(doc: dict[str, Any], g: dict[str, Any]) -> Check:
+    groups = [r for r in doc["disaggregated"]["groups"] if r["feature"] == g["feature"]]
+    if not groups:
+        features = sorted({r["feature"] for r in doc["disaggregated"]["groups"]})
+        raise InputError(
+            f"Gate config group feature {g['feature']!r} is not in the analysis; features: {features[:12]}."
+        )
+    match = [r for r in groups if str(r["group"]) == str(g["group"])]
+    if not match:
+        raise InputError(
+            f"Gate config group {g['group']!r} of {g['feature']!r} is not in the analysis; "
+            f"its groups are {[r['group'] for r in groups]}."
+        )
+    r = match[0]
+    name = f"accuracy of {g['feature']}: {g['group']}"
+    return Check(
+        name,
+        "limit",
+        r["accuracy"] >= g["min_accuracy"],
+        r["accuracy"],
+        g["min_accuracy"],
+        detail=f"n = {r['n']}",
+    )
+
+
+def _member_check(outcomes: pd.DataFrame, s: dict[str, Any]) -> Check:
+    path = Path(s["members"])
+    try:
+        ids = pd.read_csv(path, dtype=str)
+    except FileNotFoundError:
+        raise InputError(
+            f"Gate config slice {s.get('name')!r}: member list {str(path)!r} does not exist."
+        ) from None
+    if "id" not in ids.columns:
+        raise InputError(
+            f"Member list {str(path)!r} has no 'id' column (columns: {list(ids.columns)})."
+        )
+    members = ids["id"].dropna().unique()
+    missing = [i for i in members if i not in outcomes.index]
+    if missing or not len(members):
+        raise InputError(
+            f"Member list {str(path)!r}: {len(missing)} of {len(members)} ids are not in the analysis "
+            f"(e.g. {missing[:3]}); the gate needs the same evaluation set."
+        )
+    rate = float(outcomes.loc[members, "error"].mean())
+    name = f"error rate of {s.get('name') or path.name}"
+    return Check(
+        name,
+        "limit",
+        rate <= s["max_error_rate"],
+        rate,
+        s["max_error_rate"],
+        detail=f"n = {len(members)}",
+    )
+
+
+def regression_checks(
+    base_doc: dict[str, Any],
+    base: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    test: str = "mcnemar",
+    alpha: float = 0.05,
+    min_delta: float = 0.0,
+) -> list[Check]:
+    """Is the current model significantly worse than the baseline on the baseline's failure
+    modes (or slices) or overall? One-sided paired test, Holm-adjusted over the checks."""
+    if test not in TESTS:
+        raise InputError(f"Unknown test {test!r}; choose among {list(TESTS)}.")
+    units: list[dict[str, Any]] = [
+        {"kind": "all", "id": "all", "title": "all examples", "members": list(base.index)}
+    ]
+    units += failure_units(base_doc)
+    changes = [
+        PairedChange.of(
+            base.loc[u["members"], "error"].to_numpy(),
+            current.loc[u["members"], "error"].to_numpy(),
+        )
+        for u in units
+    ]
+    adjusted = holm([c.p_worse(test) for c in changes])
+    checks = []
+    for u, c, p in zip(units, changes, adjusted, strict=True):
+        worse = p < alpha and c.delta > min_delta
+        name = "all examples" if u["kind"] == "all" else f"{u['kind']} {u['id']}: {u['title']}"
+        detail = f"n = {c.n}, newly wrong {c.newly_wrong}, newly right {c.newly_right}"
+        checks.append(
+            Check(
+                name,
+                "regression",
+                not worse,
+                c.new_errors / max(c.n, 1),
+                baseline=c.old_errors / max(c.n, 1),
+                p_value=p,
+                detail=detail,
+            )
+        )
+    return checks
+
+
+def run_gate(
+    results: str | Path,
+    *,
+    baseline: str | Path | None = None,
+    config: str | Path | None = None,
+    test: str = "mcnemar",
+    alpha: float = 0.05,
+    min_delta: float = 0.0,
+) -> list[Check]:
+    """Every check of a gate run; raises `InputError` on unusable input."""
+    if baseline is None and config is None:
+        raise InputError("Give --baseline BASE_RESULTS, --config weakspot-gate.toml, or both.")
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be in (0, 1), got {alpha}.")
+    doc, outcomes = read_analysis(results), read_outcomes(results)
+    checks = []
+    if config is not None:
+        checks += limit_checks(doc, outcomes, load_gate_config(config))
+    if baseline is not None:
+        base = read_outcomes(baseline)
+        check_same_examples(base, outcomes, str(baseline), str(results))
+        checks += regression_checks(
+            read_analysis(baseline), base, outcomes, test=test, alpha=alpha, min_delta=min_delta
+        )
+    return checks
+
+
+def md_cell(value: Any) -> str:
+    """Text safe in a GitHub Markdown table cell: no pipes, HTML, links or emphasis."""
+    text = " ".join(str(value).split())
+    for ch in "\\`*_[]<>|#!~":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def gate_markdown(checks: list[Check], *, test: str = "mcnemar", alpha: float = 0.05) -> str:
+    """A Markdown summary fit for a pull-request comment."""
+    failed = [c for c in checks if not c.passed]
+    head = f"## weakspot gate: {'FAILED' if failed else 'passed'}"
+    lines = [head, "", f"{len(checks) - len(failed)} of {len(checks)} checks passed."]
+    if any(c.kind == "regression" for c in checks):
+        lines.append(f"Regressions: one-sided {test} test, Holm-adjusted, alpha {alpha}.")
+    lines += ["", "| | check | now | limit / baseline | p | detail |", "|---|---|---|---|---|---|"]
+    for c in sorted(checks, key=lambda c: c.passed):
+        ref = c.threshold if c.threshold is not None else c.baseline
+        p = "" if c.p_value is None else f"{c.p_value:.2g}"
+        show = _number if "ECE" in c.name else _share
+        lines.append(
+            f"| {'ok' if c.passed else '**FAIL**'} | {md_cell(c.name)} | {show(c.value)} | "
+            f"{show(ref)} | {p} | {md_cell(c.detail)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _share(value: float | None) -> str:
+    return (
+        "" if value is None else f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value:.2g}"
+    )
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def checks_to_dict(checks: list[Check]) -> list[dict[str, Any]]:
+    return [asdict(c) for c in checks]

@@ -1,0 +1,155 @@
+"""``examples.csv`` beside analysis.json: one row per example (id, label, prediction, error).
+
+The gate and the comparison read it to pair two analyses of the same evaluation set example by
+example; analysis.json holds each slice's members but not every example's outcome.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from weakspot._errors import InputError
+
+if TYPE_CHECKING:
+    from weakspot.inputs import Examples
+
+OUTCOMES = "examples.csv"
+VERIFICATION = Path("verify") / "verification.json"
+
+
+def write_outcomes(ex: Examples, path: str | Path) -> Path:
+    """Write the per-example outcomes (id, label, prediction, error) of `ex` as CSV."""
+    frame = pd.DataFrame(
+        {
+            "id": [str(i) for i in ex.ids],
+            "label": [str(v) for v in ex.labels],
+            "prediction": [str(v) for v in ex.predictions],
+            "error": ex.errors.astype(int),
+        }
+    )
+    path = Path(path)
+    frame.to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
+def results_file(results: str | Path, name: str | Path = "analysis.json") -> Path:
+    """`name` inside a results folder (or the folder's analysis.json given directly)."""
+    path = Path(results)
+    if path.is_file() and path.name == "analysis.json":
+        path = path.parent
+    if not path.is_dir():
+        raise InputError(
+            f"{str(results)!r} is not a results folder: give the folder that "
+            "'weakspot analyze --out' wrote (it holds analysis.json)."
+        )
+    return path / name
+
+
+def read_analysis(results: str | Path) -> dict[str, Any]:
+    """The analysis.json document of a results folder, checked to be a weakspot analysis."""
+    path = results_file(results)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            f"{str(path)!r} does not exist; run 'weakspot analyze ... --out {path.parent}' first."
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{str(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno})."
+        ) from None
+    if not isinstance(doc, dict) or not {"overall", "slices", "schema_version"} <= set(doc):
+        raise InputError(
+            f"{str(path)!r} is not a weakspot analysis.json (no overall/slices/schema_version)."
+        )
+    return doc
+
+
+def read_outcomes(results: str | Path) -> pd.DataFrame:
+    """The examples.csv of a results folder, indexed by id, with a bool ``error`` column."""
+    path = results_file(results, OUTCOMES)
+    if not path.exists():
+        raise InputError(
+            f"{str(path)!r} does not exist: this folder was written by an older weakspot; "
+            "rerun 'weakspot analyze' to write the per-example outcomes."
+        )
+    frame = pd.read_csv(path, dtype={"id": str, "label": str, "prediction": str})
+    missing = {"id", "label", "prediction", "error"} - set(frame.columns)
+    if missing:
+        raise InputError(f"{str(path)!r} lacks the column(s) {sorted(missing)}.")
+    if frame["id"].duplicated().any():
+        raise InputError(
+            f"{str(path)!r} has duplicate ids, e.g. {frame['id'][frame['id'].duplicated()].iloc[0]!r}."
+        )
+    frame["error"] = frame["error"].astype(bool)
+    return frame.set_index("id")
+
+
+def read_verification(results: str | Path) -> dict[str, Any] | None:
+    """``verify/verification.json`` of a results folder, or None when there is none."""
+    path = results_file(results, VERIFICATION)
+    if not path.exists():
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{str(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno})."
+        ) from None
+    return value if isinstance(value, dict) else {"results": value}
+
+
+def failure_units(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The failure modes of an analysis (or, before modes exist, its reported slices).
+
+    Returns ``{kind, id, title, members}`` records, ``members`` the ids of the examples a mode's
+    slices hold together.
+    """
+    slices = {s["id"]: s for s in doc.get("slices") or []}
+    modes = doc.get("failure_modes")
+    if modes:
+        out = []
+        for m in modes:
+            ids: set[str] = set()
+            for sid in m.get("slices") or []:
+                ids.update(map(str, slices.get(sid, {}).get("members") or []))
+            out.append(
+                {
+                    "kind": "failure mode",
+                    "id": str(m["id"]),
+                    "title": str(m.get("title")),
+                    "members": sorted(ids),
+                }
+            )
+        return out
+    return [
+        {
+            "kind": "slice",
+            "id": str(s["id"]),
+            "title": str(s.get("title")),
+            "members": [str(i) for i in s.get("members") or []],
+        }
+        for s in slices.values()
+    ]
+
+
+def check_same_examples(old: pd.DataFrame, new: pd.DataFrame, old_name: str, new_name: str) -> None:
+    """Raise `InputError` unless two outcome tables hold the same ids with the same labels."""
+    if set(old.index) != set(new.index):
+        only_old = sorted(set(old.index) - set(new.index))[:3]
+        only_new = sorted(set(new.index) - set(old.index))[:3]
+        raise InputError(
+            f"{old_name} and {new_name} are not the same evaluation set: ids only in the first "
+            f"{only_old}, only in the second {only_new}. Compare analyses of the same examples."
+        )
+    labels = new["label"].reindex(old.index)
+    differ = old.index[(old["label"] != labels).to_numpy()]
+    if len(differ):
+        raise InputError(
+            f"{old_name} and {new_name} give different labels to {len(differ)} example(s), e.g. "
+            f"{differ[0]!r}: {old.loc[differ[0], 'label']!r} vs {labels[differ[0]]!r}."
+        )

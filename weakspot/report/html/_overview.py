@@ -1,0 +1,178 @@
+"""Overview (metrics, per class, confusion heat map, reliability) and subgroups sections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from weakspot.report.html import _svg
+from weakspot.report.html._parts import section, table, tiles
+from weakspot.report.html._safe import esc, interval, num, pct
+
+MAX_GROUP_CHARTS = 8
+
+
+def overview_tiles(doc: dict[str, Any]) -> str:
+    """Examples, accuracy with its interval, errors, ECE, slices and failure modes."""
+    o = doc["overall"]
+    items = [
+        ("examples", f"{o['n']:,}", f"{len(doc['dataset']['classes'])} classes"),
+        ("accuracy", pct(o["accuracy"]), "95% CI " + interval(o["accuracy_ci"])),
+        ("errors", f"{o['errors']:,}", f"error rate {pct(o['error_rate'])}"),
+    ]
+    if o.get("calibration"):
+        items.append(("ECE", num(o["calibration"]["ece"], ".3f"), "expected calibration error"))
+    items.append(("slices", str(len(doc["slices"])), f"of {doc['search']['tested']:,} tested"))
+    if doc.get("failure_modes") is not None:
+        items.append(("failure modes", str(len(doc["failure_modes"])), ""))
+    return tiles(items)
+
+
+def overview_section(doc: dict[str, Any]) -> str:
+    o = doc["overall"]
+    charts = []
+    conf = o.get("confusion")
+    if conf and conf.get("classes"):
+        charts.append(
+            "<figure>"
+            + _svg.heatmap(conf["classes"], conf["matrix"])
+            + "<figcaption>Confusion matrix, rows = true class, shaded by the share of the row "
+            "(blue: correct, red: confused).</figcaption></figure>"
+        )
+    cal = o.get("calibration")
+    if cal:
+        charts.append(
+            "<figure>"
+            + _svg.reliability(cal["bins"])
+            + f"<figcaption>Reliability diagram (ECE {num(cal['ece'], '.3f')}): bars = accuracy per "
+            "confidence bin, red = mean confidence, dashed = perfect calibration; the strip below "
+            "is the share of examples per bin.</figcaption></figure>"
+        )
+    charts.append(f"<figure>{_per_class(o)}</figure>")
+    body = overview_tiles(doc) + f"<div class='charts'>{''.join(charts)}</div>"
+    return section("overview", "Overview", body)
+
+
+def _per_class(o: dict[str, Any]) -> str:
+    rows = []
+    worst = min((c["recall"] for c in o["per_class"]), default=None)
+    bad = set()
+    for i, c in enumerate(o["per_class"]):
+        if c["recall"] == worst and len(o["per_class"]) > 2:
+            bad.add(i)
+        rows.append(
+            [
+                esc(c["class"]),
+                str(c["support"]),
+                num(c["precision"], ".3f"),
+                num(c["recall"], ".3f")
+                + f" <span class='muted small'>({interval(c.get('recall_ci'))})</span>",
+                num(c["f1"], ".3f"),
+            ]
+        )
+    return "<h4>Per class</h4>" + table(
+        ["class", "support", "precision", "recall (95% CI)", "F1"],
+        rows,
+        numeric={1, 2, 3, 4},
+        bad=bad,
+        compact=True,
+    )
+
+
+def _is_metadata(doc: dict[str, Any], name: str) -> bool:
+    """A column the user gave (or the label, or an intersection), not a derived image feature."""
+    given = set(doc.get("dataset", {}).get("metadata_columns") or [])
+    return name in given or name == "label" or " x " in name
+
+
+def _gap_table(features: list[dict[str, Any]]) -> str:
+    rows = []
+    for f in features:
+        fair = ""
+        if "demographic_parity_difference" in f:
+            fair = (
+                f"DP {num(f['demographic_parity_difference'], '.3f')}, "
+                f"EO {num(f['equalized_odds_difference'], '.3f')}"
+            )
+        rows.append(
+            [
+                esc(f["feature"])
+                + (" <span class='badge'>sensitive</span>" if f["sensitive"] else ""),
+                str(f["n_groups"]),
+                pct(f["accuracy_gap"]),
+                esc(f.get("worst_group")),
+                esc(f.get("best_group")),
+                "<b class='wrong'>yes</b>" if f["gap_significant"] else "no",
+                fair,
+            ]
+        )
+    head = ["feature", "groups", "accuracy gap", "worst group", "best group", "significant"]
+    if any("demographic_parity_difference" in f for f in features):
+        head.append("binary fairness")
+    else:
+        rows = [r[:-1] for r in rows]
+    return table(head, rows, numeric={1, 2})
+
+
+def subgroups_section(doc: dict[str, Any]) -> str:
+    """The per-feature gap table of the given columns, interval charts of the sensitive and
+    significant ones, derived image features folded, and every group in a folded table."""
+    d = doc["disaggregated"]
+    accuracy = doc["overall"]["accuracy"]
+    features = sorted(d["features"], key=lambda f: (not f["sensitive"], -f["accuracy_gap"]))
+    given = [f for f in features if _is_metadata(doc, f["feature"])]
+    derived = [f for f in features if not _is_metadata(doc, f["feature"])]
+    body = _gap_table(given) if given else ""
+    body += _group_charts(d, given or features, accuracy)
+    if derived:
+        body += (
+            f"<details><summary>Image properties and flags ({len(derived)})</summary>"
+            f"{_gap_table(derived)}</details>"
+        )
+    every = table(
+        ["feature", "group", "n", "accuracy", "95% CI"],
+        [
+            [esc(g["feature"]), esc(g["group"]), str(g["n"]), pct(g["accuracy"]), interval(g["ci"])]
+            for g in d["groups"]
+        ],
+        numeric={2, 3},
+    )
+    body += f"<details><summary>Every subgroup ({len(d['groups'])})</summary>{every}</details>"
+    intro = (
+        "Accuracy per group of every metadata column (numeric columns in quantile bins), with 95% "
+        "Wilson intervals. The intersection of the sensitive columns appears as 'a x b'."
+    )
+    return section("subgroups", "Subgroups and fairness", body, intro=intro)
+
+
+def _group_charts(d: dict[str, Any], features: list[dict[str, Any]], accuracy: float) -> str:
+    chosen = [f for f in features if f["sensitive"] or f["gap_significant"]][:MAX_GROUP_CHARTS]
+    if not chosen:
+        chosen = features[:2]
+    figures = []
+    for f in chosen:
+        groups = [
+            {**g, "group": _short(g["group"], f["feature"])}
+            for g in d["groups"]
+            if g["feature"] == f["feature"]
+        ]
+        if not groups:
+            continue
+        gap = f"gap {pct(f['accuracy_gap'])}" + (", significant" if f["gap_significant"] else "")
+        figures.append(
+            f"<figure><h4>{esc(f['feature'])} <span class='muted small'>{esc(gap)}</span></h4>"
+            + _svg.group_intervals(groups, accuracy)
+            + "</figure>"
+        )
+    caption = (
+        "<p class='muted small'>Dots: accuracy; lines: 95% interval; red = worst group, green = "
+        "best, the shaded band is the gap; dashed = overall accuracy.</p>"
+    )
+    return f"<div class='charts'>{''.join(figures)}</div>{caption}" if figures else ""
+
+
+def _short(label: Any, feature: str) -> str:
+    """A group's label without its feature's name, cut to fit a chart's margin."""
+    text = str(label)
+    if text.startswith(f"{feature} == "):
+        text = text[len(feature) + 4 :]
+    return text if len(text) <= 26 else text[:25] + "…"
