@@ -137,6 +137,8 @@ def _round_sig(x: float, digits: int) -> float:
 def _bin_categorical(
     name: str, column: pd.Series, max_categories: int, min_share: float
 ) -> tuple[np.ndarray, list[Condition]]:
+    if pd.api.types.is_float_dtype(column):
+        column = column + 0.0  # -0.0 becomes 0.0: one number, one bin
     as_text = column.astype("string")
     counts = as_text.value_counts(dropna=True)
     # sort by count then by value so the bin order does not depend on hash order
