@@ -45,22 +45,25 @@ def block(seed: int, index: int, rows: int, features: int) -> tuple[np.ndarray, 
     return codes, errors
 
 
-def _sizes(n: int) -> list[int]:
-    return [min(BLOCK_ROWS, n - start) for start in range(0, n, BLOCK_ROWS)]
+def _sizes(n: int, workers: int) -> list[int]:
+    """Block sizes of at most BLOCK_ROWS rows, a multiple of `workers` blocks (even load)."""
+    count = workers * -(-n // (workers * BLOCK_ROWS))
+    edges = np.linspace(0, n, count + 1).round().astype(int)
+    return [int(b - a) for a, b in zip(edges[:-1], edges[1:])]
 
 
-def local_table(n: int, features: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    parts = [block(seed, i, r, features) for i, r in enumerate(_sizes(n))]
+def local_table(n: int, features: int, workers: int, seed: int = 0):
+    parts = [block(seed, i, r, features) for i, r in enumerate(_sizes(n, workers))]
     return np.vstack([c for c, _ in parts]), np.concatenate([e for _, e in parts])
 
 
-def cluster_table(n: int, features: int, seed: int = 0):
+def cluster_table(n: int, features: int, workers: int, seed: int = 0):
     """The same table as dask arrays whose blocks are made on the workers."""
     import dask
     import dask.array as da
 
     codes, errors = [], []
-    for i, rows in enumerate(_sizes(n)):
+    for i, rows in enumerate(_sizes(n, workers)):
         pair = dask.delayed(block, nout=2, pure=True)(seed, i, rows, features)
         codes.append(da.from_delayed(pair[0], (rows, features), np.uint8))
         errors.append(da.from_delayed(pair[1], (rows,), float))
@@ -91,7 +94,7 @@ def bench_lattice(args) -> None:
     local = None
     if args.local:
         t0 = time.perf_counter()
-        codes, errors = local_table(n, p)
+        codes, errors = local_table(n, p, args.workers)
         made = time.perf_counter() - t0
         t0 = time.perf_counter()
         local = _search(codes, errors, args.level, NumpyEngine())
@@ -114,7 +117,7 @@ def bench_lattice(args) -> None:
     ):
         engine = DaskEngine(client)
         t0 = time.perf_counter()
-        codes, errors = cluster_table(n, p)
+        codes, errors = cluster_table(n, p, args.workers)
         rows = engine.put_rows(codes, errors)  # made and summarised on the workers
         made = time.perf_counter() - t0
         t0 = time.perf_counter()

@@ -50,5 +50,5 @@ def test_lerp_is_numpys_interpolation() -> None:
 def test_dask_engine_without_a_cluster_says_how_to_give_one() -> None:
     with pytest.raises(InputError, match=r"engine='dask' needs a cluster: pass client="):
         DaskEngine()
-    with pytest.raises(InputError, match=r"workers must be at least 1, got workers=0"):
+    with pytest.raises(InputError, match=r"workers= must be at least 1, got 0"):
         DaskEngine(workers=0)

@@ -112,5 +112,7 @@ def test_get_engine_builds_by_name_passes_instances_and_names_the_choices() -> N
     assert get_engine(engine) is engine
     assert isinstance(get_engine(None), NumpyEngine)
     assert isinstance(get_engine("numpy"), NumpyEngine)
-    with pytest.raises(InputError, match=r"Unknown engine 'spark'; choose among \[.*'numpy'"):
+    with pytest.raises(
+        InputError, match=r"engine='spark' is not a known engine; choose among \[.*'numpy'"
+    ):
         get_engine("spark")

@@ -151,5 +151,8 @@ def get_engine(engine: str | Engine | None = None, **options: Any) -> Engine:
     if not isinstance(engine, str):
         return engine
     if engine not in ENGINES:
-        raise InputError(f"Unknown engine {engine!r}; choose among {sorted(ENGINES)}.")
+        raise InputError(
+            f"engine={engine!r} is not a known engine; choose among {sorted(ENGINES)}.",
+            parameter="engine",
+        )
     return ENGINES[engine](**options)

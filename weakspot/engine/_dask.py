@@ -12,9 +12,14 @@ Rows live on the workers in partitions; the client only ever receives small summ
   bracket and its values inside it (about ``3 n / 1024`` values per quantile in all). The order
   statistics are then exact and interpolated as `numpy.quantile` does, so the edges are the
   local engine's bit for bit (a test checks it against numpy on every run);
-- image chunks: one task per chunk (the function is sent to the cluster once), at most
-  `lookahead` tasks in flight, results in chunk order; a task whose worker dies is run again
-  elsewhere by the scheduler, up to ``retries`` more times on error.
+- image chunks: one task per chunk (the function is sent to the cluster once, as a task the
+  scheduler can rerun), at most `lookahead` tasks in flight, results in chunk order; a task
+  whose worker dies is run again elsewhere by the scheduler, up to ``retries`` more times on
+  error.
+
+An in-memory table is scattered to the workers; a worker lost during a lattice search then
+loses its partitions and the search fails. Rows given as Dask arrays (or read from Parquet by
+Dask) are recomputed from their graph instead.
 
 Dask is imported when the engine is built; install it with ``pip install 'weakspot[dask]'``.
 """
@@ -99,11 +104,14 @@ class DaskEngine:
             except OSError as exc:
                 raise InputError(
                     f"Could not reach the Dask scheduler at scheduler={scheduler!r} ({exc}). "
-                    "Check the address (tcp://host:8786) and that the scheduler is running."
+                    "Check the address (tcp://host:8786) and that the scheduler is running.",
+                    parameter="scheduler",
                 ) from None
         elif client is None and workers is not None:
             if workers < 1:
-                raise InputError(f"workers must be at least 1, got workers={workers}.")
+                raise InputError(
+                    f"workers= must be at least 1, got {workers}.", parameter="workers"
+                )
             self._cluster = distributed.LocalCluster(
                 n_workers=workers, threads_per_worker=1, dashboard_address=None
             )
@@ -111,7 +119,8 @@ class DaskEngine:
         elif client is None:
             raise InputError(
                 "engine='dask' needs a cluster: pass client= (a distributed.Client), "
-                "scheduler='tcp://host:8786', or workers=N for a local cluster."
+                "scheduler='tcp://host:8786', or workers=N for a local cluster.",
+                parameter="client",
             )
         self.client = client
         self.rows_per_partition, self.retries = rows_per_partition, retries
@@ -168,7 +177,7 @@ class DaskEngine:
         if not rows.parts:
             total = sum(len(c) for c in cells)
             return CellCounts(np.zeros(total), np.zeros(total), np.zeros(total))
-        (asked,) = self.client.scatter([(combos, domains, cells)], broadcast=True, hash=False)
+        asked = self._recomputable((combos, domains, cells))
         partial = [self.client.submit(_count_part, p, asked, pure=False) for p in rows.parts]
         while len(partial) > 1:
             partial = [
@@ -230,7 +239,7 @@ class DaskEngine:
         the client; `workers` (local threads) does not apply.
         """
         depth = max(lookahead, 2 * sum(self.client.nthreads().values()))
-        (remote,) = self.client.scatter([function], broadcast=True, hash=False)
+        remote = self._recomputable(function)
         pending: deque[Any] = deque()
         try:
             for chunk in chunks:
@@ -246,6 +255,11 @@ class DaskEngine:
                 future.cancel()
 
     # -- helpers --------------------------------------------------------------------------------
+    def _recomputable(self, value: Any) -> Any:
+        """`value` on the cluster as a task's result, sent once; unlike scattered data, the
+        scheduler can make it again if the worker holding it dies."""
+        return self.client.submit(_identity, value, pure=False)
+
     def _n_partitions(self, n_rows: int) -> int:
         n_workers = max(len(self.client.nthreads()), 1)
         return max(n_workers, math.ceil(n_rows / self.rows_per_partition), 1)
@@ -336,6 +350,10 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     out = np.asanyarray(np.add(a, diff * t))
     np.subtract(b, diff * (1 - t), out=out, where=t >= 0.5)
     return out
+
+
+def _identity(value: T) -> T:
+    return value
 
 
 def _apply(function: Callable[[T], R], chunk: T) -> R:

@@ -66,7 +66,7 @@ def read_partitioned(data: Any, **options: Any) -> pd.DataFrame:
             _validate(table, f"partition {i} of {name}", options)
             parts.append(table)
     if not parts:
-        raise InputError(f"{name} holds no rows: there is nothing to analyse.")
+        raise InputError(f"{name} holds no rows: there is nothing to analyse.", parameter="data")
     return pd.concat(parts, ignore_index=True)
 
 
@@ -89,7 +89,7 @@ def _validate(table: pd.DataFrame, where: str, options: dict[str, Any]) -> None:
     try:
         build_examples(table, **{**options, "classes": _partition_classes(table, options)})
     except InputError as exc:
-        raise InputError(f"{where}: {exc}") from None
+        raise InputError(f"{where}: {exc}", parameter=exc.parameter) from None
 
 
 def _partition_classes(table: pd.DataFrame, options: dict[str, Any]) -> list[str] | None:
