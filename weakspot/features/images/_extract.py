@@ -13,9 +13,8 @@ import logging
 import re
 import sys
 import warnings
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot._errors import ImageError, InputError
+from weakspot.engine import Engine, get_engine
 from weakspot.features.images._backbones import Backbone, resolve_backbone
 from weakspot.features.images._cache import FeatureCache
 from weakspot.features.images._decode import (
@@ -159,6 +159,7 @@ def extract_image_features(
     max_failed_share: float = 0.2,
     flag_k: float = 3.0,
     progress: Callable[[int, int], None] | None = None,
+    engine: str | Engine | None = None,
 ) -> ImageFeatures:
     """Interpretable properties, quality flags, embeddings and concepts of a set of images.
 
@@ -190,6 +191,9 @@ def extract_image_features(
         Flags fire beyond ``median +/- flag_k * 1.4826 * MAD``.
     progress : callable (done, total) or None
         Called after each chunk.
+    engine : str, Engine or None
+        Where chunks are read, decoded and measured (see `weakspot.engine.get_engine`);
+        default: `n_jobs` threads of this process.
 
     Returns
     -------
@@ -202,10 +206,12 @@ def extract_image_features(
     backbone = resolve_backbone(embed, layer=layer) if user_embeddings is None else None
     cache = FeatureCache(cache_dir, _config(backbone)) if cache_dir is not None else None
     results = _Results(n)
-    with _torch_threads(backbone, n_jobs), ThreadPoolExecutor(max_workers=n_jobs) as pool:
+    work = _ChunkWork(source, cache, backbone)
+    ranges = (range(i, min(i + batch_size, n)) for i in range(0, n, batch_size))
+    mapped = get_engine(engine).map_chunks(work, ranges, workers=n_jobs, lookahead=n_jobs + 1)
+    with _torch_threads(backbone, n_jobs), closing(mapped) as chunks:
         done = 0
-        work = _ChunkWork(source, cache, backbone)
-        for chunk in _stream(pool, work, n, batch_size, lookahead=n_jobs + 1):
+        for chunk in chunks:
             _process(chunk, results, backbone, cache, source, max_failed_share)
             done += len(chunk.items)
             if progress is not None:
@@ -338,19 +344,6 @@ class _ChunkWork:
             return _Item(i, key, decoded=decode_array(pixels, net_size=self.net_size))
         except DecodeFailure as exc:
             return _Item(i, reason=str(exc))
-
-
-def _stream(
-    pool: ThreadPoolExecutor, work: Callable[[range], _Chunk], n: int, size: int, lookahead: int
-) -> Iterator[_Chunk]:
-    """Chunks in order, up to `lookahead` of them in flight in the pool (bounded memory)."""
-    pending: deque[Future[_Chunk]] = deque()
-    for start in range(0, n, size):
-        pending.append(pool.submit(work, range(start, min(start + size, n))))
-        if len(pending) > lookahead:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
 
 
 def _process(
