@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
@@ -79,3 +81,15 @@ def test_unknown_group_names_the_groups(runs, tmp_path):
     config.write_text('[[groups]]\nfeature = "site"\ngroup = "Z"\nmin_accuracy = 0.5\n')
     with pytest.raises(weakspot.InputError, match="its groups are"):
         run_gate(runs["base"], config=config)
+
+
+def test_markdown_cells_cannot_break_the_table_or_render_html():
+    from weakspot.report._gate import Check, gate_markdown, md_cell
+
+    assert md_cell("a | b <script>x</script> [l](javascript:x) *e*") == (
+        "a \\| b \\<script\\>x\\</script\\> \\[l\\](javascript:x) \\*e\\*"
+    )
+    text = gate_markdown([Check("slice S1: x | <img src=x onerror=y>", "limit", False, 0.5, 0.4)])
+    row = text.strip().splitlines()[-1]
+    assert len(re.findall(r"(?<!\\)\|", row)) == 7  # the table's own 7 pipes, no more
+    assert not re.search(r"(?<!\\)<", row) and "**FAIL**" in row

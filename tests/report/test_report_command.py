@@ -40,7 +40,8 @@ def test_the_command_line_records_how_the_analysis_was_made(tmp_path):
     planted_table(0).to_csv(table, index=False)
     result = runner.invoke(app, ["analyze", str(table), "--out", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 0, result.output
-    run = json.loads((tmp_path / "out" / "analysis.json").read_text())["config"]["run"]
+    assert "run" not in json.loads((tmp_path / "out" / "analysis.json").read_text())["config"]
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["inputs"]["table"] == str(table)
     stages = [t["stage"] for t in run["timing"]]
     assert stages[0] == "validating input" and "searching slices: lattice" in stages

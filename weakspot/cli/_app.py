@@ -214,7 +214,7 @@ def analyze_command(
         ):
             say = StageTimer(say)
             analysis = analyze(table, progress=say, **options)
-            say.record(analysis, {"table": table, "predictions": predictions, "images": images})
+            say.record(out, {"table": table, "predictions": predictions, "images": images})
             paths = write_results(analysis, out)
     except InputError as exc:
         _console.err.print(f"[red]error:[/] {_words(exc)}", highlight=False, soft_wrap=True)
@@ -305,7 +305,7 @@ def demo_command(
                 random_state=random_state,
                 progress=say,
             )
-            say.record(analysis, {"table": table})
+            say.record(out, {"table": table})
             paths = write_results(analysis, out)
     except WeakspotError as exc:
         _console.err.print(f"[red]demo failed:[/] {_words(exc)}", highlight=False, soft_wrap=True)

@@ -1,16 +1,18 @@
 """How a command-line analysis was made: its command line, inputs and the time of each stage.
 
-Recorded by the command line only (in ``config["run"]`` of analysis.json): an analysis run from
-Python keeps byte-identical output for the same inputs and seed.
+Recorded by the command line only, in ``run.json`` beside analysis.json (the report shows it):
+analysis.json itself stays byte-identical for the same inputs and seed, from Python or the CLI.
 """
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 
@@ -43,11 +45,15 @@ class StageTimer:
             for (name, start), end in zip(self._stages, ends, strict=True)
         ]
 
-    def record(self, analysis: Any, inputs: dict[str, Any]) -> None:
-        """Put the command line, inputs, start time and timing into ``analysis.config["run"]``."""
-        analysis.config["run"] = {
+    def record(self, out: Path, inputs: dict[str, Any]) -> Path:
+        """Write the command line, inputs, start time and timing to ``out/run.json``."""
+        record = {
             "command": shlex.join(["weakspot", *sys.argv[1:]]),
             "started": self.started,
             "inputs": {k: None if v is None else str(v) for k, v in inputs.items()},
             "timing": self.timing(),
         }
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / "run.json"
+        path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        return path

@@ -216,7 +216,10 @@ def add_pictures(
             predictions=examples.predictions,
             rng=rng,
         )
-        pictures.update(contrast_examples(item.slice, inputs, rng))
+        # its own generator, so the existing pictures are drawn as before
+        pictures.update(
+            contrast_examples(item.slice, inputs, np.random.default_rng([random_state, 2, rank]))
+        )
         feature_pictures = None
         if item.method == "barlow" and embed == "efficientnet" and embeddings is not None:
             try:

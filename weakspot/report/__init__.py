@@ -11,7 +11,13 @@ from weakspot.report._json import Document, write_json
 from weakspot.report._markdown import render_markdown
 from weakspot.report._members import read_members
 from weakspot.report._notebook import analysis_html, failure_mode_html, slice_html
-from weakspot.report._outcomes import OUTCOMES, read_analysis, read_verification, write_outcomes
+from weakspot.report._outcomes import (
+    OUTCOMES,
+    read_analysis,
+    read_run,
+    read_verification,
+    write_outcomes,
+)
 
 __all__ = [
     "Document",
@@ -35,7 +41,9 @@ def write_results(analysis: Document | dict[str, Any], out_dir: str | Path) -> d
     json_path = write_json(analysis, out / "analysis.json")
     doc = json.loads(json_path.read_text(encoding="utf-8"))
     html_path = out / "report.html"
-    html_path.write_text(render_html(doc, verification=read_verification(out)), encoding="utf-8")
+    html_path.write_text(
+        render_html(doc, verification=read_verification(out), run=read_run(out)), encoding="utf-8"
+    )
     md_path = out / "summary.md"
     md_path.write_text(render_markdown(doc), encoding="utf-8")
     paths = {"json": json_path, "html": html_path, "markdown": md_path}
@@ -49,5 +57,7 @@ def rebuild_report(results: str | Path) -> Path:
     doc = read_analysis(results)
     out = Path(results) if Path(results).is_dir() else Path(results).parent
     path = out / "report.html"
-    path.write_text(render_html(doc, verification=read_verification(out)), encoding="utf-8")
+    path.write_text(
+        render_html(doc, verification=read_verification(out), run=read_run(out)), encoding="utf-8"
+    )
     return path

@@ -38,8 +38,10 @@ def _match(unit: dict[str, Any], others: list[dict[str, Any]]) -> dict[str, Any]
     return best if best_j >= MATCH_JACCARD else None
 
 
-def _unit_rows(old_doc, new_doc, old: pd.DataFrame, new: pd.DataFrame) -> list[dict[str, Any]]:
-    old_units, new_units = failure_units(old_doc), failure_units(new_doc)
+def _unit_rows(
+    old_doc, new_doc, old: pd.DataFrame, new: pd.DataFrame, folders
+) -> list[dict[str, Any]]:
+    old_units, new_units = failure_units(old_doc, folders[0]), failure_units(new_doc, folders[1])
     rows = []
     for side, units, others in (("old", old_units, new_units), ("new", new_units, old_units)):
         for u in units:
@@ -82,7 +84,7 @@ def compare_results(old_results: str | Path, new_results: str | Path) -> dict[st
         "backward_compatibility": (old_correct - len(newly_wrong)) / old_correct
         if old_correct
         else None,
-        "units": _unit_rows(old_doc, new_doc, old, new),
+        "units": _unit_rows(old_doc, new_doc, old, new, (old_results, new_results)),
         "newly_wrong": [_example(new, i) for i in newly_wrong],
         "newly_right": [_example(old, i) for i in newly_right],
         "pictures": _pictures(old_doc, new_doc),

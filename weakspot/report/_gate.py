@@ -187,6 +187,7 @@ def _member_check(outcomes: pd.DataFrame, s: dict[str, Any]) -> Check:
 
 def regression_checks(
     base_doc: dict[str, Any],
+    base_folder: str | Path,
     base: pd.DataFrame,
     current: pd.DataFrame,
     *,
@@ -201,7 +202,7 @@ def regression_checks(
     units: list[dict[str, Any]] = [
         {"kind": "all", "id": "all", "title": "all examples", "members": list(base.index)}
     ]
-    units += failure_units(base_doc)
+    units += failure_units(base_doc, base_folder)
     changes = [
         PairedChange.of(
             base.loc[u["members"], "error"].to_numpy(),
@@ -251,7 +252,13 @@ def run_gate(
         base = read_outcomes(baseline)
         check_same_examples(base, outcomes, str(baseline), str(results))
         checks += regression_checks(
-            read_analysis(baseline), base, outcomes, test=test, alpha=alpha, min_delta=min_delta
+            read_analysis(baseline),
+            baseline,
+            base,
+            outcomes,
+            test=test,
+            alpha=alpha,
+            min_delta=min_delta,
         )
     return checks
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 OUTCOMES = "examples.csv"
 VERIFICATION = Path("verify") / "verification.json"
+RUN = "run.json"
 
 
 def write_outcomes(ex: Examples, path: str | Path) -> Path:
@@ -89,6 +90,20 @@ def read_outcomes(results: str | Path) -> pd.DataFrame:
     return frame.set_index("id")
 
 
+def read_run(results: str | Path) -> dict[str, Any] | None:
+    """``run.json`` (command line, inputs, timing) of a results folder, or None."""
+    path = results_file(results, RUN)
+    if not path.exists():
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{str(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno})."
+        ) from None
+    return value if isinstance(value, dict) else None
+
+
 def read_verification(results: str | Path) -> dict[str, Any] | None:
     """``verify/verification.json`` of a results folder, or None when there is none."""
     path = results_file(results, VERIFICATION)
@@ -103,13 +118,16 @@ def read_verification(results: str | Path) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else {"results": value}
 
 
-def failure_units(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def failure_units(doc: dict[str, Any], folder: str | Path) -> list[dict[str, Any]]:
     """The failure modes of an analysis (or, before modes exist, its reported slices).
 
     Returns ``{kind, id, title, members}`` records, ``members`` the ids of the examples a mode's
     slices hold together.
     """
-    slices = {s["id"]: s for s in doc.get("slices") or []}
+    from weakspot.report._members import read_members
+
+    folder = results_file(folder).parent
+    slices = {s["id"]: {**s, "members": read_members(s, folder)} for s in doc.get("slices") or []}
     modes = doc.get("failure_modes")
     if modes:
         out = []

@@ -26,7 +26,12 @@ NAV = [
 ]
 
 
-def render_html(doc: dict[str, Any], *, verification: dict[str, Any] | None = None) -> str:
+def render_html(
+    doc: dict[str, Any],
+    *,
+    verification: dict[str, Any] | None = None,
+    run: dict[str, Any] | None = None,
+) -> str:
     """Render an ``analysis.json`` document as one self-contained HTML page.
 
     Parameters
@@ -35,6 +40,8 @@ def render_html(doc: dict[str, Any], *, verification: dict[str, Any] | None = No
         The parsed ``analysis.json``.
     verification : dict, optional
         The parsed ``verify/verification.json``, shown when given.
+    run : dict, optional
+        The parsed ``run.json`` (command line, inputs, timing), shown when given.
 
     Every picture is embedded once (a key -> data-URI map the page's script resolves); the page
     loads nothing from the network.
@@ -48,7 +55,7 @@ def render_html(doc: dict[str, Any], *, verification: dict[str, Any] | None = No
         "slices": slices_section(doc, thumbs),
         "subgroups": subgroups_section(doc),
         "quality": quality_section(doc, thumbs),
-        "made": provenance_section(doc),
+        "made": provenance_section(doc, run),
     }
     nav = "".join(f"<a href='#{k}'>{esc(label)}</a>" for k, label in NAV if sections[k])
     return page(

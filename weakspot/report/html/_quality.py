@@ -48,10 +48,10 @@ def quality_section(doc: dict[str, Any], thumbs: Thumbs) -> str:
     return section("quality", "Data quality", "".join(parts))
 
 
-def provenance_section(doc: dict[str, Any]) -> str:
-    """Version, inputs, options, timing per stage and the command line."""
+def provenance_section(doc: dict[str, Any], run: dict[str, Any] | None = None) -> str:
+    """Version, inputs, options, timing per stage and the command line (from ``run.json``)."""
     config = dict(doc.get("config") or {})
-    run = config.pop("run", None) or {}
+    run = run or {}
     dataset = doc.get("dataset") or {}
     pairs = [
         ("weakspot", esc(doc.get("weakspot_version"))),
@@ -82,6 +82,6 @@ def provenance_section(doc: dict[str, Any]) -> str:
     intro = (
         ""
         if run
-        else "Written from Python: the command line and timing are recorded by the weakspot command."
+        else "Written from Python: the command line and timing are recorded by the weakspot command (run.json)."
     )
     return section("made", "How it was made", "".join(parts), intro=intro)
