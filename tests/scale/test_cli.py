@@ -28,7 +28,7 @@ def test_engine_dask_with_a_scheduler_writes_the_local_engines_analysis(
     assert local.exit_code == 0 and remote.exit_code == 0, remote.output
     docs = [json.loads((tmp_path / d / "analysis.json").read_text()) for d in "ab"]
     for doc in docs:  # how the run was made (command line, timing) differs by design
-        doc["config"].pop("run")
+        doc["config"].pop("run", None)
     assert docs[0] == docs[1] and docs[0]["dataset"]["n_examples"] == 2000
 
 
