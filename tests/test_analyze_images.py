@@ -134,7 +134,7 @@ def test_user_embeddings_reach_the_finders():
     vectors = np.random.default_rng(0).normal(size=(120, 8))
     analysis = weakspot.analyze(frame, images=images, embeddings=vectors)
     assert analysis.config["embedding_dim"] == 8
-    with pytest.raises(weakspot.InputError, match=r"embeddings must have shape \(n, d\)"):
+    with pytest.raises(weakspot.InputError, match=r"embeddings= must have shape \(n, d\)"):
         weakspot.analyze(frame, embeddings=vectors[:3])
 
 

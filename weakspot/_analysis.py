@@ -15,11 +15,14 @@ from weakspot._errors import InputError, MissingDependency, missing_dependency
 from weakspot._version import __version__
 from weakspot.features._binning import BinnedFeatures, bin_features
 from weakspot.inputs._examples import Examples, build_examples, read_table
-from weakspot.inputs._image_inputs import (
-    check_image_array,
-    resolve_image_paths,
-    table_for_image_folder,
+from weakspot.inputs._image_inputs import check_image_array, table_for_image_folder
+from weakspot.inputs._options import (
+    check_cache_dir,
+    check_embed,
+    check_random_state,
+    load_embeddings,
 )
+from weakspot.inputs._paths import ImagePaths, resolve_image_paths
 from weakspot.metrics._disaggregated import disaggregated_metrics, groups_frame
 from weakspot.metrics._overview import overall_metrics
 from weakspot.slices._base import FINDERS, SearchContext
@@ -128,6 +131,7 @@ def analyze(
     concepts: bool = True,
     cache_dir: str | Path | None = None,
     max_failed_share: float = 0.2,
+    allow_outside_root: bool = False,
     label: str | None = None,
     prediction: str | None = None,
     id_column: str | None = None,
@@ -177,6 +181,10 @@ def analyze(
     max_failed_share : float
         Stop with `ImageError` when more than this share of the images cannot be read; fewer
         are skipped with a warning and listed in ``Analysis.skipped``.
+    allow_outside_root : bool
+        Open image paths from the table that lead outside the image root (the `images`
+        folder, else the table's folder, else the working directory). By default such rows
+        are skipped with their reason; see docs/security.md.
     label, prediction, id_column, score_column : str, optional
         Column names, detected from common names when omitted.
     positive_class : str, optional
@@ -207,6 +215,10 @@ def analyze(
     """
     say = progress or (lambda stage, done=None, total=None: None)
     say("validating input")
+    random_state = check_random_state(random_state)
+    cache_dir = check_cache_dir(cache_dir)
+    check_embed(embed)
+    _check_share(max_failed_share)
     frame, image_source = _resolve_table(data, predictions, images, image_column)
     examples = build_examples(
         frame,
@@ -221,6 +233,7 @@ def analyze(
         ignore=ignore,
     )
     _check_options(examples, sensitive, methods or (), max_q, max_slices)
+    _check_counts(max_level=max_level, min_support=min_support, n_bins=n_bins)
     support = (
         min_support if min_support is not None else max(20, int(np.ceil(0.01 * len(examples))))
     )
@@ -228,8 +241,8 @@ def analyze(
     features = slicing_features(examples)
     columns: dict[str, tuple[str, str]] = {}
     skipped: list[dict[str, Any]] = []
-    vectors = _user_embeddings(embeddings, len(examples))
-    pixels = _image_input(examples, image_source, images)
+    vectors = load_embeddings(embeddings, len(examples))
+    pixels = _image_input(examples, image_source, images, allow_outside_root)
     if pixels is not None:
         say("extracting image features", 0, len(examples))
         image_features = _extract_images(
@@ -255,6 +268,7 @@ def analyze(
     binned = bin_features(features, n_bins=n_bins)
     if methods is None:
         methods = DEFAULT_METHODS + (EMBEDDING_METHODS if vectors is not None else ())
+    _check_embedding_methods(methods, vectors)
 
     say("measuring performance")
     overall = overall_metrics(
@@ -305,7 +319,9 @@ def analyze(
         explain_slice(item, binned, features)
     if pixels is not None:
         say("drawing example images")
-        _attach_pictures(slices, pixels, examples, vectors, embed, random_state)
+        source = pixels.paths if isinstance(pixels, ImagePaths) else pixels
+        unread = {int(s["index"]) for s in skipped}
+        _attach_pictures(slices, source, examples, vectors, embed, random_state, unread)
     config = {
         "methods": list(methods),
         "min_support": support,
@@ -334,7 +350,7 @@ def _resolve_table(data, predictions, images, image_column) -> tuple[pd.DataFram
                 "(--predictions PREDS.csv, with an 'id' column holding each image's path relative to the folder)."
             )
         table = read_table(predictions) if isinstance(predictions, str | Path) else predictions
-        return table_for_image_folder(data, table), None
+        return table_for_image_folder(data, table), Path(data)
     if predictions is not None:
         raise InputError(
             "predictions= goes with an image folder as data; here data is already the predictions table."
@@ -345,7 +361,7 @@ def _resolve_table(data, predictions, images, image_column) -> tuple[pd.DataFram
     return frame, Path(data).parent if isinstance(data, str | Path) else None
 
 
-def _image_input(examples: Examples, root: Path | None, images: Any) -> Any:
+def _image_input(examples: Examples, root: Path | None, images: Any, allow_outside: bool) -> Any:
     """What to decode: the given array / paths, or the table's image paths, or None."""
     if images is not None and not isinstance(images, str | Path):
         return check_image_array(images, len(examples))
@@ -356,7 +372,7 @@ def _image_input(examples: Examples, root: Path | None, images: Any) -> Any:
                 "(image, image_path, path, file, filename, filepath); name it with --image-column."
             )
         return None
-    return resolve_image_paths(examples.image_paths, root)
+    return resolve_image_paths(examples.image_paths, root, allow_outside_root=allow_outside)
 
 
 def _extract_images(
@@ -370,9 +386,29 @@ def _extract_images(
     cache_dir,
     max_failed_share,
     progress,
+    labels=None,
 ):
+    from weakspot._image_rows import extract_allowed
     from weakspot.features.images import extract_image_features
 
+    if isinstance(pixels, ImagePaths):
+        return extract_allowed(
+            lambda paths, **rows: _extract_images(
+                paths,
+                examples,
+                embed=embed,
+                layer=layer,
+                concepts=concepts,
+                cache_dir=cache_dir,
+                progress=progress,
+                **rows,
+            ),
+            pixels,
+            labels=examples.labels,
+            embeddings=embeddings,
+            max_failed_share=max_failed_share,
+        )
+    labels = examples.labels if labels is None else labels
     try:
         return extract_image_features(
             pixels,
@@ -380,7 +416,7 @@ def _extract_images(
             layer=layer,
             embeddings=embeddings,
             concepts=concepts,
-            labels=examples.labels,
+            labels=labels,
             cache_dir=cache_dir,
             max_failed_share=max_failed_share,
             progress=progress,
@@ -397,7 +433,7 @@ def _extract_images(
             pixels,
             embed=None,
             concepts=False,
-            labels=examples.labels,
+            labels=labels,
             cache_dir=cache_dir,
             max_failed_share=max_failed_share,
             progress=progress,
@@ -409,17 +445,6 @@ def _image_columns(image_features) -> pd.DataFrame:
     if image_features.concepts is not None:
         parts.append(image_features.concepts.drop(columns=["concept_score"], errors="ignore"))
     return pd.concat(parts, axis=1)
-
-
-def _user_embeddings(embeddings, n: int) -> np.ndarray | None:
-    if embeddings is None:
-        return None
-    vectors = np.load(embeddings) if isinstance(embeddings, str | Path) else np.asarray(embeddings)
-    if vectors.ndim != 2 or vectors.shape[0] != n:
-        raise InputError(
-            f"embeddings must have shape (n, d) with n = {n} rows of the table, got {vectors.shape}."
-        )
-    return vectors.astype(np.float32)
 
 
 def _drop_constant(features: pd.DataFrame) -> pd.DataFrame:
@@ -470,8 +495,13 @@ def explain_slice(item: Slice, binned: BinnedFeatures, features: pd.DataFrame) -
     item.description = describe_slice(item)
 
 
-def _attach_pictures(slices, source, examples: Examples, vectors, embed, random_state: int) -> None:
-    """Example images inside and outside the top slices; feature pictures for Barlow slices."""
+def _attach_pictures(
+    slices, source, examples: Examples, vectors, embed, random_state: int, unread: set[int]
+) -> None:
+    """Example images inside and outside the top slices; feature pictures for Barlow slices.
+
+    Images the extraction skipped (`unread`: row indices) are never opened again here.
+    """
     from weakspot.explain import barlow_feature_pictures, slice_examples
 
     rng = np.random.default_rng(random_state)
@@ -484,6 +514,7 @@ def _attach_pictures(slices, source, examples: Examples, vectors, embed, random_
             labels=examples.labels,
             predictions=examples.predictions,
             rng=rng,
+            unread=unread,
         )
         if item.method == "barlow" and embed == "efficientnet" and vectors is not None:
             try:
@@ -492,7 +523,7 @@ def _attach_pictures(slices, source, examples: Examples, vectors, embed, random_
 
                     backbone = EfficientNetLite0()
                 item.extra["feature_pictures"] = barlow_feature_pictures(
-                    item, source, vectors, backbone
+                    item, source, vectors, backbone, unread=unread
                 )
             except MissingDependency:
                 pass
@@ -526,3 +557,33 @@ def _check_options(examples: Examples, sensitive, methods, max_q, max_slices) ->
         raise InputError(f"max_q must be in (0, 1], got {max_q}.")
     if max_slices < 1:
         raise InputError(f"max_slices must be at least 1, got {max_slices}.")
+
+
+def _check_share(max_failed_share: float) -> None:
+    if not 0 <= max_failed_share <= 1:
+        raise InputError(
+            f"max_failed_share= must be between 0 and 1, got {max_failed_share}. It is the "
+            "largest share of images that may be unreadable, e.g. 0.2."
+        )
+
+
+def _check_counts(**counts: int | None) -> None:
+    """Whole-number options: each must be at least 1 (`min_support` at least 0)."""
+    for name, value in counts.items():
+        if value is None:
+            continue
+        least = 0 if name == "min_support" else 1
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+            raise InputError(f"{name}= must be a whole number >= {least}, got {value!r}.")
+
+
+def _check_embedding_methods(methods, vectors) -> None:
+    """The embedding-space finders need embeddings; say so instead of finding nothing."""
+    need = [m for m in methods if m in EMBEDDING_METHODS]
+    if need and vectors is None:
+        raise InputError(
+            f"methods= {need} search embedding space, but this analysis has no embeddings. "
+            "Give images (with a backbone: embed='efficientnet' or an .onnx model) or "
+            "embeddings= (an (n, d) array or .npy file), or choose among "
+            f"{[m for m in sorted(FINDERS) if m not in EMBEDDING_METHODS]}."
+        )

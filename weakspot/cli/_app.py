@@ -16,7 +16,7 @@ from weakspot._analysis import analyze
 from weakspot._errors import InputError, WeakspotError
 from weakspot._version import __version__
 from weakspot.cli import _console
-from weakspot.report import write_results
+from weakspot.report import claim_output_folder, write_results
 
 app = typer.Typer(
     name="weakspot",
@@ -149,8 +149,21 @@ def analyze_command(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the output paths.")
     ] = False,
+    classes: Annotated[
+        list[str] | None,
+        typer.Option(help="Every class the model can predict, if some are absent; repeatable."),
+    ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(help="Write into a non-empty --out folder that weakspot did not create."),
+    ] = False,
+    allow_outside_root: Annotated[
+        bool,
+        typer.Option(help="Open image paths that lead outside the image root (trusted tables)."),
+    ] = False,
 ) -> None:
     try:
+        claim_output_folder(out, overwrite=overwrite)
         with _console.stage_progress(_console.err) as say, _console.warnings_to(_console.err):
             analysis = analyze(
                 table,
@@ -163,6 +176,8 @@ def analyze_command(
                 cache_dir=cache_dir,
                 concepts=concepts,
                 max_failed_share=max_failed_share,
+                allow_outside_root=allow_outside_root,
+                classes=classes,
                 label=label,
                 prediction=prediction,
                 id_column=id_column,
@@ -178,16 +193,16 @@ def analyze_command(
                 random_state=seed,
                 progress=say,
             )
-            paths = write_results(analysis, out)
+            paths = write_results(analysis, out, overwrite=overwrite)
     except InputError as exc:
-        _console.err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        _console.say_line(_console.err, "error:", "red", exc)
         raise typer.Exit(2) from None
     except WeakspotError as exc:
-        _console.err.print(f"[red]analysis failed:[/] {exc}", highlight=False, soft_wrap=True)
+        _console.say_line(_console.err, "analysis failed:", "red", exc)
         raise typer.Exit(1) from None
     if quiet:
         for path in paths.values():
-            _console.out.print(str(path))
+            _console.out.print(_console.plain(path), highlight=False)
         return
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     _console.print_summary(doc, _console.out, paths)
@@ -215,6 +230,7 @@ def demo_command(
     from weakspot.datasets._demo import make_demo_predictions, write_demo_images
 
     try:
+        claim_output_folder(out)
         with _console.stage_progress(_console.err) as say, _console.warnings_to(_console.err):
             say("training the demo model on Fashion-MNIST")
             frame, pixels = make_demo_predictions(n_eval=n_images, random_state=seed)
@@ -233,9 +249,9 @@ def demo_command(
             )
             paths = write_results(analysis, out)
     except WeakspotError as exc:
-        _console.err.print(f"[red]demo failed:[/] {exc}", highlight=False, soft_wrap=True)
+        _console.say_line(_console.err, "demo failed:", "red", exc)
         raise typer.Exit(1) from None
-    _console.out.print(f"predictions table: {table}")
+    _console.out.print(_console.plain(f"predictions table: {table}"))
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     _console.print_summary(doc, _console.out, paths)
 

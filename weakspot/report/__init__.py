@@ -9,21 +9,43 @@ from typing import TYPE_CHECKING
 from weakspot.report._html import render_html
 from weakspot.report._json import analysis_to_dict, write_json
 from weakspot.report._markdown import render_markdown
+from weakspot.report._output import claim_output_folder, write_outputs
 
 if TYPE_CHECKING:
     from weakspot._analysis import Analysis
 
-__all__ = ["analysis_to_dict", "render_html", "render_markdown", "write_json", "write_results"]
+__all__ = [
+    "analysis_to_dict",
+    "claim_output_folder",
+    "render_html",
+    "render_markdown",
+    "write_json",
+    "write_results",
+]
 
 
-def write_results(analysis: Analysis, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``analysis.json``, ``report.html`` and ``summary.md`` into `out_dir`."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    json_path = write_json(analysis, out / "analysis.json")
-    doc = json.loads(json_path.read_text(encoding="utf-8"))
-    html_path = out / "report.html"
-    html_path.write_text(render_html(doc), encoding="utf-8")
-    md_path = out / "summary.md"
-    md_path.write_text(render_markdown(doc), encoding="utf-8")
-    return {"json": json_path, "html": html_path, "markdown": md_path}
+def write_results(
+    analysis: Analysis, out_dir: str | Path, *, overwrite: bool = False
+) -> dict[str, Path]:
+    """Write ``analysis.json``, ``report.html`` and ``summary.md`` into `out_dir`.
+
+    `out_dir` must be new, empty, or a folder weakspot wrote before (it holds the ``.weakspot``
+    marker); a folder of someone else's files is refused unless `overwrite`. Each file is
+    written to a temporary name and renamed, so no reader ever sees half a file.
+    """
+    out = claim_output_folder(out_dir, overwrite=overwrite)
+    text = json.dumps(analysis_to_dict(analysis), indent=2, allow_nan=False, ensure_ascii=False)
+    doc = json.loads(text)
+    paths = write_outputs(
+        out,
+        {
+            "analysis.json": text + "\n",
+            "report.html": render_html(doc),
+            "summary.md": render_markdown(doc),
+        },
+    )
+    return {
+        "json": paths["analysis.json"],
+        "html": paths["report.html"],
+        "markdown": paths["summary.md"],
+    }
