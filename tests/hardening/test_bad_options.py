@@ -49,6 +49,10 @@ def _write_embeddings(tmp: Path, kind: str) -> Path:
 OPTION_CASES: dict[str, tuple[list[str], list[str]]] = {
     "negative seed": (["--seed", "-1"], [r"random_state= must be an integer from 0", r"seed >= 0"]),
     "huge seed": (["--seed", str(2**64)], [r"random_state=|seed"]),
+    "seed above 32 bits": (
+        ["--seed", str(2**32)],
+        [r"random_state= must be an integer from 0 to 2\*\*32 - 1"],
+    ),
     "max level 0": (["--max-level", "0"], [r"max_level= must be a whole number >= 1, got 0"]),
     "negative min support": (
         ["--min-support", "-3"],

@@ -150,7 +150,15 @@ CASES: dict[str, tuple[str, bytes, list[str], list[str]]] = {
         "p.csv",
         _modified(x=lambda f: f.assign(score="high")),
         [],
-        [r"score column 'score' holds text", r"probabilities in \[0, 1\]"],
+        [r"probability column 'score' holds text", r"probabilities in \[0, 1\]"],
+    ),
+    "probability as text": (
+        "p.csv",
+        _modified(
+            x=lambda f: f.assign(proba_cat=np.where(f.index % 3, "0.5", "[/x]"), proba_dog=0.5)
+        ),
+        [],
+        [r"probability column 'proba_cat' holds text", r"row 0"],
     ),
     "score read the wrong way round": (
         "p.csv",

@@ -278,7 +278,7 @@ def _proba(
     frame, probas, score_col, classes, positive_class, ids, predictions
 ) -> np.ndarray | None:
     if probas:
-        matrix = frame[[probas[c] for c in classes]].to_numpy(dtype=float)
+        matrix = np.column_stack([_numeric(frame[probas[c]], probas[c]) for c in classes])
         return _check_proba(matrix, [probas[c] for c in classes], ids)
     if score_col is None:
         return None
@@ -310,7 +310,7 @@ def _numeric(values: pd.Series, column: str) -> np.ndarray:
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"The score column {column!r} holds text that is not a number (row {row}: "
+            f"The probability column {column!r} holds text that is not a number (row {row}: "
             f"{str(values.iloc[row])[:40]!r}). Give probabilities in [0, 1]."
         )
     return numbers.to_numpy(dtype=float)

@@ -17,14 +17,15 @@ from weakspot._errors import InputError
 
 
 def check_random_state(random_state: Any) -> int:
-    """`random_state` must be an integer in ``[0, 2**63)``; numpy seeds refuse negatives."""
+    """`random_state` must be an integer in ``[0, 2**32)``: numpy seeds refuse negatives, and
+    scikit-learn's estimators seeds above 32 bits."""
     if isinstance(random_state, bool) or not isinstance(random_state, int | np.integer):
         raise InputError(
             f"random_state= must be a whole number, got {random_state!r}. Give an integer >= 0."
         )
-    if not 0 <= int(random_state) < 2**63:
+    if not 0 <= int(random_state) < 2**32:
         raise InputError(
-            f"random_state= must be an integer from 0 to 2**63 - 1, got {random_state}. "
+            f"random_state= must be an integer from 0 to 2**32 - 1, got {random_state}. "
             "Give a seed >= 0, e.g. 0."
         )
     return int(random_state)
