@@ -82,7 +82,7 @@ def _hostile_row(kind: str, tmp: Path) -> str:
 
 
 REASONS = {
-    "traversal": r"outside the image root.*allow_outside_root=True",
+    "traversal": r"outside the image root.*allow_outside_root=True",  # the library's words
     "absolute": r"outside the image root",
     "symlink out": r"outside the image root",
     "empty cell": r"empty image path",
@@ -130,7 +130,7 @@ def test_every_path_outside_the_root_stops_with_the_fix(tmp_path: Path) -> None:
     table["image"] = "../../../../etc/hostname"
     code, _, output = _analyse(tmp_path, table)
     assert code == 1
-    assert "outside the image root" in output and "allow_outside_root=True" in output
+    assert "outside the image root" in output and "--allow-outside-root" in output
 
 
 def test_the_rule_is_checked_after_resolving_links(tmp_path: Path) -> None:
@@ -221,8 +221,8 @@ def test_too_many_broken_images_is_a_clear_failure(tmp_path: Path) -> None:
         (tmp_path / "imgs" / f"{i}.png").write_bytes(b"junk")
     code, _, output = _analyse(tmp_path, table)
     assert code == 1
-    assert "could not be read, more than max_failed_share" in output
-    assert "raise" in output and "max_failed_share" in output
+    assert "could not be read, more than --max-failed-share" in output
+    assert "raise the limit (--max-failed-share" in output
 
 
 def test_python_lists_of_paths_are_the_callers_choice(tmp_path: Path) -> None:

@@ -47,49 +47,51 @@ def _write_embeddings(tmp: Path, kind: str) -> Path:
 
 # name -> (arguments after the table, regexes)
 OPTION_CASES: dict[str, tuple[list[str], list[str]]] = {
-    "negative seed": (["--seed", "-1"], [r"random_state= must be an integer from 0", r"seed >= 0"]),
-    "huge seed": (["--seed", str(2**64)], [r"random_state=|seed"]),
+    "negative seed": (["--seed", "-1"], [r"--random-state must be an integer from 0"]),
+    "huge seed": (["--seed", str(2**64)], [r"--random-state|seed"]),
     "seed above 32 bits": (
         ["--seed", str(2**32)],
-        [r"random_state= must be an integer from 0 to 2\*\*32 - 1"],
+        [r"--random-state must be an integer from 0 to 2\*\*32 - 1"],
     ),
-    "max level 0": (["--max-level", "0"], [r"max_level= must be a whole number >= 1, got 0"]),
+    "max level 0": (["--finder-option", "lattice.max_level=0"], [r"max_level", r"0"]),
     "negative min support": (
         ["--min-support", "-3"],
-        [r"min_support= must be a whole number >= 0"],
+        [r"--min-support must be at least"],
     ),
-    "max q 0": (["--max-q", "0"], [r"max_q must be in \(0, 1\], got 0"]),
-    "max q 2": (["--max-q", "2"], [r"max_q must be in \(0, 1\]"]),
-    "max slices 0": (["--max-slices", "0"], [r"max_slices must be at least 1"]),
-    "failed share 2": (["--max-failed-share", "2"], [r"max_failed_share= must be between 0 and 1"]),
+    "max q 0": (["--max-q", "0"], [r"--max-q must be in \(0, 1\], got 0"]),
+    "max q 2": (["--max-q", "2"], [r"--max-q must be in \(0, 1\]"]),
+    "max slices 0": (["--max-slices", "0"], [r"--max-slices must be at least 1"]),
+    "failed share 2": (
+        ["--max-failed-share", "2"],
+        [r"--max-failed-share must be between 0 and 1"],
+    ),
     "unknown finder": (
         ["--methods", "lattice,bogus"],
         [r"Unknown slice finder\(s\) \['bogus'\]", r"available"],
     ),
     "domino without embeddings": (
         ["--methods", "domino"],
-        [r"\['domino'\] search embedding space", r"no embeddings", r"embeddings="],
+        [r"\['domino'\] search embedding space", r"no embeddings", r"--embeddings"],
     ),
-    "embeddings missing": (["--embeddings", "{tmp}/nope.npy"], [r"embeddings=.*does not exist"]),
-    "embeddings npz": (["--embeddings", "{emb:npz}"], [r"\.npz archive", r"np\.save"]),
+    "embeddings missing": (["--embeddings", "{tmp}/nope.npy"], [r"--embeddings .*does not exist"]),
+    "embeddings npz": (["--embeddings", "{emb:npz}"], [r"\.npz archive", r"numpy\.save"]),
     "embeddings object dtype": (
         ["--embeddings", "{emb:object}"],
-        [r"never\s+loads pickles", r"np\.save"],
+        [r"pickle\), which weakspot never\s+loads", r"numpy\.save"],
     ),
     "embeddings pickled": (
         ["--embeddings", "{emb:pickle}"],
-        [r"embeddings=.*(pickle|not a readable \.npy)"],
+        [r"--embeddings .*(pickle|not a \.npy file)"],
     ),
     "embeddings text": (
         ["--embeddings", "{emb:text}"],
-        [r"not a readable \.npy file", r"np\.save"],
+        [r"not a \.npy file", r"numpy\.save"],
     ),
     "embeddings wrong rows": (
         ["--embeddings", "{emb:shape}"],
-        [r"must have shape \(n, d\) with n = 300", r"one row per example"],
+        [r"must have shape \(n, d\) with n = 300", r"one embedding row per example"],
     ),
-    "embeddings with NaN": (["--embeddings", "{emb:nan}"], [r"1 row\(s\) with NaN", r"row 5"]),
-    "embeddings of strings": (["--embeddings", "{emb:strings}"], [r"not numbers"]),
+    "embeddings of strings": (["--embeddings", "{emb:strings}"], [r"must hold numbers"]),
     "embed not onnx": (
         ["--embed", "{tmp}/model.onnx"],
         [r"is not an ONNX model", r"torch\.onnx\.export"],
@@ -98,16 +100,16 @@ OPTION_CASES: dict[str, tuple[list[str], list[str]]] = {
     "embed bogus": (["--embed", "resnet9000"], [r"is not understood", r"efficientnet"]),
     "cache dir is a file": (
         ["--cache-dir", "{tmp}/notes.txt"],
-        [r"cache_dir=.*is a file, not a folder"],
+        [r"--cache-dir .*is a file, not a folder"],
     ),
-    "out is a file": (["--out", "{tmp}/notes.txt"], [r"out_dir=.*is a file, not a folder"]),
+    "out is a file": (["--out", "{tmp}/notes.txt"], [r"--out .*is a file, not a folder"]),
     "out under a file": (
         ["--out", "{tmp}/notes.txt/sub"],
         [r"Cannot write the results", r"folder you can write"],
     ),
     "predictions with a table": (
         ["--predictions", "{tmp}/p.csv"],
-        [r"predictions= goes with an image folder"],
+        [r"--predictions goes with an image folder"],
     ),
     "images without a path column": (
         ["--images", "{tmp}"],
@@ -144,7 +146,7 @@ def test_a_folder_of_someone_elses_files_is_refused(tmp_path: Path) -> None:
     (out / "report.html").write_text("<p>my report</p>")
     before = snapshot(tmp_path)
     result = run(["analyze", tmp_path / "p.csv", "--out", out])
-    assert_refused(result, 2, r"is not empty", r"not written by weakspot", r"overwrite=True")
+    assert_refused(result, 2, r"is not empty", r"not written by weakspot", r"pass --overwrite")
     assert_untouched(before, tmp_path)
 
 
@@ -235,9 +237,12 @@ def test_an_interrupted_write_leaves_no_half_file(tmp_path: Path, monkeypatch) -
 
 
 def test_library_errors_name_parameters_not_flags(tmp_path: Path) -> None:
+    small_table(N).to_csv(tmp_path / "p.csv", index=False)
     with pytest.raises(weakspot.InputError, match=r"random_state="):
         weakspot.analyze(small_table(N), random_state=-5)
-    with pytest.raises(weakspot.InputError, match=r"max_level="):
-        weakspot.analyze(small_table(N), max_level=0)
+    with pytest.raises(weakspot.InputError, match=r"max_failed_share="):
+        weakspot.analyze(small_table(N), max_failed_share=3)
+    with pytest.raises(weakspot.InputError, match=r"cache_dir="):
+        weakspot.analyze(small_table(N), cache_dir=tmp_path / "p.csv")
     with pytest.raises(weakspot.InputError, match=r"embeddings="):
         weakspot.analyze(small_table(N), embeddings=np.zeros((3, 2)))

@@ -132,7 +132,7 @@ CASES: dict[str, tuple[str, bytes, list[str], list[str]]] = {
         "p.csv",
         _modified(x=lambda f: f.assign(prediction=np.where(f.index % 9 == 0, "fox", f.prediction))),
         [],
-        [r"never seen as labels", r"classes=\["],
+        [r"never seen as labels", r"--classes \["],
     ),
     "probabilities off": (
         "p.csv",
@@ -168,14 +168,14 @@ CASES: dict[str, tuple[str, bytes, list[str], list[str]]] = {
             r"probability of 'dog'",
             r"last class in sorted order",
             r"contradicts",
-            r"positive_class='cat'",
+            r"--positive-class 'cat'",
         ],
     ),
     "unknown positive class": (
         "p.csv",
         _csv(_binary_score(reverse=False)),
         ["--positive-class", "fox"],
-        [r"positive_class='fox' is not one of the classes"],
+        [r"--positive-class 'fox' is not one of the classes"],
     ),
     "score on three classes": (
         "p.csv",

@@ -111,8 +111,7 @@ def slice_examples(
     n = len(labels)
     readable = np.ones(n, dtype=bool)
     readable[np.fromiter((int(i) for i in unread), dtype=np.int64, count=len(unread))] = False
-    inside = np.zeros(n, dtype=bool)
-    inside[item.members] = True
+    inside = item.mask(n)
     wrong = labels != predictions
     pool_in = np.flatnonzero(inside & wrong & readable)
     if len(pool_in) == 0:

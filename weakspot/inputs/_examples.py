@@ -183,11 +183,11 @@ def build_examples(
         )
     if len(frame) == 0:
         raise InputError("The table has no rows: there is nothing to analyse.")
-    label_col = require_column(frame, label, LABEL_NAMES, "label", "--label")
-    pred_col = require_column(frame, prediction, PREDICTION_NAMES, "prediction", "--prediction")
-    id_col = find_column(frame, id_column, ID_NAMES, "id", "--id")
-    image_col = find_column(frame, image_column, IMAGE_NAMES, "image path", "--image-column")
-    score_col = find_column(frame, score_column, SCORE_NAMES, "score", "--score")
+    label_col = require_column(frame, label, LABEL_NAMES, "label", "label")
+    pred_col = require_column(frame, prediction, PREDICTION_NAMES, "prediction", "prediction")
+    id_col = find_column(frame, id_column, ID_NAMES, "id", "id_column")
+    image_col = find_column(frame, image_column, IMAGE_NAMES, "image path", "image_column")
+    score_col = find_column(frame, score_column, SCORE_NAMES, "score", "score_column")
 
     ids = _ids(frame, id_col)
     labels = _class_text(frame[label_col], "label", label_col, ids)
@@ -211,7 +211,7 @@ def _ids(frame: pd.DataFrame, id_col: str | None) -> np.ndarray:
     if ids.isna().any():
         rows = np.flatnonzero(ids.isna().to_numpy())[:5].tolist()
         raise InputError(
-            f"The id column {id_col!r} has {int(ids.isna().sum())} missing value(s) (rows {rows}). Fill them or drop --id."
+            f"The id column {id_col!r} has {int(ids.isna().sum())} missing value(s) (rows {rows}). Fill them or drop id_column=."
         )
     text = _as_text(ids).to_numpy()
     unique, counts = np.unique(text, return_counts=True)
@@ -219,7 +219,7 @@ def _ids(frame: pd.DataFrame, id_col: str | None) -> np.ndarray:
         dupes = unique[counts > 1][:5].tolist()
         raise InputError(
             f"The id column {id_col!r} has {int((counts > 1).sum())} duplicated id(s), e.g. {dupes}. "
-            "Each row must be one example with its own id: remove the duplicates or name another column with --id."
+            "Each row must be one example with its own id: remove the duplicates or name another column with id_column=."
         )
     return text.astype(object)
 
@@ -291,7 +291,8 @@ def _proba(
     if positive not in classes:
         raise InputError(
             f"positive_class={positive!r} is not one of the classes {classes}. Give the class the "
-            f"score column {score_col!r} is the probability of."
+            f"score column {score_col!r} is the probability of.",
+            parameter="positive_class",
         )
     score = _numeric(frame[score_col], score_col)
     _check_proba(score[:, None], [score_col], ids, check_sum=False)

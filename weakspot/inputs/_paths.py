@@ -61,7 +61,8 @@ def resolve_image_paths(
     if root is not None and not base.is_dir():
         raise InputError(
             f"images={str(root)!r} is not a folder. Give the folder the table's image paths "
-            "are relative to."
+            "are relative to.",
+            parameter="images",
         )
     real_root = Path(os.path.realpath(base))
     out: list[str] = []

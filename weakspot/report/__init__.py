@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from weakspot.report._html import render_html
-from weakspot.report._json import analysis_to_dict, write_json
+from weakspot.report._json import Document, plain, write_json
 from weakspot.report._markdown import render_markdown
 from weakspot.report._output import claim_output_folder, write_outputs
 
-if TYPE_CHECKING:
-    from weakspot._analysis import Analysis
-
 __all__ = [
-    "analysis_to_dict",
+    "Document",
     "claim_output_folder",
     "render_html",
     "render_markdown",
@@ -25,7 +22,7 @@ __all__ = [
 
 
 def write_results(
-    analysis: Analysis, out_dir: str | Path, *, overwrite: bool = False
+    analysis: Document | dict[str, Any], out_dir: str | Path, *, overwrite: bool = False
 ) -> dict[str, Path]:
     """Write ``analysis.json``, ``report.html`` and ``summary.md`` into `out_dir`.
 
@@ -34,7 +31,8 @@ def write_results(
     written to a temporary name and renamed, so no reader ever sees half a file.
     """
     out = claim_output_folder(out_dir, overwrite=overwrite)
-    text = json.dumps(analysis_to_dict(analysis), indent=2, allow_nan=False, ensure_ascii=False)
+    doc = analysis if isinstance(analysis, dict) else analysis.to_dict()
+    text = json.dumps(plain(doc), indent=2, allow_nan=False, ensure_ascii=False)
     doc = json.loads(text)
     paths = write_outputs(
         out,

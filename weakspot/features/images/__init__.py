@@ -27,7 +27,7 @@ from weakspot.features.images._extract import (
 )
 from weakspot.features.images._flags import FLAG_COLUMNS
 from weakspot.features.images._properties import PROPERTY_COLUMNS
-from weakspot.features.images._source import load_images_source
+from weakspot.inputs._image_folder import load_images_source
 
 __all__ = [
     "EXTRACTOR_VERSION",

@@ -267,17 +267,9 @@ def _check_options(n: int, labels: Any, batch_size: int, n_jobs: int, share: flo
 
 
 def _user_embeddings(embeddings: Any, n: int) -> np.ndarray | None:
-    if embeddings is None:
-        return None
-    if isinstance(embeddings, str | Path):
-        embeddings = np.load(embeddings, allow_pickle=False)
-    values = np.asarray(embeddings, dtype=np.float32)
-    if values.ndim != 2 or len(values) != n:
-        raise InputError(
-            f"embeddings must have shape (n_images, d) = ({n}, d); got {values.shape}. "
-            "Reshape it with embeddings.reshape(n_images, -1)."
-        )
-    return values
+    from weakspot.inputs._embeddings import load_embeddings
+
+    return load_embeddings(embeddings, n)
 
 
 def _config(backbone: Backbone | None) -> str:
@@ -432,8 +424,8 @@ def _failure_message(skipped: list[dict[str, Any]], n: int, share: float) -> str
     first = skipped[0]
     return (
         f"{len(skipped)} of {n} images could not be read, more than max_failed_share={share}; "
-        f"first: {first['path']!r} ({first['reason']}). Fix or remove the bad files, or raise "
-        "max_failed_share (--max-failed-share on the command line)."
+        f"first: {first['path']!r} ({first['reason']}). Fix or remove the bad files, or raise the "
+        "limit (max_failed_share=0.5)."
     )
 
 
