@@ -269,7 +269,7 @@ def make_case(folder: Path, seed: int) -> list[str]:
 def _random_options(rng: np.random.Generator) -> list[str]:
     choices = [
         ["--seed", str(int(rng.integers(-5, 1 << 40)))],
-        ["--max-level", str(int(rng.integers(-1, 4)))],
+        ["--finder-option", f"lattice.max_level={int(rng.integers(-1, 4))}"],
         ["--min-support", str(int(rng.integers(-2, 80)))],
         ["--max-q", str(float(rng.choice([0.0, 0.5, 1.0, 2.0, -1.0])))],
         ["--methods", str(rng.choice(["lattice", "error_tree", "domino", "lattice,nope", ""]))],
