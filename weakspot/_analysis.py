@@ -22,10 +22,12 @@ import pandas as pd
 
 from weakspot._errors import InputError, missing_dependency
 from weakspot._version import __version__
+from weakspot.engine import get_engine
 from weakspot.explain import ExplainedSlice, add_pictures, explain_slices
 from weakspot.features import BinnedFeatures, FeatureTable, ImageOptions, build_features
 from weakspot.inputs import Examples, Inputs, resolve_inputs
 from weakspot.inputs._options import check_file_options
+from weakspot.inputs._partitioned import is_partitioned, read_partitioned
 from weakspot.metrics import Metrics, check_sensitive, groups_frame, measure
 from weakspot.report._json import SCHEMA_VERSION, plain
 from weakspot.slices import FINDERS, SliceSearch, check_finders, find_slices
@@ -187,13 +189,16 @@ def analyze(
     n_bins: int = 5,
     random_state: int = 0,
     progress: Progress | None = None,
+    engine: Any = "numpy",
+    client: Any = None,
 ) -> Analysis:
     """Analyse a classifier's predictions: metrics, subgroup gaps and failure slices.
 
     Parameters
     ----------
-    data : DataFrame, path of a table, or path of an image folder
-        One row per example: the true label, the prediction, optional ``proba_<class>``
+    data : DataFrame, path of a table, folder of Parquet files, Dask DataFrame, or image folder
+        One row per example (a Parquet folder or Dask DataFrame is read and validated
+        partition by partition): the true label, the prediction, optional ``proba_<class>``
         columns (or one score column for a binary task), an optional id, and metadata.
         An image folder (one sub-folder per class) needs `predictions`.
     predictions : DataFrame or path, optional
@@ -252,12 +257,31 @@ def analyze(
         Seed of every random choice; the same inputs and seed give the same result.
     progress : callable, optional
         Called with the name of each stage as it starts.
+    engine : "numpy", "dask" or an Engine
+        Where the kernels that touch every row run (cell counts, quantiles, image chunks);
+        the result is the same on every engine (see docs/scaling.md).
+    client : distributed.Client, optional
+        With ``engine="dask"``: the client of the cluster to run on.
     """
     say = progress or (lambda stage, done=None, total=None: None)
     say("validating input")
     _check_options(max_q, max_slices, n_bins, random_state, min_support)
     cache_dir = check_file_options(cache_dir, embed, max_failed_share)
     check_finders(methods, finder_options)
+    runner = get_engine(engine, **({"client": client} if client is not None else {}))
+    if predictions is None and is_partitioned(data):
+        data = read_partitioned(
+            data,
+            label=label,
+            prediction=prediction,
+            id_column=id_column,
+            image_column=image_column,
+            score_column=score_column,
+            positive_class=positive_class,
+            classes=classes,
+            metadata=metadata,
+            ignore=ignore,
+        )
     inputs = resolve_inputs(
         data,
         predictions=predictions,
@@ -283,6 +307,7 @@ def analyze(
         images=image_options,
         n_bins=n_bins,
         progress=lambda done, total: say("extracting image features", done, total),
+        engine=runner,
     )
     check_needs(methods, features.embeddings)
     say("measuring performance")
@@ -296,6 +321,7 @@ def analyze(
         max_q=max_q,
         max_slices=max_slices,
         random_state=random_state,
+        engine=runner,
         progress=say,
     )
     explained = explain_slices(search.slices, features)

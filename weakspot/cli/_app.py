@@ -6,11 +6,12 @@ what to fix).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -59,7 +60,10 @@ and the backbone's concept tags become slicing features; --embed none skips the 
 
 
 ANALYZE_PARAMETERS = [
-    p for p in inspect.signature(analyze).parameters if p not in ("data", "progress")
+    # client= is a Python object; on the command line --scheduler / --workers make one
+    p
+    for p in inspect.signature(analyze).parameters
+    if p not in ("data", "progress", "client")
 ]
 
 
@@ -195,6 +199,15 @@ def analyze_command(
         bool,
         typer.Option(help="Open image paths that lead outside the image root (trusted tables)."),
     ] = False,
+    engine: Annotated[
+        str, typer.Option(help="Where the row-touching kernels run: 'numpy' (here) or 'dask'.")
+    ] = "numpy",
+    scheduler: Annotated[
+        str | None, typer.Option(help="With --engine dask: scheduler address, tcp://host:8786.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="With --engine dask: start a local cluster of N workers.")
+    ] = None,
 ) -> None:
     given = dict(locals())  # every parameter, named as analyze() names it (tested)
     options = {name: given[name] for name in ANALYZE_PARAMETERS}
@@ -203,7 +216,11 @@ def analyze_command(
     try:
         options["finder_options"] = _parse_finder_options(finder_options or [])
         claim_output_folder(out, overwrite=overwrite)
-        with _console.stage_progress(_console.err) as say, _console.warnings_to(_console.err):
+        with (
+            _console.stage_progress(_console.err) as say,
+            _console.warnings_to(_console.err),
+            _engine(engine, scheduler, workers) as options["engine"],
+        ):
             analysis = analyze(table, progress=say, **options)
             paths = write_results(analysis, out, overwrite=overwrite)
     except InputError as exc:
@@ -218,6 +235,22 @@ def analyze_command(
         return
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     _console.print_summary(doc, _console.out, paths)
+
+
+def _engine(name: str, scheduler: str | None, workers: int | None) -> Any:
+    """The engine of --engine, as a context manager that stops a cluster it started."""
+    if name != "dask":
+        if scheduler is not None or workers is not None:
+            raise InputError("--scheduler and --workers go with --engine dask.")
+        return contextlib.nullcontext(name)
+    if (scheduler is None) == (workers is None):
+        raise InputError(
+            "--engine dask needs one of --scheduler tcp://HOST:8786 (a running cluster) or "
+            "--workers N (a local cluster of N worker processes)."
+        )
+    from weakspot.engine import DaskEngine
+
+    return DaskEngine(scheduler=scheduler, workers=workers)
 
 
 def _parse_finder_options(items: list[str]) -> dict[str, dict[str, str]]:

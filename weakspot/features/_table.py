@@ -70,8 +70,11 @@ def build_features(
     images: ImageOptions,
     n_bins: int = 5,
     progress: Callable[[int, int], None] | None = None,
+    engine: Any = None,
 ) -> FeatureTable:
     """The `FeatureTable` of the inputs: table columns, image features, bins.
+
+    `engine` (see `weakspot.engine`) runs the image chunks and the bins' quantiles.
 
     A metadata column keeps its name when an image feature has the same one; the image's gets
     an ``image_`` prefix.
@@ -83,7 +86,7 @@ def build_features(
     skipped: list[dict[str, Any]] = []
     embeddings = inputs.embeddings
     if inputs.images is not None:
-        extracted = _extract_images(inputs, images, progress)
+        extracted = _extract_images(inputs, images, progress, engine)
         image_columns, image_kinds = _image_columns(extracted)
         clash = {c: f"image_{c}" for c in image_columns.columns if c in columns.columns}
         columns = pd.concat([columns, image_columns.rename(columns=clash)], axis=1)
@@ -94,7 +97,7 @@ def build_features(
     columns = drop_constant(columns)
     return FeatureTable(
         columns=columns,
-        binned=bin_features(columns, n_bins=n_bins),
+        binned=bin_features(columns, n_bins=n_bins, engine=engine),
         info=info,
         kinds={c: kinds[c] for c in columns.columns},
         embeddings=embeddings,
@@ -121,7 +124,7 @@ def drop_constant(features: pd.DataFrame) -> pd.DataFrame:
     return features[varying]
 
 
-def _extract_images(inputs: Inputs, options: ImageOptions, progress):
+def _extract_images(inputs: Inputs, options: ImageOptions, progress, engine):
     """Image features; without torch the default backbone is skipped, not the analysis."""
     from weakspot.features._image_rows import extract_allowed
     from weakspot.features.images import extract_image_features
@@ -138,6 +141,7 @@ def _extract_images(inputs: Inputs, options: ImageOptions, progress):
                 concepts=concepts,
                 cache_dir=options.cache_dir,
                 progress=progress,
+                engine=engine,
                 **rows,
             )
 

@@ -9,11 +9,13 @@ from typing import Any
 from weakspot.report._html import render_html
 from weakspot.report._json import Document, plain, write_json
 from weakspot.report._markdown import render_markdown
+from weakspot.report._members import MAX_INLINE_MEMBERS, read_members, write_large_members
 from weakspot.report._output import claim_output_folder, write_outputs
 
 __all__ = [
     "Document",
     "claim_output_folder",
+    "read_members",
     "render_html",
     "render_markdown",
     "write_json",
@@ -32,7 +34,8 @@ def write_results(
     """
     out = claim_output_folder(out_dir, overwrite=overwrite)
     doc = analysis if isinstance(analysis, dict) else analysis.to_dict()
-    text = json.dumps(plain(doc), indent=2, allow_nan=False, ensure_ascii=False)
+    doc = write_large_members(plain(doc), out, max_inline=MAX_INLINE_MEMBERS)
+    text = json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False)
     doc = json.loads(text)
     paths = write_outputs(
         out,

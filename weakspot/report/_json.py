@@ -9,6 +9,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from weakspot.report._members import MAX_INLINE_MEMBERS, write_large_members
+
 SCHEMA_VERSION = "1.0"
 
 
@@ -33,10 +35,20 @@ def plain(value: Any) -> Any:
     return value
 
 
-def write_json(analysis: Document | dict[str, Any], path: str | Path) -> Path:
-    """Write ``analysis.json``; the same analysis always gives the same bytes."""
+def write_json(
+    analysis: Document | dict[str, Any],
+    path: str | Path,
+    *,
+    max_inline_members: int = MAX_INLINE_MEMBERS,
+) -> Path:
+    """Write ``analysis.json``; the same analysis always gives the same bytes.
+
+    Slices of more than `max_inline_members` members get their ids in
+    ``members/<slice id>.parquet`` beside it (see `weakspot.report.read_members`).
+    """
     path = Path(path)
     doc = analysis if isinstance(analysis, dict) else analysis.to_dict()
-    text = json.dumps(plain(doc), indent=2, allow_nan=False, ensure_ascii=False)
+    doc = write_large_members(plain(doc), path.parent, max_inline=max_inline_members)
+    text = json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False)
     path.write_text(text + "\n", encoding="utf-8")
     return path

@@ -42,6 +42,7 @@ class LatticeFinder:
             max_level=self.max_level,
             min_support=context.min_support,
             domains=binned.domains,
+            engine=context.engine,
         )
         n, total = len(context.errors), int(context.errors.sum())
         family = excess_error_p_value(result.evaluated_errors, result.evaluated_sizes, total, n)

@@ -13,9 +13,8 @@ import logging
 import re
 import sys
 import warnings
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot._errors import ImageError, InputError
+from weakspot.engine import Engine, get_engine
 from weakspot.features.images._backbones import Backbone, resolve_backbone
 from weakspot.features.images._cache import FeatureCache
 from weakspot.features.images._decode import (
@@ -38,12 +38,13 @@ from weakspot.features.images._decode import (
     hash_inputs,
     read_file,
 )
-from weakspot.features.images._flags import FLAG_COLUMNS, compute_flags, perceptual_hash
-from weakspot.features.images._properties import (
-    PROPERTY_COLUMNS,
-    compute_properties,
-    thumbnail_stacks,
+from weakspot.features.images._extractors import (
+    ImageBatch,
+    extractor_columns,
+    extractors_key,
+    measure_properties,
 )
+from weakspot.features.images._flags import FLAG_COLUMNS, compute_flags, perceptual_hash
 
 logger = logging.getLogger("weakspot.features.images")
 
@@ -116,7 +117,7 @@ class _Results:
     n_cached: int = 0
 
     def __post_init__(self) -> None:
-        self.properties = np.full((self.n, len(PROPERTY_COLUMNS)), np.nan)
+        self.properties = np.full((self.n, len(extractor_columns())), np.nan)
         self.thumb_hash = np.full(self.n, "", dtype=object)
         self.phash = np.zeros(self.n, dtype=np.uint64)
         self.concept_index = np.full(self.n, -1, dtype=np.int64)
@@ -158,6 +159,7 @@ def extract_image_features(
     max_failed_share: float = 0.2,
     flag_k: float = 3.0,
     progress: Callable[[int, int], None] | None = None,
+    engine: str | Engine | None = None,
 ) -> ImageFeatures:
     """Interpretable properties, quality flags, embeddings and concepts of a set of images.
 
@@ -189,6 +191,9 @@ def extract_image_features(
         Flags fire beyond ``median +/- flag_k * 1.4826 * MAD``.
     progress : callable (done, total) or None
         Called after each chunk.
+    engine : str, Engine or None
+        Where chunks are read, decoded and measured (see `weakspot.engine.get_engine`);
+        default: `n_jobs` threads of this process.
 
     Returns
     -------
@@ -201,10 +206,12 @@ def extract_image_features(
     backbone = resolve_backbone(embed, layer=layer) if user_embeddings is None else None
     cache = FeatureCache(cache_dir, _config(backbone)) if cache_dir is not None else None
     results = _Results(n)
-    with _torch_threads(backbone, n_jobs), ThreadPoolExecutor(max_workers=n_jobs) as pool:
+    work = _ChunkWork(source, cache, backbone)
+    ranges = (range(i, min(i + batch_size, n)) for i in range(0, n, batch_size))
+    mapped = get_engine(engine).map_chunks(work, ranges, workers=n_jobs, lookahead=n_jobs + 1)
+    with _torch_threads(backbone, n_jobs), closing(mapped) as chunks:
         done = 0
-        work = _ChunkWork(source, cache, backbone)
-        for chunk in _stream(pool, work, n, batch_size, lookahead=n_jobs + 1):
+        for chunk in chunks:
             _process(chunk, results, backbone, cache, source, max_failed_share)
             done += len(chunk.items)
             if progress is not None:
@@ -274,7 +281,10 @@ def _user_embeddings(embeddings: Any, n: int) -> np.ndarray | None:
 
 def _config(backbone: Backbone | None) -> str:
     name = backbone.name if backbone is not None else "none"
-    return f"weakspot-images v{EXTRACTOR_VERSION} thumb={THUMB_SIDE} backbone={name}"
+    key = f"weakspot-images v{EXTRACTOR_VERSION} thumb={THUMB_SIDE} backbone={name}"
+    # the built-in properties alone keep the key they had before extractors were plug-ins
+    extractors = extractors_key()
+    return key if extractors == "pixels:1" else f"{key} properties={extractors}"
 
 
 class _torch_threads:
@@ -336,19 +346,6 @@ class _ChunkWork:
             return _Item(i, reason=str(exc))
 
 
-def _stream(
-    pool: ThreadPoolExecutor, work: Callable[[range], _Chunk], n: int, size: int, lookahead: int
-) -> Iterator[_Chunk]:
-    """Chunks in order, up to `lookahead` of them in flight in the pool (bounded memory)."""
-    pending: deque[Future[_Chunk]] = deque()
-    for start in range(0, n, size):
-        pending.append(pool.submit(work, range(start, min(start + size, n))))
-        if len(pending) > lookahead:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
-
-
 def _process(
     chunk: _Chunk,
     results: _Results,
@@ -385,12 +382,12 @@ def _measure(decoded: list[DecodedImage]) -> dict[str, np.ndarray]:
     """
     if not decoded:
         return {}
-    stacks = thumbnail_stacks(decoded)
+    batch = ImageBatch(decoded)
     grey = np.empty((len(decoded), HASH_SIDE, HASH_SIDE), dtype=np.float32)
-    for rows, stack in stacks:
+    for rows, stack in batch.stacks:
         grey[rows] = hash_inputs(stack)
     return {
-        "properties": compute_properties(decoded, stacks),
+        "properties": measure_properties(batch),
         "thumb_hash": np.array([_thumb_hash(d) for d in decoded]),
         "phash": perceptual_hash(grey),
     }
@@ -447,7 +444,7 @@ def _assemble(
     labels: Sequence[Any] | np.ndarray | pd.Series | None,
     flag_k: float,
 ) -> ImageFeatures:
-    props = pd.DataFrame(results.properties, columns=list(PROPERTY_COLUMNS))
+    props = pd.DataFrame(results.properties, columns=list(extractor_columns()))
     emb = user_embeddings if user_embeddings is not None else results.embeddings
     flags = compute_flags(
         props,
@@ -457,7 +454,7 @@ def _assemble(
         labels=labels,
         k=flag_k,
     )
-    columns = {**PROPERTY_COLUMNS, **FLAG_DESCRIPTIONS}
+    columns = {**extractor_columns(), **FLAG_DESCRIPTIONS}
     concept_frame = None
     names = backbone.concept_names if backbone is not None else None
     if concepts and names is not None:
