@@ -26,10 +26,11 @@ from weakspot.engine import get_engine
 from weakspot.explain import ExplainedSlice, add_pictures, explain_slices, flag_pictures
 from weakspot.features import BinnedFeatures, FeatureTable, ImageOptions, build_features
 from weakspot.inputs import Examples, Inputs, resolve_inputs
+from weakspot.inputs._options import check_file_options
 from weakspot.inputs._partitioned import is_partitioned, read_partitioned
 from weakspot.metrics import Metrics, check_sensitive, groups_frame, measure
 from weakspot.report._json import SCHEMA_VERSION, plain
-from weakspot.slices import SliceSearch, check_finders, find_slices
+from weakspot.slices import FINDERS, SliceSearch, check_finders, find_slices
 
 Progress = Callable[..., None]
 
@@ -177,6 +178,7 @@ def analyze(
     concepts: bool = True,
     cache_dir: str | Path | None = None,
     max_failed_share: float = 0.2,
+    allow_outside_root: bool = False,
     label: str | None = None,
     prediction: str | None = None,
     id_column: str | None = None,
@@ -229,6 +231,10 @@ def analyze(
     max_failed_share : float
         Stop with `ImageError` when more than this share of the images cannot be read; fewer
         are skipped with a warning and listed in ``Analysis.skipped``.
+    allow_outside_root : bool
+        Open image paths from the table that lead outside the image root (the `images`
+        folder, else the table's folder, else the working directory). By default such rows
+        are skipped with their reason; see docs/security.md.
     label, prediction, id_column, score_column : str, optional
         Column names, detected from common names when omitted.
     positive_class : str, optional
@@ -267,6 +273,7 @@ def analyze(
     say = progress or (lambda stage, done=None, total=None: None)
     say("validating input")
     _check_options(max_q, max_slices, n_bins, random_state, min_support)
+    cache_dir = check_file_options(cache_dir, embed, max_failed_share)
     check_finders(methods, finder_options)
     runner = get_engine(engine, **({"client": client} if client is not None else {}))
     if predictions is None and is_partitioned(data):
@@ -288,6 +295,7 @@ def analyze(
         images=images,
         image_column=image_column,
         embeddings=embeddings,
+        allow_outside_root=allow_outside_root,
         label=label,
         prediction=prediction,
         id_column=id_column,
@@ -308,6 +316,7 @@ def analyze(
         progress=lambda done, total: say("extracting image features", done, total),
         engine=runner,
     )
+    check_needs(methods, features.embeddings)
     say("measuring performance")
     metrics = measure(inputs.examples, features, sensitive=sensitive)
     search = find_slices(
@@ -326,7 +335,12 @@ def analyze(
     if inputs.images is not None:
         say("drawing example images")
     explained = add_pictures(
-        explained, inputs, features.embeddings, embed=embed, random_state=random_state
+        explained,
+        inputs,
+        features.embeddings,
+        embed=embed,
+        random_state=random_state,
+        unread={int(s["index"]) for s in features.skipped},
     )
     config = _config(search, max_q, max_slices, n_bins, random_state, sensitive, inputs, features)
     notes = [*inputs.examples.notes, *metrics.notes, *search.notes]
@@ -368,4 +382,17 @@ def _check_options(max_q, max_slices, n_bins, random_state, min_support) -> None
         raise InputError(
             f"random_state= must be an integer from 0 to 2**32 - 1, got {random_state!r}.",
             parameter="random_state",
+        )
+
+
+def check_needs(methods: Sequence[str] | None, embeddings: np.ndarray | None) -> None:
+    """A finder asked for by name whose needs the inputs do not meet is an error, not silence."""
+    need = [m for m in methods or () if "embeddings" in FINDERS[m].needs]
+    if need and embeddings is None:
+        raise InputError(
+            f"methods= {need} search embedding space, but this analysis has no embeddings. "
+            "Give images (with a backbone: embed='efficientnet' or an .onnx model) or "
+            "embeddings= (an (n, d) array or .npy file), or choose among "
+            f"{[m for m, cls in FINDERS.items() if not cls.needs]}.",
+            parameter="methods",
         )

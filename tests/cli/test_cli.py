@@ -74,7 +74,7 @@ def test_every_analyze_parameter_has_a_flag_of_the_same_name():
     flags = {p.name for p in command.params if p.param_type_name == "option"}
     wanted = set(inspect.signature(weakspot.analyze).parameters) - {"data", "progress", "client"}
     assert wanted <= flags, sorted(wanted - flags)
-    assert flags - wanted == {"out", "quiet", "scheduler", "workers"}
+    assert flags - wanted == {"out", "quiet", "scheduler", "workers", "overwrite"}
 
 
 def test_a_library_error_names_the_flag_on_the_command_line(tmp_path):

@@ -130,11 +130,12 @@ def hostile_analysis(payload: str, *, n: int = 400) -> dict[str, Any]:
         paths.append(str(path))
     frame["image"] = paths
     frame.to_csv(out / "table.csv", index=False)
-    analysis = weakspot.analyze(pd.read_csv(out / "table.csv"), embed=None, sensitive=[payload])
+    table = pd.read_csv(out / "table.csv")
+    analysis = weakspot.analyze(table, images=images, embed=None, sensitive=[payload])
     analysis.skipped.append({"index": 0, "path": payload + ".png", "reason": payload})
     analysis.notes.append(payload)
-    weakspot.write_results(analysis, out)
-    doc = json.loads((out / "analysis.json").read_text())
+    weakspot.write_results(analysis, out / "results")
+    doc = json.loads((out / "results" / "analysis.json").read_text())
     doc, verification = with_later_stages(doc)
     doc["failure_modes"][0]["title"] = payload
     doc["failure_modes"][0]["id"] = payload

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +21,7 @@ from weakspot._version import __version__
 from weakspot.cli import _console, _report_commands
 from weakspot.cli._errors import in_cli_words
 from weakspot.cli._run_info import StageTimer
-from weakspot.report import write_results
+from weakspot.report import claim_output_folder, write_results
 
 app = typer.Typer(
     name="weakspot",
@@ -191,6 +192,14 @@ def analyze_command(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the output paths.")
     ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(help="Write into a non-empty --out folder that weakspot did not create."),
+    ] = False,
+    allow_outside_root: Annotated[
+        bool,
+        typer.Option(help="Open image paths that lead outside the image root (trusted tables)."),
+    ] = False,
     engine: Annotated[
         str, typer.Option(help="Where the row-touching kernels run: 'numpy' (here) or 'dask'.")
     ] = "numpy",
@@ -207,6 +216,7 @@ def analyze_command(
     options["methods"] = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
     try:
         options["finder_options"] = _parse_finder_options(finder_options or [])
+        claim_output_folder(out, overwrite=overwrite)
         with (
             _console.stage_progress(_console.err) as say,
             _console.warnings_to(_console.err),
@@ -215,18 +225,16 @@ def analyze_command(
             say = StageTimer(say)
             analysis = analyze(table, progress=say, **options)
             say.record(out, {"table": table, "predictions": predictions, "images": images})
-            paths = write_results(analysis, out)
+            paths = write_results(analysis, out, overwrite=overwrite)
     except InputError as exc:
-        _console.err.print(f"[red]error:[/] {_words(exc)}", highlight=False, soft_wrap=True)
+        _console.say_line(_console.err, "error:", "red", _words(exc))
         raise typer.Exit(2) from None
     except WeakspotError as exc:
-        _console.err.print(
-            f"[red]analysis failed:[/] {_words(exc)}", highlight=False, soft_wrap=True
-        )
+        _console.say_line(_console.err, "analysis failed:", "red", _words(exc))
         raise typer.Exit(1) from None
     if quiet:
         for path in paths.values():
-            _console.out.print(str(path))
+            _console.out.print(_console.plain(path), highlight=False)
         return
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     _console.print_summary(doc, _console.out, paths)
@@ -263,7 +271,10 @@ def _parse_finder_options(items: list[str]) -> dict[str, dict[str, str]]:
 
 
 def _words(exc: WeakspotError) -> str:
-    return in_cli_words(exc, ANALYZE_PARAMETERS)
+    # write_results' out_dir= and overwrite= are the command's --out and --overwrite
+    text = in_cli_words(exc, [*ANALYZE_PARAMETERS, "overwrite"])
+    text = re.sub(r"(--[a-z-]+) True\b", r"\1", text)  # a switch: "--overwrite", not "... True"
+    return text.replace("out_dir=", "--out ")
 
 
 @app.command("demo")
@@ -288,6 +299,7 @@ def demo_command(
     from weakspot.datasets._demo import make_demo_predictions, write_demo_images
 
     try:
+        claim_output_folder(out)
         with _console.stage_progress(_console.err) as say, _console.warnings_to(_console.err):
             say = StageTimer(say)
             say("training the demo model on Fashion-MNIST")
@@ -308,9 +320,9 @@ def demo_command(
             say.record(out, {"table": table})
             paths = write_results(analysis, out)
     except WeakspotError as exc:
-        _console.err.print(f"[red]demo failed:[/] {_words(exc)}", highlight=False, soft_wrap=True)
+        _console.say_line(_console.err, "demo failed:", "red", _words(exc))
         raise typer.Exit(1) from None
-    _console.out.print(f"predictions table: {table}")
+    _console.out.print(_console.plain(f"predictions table: {table}"))
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     _console.print_summary(doc, _console.out, paths)
 

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 out = Console()
 err = Console(stderr=True)
+
+# C0 controls but tab and newline, DEL, C1 controls (CSI, OSC, ... as single code points), and
+# the Unicode bidirectional overrides that can make a terminal show text in another order.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# whole escape sequences: CSI (colours, cursor, screen clear), then OSC / DCS / PM / APC / SOS
+# strings (OSC 8 hyperlinks, window titles) up to their BEL or ST, then two-byte escapes
+_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]P^_X]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -~]"
+)
+
+
+def clean(value: Any) -> str:
+    """`value` as text a terminal shows as it is: escape sequences and control characters
+    (ANSI colours, OSC 8 hyperlinks, screen clears, bidi overrides) removed."""
+    return _CONTROL.sub("", _SEQUENCE.sub("", str(value)))
+
+
+def plain(value: Any, style: str | None = None) -> Text:
+    """A user's string for rich: cleaned, and never read as rich markup (``[/x]`` stays text)."""
+    return Text(clean(value), style=style or "")
+
+
+def say_line(console: Console, label: str, style: str, message: Any) -> None:
+    """Print ``label message`` with `label` styled and `message` (user text) shown literally."""
+    console.print(
+        Text.assemble((label, style), " ", plain(message)), highlight=False, soft_wrap=True
+    )
 
 
 @contextmanager
@@ -41,9 +72,7 @@ def warnings_to(console: Console):
 
     class _Handler(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            console.print(
-                f"[yellow]warning:[/] {record.getMessage()}", highlight=False, soft_wrap=True
-            )
+            say_line(console, "warning:", "yellow", record.getMessage())
 
     logger = logging.getLogger("weakspot")
     handler = _Handler(level=logging.WARNING)
@@ -57,7 +86,7 @@ def warnings_to(console: Console):
             logger.removeHandler(handler)
             logger.propagate = propagate
             for w in caught:
-                console.print(f"[yellow]warning:[/] {w.message}", highlight=False, soft_wrap=True)
+                say_line(console, "warning:", "yellow", w.message)
 
 
 def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) -> None:
@@ -89,13 +118,13 @@ def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) 
             lift = "inf" if s["lift"] is None else f"{s['lift']:.1f}x"
             table.add_row(
                 str(s["rank"]),
-                s["title"],
+                plain(s["title"]),
                 str(s["size"]),
                 f"{s['error_rate']:.1%} ({s['ci'][0]:.0%}-{s['ci'][1]:.0%})",
                 lift,
                 f"{s['q_value']:.1g}",
-                s["method"],
+                plain(s["method"]),
             )
         console.print(table)
     for kind, path in paths.items():
-        console.print(f"  {kind:8s} {path}")
+        console.print(plain(f"  {kind:8s} {path}"), highlight=False)

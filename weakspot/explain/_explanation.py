@@ -7,7 +7,7 @@ rule's fidelity. When no rule is faithful, the sentence says so rather than inve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -192,9 +192,11 @@ def add_pictures(
     embed: Any,
     random_state: int,
     n_slices: int = 10,
+    unread: Collection[int] = (),
 ) -> list[ExplainedSlice]:
     """Example images inside and outside the top `n_slices` slices; feature pictures for Barlow
-    slices (when the default backbone made the embeddings). Slices past the top are unchanged."""
+    slices (when the default backbone made the embeddings). Slices past the top are unchanged.
+    Images the extraction skipped (`unread`, row indices) are never opened again."""
     from weakspot.explain._pictures import barlow_feature_pictures, slice_examples
     from weakspot.explain._report_pictures import contrast_examples
 
@@ -215,6 +217,7 @@ def add_pictures(
             labels=examples.labels,
             predictions=examples.predictions,
             rng=rng,
+            unread=unread,
         )
         # its own generator, so the existing pictures are drawn as before
         pictures.update(
@@ -228,7 +231,7 @@ def add_pictures(
 
                     backbone = EfficientNetLite0()
                 feature_pictures = barlow_feature_pictures(
-                    item.slice, inputs.images, embeddings, backbone
+                    item.slice, inputs.images, embeddings, backbone, unread=unread
                 )
             except MissingDependency:
                 pass

@@ -126,23 +126,38 @@ def drop_constant(features: pd.DataFrame) -> pd.DataFrame:
 
 def _extract_images(inputs: Inputs, options: ImageOptions, progress, engine):
     """Image features; without torch the default backbone is skipped, not the analysis."""
+    from weakspot.features._image_rows import extract_allowed
     from weakspot.features.images import extract_image_features
 
     images = inputs.images
     assert images is not None, "only called when there are images"
 
     def run(embed, concepts):
-        return extract_image_features(
-            images,
-            embed=embed,
-            layer=options.layer,
+        def extract(paths, **rows):
+            return extract_image_features(
+                paths,
+                embed=embed,
+                layer=options.layer,
+                concepts=concepts,
+                cache_dir=options.cache_dir,
+                progress=progress,
+                engine=engine,
+                **rows,
+            )
+
+        labels, share = inputs.examples.labels, options.max_failed_share
+        if not inputs.refused:  # an array, Python paths, or table paths all allowed
+            return extract(
+                images, labels=labels, embeddings=inputs.embeddings, max_failed_share=share
+            )
+        # rows the path rule refused are never opened; they come back as skipped
+        return extract_allowed(
+            extract,
+            list(images),
+            inputs.refused,
+            labels=labels,
             embeddings=inputs.embeddings,
-            concepts=concepts,
-            labels=inputs.examples.labels,
-            cache_dir=options.cache_dir,
-            max_failed_share=options.max_failed_share,
-            progress=progress,
-            engine=engine,
+            max_failed_share=share,
         )
 
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,19 @@ def _read_npy(path: Path) -> np.ndarray:
             "file saved with numpy.save, one row per example.",
             parameter="embeddings",
         )
+    if zipfile.is_zipfile(path):
+        raise InputError(
+            f"embeddings={str(path)!r} is an .npz archive; give a single .npy array "
+            "(numpy.save(path, archive['name'])).",
+            parameter="embeddings",
+        )
+    with open(path, "rb") as handle:
+        if handle.read(6) != b"\x93NUMPY":
+            raise InputError(
+                f"embeddings={str(path)!r} is not a .npy file (no .npy header). Save the array "
+                "with numpy.save(path, embeddings).",
+                parameter="embeddings",
+            )
     try:
         values = np.load(path, allow_pickle=False)
     except ValueError:

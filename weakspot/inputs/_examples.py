@@ -23,6 +23,7 @@ from weakspot.inputs._columns import (
     proba_columns,
     require_column,
 )
+from weakspot.inputs._sniff import check_table_file
 
 PROBA_TOLERANCE = 0.01
 
@@ -66,21 +67,24 @@ class Examples:
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a predictions table from .csv, .tsv, .parquet or .jsonl, with clear errors."""
+    """Read a predictions table from .csv, .tsv, .parquet, .json or .jsonl, with clear errors."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"The file {str(path)!r} does not exist. Check the path.")
     if path.is_dir():
         raise InputError(
             f"{str(path)!r} is a folder, not a table. For an image folder pass predictions= "
-            "PREDS.csv; otherwise give the path of a .csv or .parquet file."
+            "(the predictions table); otherwise give the path of a .csv or .parquet file."
         )
+    check_table_file(path)
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
             frame = pd.read_parquet(path)
         elif suffix in (".jsonl", ".ndjson"):
-            frame = pd.read_json(path, lines=True)
+            frame = pd.read_json(path, lines=True, dtype=False)
+        elif suffix == ".json":
+            frame = _read_json_records(path)
         else:
             frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -88,6 +92,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
             f"{str(path)!r} is not UTF-8 text (byte {exc.start}). Re-save it as UTF-8, for example "
             f"with: iconv -f latin1 -t utf-8 {path.name} > fixed.csv"
         ) from None
+    except InputError:
+        raise
     except pd.errors.EmptyDataError:
         raise InputError(f"{str(path)!r} is empty: it has no header and no rows.") from None
     except (pd.errors.ParserError, ValueError, OSError) as exc:
@@ -102,6 +108,43 @@ def read_table(path: str | Path) -> pd.DataFrame:
             "label column and a prediction column, with a header row, comma-separated."
         )
     return frame
+
+
+def _read_json_records(path: Path) -> pd.DataFrame:
+    """A .json file: an array of records (``[{"label": ..., ...}, ...]``) or columns."""
+    import json
+
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    if isinstance(data, list):
+        if not all(isinstance(row, dict) for row in data):
+            raise InputError(
+                f"{str(path)!r} is a JSON array, but not of objects: give one object per example "
+                '([{"label": "cat", "prediction": "dog", ...}, ...]).'
+            )
+        return pd.DataFrame.from_records(data)
+    if isinstance(data, dict) and all(isinstance(v, list | dict) for v in data.values()):
+        return pd.DataFrame(data)
+    raise InputError(
+        f"{str(path)!r} holds a JSON {type(data).__name__}, not a table: give an array of "
+        'objects, one per example ([{"label": "cat", "prediction": "dog"}, ...]).'
+    )
+
+
+def check_cells(frame: pd.DataFrame, where: str = "The table") -> None:
+    """Every cell must be a scalar: nested objects or lists (from JSON) cannot be sliced on."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        nested = values.map(lambda v: isinstance(v, dict | list | tuple | set)).to_numpy()
+        if nested.any():
+            row = int(np.flatnonzero(nested)[0])
+            raise InputError(
+                f"{where}: column {str(column)!r} holds nested values (row {row}: "
+                f"{str(values.iloc[row])[:60]!r}). Flatten them into columns of their own "
+                "(pandas.json_normalize) or leave the column out with ignore=."
+            )
 
 
 def build_examples(
@@ -151,10 +194,12 @@ def build_examples(
     predictions = _class_text(frame[pred_col], "prediction", pred_col, ids)
     probas = proba_columns(frame)
     all_classes = _classes(labels, predictions, probas, classes)
-    proba = _proba(frame, probas, score_col, all_classes, positive_class, ids)
+    proba = _proba(frame, probas, score_col, all_classes, positive_class, ids, predictions)
 
     used = {label_col, pred_col, id_col, image_col, score_col, *probas.values()} - {None}
     meta, notes = _metadata(frame, used, metadata, ignore)
+    if score_col is not None and not probas:
+        notes.append(_score_note(score_col, all_classes, positive_class))
     image_paths = frame[image_col].astype(str).to_numpy() if image_col else None
     return Examples(ids, labels, predictions, all_classes, proba, meta, image_paths, notes)
 
@@ -229,9 +274,11 @@ def _classes(
     return classes
 
 
-def _proba(frame, probas, score_col, classes, positive_class, ids) -> np.ndarray | None:
+def _proba(
+    frame, probas, score_col, classes, positive_class, ids, predictions
+) -> np.ndarray | None:
     if probas:
-        matrix = frame[[probas[c] for c in classes]].to_numpy(dtype=float)
+        matrix = np.column_stack([_numeric(frame[probas[c]], probas[c]) for c in classes])
         return _check_proba(matrix, [probas[c] for c in classes], ids)
     if score_col is None:
         return None
@@ -243,17 +290,64 @@ def _proba(frame, probas, score_col, classes, positive_class, ids) -> np.ndarray
     positive = classes[1] if positive_class is None else str(positive_class)
     if positive not in classes:
         raise InputError(
-            f"positive_class={positive!r} is not one of the classes {classes}.",
+            f"positive_class={positive!r} is not one of the classes {classes}. Give the class the "
+            f"score column {score_col!r} is the probability of.",
             parameter="positive_class",
         )
-    score = frame[score_col].to_numpy(dtype=float)
+    score = _numeric(frame[score_col], score_col)
     _check_proba(score[:, None], [score_col], ids, check_sum=False)
+    _check_score_direction(score, predictions, score_col, classes, positive, positive_class)
     matrix = (
         np.column_stack([1 - score, score])
         if positive == classes[1]
         else np.column_stack([score, 1 - score])
     )
     return matrix
+
+
+def _numeric(values: pd.Series, column: str) -> np.ndarray:
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & values.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"The probability column {column!r} holds text that is not a number (row {row}: "
+            f"{str(values.iloc[row])[:40]!r}). Give probabilities in [0, 1]."
+        )
+    return numbers.to_numpy(dtype=float)
+
+
+def _score_note(score_col: str, classes: list[str], positive_class: str | None) -> str:
+    positive = classes[1] if positive_class is None else str(positive_class)
+    how = (
+        "as given by positive_class="
+        if positive_class is not None
+        else ("the last class in sorted order, as positive_class= is not given")
+    )
+    return f"The score column {score_col!r} is read as the probability of {positive!r} ({how})."
+
+
+def _check_score_direction(score, predicted, score_col, classes, positive, given) -> None:
+    """A binary score must agree with the prediction column: score >= 0.5 where the prediction
+    is the positive class. When the other class fits the predictions better, the score is read
+    the wrong way round, and every calibration figure would be wrong; stop and say so."""
+    says_positive = score >= 0.5
+    agree = float(np.mean(says_positive == (predicted == positive)))
+    if agree >= 0.5:
+        return
+    other = classes[0] if positive == classes[1] else classes[1]
+    why = (
+        "assumed: the last class in sorted order, as positive_class= is not given"
+        if given is None
+        else "as given by positive_class="
+    )
+    raise InputError(
+        f"The score column {score_col!r} is read as the probability of {positive!r} ({why}), but "
+        f"then it contradicts the prediction column on {1 - agree:.0%} of the rows (score >= 0.5 "
+        f"where the prediction is not {positive!r}, or below where it is). Read as the "
+        f"probability of {other!r} it agrees on {1 - agree:.0%}. Pass positive_class={other!r}, "
+        "or check that the score belongs to these predictions."
+    )
 
 
 def _check_proba(
@@ -293,6 +387,7 @@ def _metadata(
         columns = list(wanted)
     else:
         columns = [str(c) for c in frame.columns if c not in used and c not in set(ignore or [])]
+    check_cells(frame[columns])
     kept = []
     for name in columns:
         if _is_id_like(frame[name]):

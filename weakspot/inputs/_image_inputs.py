@@ -26,9 +26,9 @@ def table_for_image_folder(folder: str | Path, predictions: pd.DataFrame) -> pd.
     `predictions`.
     """
     source, predictions, key = _with_join_key(load_images_source(folder), predictions)
-    merged = source.merge(predictions, how="inner", on=key, suffixes=("", "_table"))
-    missing = len(source) - len(merged)
-    if len(merged) == 0:
+    found = source.merge(predictions, how="inner", on=key, suffixes=("", "_table"))
+    missing = len(source) - len(found)
+    if len(found) == 0:
         raise InputError(
             f"No image under {str(folder)!r} matches a row of the predictions table (e.g. "
             f"{predictions[key].astype(str).iloc[0]!r} against {source[key].iloc[0]!r}). "
@@ -37,14 +37,41 @@ def table_for_image_folder(folder: str | Path, predictions: pd.DataFrame) -> pd.
     if missing:
         raise InputError(
             f"{missing} image(s) under {str(folder)!r} have no prediction, e.g. "
-            f"{sorted(set(source[key]) - set(merged[key]))[:3]}. Add them to the table or remove them."
+            f"{sorted(set(source[key]) - set(found[key]))[:3]}. Add them to the table or remove them."
         )
+    lost = predictions[~predictions[key].isin(set(found[key]))]
+    lost = lost.rename(columns={c: f"{c}_table" for c in lost if c in source and c != key})
+    merged = pd.concat([found, lost], ignore_index=True) if len(lost) else found
+    merged = _locate_missing_files(merged, Path(folder), key)
     if "label_table" in merged.columns:
         merged["label"] = merged.pop("label_table")
     if "id_table" in merged.columns:
         merged["id"] = merged.pop("id_table")
     drop = [c for c in merged.columns if c.endswith("_table") or c == "_name"]
     return merged.drop(columns=drop)
+
+
+def _locate_missing_files(merged: pd.DataFrame, folder: Path, key: str) -> pd.DataFrame:
+    """Rows of the table whose image is not in the tree keep their place: they point at the file
+    the row names under `folder`, so that the image stage lists them as skipped ("missing file")
+    instead of dropping them without a word."""
+    lost = merged["path"].isna().to_numpy()
+    if not lost.any():
+        return merged
+    names = merged.loc[lost, key].astype(str)
+    merged.loc[lost, "path"] = [str(folder.resolve() / name) for name in names]
+    if "label_table" not in merged.columns:
+        parts = [Path(name).parts for name in names]
+        classes = [p[0] if len(p) > 1 else None for p in parts]
+        if any(c is None for c in classes):
+            example = names[[c is None for c in classes]].iloc[0]
+            raise InputError(
+                f"{int(lost.sum())} row(s) of the predictions table name no image under "
+                f"{str(folder)!r} (e.g. {example!r}), and without the image's class folder their "
+                "true label is unknown. Fix the rows' ids, or add a 'label' column to the table."
+            )
+        merged.loc[lost, "label"] = classes
+    return merged
 
 
 def _with_join_key(
@@ -65,17 +92,6 @@ def _with_join_key(
         "The predictions table does not say which image each row is: add an 'id' column with the "
         "image's path relative to the image folder (e.g. 'sandal/0001.png')."
     )
-
-
-def resolve_image_paths(paths: np.ndarray, root: str | Path | None) -> list[str]:
-    """Absolute image paths; relative ones are taken relative to `root` (or the working dir)."""
-    base = Path(root) if root is not None else Path.cwd()
-    if root is not None and not base.is_dir():
-        raise InputError(
-            f"images={str(root)!r} is not a folder. Give the folder the image paths are relative to.",
-            parameter="images",
-        )
-    return [str(p) if Path(p).is_absolute() else str(base / p) for p in paths]
 
 
 def check_image_array(images: Any, n: int) -> Any:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,8 @@ import pandas as pd
 from weakspot._errors import InputError
 from weakspot.inputs._embeddings import load_embeddings
 from weakspot.inputs._examples import Examples, build_examples, read_table
-from weakspot.inputs._image_inputs import (
-    check_image_array,
-    resolve_image_paths,
-    table_for_image_folder,
-)
+from weakspot.inputs._image_inputs import check_image_array, table_for_image_folder
+from weakspot.inputs._paths import ImagePaths, resolve_image_paths
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,11 +29,15 @@ class Inputs:
         What to decode, one image per example.
     embeddings : ndarray of float32, shape (n, d), or None
         The caller's own embeddings.
+    refused : mapping of int to str
+        Rows whose image is never opened, with the reason: an empty image cell, or a path
+        outside the image root (docs/security.md). The image stage lists them as skipped.
     """
 
     examples: Examples
     images: np.ndarray | list[str] | None
     embeddings: np.ndarray | None
+    refused: Mapping[int, str] = field(default_factory=dict)
 
 
 def resolve_inputs(
@@ -45,13 +47,14 @@ def resolve_inputs(
     images: Any = None,
     image_column: str | None = None,
     embeddings: Any = None,
+    allow_outside_root: bool = False,
     **columns: Any,
 ) -> Inputs:
     """Read and validate the table, its images and embeddings.
 
     Parameters
     ----------
-    data, predictions, images, image_column, embeddings
+    data, predictions, images, image_column, embeddings, allow_outside_root
         As in `weakspot.analyze`.
     **columns
         `build_examples`'s column options: label, prediction, id_column, score_column,
@@ -59,10 +62,16 @@ def resolve_inputs(
     """
     frame, root = _resolve_table(data, predictions, images)
     examples = build_examples(frame, image_column=image_column, **columns)
+    found = _image_input(examples, root, images, allow_outside_root)
+    refused: dict[int, str] = {}
+    pixels = found
+    if isinstance(found, ImagePaths):
+        pixels, refused = found.paths, dict(found.refused)
     return Inputs(
         examples=examples,
-        images=_image_input(examples, root, images),
+        images=pixels,
         embeddings=load_embeddings(embeddings, len(examples)),
+        refused=refused,
     )
 
 
@@ -77,7 +86,7 @@ def _resolve_table(data, predictions, images) -> tuple[pd.DataFrame, Path | None
                 parameter="predictions",
             )
         table = read_table(predictions) if isinstance(predictions, str | Path) else predictions
-        return table_for_image_folder(data, table), None
+        return table_for_image_folder(data, table), Path(data)
     if predictions is not None:
         raise InputError(
             "predictions= goes with an image folder as data; here data is already the "
@@ -90,7 +99,7 @@ def _resolve_table(data, predictions, images) -> tuple[pd.DataFrame, Path | None
     return frame, Path(data).parent if isinstance(data, str | Path) else None
 
 
-def _image_input(examples: Examples, root: Path | None, images: Any) -> Any:
+def _image_input(examples: Examples, root: Path | None, images: Any, allow_outside: bool) -> Any:
     """What to decode: the given array / paths, or the table's image paths, or None."""
     if images is not None and not isinstance(images, str | Path):
         return check_image_array(images, len(examples))
@@ -103,4 +112,4 @@ def _image_input(examples: Examples, root: Path | None, images: Any) -> Any:
                 parameter="image_column",
             )
         return None
-    return resolve_image_paths(examples.image_paths, root)
+    return resolve_image_paths(examples.image_paths, root, allow_outside_root=allow_outside)

@@ -7,21 +7,23 @@ from pathlib import Path
 from typing import Any
 
 from weakspot.report._html import render_html
-from weakspot.report._json import Document, write_json
+from weakspot.report._json import Document, plain, write_json
 from weakspot.report._markdown import render_markdown
-from weakspot.report._members import read_members
+from weakspot.report._members import MAX_INLINE_MEMBERS, read_members, write_large_members
 from weakspot.report._notebook import analysis_html, failure_mode_html, slice_html
 from weakspot.report._outcomes import (
     OUTCOMES,
+    outcomes_text,
     read_analysis,
     read_run,
     read_verification,
-    write_outcomes,
 )
+from weakspot.report._output import claim_output_folder, write_outputs
 
 __all__ = [
     "Document",
     "analysis_html",
+    "claim_output_folder",
     "failure_mode_html",
     "read_members",
     "rebuild_report",
@@ -33,31 +35,40 @@ __all__ = [
 ]
 
 
-def write_results(analysis: Document | dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
+def write_results(
+    analysis: Document | dict[str, Any], out_dir: str | Path, *, overwrite: bool = False
+) -> dict[str, Path]:
     """Write ``analysis.json``, ``report.html`` and ``summary.md`` into `out_dir`, and, for an
-    `Analysis`, ``examples.csv`` (one row per example, for the gate and the comparison)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    json_path = write_json(analysis, out / "analysis.json")
-    doc = json.loads(json_path.read_text(encoding="utf-8"))
-    html_path = out / "report.html"
-    html_path.write_text(
-        render_html(doc, verification=read_verification(out), run=read_run(out)), encoding="utf-8"
-    )
-    md_path = out / "summary.md"
-    md_path.write_text(render_markdown(doc), encoding="utf-8")
-    paths = {"json": json_path, "html": html_path, "markdown": md_path}
-    if hasattr(analysis, "examples"):
-        paths["examples"] = write_outcomes(analysis.examples, out / OUTCOMES)
-    return paths
+    `Analysis`, ``examples.csv`` (one row per example, for the gate and the comparison).
+
+    `out_dir` must be new, empty, or a folder weakspot wrote before (it holds the ``.weakspot``
+    marker); a folder of someone else's files is refused unless `overwrite`. Each file is
+    written to a temporary name and renamed, so no reader ever sees half a file.
+    """
+    out = claim_output_folder(out_dir, overwrite=overwrite)
+    doc = analysis if isinstance(analysis, dict) else analysis.to_dict()
+    doc = write_large_members(plain(doc), out, max_inline=MAX_INLINE_MEMBERS)
+    text = json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False)
+    doc = json.loads(text)
+    html = render_html(doc, verification=read_verification(out), run=read_run(out))
+    texts = {"analysis.json": text + "\n", "report.html": html, "summary.md": render_markdown(doc)}
+    examples = getattr(analysis, "examples", None)
+    if examples is not None:
+        texts[OUTCOMES] = outcomes_text(examples)
+    paths = write_outputs(out, texts)
+    result = {
+        "json": paths["analysis.json"],
+        "html": paths["report.html"],
+        "markdown": paths["summary.md"],
+    }
+    if examples is not None:
+        result["examples"] = paths[OUTCOMES]
+    return result
 
 
 def rebuild_report(results: str | Path) -> Path:
     """Write ``report.html`` again from a results folder's analysis.json (and verification)."""
     doc = read_analysis(results)
     out = Path(results) if Path(results).is_dir() else Path(results).parent
-    path = out / "report.html"
-    path.write_text(
-        render_html(doc, verification=read_verification(out), run=read_run(out)), encoding="utf-8"
-    )
-    return path
+    html = render_html(doc, verification=read_verification(out), run=read_run(out))
+    return write_outputs(out, {"report.html": html})["report.html"]

@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# characters that end a table row or a line, or that a renderer may drop or reorder
+_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def literal(value: Any, *, in_table: bool = True) -> str:
+    """A user's string (a column name, a value, a rule) as a GitHub-flavoured Markdown code span.
+
+    Inside a code span GitHub renders no HTML (``<img onerror=...>``, ``<script>``), no link
+    or image (``[text](url)``, ``![x](url)``), no autolink (``https://...``, ``www.``), no
+    mention or emphasis: the text shows as it is. The span's fence is one backtick longer than
+    the longest run of backticks inside; line breaks become spaces (a newline would end a table
+    row); control characters are dropped; in a table, ``|`` is escaped, as GFM requires even
+    inside a code span.
+    """
+    text = _CONTROL.sub("", _BREAKS.sub(" ", str(value)))
+    if in_table:
+        text = text.replace("|", "\\|")
+    if not text.strip():
+        return "(empty)" if not text else "(blank)"
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text[0] in "` " or text[-1] in "` " else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
@@ -27,7 +53,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         ]
         for f in gaps:
             lines.append(
-                f"| {f['feature']} | {f['accuracy_gap']:.1%} | {f['worst_group']} | {'yes' if f['gap_significant'] else 'no'} |"
+                f"| {literal(f['feature'])} | {f['accuracy_gap']:.1%} | {literal(f['worst_group'])} | {'yes' if f['gap_significant'] else 'no'} |"
             )
     search = doc["search"]
     lines += [
@@ -48,8 +74,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
         for s in doc["slices"]:
             lift = "inf" if s["lift"] is None else f"{s['lift']:.1f}x"
             lines.append(
-                f"| {s['rank']} | {s['title']} | {s['size']} | {s['error_rate']:.1%} "
-                f"({s['ci'][0]:.1%}-{s['ci'][1]:.1%}) | {lift} | {s['q_value']:.2g} | {s['method']} |"
+                f"| {s['rank']} | {literal(s['title'])} | {s['size']} | {s['error_rate']:.1%} "
+                f"({s['ci'][0]:.1%}-{s['ci'][1]:.1%}) | {lift} | {s['q_value']:.2g} | {literal(s['method'])} |"
             )
     if doc.get("skipped"):
         lines += ["", f"{len(doc['skipped'])} input(s) were skipped; see analysis.json `skipped`."]

@@ -24,6 +24,13 @@ RUN = "run.json"
 
 def write_outcomes(ex: Examples, path: str | Path) -> Path:
     """Write the per-example outcomes (id, label, prediction, error) of `ex` as CSV."""
+    path = Path(path)
+    path.write_text(outcomes_text(ex), encoding="utf-8")
+    return path
+
+
+def outcomes_text(ex: Examples) -> str:
+    """The per-example outcomes (id, label, prediction, error) of `ex` as CSV text."""
     frame = pd.DataFrame(
         {
             "id": [str(i) for i in ex.ids],
@@ -32,9 +39,7 @@ def write_outcomes(ex: Examples, path: str | Path) -> Path:
             "error": ex.errors.astype(int),
         }
     )
-    path = Path(path)
-    frame.to_csv(path, index=False, lineterminator="\n")
-    return path
+    return frame.to_csv(index=False, lineterminator="\n")
 
 
 def results_file(results: str | Path, name: str | Path = "analysis.json") -> Path:

@@ -18,6 +18,8 @@ import functools
 import hashlib
 import io
 import math
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from PIL import Image, UnidentifiedImageError
 THUMB_SIDE = 64
 HASH_SIDE = 32
 MAX_PIXELS = 89_478_485  # Pillow's default decompression-bomb limit (1024 * 1024 * 1024 // 4 // 3)
+MAX_FILE_BYTES = 256 * 1024 * 1024  # no image a classifier is evaluated on is near this size
 
 # IJG standard luminance quantisation table (JPEG Annex K), quality 50.
 _STD_LUMA = np.array(
@@ -83,17 +86,39 @@ def array_hash(arr: np.ndarray) -> str:
     return h.hexdigest()
 
 
-def read_file(path: str | Path) -> bytes:
-    """Read a file's bytes, raising `DecodeFailure` for a missing or empty file."""
+def read_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """Read an image file's bytes, raising `DecodeFailure` with the reason when it cannot be.
+
+    Only a regular file is read, and at most `max_bytes` of it: a device (``/dev/zero``), a
+    named pipe or a socket is refused before a byte is read (the file is opened non-blocking,
+    so a pipe without a writer cannot hang the run), and so is a file above the size bound.
+    """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise DecodeFailure("missing file") from None
     except IsADirectoryError:
         raise DecodeFailure("is a directory, not an image file") from None
-    except OSError as exc:
-        raise DecodeFailure(f"unreadable file: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise DecodeFailure(f"unreadable file: {reason}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise DecodeFailure("is a directory, not an image file")
+        if not stat.S_ISREG(info.st_mode):
+            raise DecodeFailure("not a regular file (a device, pipe or socket); it is not opened")
+        raise DecodeFailure(
+            f"file of {info.st_size} bytes is above the {max_bytes}-byte limit on image files"
+        )
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise DecodeFailure(f"read failed: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise DecodeFailure(f"file grew above the {max_bytes}-byte limit while it was read")
     if not data:
         raise DecodeFailure("empty file (0 bytes)")
     return data
@@ -179,7 +204,7 @@ def _normalise_mode(im: Image.Image) -> tuple[Image.Image, float]:
         transparent = float((alpha < 128).mean())
         im = im.convert("L" if im.mode in ("LA", "La") else "RGB")
     if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        im = Image.fromarray(_wide_to_uint8(np.asarray(im)))
+        im = Image.fromarray(_wide_to_uint8(np.asarray(im), im.mode))
     elif im.mode == "1":
         im = im.convert("L")
     elif im.mode not in ("L", "RGB"):
@@ -187,17 +212,20 @@ def _normalise_mode(im: Image.Image) -> tuple[Image.Image, float]:
     return im, transparent
 
 
-def _wide_to_uint8(values: np.ndarray) -> np.ndarray:
-    """Scale 16-bit, 32-bit integer or float pixels to 0-255."""
+def _wide_to_uint8(values: np.ndarray, mode: str) -> np.ndarray:
+    """Scale 16-bit, 32-bit integer or float pixels to 0-255, by the bit depth, not the image.
+
+    Integer modes ("I;16...", and "I", which is how Pillow holds 16-bit PNG and TIFF data) are
+    16-bit data: 0-65535 maps to 0-255 whatever the image's own maximum, so that two flat images
+    of 250 and 300 get nearly the same brightness. Float images ("F") in 0-1 are scaled by 255;
+    other floats are read as 0-65535 too.
+    """
     values = values.astype(np.float64)
-    top = float(values.max()) if values.size else 0.0
-    if values.dtype.kind == "f" and top <= 1.0:
+    if mode == "F" and (float(np.nanmax(values)) if values.size else 0.0) <= 1.0:
         scale = 255.0
-    elif top <= 255:
-        scale = 1.0
     else:
         scale = 255.0 / 65535.0
-    return np.clip(np.rint(values * scale), 0, 255).astype(np.uint8)
+    return np.clip(np.rint(np.nan_to_num(values) * scale), 0, 255).astype(np.uint8)
 
 
 def _reduce(im: Image.Image, meta: dict[str, float], net_size: int | None) -> DecodedImage:

@@ -1,0 +1,77 @@
+"""Checks of `analyze`'s file and number options, before any work starts.
+
+Each check raises `InputError` naming the parameter, echoing the value and saying the fix, so
+that a wrong option never surfaces as a traceback from onnx or the file system.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from weakspot._errors import InputError
+
+
+def check_file_options(cache_dir: Any, embed: Any, max_failed_share: float) -> Path | None:
+    """Check `cache_dir`, `embed` and `max_failed_share` before any work; return the cache."""
+    if not 0 <= max_failed_share <= 1:
+        raise InputError(
+            f"max_failed_share= must be between 0 and 1, got {max_failed_share}. It is the "
+            "largest share of images that may be unreadable, e.g. 0.2.",
+            parameter="max_failed_share",
+        )
+    check_embed(embed)
+    return check_cache_dir(cache_dir)
+
+
+def check_cache_dir(cache_dir: str | Path | None) -> Path | None:
+    """The feature cache must be a folder that exists or can be made, and be writable."""
+    if cache_dir is None:
+        return None
+    path = Path(cache_dir)
+    if path.exists() and not path.is_dir():
+        raise InputError(
+            f"cache_dir={str(path)!r} is a file, not a folder. Give a folder for the image-feature "
+            "cache (it is created when missing), or leave cache_dir= out.",
+            parameter="cache_dir",
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cache_dir={str(path)!r} cannot be created: {exc.strerror or exc}. Give a folder you "
+            "can write to, or leave cache_dir= out.",
+            parameter="cache_dir",
+        ) from None
+    return path
+
+
+def check_embed(embed: Any) -> None:
+    """`embed` must be "efficientnet", None, a backbone object, or an ONNX model file."""
+    if embed is None or not isinstance(embed, str | Path) or embed == "efficientnet":
+        return  # objects are checked by the image stage, which knows the protocols
+    if not str(embed).lower().endswith(".onnx"):
+        raise InputError(
+            f"embed={str(embed)!r} is not understood: use 'efficientnet' (the offline ImageNet "
+            "backbone), None (no backbone), or the path of an .onnx model file.",
+            parameter="embed",
+        )
+    path = Path(embed)
+    if not path.is_file():
+        raise InputError(
+            f"embed={str(embed)!r}: the ONNX model file does not exist. Check the path, or use "
+            "embed='efficientnet' or embed=None.",
+            parameter="embed",
+        )
+    try:
+        import onnx
+    except ImportError:
+        return  # the backbone says which extra to install
+    try:
+        onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # noqa: BLE001 - protobuf's decode errors have no common base
+        raise InputError(
+            f"embed={str(embed)!r} is not an ONNX model ({type(exc).__name__}). Export the model "
+            "with torch.onnx.export(...), or use embed='efficientnet' or embed=None.",
+            parameter="embed",
+        ) from None
