@@ -127,6 +127,8 @@ def analyze(
     embeddings: np.ndarray | str | Path | None = None,
     concepts: bool = True,
     cache_dir: str | Path | None = None,
+    cache: bool = True,
+    embed_size: int | str = "auto",
     max_failed_share: float = 0.2,
     label: str | None = None,
     prediction: str | None = None,
@@ -173,7 +175,13 @@ def analyze(
     concepts : bool
         Tag each image with the backbone's top ImageNet concept, as a slicing feature.
     cache_dir : str or Path, optional
-        Image-feature cache; a second run over the same images computes nothing again.
+        Image-feature cache folder; default the user's cache folder (``$WEAKSPOT_CACHE_DIR``,
+        else platformdirs' user cache), so that a second run computes nothing again.
+    cache : bool
+        False neither reads nor writes the image-feature cache.
+    embed_size : "auto" or int
+        Input side of the default backbone; "auto" embeds small images (long side <= 64 px)
+        at a smaller size (docs/images.md), an int (multiple of 32) forces it.
     max_failed_share : float
         Stop with `ImageError` when more than this share of the images cannot be read; fewer
         are skipped with a warning and listed in ``Analysis.skipped``.
@@ -240,6 +248,8 @@ def analyze(
             embeddings=vectors,
             concepts=concepts,
             cache_dir=cache_dir,
+            cache=cache,
+            embed_size=embed_size,
             max_failed_share=max_failed_share,
             progress=lambda done, total: say("extracting image features", done, total),
         )
@@ -370,6 +380,8 @@ def _extract_images(
     cache_dir,
     max_failed_share,
     progress,
+    cache=True,
+    embed_size="auto",
 ):
     from weakspot.features.images import extract_image_features
 
@@ -382,6 +394,8 @@ def _extract_images(
             concepts=concepts,
             labels=examples.labels,
             cache_dir=cache_dir,
+            cache=cache,
+            embed_size=embed_size,
             max_failed_share=max_failed_share,
             progress=progress,
         )
@@ -399,6 +413,7 @@ def _extract_images(
             concepts=False,
             labels=examples.labels,
             cache_dir=cache_dir,
+            cache=cache,
             max_failed_share=max_failed_share,
             progress=progress,
         )

@@ -138,8 +138,16 @@ def analyze_command(
         Path | None, typer.Option(help="Precomputed embeddings (.npy, one row per example).")
     ] = None,
     cache_dir: Annotated[
-        Path | None, typer.Option(help="Image-feature cache folder (reruns compute nothing).")
+        Path | None,
+        typer.Option(help="Image-feature cache folder (default: the user's cache folder)."),
     ] = None,
+    cache: Annotated[
+        bool, typer.Option(help="Cache image features, so that reruns compute nothing.")
+    ] = True,
+    embed_size: Annotated[
+        str,
+        typer.Option(help="Backbone input size: 'auto' (smaller for small images) or pixels."),
+    ] = "auto",
     max_failed_share: Annotated[
         float, typer.Option(help="Stop when more than this share of the images cannot be read.")
     ] = 0.2,
@@ -161,6 +169,8 @@ def analyze_command(
                 layer=layer,
                 embeddings=embeddings,
                 cache_dir=cache_dir,
+                cache=cache,
+                embed_size=_embed_size(embed_size),
                 concepts=concepts,
                 max_failed_share=max_failed_share,
                 label=label,
@@ -191,6 +201,18 @@ def analyze_command(
         return
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     _console.print_summary(doc, _console.out, paths)
+
+
+def _embed_size(text: str) -> int | str:
+    """--embed-size: 'auto' or a number of pixels (analyze() checks the number)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(
+            f"--embed-size must be 'auto' or a number of pixels such as 224; got {text!r}."
+        ) from None
 
 
 @app.command("demo")
