@@ -216,8 +216,10 @@ def extract_image_features(
     user_embeddings = _user_embeddings(embeddings, n)
     threads = max(1, min(n_jobs, cpu_count()))
     backbone = None
-    if user_embeddings is None and embed is not None:
+    embeds = user_embeddings is None and embed is not None
+    if embeds or embed_size != "auto":  # a forced size is checked even when nothing embeds
         size = fitted_input_size(source, embed_size)
+    if embeds:
         backbone = resolve_backbone(embed, layer=layer, input_size=size, threads=threads)
     root = (Path(cache_dir) if cache_dir is not None else user_cache_root()) if cache else None
     store = FeatureCache(root, _config(backbone)) if root is not None else None
