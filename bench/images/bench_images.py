@@ -10,7 +10,8 @@ Sections:
   cleanvision ours vs CleanVision on the same folder (speed, and flag agreement); CleanVision
               runs in its own venv, bench/.envs/cleanvision, created on first use
   embed       bare onnxruntime forward, bare torch forward and weakspot's whole image stage
-              (decode, properties, flags, embeddings, concepts) on the same files, 224 and 128 px
+              (decode, properties, flags, embeddings, concepts) on the same files, 224 and 160 px
+  stage       short check: bare onnxruntime vs the stage with 2 and 1 decoding threads, 160 px
   demo        `weakspot demo` end to end from a cold feature cache
   scale       properties + embeddings on 2,000 files, extrapolated to 100,000
   memory      peak resident memory for 10,000 and 100,000 small image files (properties)
@@ -239,7 +240,7 @@ def section_embed(n_jobs: int, report: dict, n: int = 512, batch: int = 64) -> N
     from weakspot.features.images import extract_image_features
 
     paths = export(10_000, "png")[:n]
-    for size in (224, 128):
+    for size in (224, 160):
         x = net_inputs(paths, size)
         t_onnx = bare_onnx(x, batch, n_jobs)
         n_torch = min(n, 128)
@@ -257,6 +258,24 @@ def section_embed(n_jobs: int, report: dict, n: int = 512, batch: int = 64) -> N
               f"{n / t_onnx:.1f}/s, bare torch {n / t_torch:.1f}/s (on {n_torch}), weakspot stage "
               f"(decode, properties, flags, embedding, concepts) {n / t_ours:.1f}/s, "
               f"ratio to onnxruntime {t_onnx / t_ours:.2f} (target >= 0.8)", flush=True)  # fmt: skip
+
+
+def section_stage(report: dict, n: int = 256, size: int = 160, reps: int = 2) -> None:
+    """Short check: bare onnxruntime vs weakspot's stage with 2 and 1 decoding threads."""
+    from weakspot.features.images import extract_image_features
+
+    paths = export(10_000, "png")[:n]
+    x = net_inputs(paths, size)
+    rows = []
+    for _ in range(reps):
+        row = {"bare_onnxruntime_per_s": round(n / bare_onnx(x, 64, 2), 1)}
+        for n_jobs in (2, 1):
+            start = time.perf_counter()
+            extract_image_features(paths, embed_size=size, n_jobs=n_jobs, cache=False)
+            row[f"stage_n_jobs_{n_jobs}_per_s"] = round(n / (time.perf_counter() - start), 1)
+        rows.append(row)
+        print(f"[stage {size}px] {n} PNG files: {row}", flush=True)
+    report["stage"] = rows
 
 
 def section_demo(report: dict) -> None:
@@ -282,7 +301,7 @@ def section_scale(n_jobs: int, report: dict, n: int = 2_000, target: int = 100_0
 
     rows = {}
     for name, paths, size in (
-        ("fashion 28px PNG, auto input (128 px)", export(10_000, "png")[:n], "auto"),
+        ("fashion 28px PNG, auto input (160 px)", export(10_000, "png")[:n], "auto"),
         ("320x240 JPEG, 224 px input", export_large()[:n], 224),
     ):
         start = time.perf_counter()
@@ -340,6 +359,8 @@ def main() -> None:
             section_cleanvision(args.n, args.n_jobs, report)
         elif name == "embed":
             section_embed(args.n_jobs, report)
+        elif name == "stage":
+            section_stage(report)
         elif name == "demo":
             section_demo(report)
         elif name == "scale":

@@ -7,6 +7,7 @@ embeddings and, where it can, concept scores. torch and onnxruntime are imported
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import warnings
 from collections.abc import Callable, Sequence
@@ -157,8 +158,13 @@ def _onnxruntime(*, required: bool) -> Any:
     return onnxruntime
 
 
+@functools.lru_cache(maxsize=4)
 def _session(path: Path, threads: int) -> Any:
-    """An onnxruntime CPU session with `threads` intra-op threads that do not spin when idle."""
+    """An onnxruntime CPU session with `threads` intra-op threads that do not spin when idle.
+
+    Kept for the process (sessions are safe to share between threads): creating one optimises
+    the graph, which takes longer than embedding a few hundred small images.
+    """
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
