@@ -66,3 +66,35 @@ def _private_cache(
         os.environ.pop("WEAKSPOT_CACHE_DIR", None)
     else:
         os.environ["WEAKSPOT_CACHE_DIR"] = before
+
+
+@pytest.fixture(scope="session")
+def demo_table(tmp_path_factory: pytest.TempPathFactory):
+    """The demo's predictions table and PNG files for 400 images (about 20 s, once)."""
+    from tests.engine.golden_cases import demo_inputs
+
+    return demo_inputs(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="session")
+def dask_cluster(tmp_path_factory: pytest.TempPathFactory):
+    """A real cluster: a scheduler and two one-thread workers, as separate processes that are
+    stopped at the end of the session whatever happened."""
+    pytest.importorskip("distributed")
+    from tests.scale.cluster import LocalDaskCluster
+
+    cluster = LocalDaskCluster(tmp_path_factory.mktemp("dask"), n_workers=2)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture(scope="session")
+def dask_client(dask_cluster):
+    """A client of `dask_cluster`, with both workers connected."""
+    from distributed import Client
+
+    with Client(dask_cluster.address, timeout=60) as client:
+        client.wait_for_workers(2, timeout=60)
+        yield client

@@ -48,7 +48,7 @@ def test_array_images_give_property_slices():
     members = set(top.members.tolist())
     dark = _dark_members(600)
     assert len(members & dark) / len(members | dark) >= 0.8
-    assert analysis.feature_info["brightness"][0] == "Brightness"
+    assert analysis.features.info["brightness"][0] == "Brightness"
 
 
 def test_image_folder_with_predictions_and_a_bad_file(tmp_path):
@@ -134,7 +134,7 @@ def test_user_embeddings_reach_the_finders():
     vectors = np.random.default_rng(0).normal(size=(120, 8))
     analysis = weakspot.analyze(frame, images=images, embeddings=vectors)
     assert analysis.config["embedding_dim"] == 8
-    with pytest.raises(weakspot.InputError, match=r"embeddings must have shape \(n, d\)"):
+    with pytest.raises(weakspot.InputError, match=r"embeddings= must have shape \(n, d\)"):
         weakspot.analyze(frame, embeddings=vectors[:3])
 
 
@@ -176,4 +176,4 @@ def test_metadata_named_like_an_image_property_keeps_its_name():
     )
     analysis = weakspot.analyze(frame, images=images, embed=None)
     assert "brightness" in analysis.binned.names and "image_brightness" in analysis.binned.names
-    assert analysis.feature_info["image_brightness"][0] == "Brightness"
+    assert analysis.features.info["image_brightness"][0] == "Brightness"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from weakspot.engine import Engine, get_engine
 from weakspot.features._condition import Condition
 
 MISSING = "(missing)"
@@ -60,6 +61,7 @@ def bin_features(
     n_bins: int = 5,
     max_categories: int = 12,
     min_category_share: float = 0.01,
+    engine: str | Engine | None = None,
 ) -> BinnedFeatures:
     """Bin every column of `frame`.
 
@@ -74,13 +76,16 @@ def bin_features(
         At most this many frequent categories keep their own bin; the rest share "other".
     min_category_share : float
         A category rarer than this share of rows goes to "other".
+    engine : str, Engine or None
+        Where the quantiles are computed (see `weakspot.engine.get_engine`); default: here.
     """
+    engine = get_engine(engine)
     codes = np.zeros(frame.shape, dtype=np.uint16)
     bins: list[list[Condition]] = []
     for j, name in enumerate(frame.columns):
         column = frame[name]
         if _is_numeric(column) and column.nunique(dropna=True) > n_bins:
-            codes[:, j], feature_bins = _bin_numeric(str(name), column, n_bins)
+            codes[:, j], feature_bins = _bin_numeric(str(name), column, n_bins, engine)
         else:
             codes[:, j], feature_bins = _bin_categorical(
                 str(name), column, max_categories, min_category_share
@@ -94,10 +99,12 @@ def _is_numeric(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
-def _bin_numeric(name: str, column: pd.Series, n_bins: int) -> tuple[np.ndarray, list[Condition]]:
+def _bin_numeric(
+    name: str, column: pd.Series, n_bins: int, engine: Engine
+) -> tuple[np.ndarray, list[Condition]]:
     values = column.to_numpy(dtype=float, na_value=np.nan)
     present = ~np.isnan(values)
-    edges = _readable_edges(values[present], n_bins)
+    edges = _readable_edges(values[present], n_bins, engine)
     # bins are [edges[i], edges[i+1]); the outer edges are open so unseen values still fall in.
     inner = edges[1:-1]
     codes = np.searchsorted(inner, values, side="right").astype(np.uint16)
@@ -110,13 +117,14 @@ def _bin_numeric(name: str, column: pd.Series, n_bins: int) -> tuple[np.ndarray,
     return codes, conditions
 
 
-def _readable_edges(values: np.ndarray, n_bins: int) -> np.ndarray:
+def _readable_edges(values: np.ndarray, n_bins: int, engine: Engine) -> np.ndarray:
     """Quantile edges rounded to 2 significant digits where that keeps them distinct."""
-    quantiles = np.quantile(values, np.linspace(0, 1, n_bins + 1)[1:-1])
+    # the 0 and 1 quantiles are the smallest and largest values, exactly
+    low, *quantiles, high = engine.quantiles(values, np.linspace(0, 1, n_bins + 1))
     inner = np.unique(np.array([_round_sig(q, 2) for q in quantiles]))
     if len(inner) < len(np.unique(quantiles)):
         inner = np.unique(np.array([_round_sig(q, 4) for q in quantiles]))
-    inner = inner[(inner > values.min()) & (inner <= values.max())]
+    inner = inner[(inner > low) & (inner <= high)]
     return np.concatenate([[-np.inf], inner, [np.inf]])
 
 
@@ -129,6 +137,8 @@ def _round_sig(x: float, digits: int) -> float:
 def _bin_categorical(
     name: str, column: pd.Series, max_categories: int, min_share: float
 ) -> tuple[np.ndarray, list[Condition]]:
+    if pd.api.types.is_float_dtype(column):
+        column = column + 0.0  # -0.0 becomes 0.0: one number, one bin
     as_text = column.astype("string")
     counts = as_text.value_counts(dropna=True)
     # sort by count then by value so the bin order does not depend on hash order

@@ -11,18 +11,21 @@ support and had errors, and it is evaluated only if an upper bound of its score,
 its parents' sizes and errors, can still enter the current top-K.
 
 This implementation works on integer bin codes instead of a one-hot sparse matrix: candidates
-that use the same features are evaluated together with one `bincount` over the rows, which
-keeps memory at a few columns of the table whatever the number of candidates.
+that use the same features are evaluated together from the counts of their features' joint
+cells, which keeps memory at a few columns of the table whatever the number of candidates.
+The counting runs in an engine (`weakspot.engine`): in this process by default, or on a cluster.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
 
 from weakspot._errors import InputError
+from weakspot.engine import Engine, Rows, get_engine
 
 
 @dataclass(frozen=True)
@@ -107,22 +110,25 @@ def _score_upper_bound(
 
 
 def lattice_search(
-    codes: np.ndarray,
-    errors: np.ndarray,
+    codes: np.ndarray | Rows,
+    errors: np.ndarray | None,
     *,
     alpha: float = 0.95,
     k: int = 10,
     max_level: int = 3,
     min_support: int = 10,
     domains: np.ndarray | None = None,
+    engine: str | Engine | None = None,
 ) -> LatticeResult:
     """Find the top-`k` slices by SliceLine score, exactly.
 
     Parameters
     ----------
-    codes : ndarray of int, shape (n_rows, n_features)
-        Bin index of each row for each feature, in ``[0, domains[j])``.
-    errors : ndarray of float, shape (n_rows,)
+    codes : ndarray of int, shape (n_rows, n_features), or Rows
+        Bin index of each row for each feature, in ``[0, domains[j])``; or rows already
+        placed with ``engine.put_rows(codes, errors)`` (then `errors` is None), so that several
+        searches share them.
+    errors : ndarray of float, shape (n_rows,), or None
         Non-negative error of each row (1/0 for misclassification).
     alpha : float in (0, 1]
         Weight of the error-rate term against the size term.
@@ -134,14 +140,16 @@ def lattice_search(
         Minimum number of rows of a slice.
     domains : ndarray of int, shape (n_features,), optional
         Number of bins per feature; inferred as ``codes.max(axis=0) + 1`` if omitted.
+    engine : str, Engine or None
+        Where the cells are counted (see `weakspot.engine.get_engine`); default: this process.
+        `codes` and `errors` may be the engine's own arrays (a Dask array for "dask").
     """
-    codes, errors, domains = _check_lattice_input(
-        codes, errors, alpha, k, max_level, min_support, domains
+    engine = get_engine(engine)
+    rows, domains = _check_lattice_input(
+        engine, codes, errors, alpha, k, max_level, min_support, domains
     )
-    search = _Search(
-        codes, errors, domains, alpha=alpha, k=k, min_support=min_support, max_level=max_level
-    )
-    n_features = codes.shape[1]
+    search = _Search(engine, rows, domains, alpha=alpha, k=k, min_support=min_support)
+    n_features = rows.n_features
     offsets = search.offsets
 
     items = (
@@ -171,52 +179,51 @@ def _keep(items, sizes, errs, max_errs, min_support):
     return items[keep], sizes[keep], errs[keep], max_errs[keep]
 
 
-def _check_lattice_input(codes, errors, alpha, k, max_level, min_support, domains):
-    codes = np.asarray(codes)
-    errors = np.asarray(errors, dtype=float)
-    if codes.ndim != 2:
-        raise InputError(f"codes must be a 2-D array of bin indices, got shape {codes.shape}.")
-    if errors.shape != (codes.shape[0],):
-        raise InputError(
-            f"errors must have one value per row of codes ({codes.shape[0]}), got shape {errors.shape}."
-        )
+def _check_lattice_input(
+    engine: Engine, codes: Any, errors: Any, alpha, k, max_level, min_support, domains
+) -> tuple[Rows, np.ndarray]:
+    placed = errors is None and hasattr(codes, "n_rows")
+    if not placed:
+        _check_shapes(codes, errors)
     if not 0 < alpha <= 1:
         raise InputError(f"alpha must be in (0, 1], got {alpha}.")
     if k < 1 or max_level < 1 or min_support < 0:
         raise InputError(
             f"k and max_level must be >= 1 and min_support >= 0, got {k}, {max_level}, {min_support}."
         )
-    if np.any(errors < 0) or not np.all(np.isfinite(errors)):
+    rows = codes if placed else engine.put_rows(codes, errors)
+    if not rows.valid_errors:
         raise InputError("errors must be finite and non-negative.")
-    if errors.sum() == 0:
+    if rows.error_sum == 0:
         raise InputError("errors are all zero: there is no error to find slices for.")
-    if codes.size and codes.min() < 0:
+    if rows.min_code < 0:
         raise InputError("codes must be non-negative bin indices.")
-    if domains is None:
-        domains = (
-            codes.max(axis=0).astype(np.int64) + 1
-            if codes.size
-            else np.zeros(codes.shape[1], np.int64)
+    domains = rows.max_codes + 1 if domains is None else domains
+    return rows, np.asarray(domains, dtype=np.int64)
+
+
+def _check_shapes(codes: Any, errors: Any) -> None:
+    codes = codes if hasattr(codes, "ndim") else np.asarray(codes)
+    errors = errors if hasattr(errors, "ndim") else np.asarray(errors, dtype=float)
+    if codes.ndim != 2:
+        raise InputError(f"codes must be a 2-D array of bin indices, got shape {codes.shape}.")
+    if tuple(errors.shape) != (codes.shape[0],):
+        raise InputError(
+            f"errors must have one value per row of codes ({codes.shape[0]}), got shape {errors.shape}."
         )
-    domains = np.asarray(domains, dtype=np.int64)
-    return np.asfortranarray(codes), errors, domains
 
 
 class _Search:
     """State of one lattice search: the data, the running top-K and the evaluated family."""
 
-    def __init__(self, codes, errors, domains, *, alpha, k, min_support, max_level):
-        self.codes, self.errors, self.domains = codes, errors, domains
+    def __init__(self, engine: Engine, rows: Rows, domains, *, alpha, k, min_support):
+        self.engine, self.rows, self.domains = engine, rows, domains
         self.offsets = np.concatenate([[0], np.cumsum(domains)[:-1]]).astype(np.int64)
-        self.feature_of_item = np.repeat(np.arange(codes.shape[1]), domains)
+        self.feature_of_item = np.repeat(np.arange(rows.n_features), domains)
         self.alpha, self.k, self.min_support = alpha, k, min_support
-        self.binary = bool(np.all((errors == 0) | (errors == 1)))
-        self.average_error = float(errors.mean())
-        self.error_rows = np.flatnonzero(errors)
-        # the joint grid of the widest candidates must fit the cell index type
-        widest = np.sort(domains)[::-1][:max_level].prod() if len(domains) else 1
-        self.cell_dtype = np.dtype(np.int32 if widest < 2**31 else np.int64)
-        self.n_rows = codes.shape[0]
+        # numpy's mean is this very sum divided by n: the same float to the last bit
+        self.average_error = float(rows.error_sum / rows.n_rows)
+        self.n_rows = rows.n_rows
         self.n_items = int(domains.sum())
         self.top = (np.zeros((0, 0), np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
         self.evaluated: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -281,10 +288,9 @@ class _Search:
     def evaluate(self, items: np.ndarray):
         """Sizes, error sums and max errors of candidate slices, shape (n_candidates,) each.
 
-        Candidates on the same features are counted together: each row gets the index of its
-        cell in the features' joint grid (mixed radix, first feature fastest), and one
-        `bincount` gives every cell's size. Feature combinations come sorted, so consecutive
-        ones share their leading features and the cells of that prefix are reused.
+        Candidates on the same features are counted together, from the statistics of their
+        cells in the features' joint grid (mixed radix, first feature fastest), which the
+        engine computes in one pass over the rows per feature combination.
         """
         n = items.shape[0]
         sizes, errs, max_errs = np.zeros(n), np.zeros(n), np.zeros(n)
@@ -294,45 +300,17 @@ class _Search:
         local = items - self.offsets[features]
         groups, group_of = np.unique(features, axis=0, return_inverse=True)
         group_of = group_of.reshape(-1)
-        prefix: tuple[tuple[int, ...], np.ndarray | None] | None = None
-        for g, combo in enumerate(groups):
-            rows = np.flatnonzero(group_of == g)
+        members = [np.flatnonzero(group_of == g) for g in range(len(groups))]
+        cells = []
+        for combo, rows in zip(groups, members, strict=True):
             strides = np.cumprod(np.concatenate([[1], self.domains[combo][:-1]]))
-            n_cells = int(strides[-1] * self.domains[combo[-1]])
-            head = tuple(int(f) for f in combo[:-1])
-            if prefix is not None and prefix[0] == head:
-                head_cells = prefix[1]
-            else:
-                head_cells = self._cells(combo[:-1], strides[:-1])
-                prefix = (head, head_cells)
-            last = self.codes[:, combo[-1]].astype(self.cell_dtype) * self.cell_dtype.type(
-                strides[-1]
-            )
-            cells_of_rows = last if head_cells is None else head_cells + last
-            cells = local[rows] @ strides
-            sizes[rows] = np.bincount(cells_of_rows, minlength=n_cells)[cells]
-            if self.binary:
-                # errors are 0/1: counting the error rows alone is enough
-                cell_errs = np.bincount(cells_of_rows[self.error_rows], minlength=n_cells)
-                errs[rows] = cell_errs[cells]
-                max_errs[rows] = (cell_errs[cells] > 0).astype(float)
-            else:
-                errs[rows] = np.bincount(cells_of_rows, weights=self.errors, minlength=n_cells)[
-                    cells
-                ]
-                cell_max = np.zeros(n_cells)
-                np.maximum.at(cell_max, cells_of_rows, self.errors)
-                max_errs[rows] = cell_max[cells]
+            cells.append(local[rows] @ strides)
+        counts = self.engine.count_cells(self.rows, groups, self.domains, cells)
+        order = np.concatenate(members)
+        sizes[order] = counts.sizes
+        errs[order] = counts.errors
+        max_errs[order] = counts.max_errors
         return sizes, errs, max_errs
-
-    def _cells(self, features: np.ndarray, strides: np.ndarray) -> np.ndarray | None:
-        """Cell index of every row in the joint grid of `features` (None for no feature)."""
-        if len(features) == 0:
-            return None
-        cells = self.codes[:, features[0]].astype(self.cell_dtype)
-        for feature, stride in zip(features[1:], strides[1:], strict=True):
-            cells += self.codes[:, feature].astype(self.cell_dtype) * self.cell_dtype.type(stride)
-        return cells
 
     def record(self, items, sizes, errs):
         """Add evaluated candidates to the family and update the running top-K."""

@@ -68,6 +68,14 @@ class FeatureCache:
             for row, key in enumerate(keys.get("keys", [])):
                 self.index_[str(key)] = (path, row)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # sent to cluster workers with the chunk work: the index travels, the lock cannot
+        return {"folder": self.folder, "index_": self.index_}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.folder, self.index_ = state["folder"], state["index_"]
+        self._lock, self._loaded = threading.Lock(), None
+
     def __contains__(self, key: str) -> bool:
         return key in self.index_
 

@@ -13,9 +13,8 @@ import logging
 import re
 import sys
 import warnings
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot._errors import ImageError, InputError
+from weakspot.engine import Engine, get_engine
 from weakspot.features.images._backbones import Backbone, resolve_backbone
 from weakspot.features.images._cache import (
     FeatureCache,
@@ -43,13 +43,14 @@ from weakspot.features.images._decode import (
     hash_inputs,
     read_file,
 )
+from weakspot.features.images._extractors import (
+    ImageBatch,
+    extractor_columns,
+    extractors_key,
+    measure_properties,
+)
 from weakspot.features.images._fit_size import cpu_count, fitted_input_size
 from weakspot.features.images._flags import FLAG_COLUMNS, compute_flags, perceptual_hash
-from weakspot.features.images._properties import (
-    PROPERTY_COLUMNS,
-    compute_properties,
-    thumbnail_stacks,
-)
 
 logger = logging.getLogger("weakspot.features.images")
 
@@ -122,7 +123,7 @@ class _Results:
     n_cached: int = 0
 
     def __post_init__(self) -> None:
-        self.properties = np.full((self.n, len(PROPERTY_COLUMNS)), np.nan)
+        self.properties = np.full((self.n, len(extractor_columns())), np.nan)
         self.thumb_hash = np.full(self.n, "", dtype=object)
         self.phash = np.zeros(self.n, dtype=np.uint64)
         self.concept_index = np.full(self.n, -1, dtype=np.int64)
@@ -166,6 +167,7 @@ def extract_image_features(
     max_failed_share: float = 0.2,
     flag_k: float = 3.0,
     progress: Callable[[int, int], None] | None = None,
+    engine: str | Engine | None = None,
 ) -> ImageFeatures:
     """Interpretable properties, quality flags, embeddings and concepts of a set of images.
 
@@ -205,6 +207,9 @@ def extract_image_features(
         Flags fire beyond ``median +/- flag_k * 1.4826 * MAD``.
     progress : callable (done, total) or None
         Called after each chunk.
+    engine : str, Engine or None
+        Where chunks are read, decoded and measured (see `weakspot.engine.get_engine`);
+        default: `n_jobs` threads of this process.
 
     Returns
     -------
@@ -224,10 +229,12 @@ def extract_image_features(
     root = (Path(cache_dir) if cache_dir is not None else user_cache_root()) if cache else None
     store = FeatureCache(root, _config(backbone)) if root is not None else None
     results = _Results(n)
-    with _torch_threads(backbone, threads), ThreadPoolExecutor(max_workers=n_jobs) as pool:
+    work = _ChunkWork(source, store, backbone)
+    ranges = (range(i, min(i + batch_size, n)) for i in range(0, n, batch_size))
+    mapped = get_engine(engine).map_chunks(work, ranges, workers=n_jobs, lookahead=n_jobs + 1)
+    with _torch_threads(backbone, threads), closing(mapped) as chunks:
         done = 0
-        work = _ChunkWork(source, store, backbone)
-        for chunk in _stream(pool, work, n, batch_size, lookahead=n_jobs + 1):
+        for chunk in chunks:
             _process(chunk, results, backbone, store, source, max_failed_share)
             done += len(chunk.items)
             if progress is not None:
@@ -292,22 +299,17 @@ def _check_options(n: int, labels: Any, batch_size: int, n_jobs: int, share: flo
 
 
 def _user_embeddings(embeddings: Any, n: int) -> np.ndarray | None:
-    if embeddings is None:
-        return None
-    if isinstance(embeddings, str | Path):
-        embeddings = np.load(embeddings, allow_pickle=False)
-    values = np.asarray(embeddings, dtype=np.float32)
-    if values.ndim != 2 or len(values) != n:
-        raise InputError(
-            f"embeddings must have shape (n_images, d) = ({n}, d); got {values.shape}. "
-            "Reshape it with embeddings.reshape(n_images, -1)."
-        )
-    return values
+    from weakspot.inputs._embeddings import load_embeddings
+
+    return load_embeddings(embeddings, n)
 
 
 def _config(backbone: Backbone | None) -> str:
     name = backbone.name if backbone is not None else "none"
-    return f"weakspot-images v{EXTRACTOR_VERSION} thumb={THUMB_SIDE} backbone={name}"
+    key = f"weakspot-images v{EXTRACTOR_VERSION} thumb={THUMB_SIDE} backbone={name}"
+    # the built-in properties alone keep the key they had before extractors were plug-ins
+    extractors = extractors_key()
+    return key if extractors == "pixels:1" else f"{key} properties={extractors}"
 
 
 class _torch_threads:
@@ -371,19 +373,6 @@ class _ChunkWork:
             return _Item(i, reason=str(exc))
 
 
-def _stream(
-    pool: ThreadPoolExecutor, work: Callable[[range], _Chunk], n: int, size: int, lookahead: int
-) -> Iterator[_Chunk]:
-    """Chunks in order, up to `lookahead` of them in flight in the pool (bounded memory)."""
-    pending: deque[Future[_Chunk]] = deque()
-    for start in range(0, n, size):
-        pending.append(pool.submit(work, range(start, min(start + size, n))))
-        if len(pending) > lookahead:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
-
-
 def _process(
     chunk: _Chunk,
     results: _Results,
@@ -420,12 +409,12 @@ def _measure(decoded: list[DecodedImage]) -> dict[str, np.ndarray]:
     """
     if not decoded:
         return {}
-    stacks = thumbnail_stacks(decoded)
+    batch = ImageBatch(decoded)
     grey = np.empty((len(decoded), HASH_SIDE, HASH_SIDE), dtype=np.float32)
-    for rows, stack in stacks:
+    for rows, stack in batch.stacks:
         grey[rows] = hash_inputs(stack)
     return {
-        "properties": compute_properties(decoded, stacks),
+        "properties": measure_properties(batch),
         "thumb_hash": np.array([_thumb_hash(d) for d in decoded]),
         "phash": perceptual_hash(grey),
     }
@@ -459,8 +448,8 @@ def _failure_message(skipped: list[dict[str, Any]], n: int, share: float) -> str
     first = skipped[0]
     return (
         f"{len(skipped)} of {n} images could not be read, more than max_failed_share={share}; "
-        f"first: {first['path']!r} ({first['reason']}). Fix or remove the bad files, or raise "
-        "max_failed_share (--max-failed-share on the command line)."
+        f"first: {first['path']!r} ({first['reason']}). Fix or remove the bad files, or raise the "
+        "limit (max_failed_share=0.5)."
     )
 
 
@@ -482,7 +471,7 @@ def _assemble(
     labels: Sequence[Any] | np.ndarray | pd.Series | None,
     flag_k: float,
 ) -> ImageFeatures:
-    props = pd.DataFrame(results.properties, columns=list(PROPERTY_COLUMNS))
+    props = pd.DataFrame(results.properties, columns=list(extractor_columns()))
     emb = user_embeddings if user_embeddings is not None else results.embeddings
     flags = compute_flags(
         props,
@@ -492,7 +481,7 @@ def _assemble(
         labels=labels,
         k=flag_k,
     )
-    columns = {**PROPERTY_COLUMNS, **FLAG_DESCRIPTIONS}
+    columns = {**extractor_columns(), **FLAG_DESCRIPTIONS}
     concept_frame = None
     names = backbone.concept_names if backbone is not None else None
     if concepts and names is not None:

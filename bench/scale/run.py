@@ -1,0 +1,228 @@
+"""Scale benchmark: the local (numpy) engine beside a Dask cluster on the same data.
+
+    .venv/bin/python bench/scale/run.py lattice --rows 5e6 --features 20     # local vs cluster
+    .venv/bin/python bench/scale/run.py lattice --rows 2e7 --features 20 --no-local
+    .venv/bin/python bench/scale/run.py lattice --rows 2.5e6 --features 68    # USCensus shape
+    .venv/bin/python bench/scale/run.py partition                            # per-partition cost
+    .venv/bin/python bench/scale/run.py images --n 20000                     # image features
+
+The table is random bin codes (5 bins per feature) with errors planted in one 2-condition slice,
+made block by block from a seed: in this process for the local engine, on the workers for the
+cluster (the client never holds it). The cluster is a `distributed.LocalCluster` of `--workers`
+one-thread worker processes with a 2 GiB memory limit each; a worker's peak memory is its
+process's maximum resident set (getrusage). Lattice options: alpha 0.95, k 10, level 3,
+min_support 50 (as bench/core's scale section). Both engines must give the same top slices;
+the script checks it and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from weakspot.engine import DaskEngine, NumpyEngine  # noqa: E402
+from weakspot.engine._numpy import NumpyRows, count_cells_numpy  # noqa: E402
+from weakspot.slices import lattice_search  # noqa: E402
+
+DOMAIN = 5
+BLOCK_ROWS = 1_000_000
+SLICELINE_PAPER = "SliceLine paper (SIGMOD 2021), USCensus 2.5M x 68, level 3: 389 s on 112 vcores"
+
+
+def block(seed: int, index: int, rows: int, features: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (rows, features) uint8 and planted 0/1 errors (rows,) of one block."""
+    rng = np.random.default_rng([seed, index])
+    codes = rng.integers(0, DOMAIN, (rows, features), dtype=np.uint8)
+    inside = (codes[:, 0] == 1) & (codes[:, 1] == 2)
+    errors = (rng.random(rows) < np.where(inside, 0.35, 0.05)).astype(float)
+    return codes, errors
+
+
+def _sizes(n: int) -> list[int]:
+    return [min(BLOCK_ROWS, n - start) for start in range(0, n, BLOCK_ROWS)]
+
+
+def local_table(n: int, features: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    parts = [block(seed, i, r, features) for i, r in enumerate(_sizes(n))]
+    return np.vstack([c for c, _ in parts]), np.concatenate([e for _, e in parts])
+
+
+def cluster_table(n: int, features: int, seed: int = 0):
+    """The same table as dask arrays whose blocks are made on the workers."""
+    import dask
+    import dask.array as da
+
+    codes, errors = [], []
+    for i, rows in enumerate(_sizes(n)):
+        pair = dask.delayed(block, nout=2, pure=True)(seed, i, rows, features)
+        codes.append(da.from_delayed(pair[0], (rows, features), np.uint8))
+        errors.append(da.from_delayed(pair[1], (rows,), float))
+    return da.concatenate(codes), da.concatenate(errors)
+
+
+def peak_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def _search(codes, errors, level: int, engine):
+    return lattice_search(
+        codes,
+        errors,
+        alpha=0.95,
+        k=10,
+        max_level=level,
+        min_support=50,
+        domains=np.full(_width(codes), DOMAIN),
+        engine=engine,
+    )
+
+
+def bench_lattice(args) -> None:
+    n, p = int(float(args.rows)), args.features
+    print(f"## Lattice search, {n:,} rows x {p} features, level {args.level}\n")
+    print("| engine | time | peak memory | top slice | slices evaluated |\n|---|---|---|---|---|")
+    local = None
+    if args.local:
+        t0 = time.perf_counter()
+        codes, errors = local_table(n, p)
+        made = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        local = _search(codes, errors, args.level, NumpyEngine())
+        took = time.perf_counter() - t0
+        del codes, errors
+        print(
+            f"| numpy, this process | {took:.1f} s (+{made:.1f} s making the table) | "
+            f"{peak_gib():.2f} GiB (process) | {_top(local)} | {len(local.evaluated_sizes)} |"
+        )
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            memory_limit="2GiB",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        engine = DaskEngine(client)
+        t0 = time.perf_counter()
+        codes, errors = cluster_table(n, p)
+        rows = engine.put_rows(codes, errors)  # made and summarised on the workers
+        made = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        remote = _search(rows, None, args.level, engine)
+        took = time.perf_counter() - t0
+        peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
+        peak = ", ".join(f"{v:.2f}" for v in peaks.values())
+        print(
+            f"| dask, {args.workers} workers x 1 thread | {took:.1f} s (+{made:.1f} s making "
+            f"the table on the workers) | {peak} GiB (each worker) | {_top(remote)} | "
+            f"{len(remote.evaluated_sizes)} |"
+        )
+    if local is not None:
+        same = all(
+            np.array_equal(getattr(local, f), getattr(remote, f))
+            for f in ("top_items", "top_scores", "evaluated_items", "evaluated_sizes")
+        )
+        print(f"\nSame top slices, scores and evaluated family on both engines: {same}")
+    if p == 68:
+        print(f"\nFor reference (not measured here): {SLICELINE_PAPER}.")
+
+
+def _width(codes) -> int:
+    return codes.n_features if hasattr(codes, "n_features") else codes.shape[1]
+
+
+def _top(result) -> str:
+    pairs = result.item_to_feature_bin(result.top_items[0])
+    return " and ".join(f"f{f} = {b}" for f, b in pairs)
+
+
+def bench_partition(args) -> None:
+    """Seconds per million rows and feature combination of the counting step on one partition."""
+    codes, errors = block(0, 0, BLOCK_ROWS, 20)
+    rows = NumpyRows.of(codes, errors)
+    domains = np.full(20, DOMAIN)
+    print("## Per-partition cost of count_cells (1,000,000 rows x 20 features, one thread)\n")
+    print("| combinations | width | time | per combination per million rows |\n|---|---|---|---|")
+    for width, combos in (
+        (1, np.arange(20)[:, None]),
+        (2, np.array([[i, j] for i in range(20) for j in range(i + 1, 20)])),
+        (3, np.array([[0, i, j] for i in range(1, 20) for j in range(i + 1, 20)])),
+    ):
+        cells = [np.arange(DOMAIN**width) for _ in combos]
+        t0 = time.perf_counter()
+        count_cells_numpy(rows.codes, rows.errors, rows.binary, combos, domains, cells)
+        took = time.perf_counter() - t0
+        print(f"| {len(combos)} | {width} | {took:.2f} s | {1e3 * took / len(combos):.1f} ms |")
+
+
+def bench_images(args) -> None:
+    from distributed import Client, LocalCluster
+    from PIL import Image
+
+    from weakspot.features.images import extract_image_features
+
+    folder = Path(args.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(args.n):
+        path = folder / f"{i:06d}.png"
+        if not path.exists():
+            Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(path)
+        paths.append(str(path))
+    print(f"## Image features (properties and flags, --embed none), {args.n:,} PNG files 28x28\n")
+    print("| engine | time | images/s |\n|---|---|---|")
+    t0 = time.perf_counter()
+    local = extract_image_features(paths, embed=None, batch_size=256, n_jobs=args.workers)
+    took = time.perf_counter() - t0
+    print(f"| numpy, {args.workers} threads | {took:.1f} s | {args.n / took:,.0f} |")
+    with (
+        LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            memory_limit="2GiB",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        t0 = time.perf_counter()
+        remote = extract_image_features(
+            paths, embed=None, batch_size=256, engine=DaskEngine(client)
+        )
+        took = time.perf_counter() - t0
+    print(f"| dask, {args.workers} workers x 1 thread | {took:.1f} s | {args.n / took:,.0f} |")
+    print(f"\nSame properties on both engines: {remote.properties.equals(local.properties)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    lat = sub.add_parser("lattice")
+    lat.add_argument("--rows", default="5e6")
+    lat.add_argument("--features", type=int, default=20)
+    lat.add_argument("--level", type=int, default=3)
+    lat.add_argument("--workers", type=int, default=2)
+    lat.add_argument("--no-local", dest="local", action="store_false")
+    sub.add_parser("partition")
+    img = sub.add_parser("images")
+    img.add_argument("--n", type=int, default=20000)
+    img.add_argument("--workers", type=int, default=2)
+    img.add_argument("--folder", default="/tmp/weakspot-bench-images")
+    args = parser.parse_args()
+    {"lattice": bench_lattice, "partition": bench_partition, "images": bench_images}[args.what](
+        args
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""Partitioned inputs: a folder of Parquet files, or a Dask DataFrame, read partition by partition.
+
+Each partition is read on its own (on the Dask cluster when a client is running) and validated
+as it arrives with the same checks and messages as a whole table (`build_examples`), the
+message prefixed with the partition it came from, so a bad row in file 713 of 2,000 is named
+without reading the rest. Checks that need every row (duplicated ids across files, a class that
+only one file lacks) run once more on the whole table after the partitions are joined.
+
+The joined table is held in memory: the analysis stages after the inputs work on it there, and
+only the row-touching kernels run on the cluster (docs/scaling.md says how far that goes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from weakspot._errors import InputError, missing_dependency
+from weakspot.inputs._columns import LABEL_NAMES, PREDICTION_NAMES, find_column
+from weakspot.inputs._examples import _as_text, build_examples
+
+_DEFAULT_TEXT = pd.Series(["text"]).dtype  # str in pandas 3, object before
+
+
+def is_partitioned(data: Any) -> bool:
+    """True for a Dask DataFrame, or a folder holding ``.parquet`` files (at any depth)."""
+    if hasattr(data, "npartitions") and hasattr(data, "to_delayed"):
+        return True
+    if isinstance(data, str | Path) and Path(data).is_dir():
+        return next(Path(data).rglob("*.parquet"), None) is not None
+    return False
+
+
+def read_partitioned(data: Any, **options: Any) -> pd.DataFrame:
+    """Read a Parquet folder or Dask DataFrame partition by partition, validating each.
+
+    Parameters
+    ----------
+    data : str, Path or dask.dataframe.DataFrame
+        A folder of Parquet files (a partitioned data set, Hive-style folders allowed), or a
+        Dask DataFrame.
+    **options
+        The column options of `build_examples` (``label=``, ``prediction=``, ``id_column=``,
+        ...), applied to every partition.
+
+    Returns
+    -------
+    DataFrame, shape (n_rows, n_columns)
+        The partitions in order, with a fresh index.
+    """
+    try:
+        import dask
+        import dask.dataframe as dd
+    except ImportError:
+        raise missing_dependency("dask", "dask", "A folder of Parquet files") from None
+    name = str(data) if isinstance(data, str | Path) else "the Dask DataFrame"
+    parts = []
+    # pandas' own dtypes, so that the table is the one pandas reads
+    with dask.config.set({"dataframe.convert-string": False}):
+        frame = data if not isinstance(data, str | Path) else dd.read_parquet(str(data))
+        for i, part in enumerate(frame.to_delayed()):
+            (table,) = dask.compute(part)
+            table = _pandas_text(table)
+            _validate(table, f"partition {i} of {name}", options)
+            parts.append(table)
+    if not parts:
+        raise InputError(f"{name} holds no rows: there is nothing to analyse.")
+    return pd.concat(parts, ignore_index=True)
+
+
+def _pandas_text(table: pd.DataFrame) -> pd.DataFrame:
+    """Dask's text columns (missing = pd.NA) in pandas' default text dtype, as `read_table`
+    gives them, so that a Dask DataFrame analyses as the same table read by pandas."""
+    text = [
+        c
+        for c in table.columns
+        if isinstance(table[c].dtype, pd.StringDtype)
+        and getattr(table[c].dtype, "na_value", None) is pd.NA
+    ]
+    return table.astype({c: _DEFAULT_TEXT for c in text}) if text else table
+
+
+def _validate(table: pd.DataFrame, where: str, options: dict[str, Any]) -> None:
+    """`build_examples` on one partition; checks across partitions wait for the whole table."""
+    if len(table) == 0:
+        return
+    try:
+        build_examples(table, **{**options, "classes": _partition_classes(table, options)})
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+
+
+def _partition_classes(table: pd.DataFrame, options: dict[str, Any]) -> list[str] | None:
+    """Classes that make the class-set checks hold within one partition (they are checked on
+    the whole table): the user's, the proba_ columns', or the partition's own labels."""
+    if options.get("classes") is not None:
+        return options["classes"]
+    if any(str(c).startswith("proba_") for c in table.columns):
+        return None
+    label = find_column(table, options.get("label"), LABEL_NAMES, "label", "--label")
+    prediction = find_column(
+        table, options.get("prediction"), PREDICTION_NAMES, "prediction", "--prediction"
+    )
+    seen: set[str] = set()
+    for column in (label, prediction):
+        if column is not None:
+            seen |= set(_as_text(table[column].dropna()).tolist())
+    return sorted(seen) or None
