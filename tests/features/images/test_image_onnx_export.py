@@ -87,9 +87,9 @@ def test_without_torch_and_no_export_the_analysis_keeps_the_properties(
         {"label": labels, "prediction": np.where(wrong, (labels + 1) % 10, labels)}
     )
     analysis = weakspot.analyze(frame, images=images, methods=["lattice"])
-    assert "brightness" in analysis.feature_info
-    assert "concept" not in analysis.feature_info
-    assert analysis.config["embedding_dim"] is None
+    assert "brightness" in analysis.features.columns.columns
+    assert "concept" not in analysis.features.columns.columns
+    assert analysis.features.embeddings is None
     assert not (tmp_path / "models").exists() or not list((tmp_path / "models").glob("*.onnx"))
 
 

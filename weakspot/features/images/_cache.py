@@ -74,7 +74,7 @@ class FeatureCache:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.folder, self.index_ = state["folder"], state["index_"]
-        self._lock, self._loaded = threading.Lock(), None
+        self._lock, self._loaded, self._touched = threading.Lock(), None, set()
 
     def __contains__(self, key: str) -> bool:
         return key in self.index_
