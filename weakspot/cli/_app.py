@@ -118,8 +118,16 @@ def analyze_command(
         bool, typer.Option(help="Tag images with the backbone's ImageNet concepts.")
     ] = True,
     cache_dir: Annotated[
-        Path | None, typer.Option(help="Image-feature cache folder (reruns compute nothing).")
+        Path | None,
+        typer.Option(help="Image-feature cache folder (default: the user's cache folder)."),
     ] = None,
+    cache: Annotated[
+        bool, typer.Option(help="Cache image features, so that reruns compute nothing.")
+    ] = True,
+    embed_size: Annotated[
+        str,
+        typer.Option(help="Backbone input size: 'auto' (smaller for small images) or pixels."),
+    ] = "auto",
     max_failed_share: Annotated[
         float, typer.Option(help="Stop when more than this share of the images cannot be read.")
     ] = 0.2,
@@ -215,6 +223,7 @@ def analyze_command(
     options["embed"] = None if embed.lower() == "none" else embed
     options["methods"] = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
     try:
+        options["embed_size"] = _embed_size(embed_size)
         options["finder_options"] = _parse_finder_options(finder_options or [])
         claim_output_folder(out, overwrite=overwrite)
         with (
@@ -254,6 +263,18 @@ def _engine(name: str, scheduler: str | None, workers: int | None) -> Any:
     from weakspot.engine import DaskEngine
 
     return DaskEngine(scheduler=scheduler, workers=workers)
+
+
+def _embed_size(text: str) -> int | str:
+    """--embed-size: 'auto' or a number of pixels (analyze() checks the number)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(
+            f"--embed-size must be 'auto' or a number of pixels such as 224; got {text!r}."
+        ) from None
 
 
 def _parse_finder_options(items: list[str]) -> dict[str, dict[str, str]]:

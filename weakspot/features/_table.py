@@ -34,6 +34,8 @@ class ImageOptions:
     concepts: bool = True
     cache_dir: Any = None
     max_failed_share: float = 0.2
+    cache: bool = True
+    embed_size: Any = "auto"
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,6 +142,8 @@ def _extract_images(inputs: Inputs, options: ImageOptions, progress, engine):
                 layer=options.layer,
                 concepts=concepts,
                 cache_dir=options.cache_dir,
+                cache=options.cache,
+                embed_size=options.embed_size,
                 progress=progress,
                 engine=engine,
                 **rows,

@@ -164,12 +164,14 @@ def test_text_aligned_backbone_scores_phrases():
         TextAlignedBackbone(image_encoder, text_encoder, [])
 
 
-def test_unknown_embed_option_and_missing_torch(monkeypatch):
+def test_unknown_embed_option_and_missing_torch(monkeypatch, tmp_path):
     images = np.zeros((2, 8, 8), dtype=np.uint8)
     with pytest.raises(InputError, match="embed=42 is not understood"):
         extract_image_features(images, embed=42)
     with pytest.raises(InputError, match="does not exist"):
         extract_image_features(images, embed="absent.onnx")
+    # no exported graph in this cache, so the default backbone needs torch to make one
+    monkeypatch.setenv("WEAKSPOT_CACHE_DIR", str(tmp_path))
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(MissingDependency, match=r"pip install 'weakspot\[torch\]'"):
         extract_image_features(images, embed="efficientnet")

@@ -14,6 +14,13 @@ import numpy as np
 from PIL import Image
 
 from weakspot.features.images import extract_image_features
+from weakspot.features.images._cache import (
+    DEFAULT_MAX_MB,
+    FeatureCache,
+    cache_limit_bytes,
+    evict_lru,
+)
+from weakspot.features.images._extract import _config
 
 
 def _write(folder: Path, images: np.ndarray) -> list[str]:
@@ -89,3 +96,62 @@ def test_run_killed_with_sigkill_resumes(tmp_path, fashion):
         resumed.properties.to_numpy(), fresh.properties.to_numpy(), equal_nan=True
     )
     assert extract_image_features(paths, embed=None, cache_dir=cache).n_cached == 200
+
+
+def _chunks(root: Path) -> list[Path]:
+    return sorted(root.glob("images-*/chunk-*.npz"))
+
+
+def test_cache_is_on_by_default_in_the_user_cache_folder(_private_cache, fashion):
+    images = fashion[0][:50]
+    first = extract_image_features(images, embed=None, batch_size=20)
+    assert first.n_cached == 0 and len(_chunks(_private_cache)) == 3
+    assert extract_image_features(images, embed=None).n_cached == 50
+
+
+def test_cache_false_neither_reads_nor_writes(_private_cache, fashion):
+    images = fashion[0][:30]
+    extract_image_features(images, embed=None)
+    before = _chunks(_private_cache)
+    off = extract_image_features(images, embed=None, cache=False)
+    assert off.n_cached == 0 and _chunks(_private_cache) == before
+    extract_image_features(fashion[0][30:60], embed=None, cache=False)
+    assert _chunks(_private_cache) == before
+
+
+def test_least_recently_used_files_are_evicted_first(tmp_path, fashion):
+    root = tmp_path / "c"
+    files: dict[int, Path] = {}
+    for age, start in enumerate((0, 20, 40)):  # three runs, one chunk file each, oldest first
+        extract_image_features(fashion[0][start : start + 20], embed=None, cache_dir=root)
+        (path,) = [p for p in _chunks(root) if p not in files.values()]
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))
+        files[start] = path
+    # reading the oldest run again marks its file as used
+    assert extract_image_features(fashion[0][:20], embed=None, cache_dir=root).n_cached == 20
+    size = files[0].stat().st_size
+    assert evict_lru(root, max_bytes=2 * size + size // 2) == 1
+    assert not files[20].exists() and files[0].exists() and files[40].exists()
+    assert evict_lru(root, max_bytes=0) == 2 and _chunks(root) == []
+
+
+def test_size_limit_comes_from_the_environment(monkeypatch, _private_cache, fashion):
+    monkeypatch.setenv("WEAKSPOT_CACHE_MAX_MB", "0")
+    extract_image_features(fashion[0][:20], embed=None)
+    assert _chunks(_private_cache) == []  # everything beyond 0 MiB is evicted after the run
+    monkeypatch.setenv("WEAKSPOT_CACHE_MAX_MB", "a lot")
+    assert cache_limit_bytes() == int(DEFAULT_MAX_MB * 1024 * 1024)
+
+
+def test_a_file_evicted_under_a_running_index_is_computed_again(tmp_path, fashion):
+    root = tmp_path / "c"
+    images = fashion[0][:20]
+    reference = extract_image_features(images, embed=None, cache_dir=root)
+    cache = FeatureCache(root, _config(None))
+    key = next(iter(cache.index_))
+    for path in _chunks(root):
+        path.unlink()
+    assert cache.get(key) is None
+    again = extract_image_features(images, embed=None, cache_dir=root)
+    assert again.n_cached == 0
+    np.testing.assert_array_equal(again.properties.to_numpy(), reference.properties.to_numpy())

@@ -5,10 +5,16 @@ written to a temporary name and renamed with `os.replace`, so a run killed at an
 ``kill -9``) leaves only whole chunk files, and the next run starts where it stopped. All
 configurations that change a feature (extractor version, backbone, thumbnail size) get their own
 sub-folder.
+
+The cache is on by default, in the user's cache folder (`user_cache_root`: platformdirs'
+``user_cache_dir("weakspot")``, or ``$WEAKSPOT_CACHE_DIR``). Reading a chunk file marks it used
+(its modification time), and `evict_lru` deletes the least recently used chunk files once the
+folder holds more than its size limit (``$WEAKSPOT_CACHE_MAX_MB``, default 2048 MiB).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -19,8 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import platformdirs
 
 logger = logging.getLogger("weakspot.features.images")
+
+CACHE_DIR_ENV = "WEAKSPOT_CACHE_DIR"
+CACHE_MAX_MB_ENV = "WEAKSPOT_CACHE_MAX_MB"
+DEFAULT_MAX_MB = 2048.0
 
 FIELDS = (
     "properties",
@@ -51,6 +62,7 @@ class FeatureCache:
         self.index_: dict[str, tuple[Path, int]] = {}
         self._lock = threading.Lock()
         self._loaded: tuple[Path, dict[str, np.ndarray]] | None = None
+        self._touched: set[Path] = set()
         for path in sorted(self.folder.glob("chunk-*.npz")):
             keys = self._read(path, ("keys",))
             for row, key in enumerate(keys.get("keys", [])):
@@ -62,18 +74,27 @@ class FeatureCache:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.folder, self.index_ = state["folder"], state["index_"]
-        self._lock, self._loaded = threading.Lock(), None
+        self._lock, self._loaded, self._touched = threading.Lock(), None, set()
 
     def __contains__(self, key: str) -> bool:
         return key in self.index_
 
-    def get(self, key: str) -> dict[str, np.ndarray]:
-        """The cached row of `key`: each field present in its chunk, one row."""
+    def get(self, key: str) -> dict[str, np.ndarray] | None:
+        """The cached row of `key` (each field present in its chunk), or None if unreadable.
+
+        A chunk file can vanish under a run (another run evicted it); the row is then
+        computed again.
+        """
         path, row = self.index_[key]
         with self._lock:
             if self._loaded is None or self._loaded[0] != path:
                 self._loaded = (path, self._read(path, FIELDS))
+                if path not in self._touched:
+                    self._touched.add(path)
+                    _touch(path)
             arrays = self._loaded[1]
+        if "properties" not in arrays:
+            return None
         return {name: values[row] for name, values in arrays.items()}
 
     def put(self, keys: list[str], rows: dict[str, np.ndarray]) -> None:
@@ -101,3 +122,52 @@ class FeatureCache:
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
             logger.warning("ignoring unreadable cache file %s: %s", path, exc)
             return {}
+
+
+def _touch(path: Path) -> None:
+    """Mark a chunk file as used now (modification time; access times are often not kept)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def user_cache_root() -> Path:
+    """weakspot's cache folder: ``$WEAKSPOT_CACHE_DIR`` if set, else platformdirs' user cache."""
+    folder = os.environ.get(CACHE_DIR_ENV)
+    return Path(folder) if folder else Path(platformdirs.user_cache_dir("weakspot"))
+
+
+def cache_limit_bytes() -> int:
+    """The cache's size limit: ``$WEAKSPOT_CACHE_MAX_MB`` MiB, default `DEFAULT_MAX_MB`."""
+    text = os.environ.get(CACHE_MAX_MB_ENV, "")
+    try:
+        mib = float(text) if text else DEFAULT_MAX_MB
+    except ValueError:
+        logger.warning("ignoring %s=%r (not a number of MiB)", CACHE_MAX_MB_ENV, text)
+        mib = DEFAULT_MAX_MB
+    return int(mib * 1024 * 1024)
+
+
+def evict_lru(root: str | Path, max_bytes: int) -> int:
+    """Delete the least recently used chunk files under `root` until it holds <= `max_bytes`.
+
+    Only feature chunks (``images-*/chunk-*.npz``) are counted and deleted; exported models are
+    kept. Returns the number of files deleted.
+    """
+    files = []
+    for path in Path(root).glob("images-*/chunk-*.npz"):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        files.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in files)
+    deleted = 0
+    for _, size, path in sorted(files, key=lambda f: (f[0], str(f[2]))):
+        if total <= max_bytes:
+            break
+        path.unlink(missing_ok=True)
+        total -= size
+        deleted += 1
+    if deleted:
+        logger.info("feature cache over its limit: deleted %d least recently used files", deleted)
+    return deleted

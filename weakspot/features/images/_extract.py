@@ -25,7 +25,12 @@ import pandas as pd
 from weakspot._errors import ImageError, InputError
 from weakspot.engine import Engine, get_engine
 from weakspot.features.images._backbones import Backbone, resolve_backbone
-from weakspot.features.images._cache import FeatureCache
+from weakspot.features.images._cache import (
+    FeatureCache,
+    cache_limit_bytes,
+    evict_lru,
+    user_cache_root,
+)
 from weakspot.features.images._decode import (
     HASH_SIDE,
     THUMB_SIDE,
@@ -44,6 +49,7 @@ from weakspot.features.images._extractors import (
     extractors_key,
     measure_properties,
 )
+from weakspot.features.images._fit_size import cpu_count, fitted_input_size
 from weakspot.features.images._flags import FLAG_COLUMNS, compute_flags, perceptual_hash
 
 logger = logging.getLogger("weakspot.features.images")
@@ -153,7 +159,9 @@ def extract_image_features(
     embeddings: np.ndarray | str | Path | None = None,
     concepts: bool = True,
     labels: Sequence[Any] | np.ndarray | pd.Series | None = None,
+    cache: bool = True,
     cache_dir: str | Path | None = None,
+    embed_size: int | str = "auto",
     batch_size: int = 64,
     n_jobs: int = 2,
     max_failed_share: float = 0.2,
@@ -179,12 +187,20 @@ def extract_image_features(
         Tag each image with its top backbone concept (ImageNet class or phrase).
     labels : sequence of length n, or None
         Class of each image; flag thresholds are then set per class.
+    cache : bool
+        Keep the features in a cache keyed by content and extractor version, so that a second
+        run over the same images computes nothing; False neither reads nor writes it.
     cache_dir : str or Path or None
-        Feature cache folder; a second run over the same files computes nothing.
+        The cache folder; default the user's cache folder (``$WEAKSPOT_CACHE_DIR``, else
+        platformdirs' ``user_cache_dir("weakspot")``), kept under ``$WEAKSPOT_CACHE_MAX_MB``
+        (default 2048) by deleting the least recently used files.
+    embed_size : "auto" or int
+        Input side of the default backbone; "auto" takes a smaller input for small images
+        (see `fitted_input_size`), an int forces that size.
     batch_size : int
         Images per chunk (decode, backbone batch, cache file).
     n_jobs : int
-        Decode threads, and torch threads for the backbone.
+        Decode threads, and the backbone's threads (capped at the CPUs this process may use).
     max_failed_share : float
         Raise `ImageError` once more than this share of the images cannot be read.
     flag_k : float
@@ -203,19 +219,28 @@ def extract_image_features(
     n = len(source)
     _check_options(n, labels, batch_size, n_jobs, max_failed_share)
     user_embeddings = _user_embeddings(embeddings, n)
-    backbone = resolve_backbone(embed, layer=layer) if user_embeddings is None else None
-    cache = FeatureCache(cache_dir, _config(backbone)) if cache_dir is not None else None
+    threads = max(1, min(n_jobs, cpu_count()))
+    backbone = None
+    embeds = user_embeddings is None and embed is not None
+    if embeds or embed_size != "auto":  # a forced size is checked even when nothing embeds
+        size = fitted_input_size(source, embed_size)
+    if embeds:
+        backbone = resolve_backbone(embed, layer=layer, input_size=size, threads=threads)
+    root = (Path(cache_dir) if cache_dir is not None else user_cache_root()) if cache else None
+    store = FeatureCache(root, _config(backbone)) if root is not None else None
     results = _Results(n)
-    work = _ChunkWork(source, cache, backbone)
+    work = _ChunkWork(source, store, backbone)
     ranges = (range(i, min(i + batch_size, n)) for i in range(0, n, batch_size))
     mapped = get_engine(engine).map_chunks(work, ranges, workers=n_jobs, lookahead=n_jobs + 1)
-    with _torch_threads(backbone, n_jobs), closing(mapped) as chunks:
+    with _torch_threads(backbone, threads), closing(mapped) as chunks:
         done = 0
         for chunk in chunks:
-            _process(chunk, results, backbone, cache, source, max_failed_share)
+            _process(chunk, results, backbone, store, source, max_failed_share)
             done += len(chunk.items)
             if progress is not None:
                 progress(done, n)
+    if root is not None:
+        evict_lru(root, cache_limit_bytes())
     _warn_skipped(results.skipped, n)
     return _assemble(results, backbone, concepts, user_embeddings, labels, flag_k)
 
@@ -338,7 +363,9 @@ class _ChunkWork:
         try:
             key, pixels = self.source.key_and_pixels(i)
             if self.cache is not None and key in self.cache:
-                return _Item(i, key, cached=self.cache.get(key))
+                cached = self.cache.get(key)
+                if cached is not None:
+                    return _Item(i, key, cached=cached)
             if isinstance(pixels, bytes):
                 return _Item(i, key, decoded=decode_bytes(pixels, net_size=self.net_size))
             return _Item(i, key, decoded=decode_array(pixels, net_size=self.net_size))
