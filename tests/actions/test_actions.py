@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from tests.diagnoses.test_diagnoses import SCENARIOS
-from weakspot.actions import ACTIONS, plan_actions
+from weakspot.actions import ACTIONS, plan_actions, write_actions
 from weakspot.actions._calibration import fit_temperature, scaled
 from weakspot.actions.augment import apply_spec, brightness_contrast, gaussian_blur
 from weakspot.diagnoses import diagnose
@@ -14,7 +14,8 @@ from weakspot.diagnoses import diagnose
 
 def _planned(cause, tmp_path, seed=0):
     mode, ctx = SCENARIOS[cause](np.random.default_rng(seed), True)
-    modes, actions = plan_actions(diagnose([mode], ctx), ctx, tmp_path)
+    modes, actions = plan_actions(diagnose([mode], ctx), ctx)
+    write_actions(modes, actions, tmp_path)
     return modes[0], actions, ctx
 
 

@@ -9,7 +9,7 @@ from weakspot.actions import (  # noqa: F401  (each module registers its action 
     _reweight,
 )
 from weakspot.actions._base import ACTIONS, MIN_CONFIDENCE, Action, ActionPlugin, register_action
-from weakspot.actions._run import plan_actions
+from weakspot.actions._run import plan_actions, write_actions
 
 __all__ = [
     "ACTIONS",
@@ -18,4 +18,5 @@ __all__ = [
     "ActionPlugin",
     "plan_actions",
     "register_action",
+    "write_actions",
 ]

@@ -12,12 +12,11 @@ Albumentations' serialisation (`weakspot.actions.augment`).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
-from weakspot.actions._base import Action, artifact_path, register_action, scaled_gain
+from weakspot.actions._base import Action, artifact_name, register_action, scaled_gain
 from weakspot.actions.augment import ALBUMENTATIONS_VERSION
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import _numeric, mode_mask
@@ -80,7 +79,7 @@ class Augment:
     serves: ClassVar[tuple[str, ...]] = ("image_quality", "distribution_shift")
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext, out: Path
+        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         if diagnosis is None:
             return None
@@ -91,8 +90,8 @@ class Augment:
             "__version__": ALBUMENTATIONS_VERSION,
             "transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": transforms},
         }
-        path, relative = artifact_path(out, f"{mode.id}-augment.json")
-        path.write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
+        relative = artifact_name(f"{mode.id}-augment.json")
+        files = {relative: json.dumps(spec, indent=2) + "\n"}
         names = ", ".join(t["__class_fullname__"] for t in transforms)
         return Action(
             id="",
@@ -106,4 +105,5 @@ class Augment:
                 "then retrain."
             ),
             artifact=relative,
+            files=files,
         )

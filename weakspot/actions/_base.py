@@ -2,13 +2,14 @@
 
 An action answers "what do I do now?" for one diagnosed cause of one failure mode. It writes
 an artifact a training script consumes (a CSV of ids, sample weights, an augmentation spec,
-a collection spec, calibration parameters, a gate check) under ``<out>/actions/`` and says
+a collection spec, calibration parameters, a gate check) (written under ``<out>/actions/`` by `write_action_files`) and says
 how many errors it can plausibly recover, and how that figure was estimated. Register an
 action with `@register_action`; `tests/actions/test_actions.py` runs every one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -40,7 +41,10 @@ class Action:
     steps : str
         What to do, in a sentence or two.
     artifact : str
-        Path of the file it wrote, relative to the output folder.
+        Path of its file, relative to the output folder.
+    files : dict of str to str
+        The artifact's contents (and any file it refers to), by relative path; written by
+        `write_action_files`, not part of the JSON.
     """
 
     id: str
@@ -50,7 +54,7 @@ class Action:
     expected_gain: dict[str, Any]
     steps: str
     artifact: str
-    details: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,7 +75,7 @@ class ActionPlugin(Protocol):
     serves: ClassVar[tuple[str, ...]]
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext, out: Path
+        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None: ...
 
 
@@ -107,8 +111,19 @@ def scaled_gain(mode: Any, diagnosis: Diagnosis, context: DiagnosisContext) -> d
     }
 
 
-def artifact_path(out: Path, name: str) -> tuple[Path, str]:
-    """The file to write under ``out/actions/`` and its path relative to `out`."""
-    folder = out / "actions"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / name, f"actions/{name}"
+def artifact_name(name: str) -> str:
+    """The path of an artifact relative to the output folder: ``actions/<name>``."""
+    return f"actions/{name}"
+
+
+def write_action_files(
+    actions: Sequence[Action], out: str | Path, extra: dict[str, str]
+) -> list[Path]:
+    """Write every action's files (and `extra`, such as ``actions/gate.toml``) under `out`."""
+    written = []
+    for relative, text in [*(kv for a in actions for kv in a.files.items()), *extra.items()]:
+        path = Path(out) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

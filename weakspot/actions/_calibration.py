@@ -10,13 +10,12 @@ its member ids.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from weakspot.actions._base import Action, artifact_path, register_action
+from weakspot.actions._base import Action, artifact_name, register_action
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import mode_mask
 from weakspot.diagnoses._miscalibration import expected_calibration_error
@@ -48,7 +47,7 @@ class Recalibrate:
     serves: ClassVar[tuple[str, ...]] = ("miscalibration",)
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext, out: Path
+        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         ev = context.evaluation
         if ev.proba is None or diagnosis is None:
@@ -61,7 +60,7 @@ class Recalibrate:
         correct = np.asarray(ev.errors) == 0
         before = expected_calibration_error(proba[mask].max(axis=1), correct[mask])
         after = expected_calibration_error(scaled(proba[mask], t_in).max(axis=1), correct[mask])
-        path, relative = artifact_path(out, f"{mode.id}-temperature.json")
+        relative = artifact_name(f"{mode.id}-temperature.json")
         spec = {
             "failure_mode": mode.id,
             "group_rule": mode.title,
@@ -72,7 +71,7 @@ class Recalibrate:
             "members": list(ev.id_text[mask]),
             "how": "softmax(log(p) / T) for the group's examples; fitted by NLL on this set",
         }
-        path.write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
+        files = {relative: json.dumps(spec, indent=2) + "\n"}
         return Action(
             id="",
             kind=self.kind,
@@ -90,6 +89,7 @@ class Recalibrate:
                 f"(the rest: {t_out:.2f}) before thresholding or reporting confidence."
             ),
             artifact=relative,
+            files=files,
         )
 
 
@@ -99,13 +99,13 @@ class GroupThreshold:
     serves: ClassVar[tuple[str, ...]] = ("threshold",)
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext, out: Path
+        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         if diagnosis is None or "threshold" not in diagnosis.evidence:
             return None
         ev = context.evaluation
         mask = mode_mask(mode, len(ev))
-        path, relative = artifact_path(out, f"{mode.id}-threshold.json")
+        relative = artifact_name(f"{mode.id}-threshold.json")
         spec = {
             "failure_mode": mode.id,
             "group_rule": mode.title,
@@ -114,7 +114,7 @@ class GroupThreshold:
             "threshold_elsewhere": 0.5,
             "members": list(ev.id_text[mask]),
         }
-        path.write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
+        files = {relative: json.dumps(spec, indent=2) + "\n"}
         return Action(
             id="",
             kind=self.kind,
@@ -129,4 +129,5 @@ class GroupThreshold:
                 f"{diagnosis.evidence['threshold']:.2f} (0.5 elsewhere); confirm on fresh data."
             ),
             artifact=relative,
+            files=files,
         )

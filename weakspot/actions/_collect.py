@@ -12,12 +12,11 @@ Otherwise (or when the curve does not fall) the figure is "unknown".
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
-from weakspot.actions._base import Action, artifact_path, register_action, scaled_gain
+from weakspot.actions._base import Action, artifact_name, register_action, scaled_gain
 from weakspot.actions._reweight import look_alikes
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import mode_mask
@@ -69,7 +68,7 @@ class Collect:
     )
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext, out: Path
+        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         if diagnosis is None:
             return None
@@ -100,8 +99,8 @@ class Collect:
             spec["how_many_estimated"] = (
                 "learning curve of a logistic regression on the training embeddings"
             )
-        path, relative = artifact_path(out, f"{mode.id}-collect.json")
-        path.write_text(json.dumps(spec, indent=2, default=str) + "\n", encoding="utf-8")
+        relative = artifact_name(f"{mode.id}-collect.json")
+        files = {relative: json.dumps(spec, indent=2, default=str) + "\n"}
         more = spec["more_examples_needed"]
         return Action(
             id="",
@@ -115,6 +114,7 @@ class Collect:
                 "examples to show what is wanted."
             ),
             artifact=relative,
+            files=files,
         )
 
     @staticmethod

@@ -1,7 +1,7 @@
 """``gate``: a regression check for the mode, in the TOML the CI gate reads.
 
 ``actions/<mode>-gate.toml`` holds one ``[[slices]]`` table; ``actions/gate.toml`` (written
-by `write_gate_file`) holds every mode's. ``members`` is a CSV with an ``id`` column,
+by `gate_file`) holds every mode's. ``members`` is a CSV with an ``id`` column,
 relative to the TOML file; ``max_error_rate`` is the upper end of the mode's error-rate 95%
 interval today, rounded up to two decimals, so the check fails when the mode gets worse
 beyond noise. ``weakspot gate --config actions/gate.toml`` reads it.
@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from weakspot.actions._base import Action, artifact_path, register_action
+from weakspot.actions._base import Action, artifact_name, register_action
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.slices._stats import wilson_interval
 
@@ -42,13 +41,15 @@ class Gate:
     serves: ClassVar[tuple[str, ...]] = ()
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext, out: Path
+        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
-        members_path, _ = artifact_path(out, f"{mode.id}-members.csv")
+        members = artifact_name(f"{mode.id}-members.csv")
         ids = context.evaluation.id_text[np.asarray(mode.members, dtype=np.int64)]
-        pd.DataFrame({"id": ids}).to_csv(members_path, index=False)
-        path, relative = artifact_path(out, f"{mode.id}-gate.toml")
-        path.write_text(gate_block(mode, members_path.name), encoding="utf-8")
+        relative = artifact_name(f"{mode.id}-gate.toml")
+        files = {
+            members: pd.DataFrame({"id": ids}).to_csv(index=False),
+            relative: gate_block(mode, f"{mode.id}-members.csv"),
+        }
         return Action(
             id="",
             kind=self.kind,
@@ -60,12 +61,11 @@ class Gate:
                 "error rate rises above today's."
             ),
             artifact=relative,
+            files=files,
         )
 
 
-def write_gate_file(modes: Sequence[Any], out: Path) -> Path:
-    """``actions/gate.toml`` with every mode's check (members files written by `Gate`)."""
-    path, _ = artifact_path(out, "gate.toml")
+def gate_file(modes: Sequence[Any]) -> dict[str, str]:
+    """``actions/gate.toml`` with every mode's check (members files come with `Gate`)."""
     blocks = [gate_block(m, f"{m.id}-members.csv") for m in modes]
-    path.write_text("\n".join(blocks), encoding="utf-8")
-    return path
+    return {artifact_name("gate.toml"): "\n".join(blocks)}

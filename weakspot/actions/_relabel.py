@@ -9,13 +9,12 @@ measured error, not the model).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from weakspot.actions._base import Action, artifact_path, register_action
+from weakspot.actions._base import Action, artifact_name, register_action
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import label_issues
 from weakspot.modes._rules import rule_mask
@@ -27,7 +26,7 @@ class Relabel:
     serves: ClassVar[tuple[str, ...]] = ("label_noise",)
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext, out: Path
+        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         ev = context.evaluation
         found = label_issues(ev, context.classes, context, "evaluation")
@@ -44,8 +43,8 @@ class Relabel:
                 inside = np.flatnonzero(rule_mask(list(mode.rule), train.features) & t_found[0])
                 rows.append(self._rows(train, inside, t_found[1], t_found[2], "train"))
         queue = pd.concat(rows).sort_values(["confidence", "id"], ascending=[False, True])
-        path, relative = artifact_path(out, f"{mode.id}-relabel.csv")
-        queue.to_csv(path, index=False)
+        relative = artifact_name(f"{mode.id}-relabel.csv")
+        files = {relative: queue.to_csv(index=False)}
         wrong = int((np.asarray(ev.errors)[picked] == 1).sum())
         return Action(
             id="",
@@ -61,6 +60,7 @@ class Relabel:
                 "the labels that are wrong, then re-run the analysis."
             ),
             artifact=relative,
+            files=files,
         )
 
     @staticmethod

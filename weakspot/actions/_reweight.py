@@ -10,13 +10,12 @@ loss weighs the rare combinations (the property without its usual label).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from weakspot.actions._base import Action, artifact_path, register_action, scaled_gain
+from weakspot.actions._base import Action, artifact_name, register_action, scaled_gain
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import non_label_rule
 from weakspot.modes._rules import rule_mask
@@ -49,7 +48,7 @@ class Reweight:
     serves: ClassVar[tuple[str, ...]] = ("under_representation", "image_quality")
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext, out: Path
+        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         similar = look_alikes(mode, context)
         if similar is None or diagnosis is None or not similar.any():
@@ -58,10 +57,11 @@ class Reweight:
         train_share = similar.mean()
         eval_share = len(mode.members) / len(context.evaluation)
         weight = float(np.clip(eval_share / train_share, 1.0, MAX_WEIGHT))
-        path, relative = artifact_path(out, f"{mode.id}-weights.csv")
-        pd.DataFrame(
+        relative = artifact_name(f"{mode.id}-weights.csv")
+        table = pd.DataFrame(
             {"id": context.train.id_text, "weight": np.where(similar, round(weight, 3), 1.0)}
-        ).to_csv(path, index=False)
+        )
+        files = {relative: table.to_csv(index=False)}
         return Action(
             id="",
             kind=self.kind,
@@ -73,6 +73,7 @@ class Reweight:
                 f"like this mode weigh {weight:.1f}, the others 1 (e.g. sample_weight= in fit)."
             ),
             artifact=relative,
+            files=files,
         )
 
 
@@ -82,7 +83,7 @@ class GroupFile:
     serves: ClassVar[tuple[str, ...]] = ("spurious_correlation",)
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext, out: Path
+        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         train = context.train
         rule = non_label_rule(mode)
@@ -91,8 +92,8 @@ class GroupFile:
         has = rule_mask(rule, train.features)
         labels = np.asarray(train.labels).astype(str)
         groups = np.char.add(np.where(has, "with:", "without:"), labels.astype(str))
-        path, relative = artifact_path(out, f"{mode.id}-groups.csv")
-        pd.DataFrame({"id": train.id_text, "group": groups}).to_csv(path, index=False)
+        relative = artifact_name(f"{mode.id}-groups.csv")
+        files = {relative: pd.DataFrame({"id": train.id_text, "group": groups}).to_csv(index=False)}
         prop = " and ".join(c.describe() for c in rule)
         return Action(
             id="",
@@ -106,4 +107,5 @@ class GroupFile:
                 f"examples with {prop} of every class."
             ),
             artifact=relative,
+            files=files,
         )

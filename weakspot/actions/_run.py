@@ -7,14 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from weakspot.actions._base import ACTIONS, MIN_CONFIDENCE, Action
-from weakspot.actions._gate import write_gate_file
+from weakspot.actions._base import ACTIONS, MIN_CONFIDENCE, Action, write_action_files
+from weakspot.actions._gate import gate_file
 from weakspot.diagnoses._base import DiagnosisContext
 
 
-def plan_actions(
-    modes: Sequence[Any], context: DiagnosisContext, out: str | Path
-) -> tuple[list[Any], list[Action]]:
+def plan_actions(modes: Sequence[Any], context: DiagnosisContext) -> tuple[list[Any], list[Action]]:
     """Actions for every mode's confident causes (and a gate check per mode), ranked.
 
     Each diagnosis with confidence at least `MIN_CONFIDENCE` gets the actions whose kind
@@ -25,14 +23,11 @@ def plan_actions(
     ----------
     modes : sequence of FailureMode, with diagnoses
     context : DiagnosisContext
-    out : folder
-        The output folder; artifacts go to ``out/actions/``.
 
     Returns
     -------
     (modes with their action ids, actions ranked)
     """
-    out = Path(out)
     proposed: list[Action] = []
     for mode in modes:
         kinds: set[str] = set()
@@ -43,15 +38,13 @@ def plan_actions(
                 plugin = ACTIONS[kind]()
                 if kind in kinds or diagnosis.cause not in plugin.serves:
                     continue
-                action = plugin.propose(mode, diagnosis, context, out)
+                action = plugin.propose(mode, diagnosis, context)
                 if action is not None:
                     kinds.add(kind)
                     proposed.append(action)
-        gate = ACTIONS["gate"]().propose(mode, None, context, out)
+        gate = ACTIONS["gate"]().propose(mode, None, context)
         if gate is not None:
             proposed.append(gate)
-    if modes:
-        write_gate_file(modes, out)
     order = {m.id: i for i, m in enumerate(modes)}
     ranked = sorted(
         proposed,
@@ -60,3 +53,8 @@ def plan_actions(
     ranked = [replace(a, id=f"A{i}") for i, a in enumerate(ranked, start=1)]
     modes = [m.with_actions([a.id for a in ranked if a.failure_mode == m.id]) for m in modes]
     return modes, ranked
+
+
+def write_actions(modes: Sequence[Any], actions: Sequence[Action], out: str | Path) -> list[Path]:
+    """Write every action's artifact, and ``actions/gate.toml`` with every mode's check."""
+    return write_action_files(actions, out, gate_file(modes) if modes else {})
