@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot._errors import InputError, MissingDependency, missing_dependency
+from weakspot._failures import failure_stage, training_split
 from weakspot._version import __version__
 from weakspot.features._binning import BinnedFeatures, bin_features
 from weakspot.inputs._examples import Examples, build_examples, read_table
@@ -23,6 +24,7 @@ from weakspot.inputs._image_inputs import (
 from weakspot.metrics._disaggregated import disaggregated_metrics, groups_frame
 from weakspot.metrics._overview import overall_metrics
 from weakspot.slices._base import FINDERS, SearchContext
+from weakspot.slices._cutpoints import held_out_half, place_cutpoints
 from weakspot.slices._refine import refine_slice
 from weakspot.slices._select import select_slices
 from weakspot.slices._slice import Slice
@@ -58,6 +60,10 @@ class Analysis:
         Images that could not be read: ``{index, path, reason}``.
     feature_info : dict
         Feature name -> (human name, unit) for image-derived features.
+    failure_modes : list of FailureMode
+        Reported slices grouped by shared errors, with diagnoses (see docs/actions.md).
+    actions : list of Action
+        What to do, ranked by expected gain; `weakspot.report.write_results` writes their files.
     """
 
     examples: Examples
@@ -70,6 +76,8 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     feature_info: dict[str, tuple[str, str]] = field(default_factory=dict)
+    failure_modes: list[Any] = field(default_factory=list)
+    actions: list[Any] = field(default_factory=list)
 
     @property
     def by_group(self) -> pd.DataFrame:
@@ -145,6 +153,9 @@ def analyze(
     n_bins: int = 5,
     random_state: int = 0,
     progress: Progress | None = None,
+    train: pd.DataFrame | str | Path | None = None,
+    train_images: Any = None,
+    train_embeddings: np.ndarray | None = None,
 ) -> Analysis:
     """Analyse a classifier's predictions: metrics, subgroup gaps and failure slices.
 
@@ -204,6 +215,14 @@ def analyze(
         Seed of every random choice; the same inputs and seed give the same result.
     progress : callable, optional
         Called with the name of each stage as it starts.
+    train : DataFrame or path, optional
+        The training table, shaped like `data` (label, metadata, image-path column;
+        predictions and probabilities optional). Its features come from the same stage; the
+        diagnoses that need it (under-representation, spurious correlation, shift) use it.
+    train_images : folder, list of paths or ndarray, optional
+        As `images`, for the training table.
+    train_embeddings : ndarray of shape (n_train, d), optional
+        Precomputed training embeddings, when `embeddings` are given for the evaluation.
     """
     say = progress or (lambda stage, done=None, total=None: None)
     say("validating input")
@@ -250,6 +269,41 @@ def analyze(
         columns = {clash.get(k, k): v for k, v in image_features.columns.items()}
         skipped = image_features.skipped
         vectors = image_features.embeddings
+    train_split = None
+    if train is not None:
+        say("reading the training set")
+
+        def train_features(ex, root, imgs):
+            frame = slicing_features(ex)
+            source = _image_input(ex, root, imgs)
+            if source is None:
+                return frame, None
+            found = _extract_images(
+                source,
+                ex,
+                embed=embed,
+                layer=layer,
+                embeddings=None,
+                concepts=concepts,
+                cache_dir=cache_dir,
+                max_failed_share=max_failed_share,
+                progress=lambda done, total: say("training images", done, total),
+            )
+            extra = _image_columns(found)
+            extra = extra.rename(columns={c: f"image_{c}" for c in extra if c in frame.columns})
+            return pd.concat([frame, extra], axis=1), found.embeddings
+
+        train_split = training_split(
+            train,
+            images=train_images,
+            embeddings=train_embeddings,
+            evaluation=examples,
+            columns=list(features.columns),
+            label=label,
+            id_column=id_column,
+            image_column=image_column,
+            features_of=train_features,
+        )
     say("binning features")
     features = _drop_constant(features)
     binned = bin_features(features, n_bins=n_bins)
@@ -291,8 +345,18 @@ def analyze(
         finder = FINDERS[name](max_level=max_level) if name == "lattice" else FINDERS[name]()
         outputs.append(finder.find(context))
     say("testing and ranking slices")
+    held_out = held_out_half(len(examples), random_state)
     for output in outputs:
-        output.slices = [refine_slice(item, binned, examples.errors) for item in output.slices]
+        output.slices = [
+            place_cutpoints(
+                refine_slice(item, binned, examples.errors),
+                binned,
+                features,
+                examples.errors,
+                held_out,
+            )
+            for item in output.slices
+        ]
     slices, counts = select_slices(
         outputs,
         examples.errors,
@@ -306,6 +370,17 @@ def analyze(
     if pixels is not None:
         say("drawing example images")
         _attach_pictures(slices, pixels, examples, vectors, embed, random_state)
+    say("diagnosing failure modes")
+    modes, actions = failure_stage(
+        slices,
+        examples=examples,
+        binned=binned,
+        features=features,
+        feature_info=columns,
+        embeddings=vectors,
+        train=train_split,
+        random_state=random_state,
+    )
     config = {
         "methods": list(methods),
         "min_support": support,
@@ -320,8 +395,20 @@ def analyze(
     notes = list(examples.notes) + notes_constant + [n for o in outputs for n in o.notes]
     config["images"] = pixels is not None
     config["embedding_dim"] = None if vectors is None else int(vectors.shape[1])
+    config["train"] = None if train_split is None else len(train_split)
     return Analysis(
-        examples, binned, overall, disaggregated, slices, counts, config, notes, skipped, columns
+        examples,
+        binned,
+        overall,
+        disaggregated,
+        slices,
+        counts,
+        config,
+        notes,
+        skipped,
+        columns,
+        modes,
+        actions,
     )
 
 

@@ -149,6 +149,16 @@ def analyze_command(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the output paths.")
     ] = False,
+    train: Annotated[
+        Path | None,
+        typer.Option(
+            help="Training table (same shape: label, metadata, image paths; predictions "
+            "optional), for the diagnoses that compare with training."
+        ),
+    ] = None,
+    train_images: Annotated[
+        Path | None, typer.Option(help="Folder the training table's image paths are relative to.")
+    ] = None,
 ) -> None:
     try:
         with _console.stage_progress(_console.err) as say, _console.warnings_to(_console.err):
@@ -177,6 +187,8 @@ def analyze_command(
                 max_level=max_level,
                 random_state=seed,
                 progress=say,
+                train=train,
+                train_images=train_images,
             )
             paths = write_results(analysis, out)
     except InputError as exc:

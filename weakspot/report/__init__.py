@@ -26,4 +26,10 @@ def write_results(analysis: Analysis, out_dir: str | Path) -> dict[str, Path]:
     html_path.write_text(render_html(doc), encoding="utf-8")
     md_path = out / "summary.md"
     md_path.write_text(render_markdown(doc), encoding="utf-8")
-    return {"json": json_path, "html": html_path, "markdown": md_path}
+    paths = {"json": json_path, "html": html_path, "markdown": md_path}
+    if analysis.actions:
+        from weakspot.actions import write_actions
+
+        write_actions(analysis.failure_modes, analysis.actions, out)
+        paths["actions"] = out / "actions"
+    return paths

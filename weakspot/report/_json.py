@@ -44,7 +44,13 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         ],
         "search": analysis.search,
         "slices": [_slice_record(item, ex.ids) for item in analysis.slices],
+        "failure_modes": [mode.to_dict() for mode in analysis.failure_modes],
+        "actions": [action.to_dict() for action in analysis.actions],
     }
+    mode_of = {s: m.id for m in analysis.failure_modes for s in m.slices}
+    slices: list[dict[str, Any]] = doc["slices"]  # type: ignore[assignment]
+    for record in slices:
+        record["failure_mode"] = mode_of.get(record["id"])
     return _plain(doc)
 
 

@@ -4,7 +4,9 @@ Quantile bins cut ``age`` at 63 although the failure starts at 70, so the lattic
 ``age >= 63`` (F1 0.87 against the planted slice). `place_cutpoints` moves each finite end
 of each interval condition to the value, between the neighbouring bin edges on either side,
 where the slice's excess errors are most significant (one-sided exact test), searching on
-the rows that did not choose the slice: the held-out half of the error tree (the same random
+the rows that did not choose the slice; the cut moves only when the rows it adds fail
+significantly more often than those outside, and the rows it drops significantly less often
+than those kept (level `MOVE_ALPHA`). The search uses the rows that did not choose the slice: the held-out half of the error tree (the same random
 half, from the same seed), which for the lattice is simply a random half. The slice keeps its
 finder's q-value; its members follow the new rule on all rows.
 """
@@ -20,6 +22,7 @@ from weakspot.slices._slice import Slice
 from weakspot.slices._stats import excess_error_p_value
 
 MAX_CANDIDATES = 40
+MOVE_ALPHA = 0.01
 
 
 def held_out_half(n: int, random_state: int) -> np.ndarray:
@@ -95,7 +98,36 @@ def _best_cut(conditions, position, end, binned, features, errors, search_rows) 
         p = _p(trial, values, base, errors, total_errors, total)
         if p < best_p:
             best, best_p = trial, p
+    if best is not condition and not _moved_rows_differ(condition, best, values, base, errors):
+        return condition
     return best
+
+
+def _moved_rows_differ(old, new, values, base, errors, alpha: float = MOVE_ALPHA) -> bool:
+    """Whether the rows the new cut adds fail more than the rows outside, or the rows it
+    drops fail less than the rows it keeps (one-sided exact tests on the search rows)."""
+    from scipy.stats import hypergeom
+
+    inside_old = base & (values >= old.value[0]) & (values < old.value[1])
+    inside_new = base & (values >= new.value[0]) & (values < new.value[1])
+    added, dropped = inside_new & ~inside_old, inside_old & ~inside_new
+    if added.any():
+        outside = base & ~inside_old
+        p = excess_error_p_value(
+            [errors[added].sum()], [added.sum()], int(errors[outside].sum()), int(outside.sum())
+        )[0]
+        if p > alpha:
+            return False
+    if dropped.any():
+        p = hypergeom.cdf(
+            int(errors[dropped].sum()),
+            int(inside_old.sum()),
+            int(errors[inside_old].sum()),
+            int(dropped.sum()),
+        )
+        if p > alpha:
+            return False
+    return True
 
 
 def _p(condition, values, base, errors, total_errors, total) -> float:
