@@ -13,24 +13,23 @@ finder's q-value; its members follow the new rule on all rows.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from weakspot.features._binning import BinnedFeatures
 from weakspot.features._condition import Condition
 from weakspot.slices._slice import Slice
-from weakspot.slices._stats import excess_error_p_value
+from weakspot.stats import excess_error_p_value, random_half
 
 MAX_CANDIDATES = 40
 MOVE_ALPHA = 0.01
 
 
 def held_out_half(n: int, random_state: int) -> np.ndarray:
-    """The rows the error tree did not grow on, bool of shape (n,) (same seed, same draw)."""
-    rng = np.random.default_rng(random_state)
-    held = np.ones(n, dtype=bool)
-    held[rng.permutation(n)[: n // 2]] = False
-    return held
+    """The rows split-sample finders did not fit on, bool of shape (n,) (`random_half`)."""
+    return ~random_half(n, random_state)
 
 
 def place_cutpoints(
@@ -68,13 +67,11 @@ def place_cutpoints(
     if conditions == list(item.conditions):
         return item
     mask = rows_of(conditions, binned, features)
-    return Slice(
-        np.flatnonzero(mask),
-        item.method,
-        conditions,
-        item.score,
-        dict(item.stats),
-        {**item.extra, "cut_from": item.rule()},
+    return replace(
+        item,
+        members=np.flatnonzero(mask),
+        conditions=tuple(conditions),
+        refined_from=item.refined_from or item.rule(),
     )
 
 
