@@ -76,20 +76,27 @@ def test_image_folder_with_predictions_and_a_bad_file(tmp_path):
     assert doc["dataset"]["n_examples"] == 301
     assert [s["path"].endswith("broken.png") for s in doc["skipped"]] == [True]
     assert "not an image" in doc["skipped"][0]["reason"]
-    assert doc["slices"] and any(
-        c["feature"]
-        in {
-            "brightness",
-            "is_dark",
-            "dark_share",
-            "contrast",
-            "shadows",
-            "highlights",
-            "dynamic_range",
-            "entropy",
-        }
-        for c in doc["slices"][0]["predicate"]
+    assert (
+        doc["slices"]
+        and any(
+            c["feature"]
+            in {
+                "brightness",
+                "is_dark",
+                "dark_share",
+                "contrast",
+                "shadows",
+                "highlights",
+                "dynamic_range",
+                "entropy",
+            }
+            for c in doc["slices"][0]["predicate"]
+        )
+        or "dark" in doc["failure_modes"][0]["mechanism"]
     )
+    # with cut points where the failure starts, several properties select exactly the dark
+    # images; the first failure mode then names the darkness in its mechanism
+    assert "dark" in doc["failure_modes"][0]["mechanism"], doc["failure_modes"][0]
 
 
 def test_table_with_relative_paths_and_images_root(tmp_path):

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot._errors import InputError, missing_dependency
+from weakspot._failures import failure_stage, training_split
 from weakspot._version import __version__
 from weakspot.engine import get_engine
 from weakspot.explain import ExplainedSlice, add_pictures, explain_slices, flag_pictures
@@ -54,6 +55,10 @@ class Analysis:
     config : dict
         The options the analysis ran with.
     notes : list of str
+    failure_modes : list of FailureMode
+        Reported slices grouped by shared errors, titled, with diagnoses (docs/actions.md).
+    actions : list of Action
+        What to do, ranked by expected gain; `weakspot.report.write_results` writes their files.
     """
 
     inputs: Inputs
@@ -64,6 +69,8 @@ class Analysis:
     config: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     quality: list[dict[str, Any]] = field(default_factory=list)
+    failure_modes: list[Any] = field(default_factory=list)
+    actions: list[Any] = field(default_factory=list)
 
     def _repr_html_(self) -> str:
         from weakspot.report import analysis_html
@@ -135,6 +142,10 @@ class Analysis:
     def to_dict(self) -> dict[str, Any]:
         """The JSON document written to ``analysis.json`` (see docs/schema.md)."""
         ex, binned, info = self.examples, self.binned, self.features.info
+        mode_of = {s: m.id for m in self.failure_modes for s in m.slices}
+        slices = [
+            {**item.to_dict(ex.ids), "failure_mode": mode_of.get(item.id)} for item in self.slices
+        ]
         doc = {
             "schema_version": SCHEMA_VERSION,
             "weakspot_version": self.config.get("weakspot_version"),
@@ -160,8 +171,10 @@ class Analysis:
                 for name, bins in zip(binned.names, binned.bins, strict=True)
             ],
             "search": self.search.counts,
-            "slices": [item.to_dict(ex.ids) for item in self.slices],
+            "slices": slices,
             "quality": self.quality,  # flagged images per quality flag (report, issue 10)
+            "failure_modes": [mode.to_dict() for mode in self.failure_modes],
+            "actions": [action.to_dict() for action in self.actions],
         }
         return plain(doc)
 
@@ -200,6 +213,9 @@ def analyze(
     progress: Progress | None = None,
     engine: Any = "numpy",
     client: Any = None,
+    train: pd.DataFrame | str | Path | None = None,
+    train_images: Any = None,
+    train_embeddings: np.ndarray | str | Path | None = None,
 ) -> Analysis:
     """Analyse a classifier's predictions: metrics, subgroup gaps and failure slices.
 
@@ -277,6 +293,15 @@ def analyze(
         the result is the same on every engine (see docs/scaling.md).
     client : distributed.Client, optional
         With ``engine="dask"``: the client of the cluster to run on.
+    train : DataFrame or path, optional
+        The training table, shaped like `data` (label, metadata, an image-path column;
+        predictions and probabilities optional), measured by the same feature stage. The
+        diagnoses that compare with training (under-representation, spurious correlation,
+        distribution shift) need it and say so without it.
+    train_images : folder, list of paths or ndarray, optional
+        As `images`, for the training table.
+    train_embeddings : ndarray of shape (n_train, d) or path of a .npy file, optional
+        Precomputed training embeddings, to go with precomputed `embeddings`.
     """
     say = progress or (lambda stage, done=None, total=None: None)
     say("validating input")
@@ -352,10 +377,35 @@ def analyze(
         random_state=random_state,
         unread={int(s["index"]) for s in features.skipped},
     )
+    split = None
+    if train is not None:
+        say("reading the training set")
+        split = training_split(
+            train,
+            images=train_images,
+            embeddings=train_embeddings,
+            evaluation=inputs.examples,
+            features=features,
+            image_options=image_options,
+            label=label,
+            id_column=id_column,
+            image_column=image_column,
+        )
+    say("diagnosing failure modes")
+    modes, actions = failure_stage(
+        explained,
+        examples=inputs.examples,
+        features=features,
+        train=split,
+        random_state=random_state,
+    )
     config = _config(search, max_q, max_slices, n_bins, random_state, sensitive, inputs, features)
+    config["train"] = None if split is None else len(split)
     notes = [*inputs.examples.notes, *metrics.notes, *search.notes]
     quality = flag_pictures(inputs, features, random_state=random_state)
-    return Analysis(inputs, features, metrics, search, explained, config, notes, quality)
+    return Analysis(
+        inputs, features, metrics, search, explained, config, notes, quality, modes, actions
+    )
 
 
 def _config(search, max_q, max_slices, n_bins, random_state, sensitive, inputs, features):

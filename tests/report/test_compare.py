@@ -29,7 +29,9 @@ def test_compare_counts_changes_and_tests_them(runs, tmp_path):
     )
     assert o["delta_ci"][0] < o["delta"] < o["delta_ci"][1] and o["delta"] > 0
     assert {e["id"] for e in diff["newly_wrong"]} == set(old.index[~old.error & new.error])
-    top = read_analysis(runs["base"])["slices"][0]
+    base = read_analysis(runs["base"])
+    # the units compared are the failure modes when the analysis has them, else the slices
+    top = (base.get("failure_modes") or base["slices"])[0]
     unit = next(u for u in diff["units"] if u["found_in"] == "old" and u["id"] == top["id"])
     assert (
         unit["n"] == top["size"]

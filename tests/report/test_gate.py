@@ -27,7 +27,8 @@ def test_cli_exit_codes_and_markdown(runs, tmp_path):
     assert ok.exit_code == 0, ok.output
     assert ok.output.startswith("## weakspot gate: passed")
     bad = runner.invoke(app, ["gate", str(runs["worse"]), "--baseline", str(runs["base"])])
-    assert bad.exit_code == 1 and "| **FAIL** | slice S1: site == B" in bad.output
+    # regressions are checked per failure mode (per slice for an analysis without modes)
+    assert bad.exit_code == 1 and "| **FAIL** | failure mode F1: site == B" in bad.output
     mismatch = runner.invoke(app, ["gate", str(runs["other"]), "--baseline", str(runs["base"])])
     assert mismatch.exit_code == 2 and "not the same evaluation set" in mismatch.output
     nothing = runner.invoke(app, ["gate", str(runs["same"])])

@@ -197,6 +197,19 @@ def analyze_command(
             help="Random seed; same inputs and seed give identical output.",
         ),
     ] = 0,
+    train: Annotated[
+        Path | None,
+        typer.Option(
+            help="Training table (label, metadata, image paths; predictions optional), "
+            "for the diagnoses that compare with training."
+        ),
+    ] = None,
+    train_images: Annotated[
+        Path | None, typer.Option(help="Folder the training table's image paths are relative to.")
+    ] = None,
+    train_embeddings: Annotated[
+        Path | None, typer.Option(help="Precomputed training embeddings (.npy, one row each).")
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the output paths.")
     ] = False,

@@ -63,6 +63,12 @@ def write_results(
     }
     if examples is not None:
         result["examples"] = paths[OUTCOMES]
+    actions = getattr(analysis, "actions", None)
+    if actions:
+        from weakspot.actions import write_actions
+
+        write_actions(getattr(analysis, "failure_modes", []), actions, out)
+        result["actions"] = out / "actions"
     return result
 
 

@@ -31,6 +31,19 @@ def literal(value: Any, *, in_table: bool = True) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+!|~&:])")
+
+
+def prose(value: Any) -> str:
+    """A sentence that holds user strings (a mechanism, a diagnosis), as plain Markdown text.
+
+    Every ASCII punctuation character that GitHub-flavoured Markdown could read as markup (HTML,
+    links, images, emphasis, autolinks, table cells) is backslash-escaped, so the sentence
+    reads as written and nothing in it renders; line breaks become spaces.
+    """
+    return _PUNCTUATION.sub(r"\\\1", _CONTROL.sub("", _BREAKS.sub(" ", str(value))))
+
+
 def render_markdown(doc: dict[str, Any]) -> str:
     """Render an ``analysis.json`` document as Markdown."""
     o = doc["overall"]
@@ -55,6 +68,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
             lines.append(
                 f"| {literal(f['feature'])} | {f['accuracy_gap']:.1%} | {literal(f['worst_group'])} | {'yes' if f['gap_significant'] else 'no'} |"
             )
+    lines += failure_mode_lines(doc)
     search = doc["search"]
     lines += [
         "",
@@ -80,3 +94,37 @@ def render_markdown(doc: dict[str, Any]) -> str:
     if doc.get("skipped"):
         lines += ["", f"{len(doc['skipped'])} input(s) were skipped; see analysis.json `skipped`."]
     return "\n".join(lines) + "\n"
+
+
+def failure_mode_lines(doc: dict[str, Any]) -> list[str]:
+    """The failure-mode section: each mode's title, mechanism, diagnosis and top action."""
+    modes = doc.get("failure_modes") or []
+    if not modes:
+        return []
+    actions = {a["id"]: a for a in doc.get("actions", [])}
+    lines = ["", f"## Failure modes ({len(modes)})", ""]
+    for mode in modes:
+        lines.append(
+            f"### {prose(mode['id'])}: {literal(mode['title'], in_table=False)} "
+            f"({mode['error_rate']:.0%} errors vs {mode['rest_error_rate']:.0%} elsewhere, "
+            f"{mode['size']} examples)"
+        )
+        lines += ["", prose(mode["mechanism"]), ""]
+        tested = [d for d in mode["diagnoses"] if d["tested"]]
+        for d in tested[:3]:
+            lines.append(f"- cause `{d['cause']}` ({d['confidence']:.2f}): {prose(d['summary'])}")
+        first = next((actions[a] for a in mode["actions"] if a in actions), None)
+        if first is not None:
+            lines.append(
+                f"- action {prose(first['id'])} `{first['kind']}`: {prose(first['steps'])} "
+                f"({literal(first['artifact'], in_table=False)}; expected gain "
+                f"{first['expected_gain']['errors']:g} errors)"
+            )
+        if mode["also_described_as"]:
+            also = "; ".join(
+                f"{literal(a['title'], in_table=False)} (F1 {a['f1']:.2f})"
+                for a in mode["also_described_as"][:3]
+            )
+            lines.append(f"- also described as: {also}")
+        lines.append("")
+    return lines

@@ -12,6 +12,7 @@ from weakspot._errors import InputError
 from weakspot.features._table import FeatureTable
 from weakspot.inputs import Examples
 from weakspot.slices._base import FINDERS, SearchContext, default_methods, make_finder
+from weakspot.slices._cutpoints import held_out_half, place_cutpoints
 from weakspot.slices._refine import refine_slice
 from weakspot.slices._select import select_slices
 from weakspot.slices._slice import Slice
@@ -112,10 +113,20 @@ def find_slices(
     names = list(methods) if methods is not None else list(default_methods(context.available))
     finders = {name: make_finder(name, (finder_options or {}).get(name)) for name in names}
     outputs = []
+    held_out = held_out_half(len(examples), random_state)
     for name, finder in finders.items():
         say(f"searching slices: {name}")
         output = finder.find(context)
-        refined = [refine_slice(s, features.binned, examples.errors) for s in output.slices]
+        refined = [
+            place_cutpoints(
+                refine_slice(s, features.binned, examples.errors),
+                features.binned,
+                features.columns,
+                examples.errors,
+                held_out,
+            )
+            for s in output.slices
+        ]
         outputs.append(replace(output, slices=refined))
     say("testing and ranking slices")
     slices, counts = select_slices(

@@ -1,0 +1,149 @@
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weakspot.features import bin_features
+from weakspot.features._condition import Condition
+from weakspot.modes import (
+    KIND_ORDER,
+    KIND_RANK,
+    choose_title,
+    feature_kinds,
+    find_failure_modes,
+    group_slices,
+    rule_kind,
+    rule_mask,
+)
+from weakspot.slices._slice import Slice
+
+
+def test_kind_order_is_documented_and_ranked():
+    assert KIND_ORDER == ("metadata", "quality", "photographic", "label", "derived", "concept")
+    ranks = [KIND_RANK[k] for k in KIND_ORDER]
+    assert ranks == sorted(ranks)
+    assert KIND_RANK["quality"] == KIND_RANK["photographic"]
+
+
+def test_feature_kinds_sort_columns_by_what_they_are():
+    kinds = feature_kinds(
+        ["label", "camera", "is_dark", "brightness", "clipping", "concept", "image_noise"],
+        metadata=["camera", "noise"],
+        image_columns=["is_dark", "brightness", "clipping", "concept", "image_noise"],
+    )
+    assert kinds == {
+        "label": "label",
+        "camera": "metadata",
+        "is_dark": "quality",
+        "brightness": "photographic",
+        "clipping": "derived",
+        "concept": "concept",
+        "image_noise": "photographic",
+    }
+
+
+def test_rule_kind_is_the_least_actionable_condition():
+    kinds = {"camera": "metadata", "clipping": "derived", "label": "label"}
+    assert rule_kind([Condition("camera", "==", "C")], kinds) == "metadata"
+    both = [Condition("camera", "==", "C"), Condition("clipping", "in", [0, 0.3])]
+    assert rule_kind(both, kinds) == "derived"
+    with_label = [Condition("label", "!=", "bag"), Condition("camera", "==", "C")]
+    assert rule_kind(with_label, kinds) == "metadata"
+    assert rule_kind([Condition("label", "==", "bag")], kinds) == "label"
+
+
+def _candidate(title, f1, kind):
+    return {"title": title, "rule": [Condition("x", "==", title)], "f1": f1, "kind": kind}
+
+
+@pytest.mark.parametrize(
+    ("metadata_f1", "quality_f1", "winner"),
+    [
+        (0.531, 0.53, "camera == C"),
+        (0.40, 0.53, "is_dark == True"),
+        (0.40, 0.50, "clipping < 0.29"),
+    ],
+)
+def test_title_prefers_actionable_kinds_within_the_slack(metadata_f1, quality_f1, winner):
+    candidates = [
+        _candidate("clipping < 0.29", 0.575, "derived"),
+        _candidate("is_dark == True", quality_f1, "quality"),
+        _candidate("camera == C", metadata_f1, "metadata"),
+    ]
+    title, others = choose_title(candidates, f1_slack=0.05)
+    assert title["title"] == winner
+    assert [o["title"] for o in others] == sorted(
+        (c["title"] for c in candidates if c["title"] != winner),
+        key=lambda t: -next(c["f1"] for c in candidates if c["title"] == t),
+    )
+
+
+def test_slices_sharing_errors_form_one_mode_and_disjoint_ones_two():
+    errors = np.zeros(100, dtype=np.int8)
+    errors[:30] = 1
+    a = Slice(np.arange(0, 40), "lattice")
+    b = Slice(np.arange(5, 45), "lattice")  # shares 25 of its 25 errors with a
+    c = Slice(np.arange(60, 100), "lattice")  # no errors in common
+    d = Slice(np.arange(20, 70), "lattice")  # 10 errors, all in a: joins a
+    assert group_slices([a, b, c, d], errors) == [[0, 1, 3], [2]]
+
+
+def test_rule_mask_applies_conditions_to_raw_values():
+    frame = pd.DataFrame({"age": [10.0, 63.0, 70.0, np.nan], "site": ["A", "B", "A", None]})
+    assert rule_mask([Condition("age", "in", [63, np.inf])], frame).tolist() == [0, 1, 1, 0]
+    assert rule_mask([Condition("site", "==", "A")], frame).tolist() == [1, 0, 1, 0]
+    assert rule_mask([Condition("site", "!=", "A")], frame).tolist() == [0, 1, 0, 0]
+    assert rule_mask([Condition("camera", "==", "C")], frame).tolist() == [0, 0, 0, 0]
+
+
+def _camera_table(seed: int):
+    """Camera C's images are dark; dark images fail; a derived property tracks darkness."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    camera = rng.choice(["A", "B", "C"], n, p=[0.45, 0.4, 0.15])
+    dark = camera == "C"
+    brightness = np.where(dark, rng.normal(0.11, 0.03, n), rng.normal(0.42, 0.08, n))
+    frame = pd.DataFrame(
+        {
+            "label": rng.choice(["bag", "coat", "shirt"], n),
+            "camera": camera,
+            "brightness": brightness,
+            "clipping": brightness + rng.normal(0, 0.02, n),
+            "is_dark": dark & (rng.random(n) < 0.97),
+        }
+    )
+    errors = (rng.random(n) < np.where(dark, 0.5, 0.08)).astype(np.int8)
+    return frame, errors
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_mode_titled_by_metadata_with_mechanism_in_image_terms(seed):
+    frame, errors = _camera_table(seed)
+    binned = bin_features(frame)
+    kinds = feature_kinds(
+        frame.columns, metadata=["camera"], image_columns=["brightness", "clipping", "is_dark"]
+    )
+    info = {"brightness": ("Brightness", "0-1"), "clipping": ("Clipping", "0-1")}
+    low = Slice(
+        np.flatnonzero(frame["clipping"] < 0.25),
+        "lattice",
+        [Condition("clipping", "in", [-np.inf, 0.25])],
+    )
+    shirts = (frame["label"] == "shirt") & (frame["camera"] != "C")
+    rule = [Condition("label", "==", "shirt"), Condition("camera", "!=", "C")]
+    other = Slice(np.flatnonzero(shirts), "lattice", rule)
+    modes = find_failure_modes(
+        [low, other], errors=errors, binned=binned, features=frame, kinds=kinds, feature_info=info
+    )
+    first = modes[0]
+    assert first.title == "camera == C"
+    assert first.kind == "metadata"
+    assert first.slices == ("S1",)
+    assert first.mechanism.startswith("images from camera C are dark")
+    assert re.search(r"brightness 0\.1[0-3]\d* vs 0\.4[0-3]", first.mechanism), first.mechanism
+    assert "flagged dark" in first.mechanism
+    assert {d["title"] for d in first.also_described_as} >= {"is_dark == True"}
+    record = first.to_dict()
+    assert record["id"] == "F1" and record["slices"] == ["S1"] and record["diagnoses"] == []
+    assert [m.id for m in modes] == ["F1", "F2"]

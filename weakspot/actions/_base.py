@@ -1,0 +1,129 @@
+"""The protocol every action follows, its result, and the registry.
+
+An action answers "what do I do now?" for one diagnosed cause of one failure mode. It writes
+an artifact a training script consumes (a CSV of ids, sample weights, an augmentation spec,
+a collection spec, calibration parameters, a gate check) (written under ``<out>/actions/`` by `write_action_files`) and says
+how many errors it can plausibly recover, and how that figure was estimated. Register an
+action with `@register_action`; `tests/actions/test_actions.py` runs every one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+
+from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
+
+MIN_CONFIDENCE = 0.3  # a cause below this confidence gets no action
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing to do about a failure mode.
+
+    Attributes
+    ----------
+    id : str
+        ``A1``, ``A2``, ... in rank order (by expected gain).
+    kind : str
+        relabel, reweight, group_file, augment, collect, recalibrate, threshold or gate.
+    failure_mode : str
+        Id of the mode it serves.
+    cause : str
+        The diagnosed cause it addresses (``regression`` for a gate check).
+    expected_gain : dict
+        ``{errors, how}``: the evaluation errors it can plausibly recover, and how that was
+        estimated.
+    steps : str
+        What to do, in a sentence or two.
+    artifact : str
+        Path of its file, relative to the output folder.
+    files : dict of str to str
+        The artifact's contents (and any file it refers to), by relative path; written by
+        `write_action_files`, not part of the JSON.
+    """
+
+    id: str
+    kind: str
+    failure_mode: str
+    cause: str
+    expected_gain: dict[str, Any]
+    steps: str
+    artifact: str
+    files: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "failure_mode": self.failure_mode,
+            "cause": self.cause,
+            "expected_gain": self.expected_gain,
+            "steps": self.steps,
+            "artifact": self.artifact,
+        }
+
+
+class ActionPlugin(Protocol):
+    """An action kind: which causes it serves, and `propose`."""
+
+    kind: ClassVar[str]
+    serves: ClassVar[tuple[str, ...]]
+
+    def propose(
+        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
+    ) -> Action | None: ...
+
+
+ACTIONS: dict[str, type[Any]] = {}
+
+
+def register_action(cls: type[Any]) -> type[Any]:
+    """Class decorator that adds an action kind to the registry under ``cls.kind``."""
+    ACTIONS[cls.kind] = cls
+    return cls
+
+
+def excess_errors(mode: Any, context: DiagnosisContext) -> float:
+    """The mode's errors beyond what the rest's error rate would put there."""
+    ev = context.evaluation
+    mask = np.zeros(len(ev), dtype=bool)
+    mask[np.asarray(mode.members, dtype=np.int64)] = True
+    errors = np.asarray(ev.errors) == 1
+    rest = float(errors[~mask].mean()) if (~mask).any() else 0.0
+    return max(0.0, float(errors[mask].sum() - rest * mask.sum()))
+
+
+def scaled_gain(mode: Any, diagnosis: Diagnosis, context: DiagnosisContext) -> dict[str, Any]:
+    """The default estimate: the mode's excess errors times the diagnosis's confidence."""
+    excess = excess_errors(mode, context)
+    return {
+        "errors": round(excess * diagnosis.confidence, 1),
+        "how": (
+            f"the mode's {excess:.0f} errors beyond the rest's error rate, times the "
+            f"{diagnosis.cause} confidence {diagnosis.confidence:.2f}; an estimate, "
+            "not a retrained measurement"
+        ),
+    }
+
+
+def artifact_name(name: str) -> str:
+    """The path of an artifact relative to the output folder: ``actions/<name>``."""
+    return f"actions/{name}"
+
+
+def write_action_files(
+    actions: Sequence[Action], out: str | Path, extra: dict[str, str]
+) -> list[Path]:
+    """Write every action's files (and `extra`, such as ``actions/gate.toml``) under `out`."""
+    written = []
+    for relative, text in [*(kv for a in actions for kv in a.files.items()), *extra.items()]:
+        path = Path(out) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,111 @@
+"""``reweight``: sample weights for the training set that upweight the mode's look-alikes,
+and ``group_file``: a group id per training row for group-robust training (group DRO).
+
+Look-alikes are the training rows under the mode's rule (for a member-set mode: the
+training rows nearest its members in embedding space). Their weight is the evaluation share
+over the training share, capped at `MAX_WEIGHT`; other rows keep weight 1. For a spurious
+correlation the group file crosses "has the property" with the label, so that a group-robust
+loss weighs the rare combinations (the property without its usual label).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from weakspot.actions._base import Action, artifact_name, register_action, scaled_gain
+from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
+from weakspot.diagnoses._evidence import non_label_rule
+from weakspot.modes._rules import rule_mask
+
+MAX_WEIGHT = 10.0
+
+
+def look_alikes(mode: Any, context: DiagnosisContext, k: int = 5) -> np.ndarray | None:
+    """Training rows like the mode's members, bool of shape (n_train,), or None."""
+    train = context.train
+    if train is None:
+        return None
+    if mode.rule:
+        return rule_mask(list(mode.rule), train.features)
+    if train.embeddings is None or context.evaluation.embeddings is None:
+        return None
+    from sklearn.neighbors import NearestNeighbors
+
+    index = NearestNeighbors(n_neighbors=k).fit(np.asarray(train.embeddings, dtype=np.float32))
+    members = np.asarray(context.evaluation.embeddings, dtype=np.float32)[mode.members]
+    _, found = index.kneighbors(members)
+    mask = np.zeros(len(train), dtype=bool)
+    mask[np.unique(found)] = True
+    return mask
+
+
+@register_action
+class Reweight:
+    kind: ClassVar[str] = "reweight"
+    serves: ClassVar[tuple[str, ...]] = ("under_representation", "image_quality")
+
+    def propose(
+        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
+    ) -> Action | None:
+        similar = look_alikes(mode, context)
+        if similar is None or diagnosis is None or not similar.any():
+            return None
+        assert context.train is not None
+        train_share = similar.mean()
+        eval_share = len(mode.members) / len(context.evaluation)
+        weight = float(np.clip(eval_share / train_share, 1.0, MAX_WEIGHT))
+        relative = artifact_name(f"{mode.id}-weights.csv")
+        table = pd.DataFrame(
+            {"id": context.train.id_text, "weight": np.where(similar, round(weight, 3), 1.0)}
+        )
+        files = {relative: table.to_csv(index=False)}
+        return Action(
+            id="",
+            kind=self.kind,
+            failure_mode=mode.id,
+            cause=diagnosis.cause,
+            expected_gain=scaled_gain(mode, diagnosis, context),
+            steps=(
+                f"Retrain with these sample weights: the {int(similar.sum())} training examples "
+                f"like this mode weigh {weight:.1f}, the others 1 (e.g. sample_weight= in fit)."
+            ),
+            artifact=relative,
+            files=files,
+        )
+
+
+@register_action
+class GroupFile:
+    kind: ClassVar[str] = "group_file"
+    serves: ClassVar[tuple[str, ...]] = ("spurious_correlation",)
+
+    def propose(
+        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
+    ) -> Action | None:
+        train = context.train
+        rule = non_label_rule(mode)
+        if train is None or diagnosis is None or not rule:
+            return None
+        has = rule_mask(rule, train.features)
+        labels = np.asarray(train.labels).astype(str)
+        groups = np.char.add(np.where(has, "with:", "without:"), labels.astype(str))
+        relative = artifact_name(f"{mode.id}-groups.csv")
+        files = {relative: pd.DataFrame({"id": train.id_text, "group": groups}).to_csv(index=False)}
+        prop = " and ".join(c.describe() for c in rule)
+        return Action(
+            id="",
+            kind=self.kind,
+            failure_mode=mode.id,
+            cause=diagnosis.cause,
+            expected_gain=scaled_gain(mode, diagnosis, context),
+            steps=(
+                f"Train with a group-robust loss (group DRO) or balanced group sampling over "
+                f"these groups ({prop} crossed with the label), or break the shortcut by adding "
+                f"examples with {prop} of every class."
+            ),
+            artifact=relative,
+            files=files,
+        )

@@ -1,0 +1,60 @@
+"""Propose, write and rank the actions of every diagnosed failure mode."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from weakspot.actions._base import ACTIONS, MIN_CONFIDENCE, Action, write_action_files
+from weakspot.actions._gate import gate_file
+from weakspot.diagnoses._base import DiagnosisContext
+
+
+def plan_actions(modes: Sequence[Any], context: DiagnosisContext) -> tuple[list[Any], list[Action]]:
+    """Actions for every mode's confident causes (and a gate check per mode), ranked.
+
+    Each diagnosis with confidence at least `MIN_CONFIDENCE` gets the actions whose kind
+    serves its cause, most confident cause first, one action per kind and mode. Actions are
+    ranked by expected gain (errors), then by mode; ids ``A1``, ``A2``, ... follow that order.
+
+    Parameters
+    ----------
+    modes : sequence of FailureMode, with diagnoses
+    context : DiagnosisContext
+
+    Returns
+    -------
+    (modes with their action ids, actions ranked)
+    """
+    proposed: list[Action] = []
+    for mode in modes:
+        kinds: set[str] = set()
+        for diagnosis in mode.diagnoses:
+            if not diagnosis.tested or diagnosis.confidence < MIN_CONFIDENCE:
+                continue
+            for kind in sorted(ACTIONS):
+                plugin = ACTIONS[kind]()
+                if kind in kinds or diagnosis.cause not in plugin.serves:
+                    continue
+                action = plugin.propose(mode, diagnosis, context)
+                if action is not None:
+                    kinds.add(kind)
+                    proposed.append(action)
+        gate = ACTIONS["gate"]().propose(mode, None, context)
+        if gate is not None:
+            proposed.append(gate)
+    order = {m.id: i for i, m in enumerate(modes)}
+    ranked = sorted(
+        proposed,
+        key=lambda a: (-a.expected_gain["errors"], order[a.failure_mode], a.kind),
+    )
+    ranked = [replace(a, id=f"A{i}") for i, a in enumerate(ranked, start=1)]
+    modes = [m.with_actions([a.id for a in ranked if a.failure_mode == m.id]) for m in modes]
+    return modes, ranked
+
+
+def write_actions(modes: Sequence[Any], actions: Sequence[Action], out: str | Path) -> list[Path]:
+    """Write every action's artifact, and ``actions/gate.toml`` with every mode's check."""
+    return write_action_files(actions, out, gate_file(modes) if modes else {})

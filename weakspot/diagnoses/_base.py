@@ -1,0 +1,162 @@
+"""The protocol every diagnosis follows, its inputs and its result, and the registry.
+
+A diagnosis tests one cause on one failure mode. It receives the mode and a
+`DiagnosisContext` (the evaluation split, optionally the training split, the feature kinds)
+and returns a `Diagnosis`: the cause, a confidence in [0, 1], a sentence, and the evidence
+(figures, with 95% intervals where they are estimates). A diagnosis that needs what the
+context lacks (a training set, probabilities) returns confidence 0 and says what it could not
+test. Register it with `@register_diagnosis`; `tests/diagnoses/test_registry.py` runs every one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+import pandas as pd
+
+CAUSES = (
+    "under_representation",
+    "spurious_correlation",
+    "label_noise",
+    "distribution_shift",
+    "image_quality",
+    "miscalibration",
+    "class_confusion",
+    "threshold",
+)
+
+
+@dataclass(frozen=True)
+class Split:
+    """One labelled table as the diagnoses see it (the evaluation set or the training set).
+
+    Attributes
+    ----------
+    features : DataFrame, shape (n, f)
+        Slicing features, computed by the same feature stage for both splits.
+    labels : ndarray of str, shape (n,)
+    predictions : ndarray of str, shape (n,), or None
+        Optional on a training set.
+    proba : ndarray of float, shape (n, n_classes), or None
+        Class probabilities in the order of `DiagnosisContext.classes`.
+    ids : ndarray of str, shape (n,), or None
+        Example ids (row numbers as text when None).
+    embeddings : ndarray of float, shape (n, d), or None
+    """
+
+    features: pd.DataFrame
+    labels: np.ndarray
+    predictions: np.ndarray | None = None
+    proba: np.ndarray | None = None
+    ids: np.ndarray | None = None
+    embeddings: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def errors(self) -> np.ndarray | None:
+        """1 where the prediction is wrong, shape (n,); None without predictions."""
+        if self.predictions is None:
+            return None
+        return (np.asarray(self.predictions) != np.asarray(self.labels)).astype(np.int8)
+
+    @property
+    def id_text(self) -> np.ndarray:
+        return (
+            np.asarray(self.ids).astype(str)
+            if self.ids is not None
+            else np.arange(len(self)).astype(str)
+        )
+
+
+@dataclass(frozen=True)
+class DiagnosisContext:
+    """Everything a diagnosis may use; `cache` holds figures shared by several diagnoses.
+
+    Attributes
+    ----------
+    evaluation : Split
+        Must have predictions.
+    classes : list of str
+    kinds : dict of str to str
+        Feature -> kind (`weakspot.modes.feature_kinds`).
+    feature_info : dict of str to (str, str)
+        Feature -> (human name, unit).
+    train : Split or None
+    random_state : int
+    """
+
+    evaluation: Split
+    classes: list[str]
+    kinds: dict[str, str]
+    feature_info: dict[str, tuple[str, str]] = field(default_factory=dict)
+    train: Split | None = None
+    random_state: int = 0
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One tested cause of a failure mode.
+
+    Attributes
+    ----------
+    cause : str
+        One of `CAUSES`.
+    confidence : float
+        In [0, 1]: how strongly the evidence supports the cause (0: not supported or not
+        tested).
+    summary : str
+        One sentence a person can read.
+    evidence : dict
+        The figures behind it (JSON-ready); estimates carry ``[low, high]`` 95% intervals.
+    tested : bool
+        False when the context lacked what the test needs (then `summary` says what).
+    """
+
+    cause: str
+    confidence: float
+    summary: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    tested: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cause": self.cause,
+            "confidence": round(float(self.confidence), 4),
+            "summary": self.summary,
+            "evidence": self.evidence,
+            "tested": self.tested,
+        }
+
+
+def untested(cause: str, why: str) -> Diagnosis:
+    """The diagnosis of a cause that could not be tested, saying why."""
+    return Diagnosis(cause, 0.0, f"Not tested: {why}", {}, tested=False)
+
+
+class DiagnosisPlugin(Protocol):
+    """A diagnosis: a `cause` name and `diagnose(mode, context)`."""
+
+    cause: ClassVar[str]
+
+    def applies(self, context: DiagnosisContext) -> bool: ...
+
+    def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis: ...
+
+
+DIAGNOSES: dict[str, type[Any]] = {}
+
+
+def register_diagnosis(cls: type[Any]) -> type[Any]:
+    """Class decorator that adds a diagnosis to the registry under ``cls.cause``."""
+    DIAGNOSES[cls.cause] = cls
+    return cls
+
+
+def clip01(x: float) -> float:
+    """`x` clipped to [0, 1]; NaN becomes 0."""
+    return float(min(1.0, max(0.0, x))) if np.isfinite(x) else 0.0

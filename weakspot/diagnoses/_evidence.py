@@ -1,0 +1,302 @@
+"""Figures several diagnoses share, computed once per context and cached there.
+
+- `interval`: a share with its Wilson 95% interval.
+- `training_share`: the mode's share of the training set (its rule applied to the training
+  features; for a member-set mode, the share of training points among the members' nearest
+  neighbours in the joint embedding space), against its share of the evaluation set.
+- `class_matched_effects`: how far the mode's image properties lie from those of other
+  images of the same classes (standardised within class), so that a mode that is one class
+  does not read as an image-quality problem because the class looks different.
+- `separability`: cross-validated AUC of a linear model telling the mode's images from the
+  rest (embeddings, else image properties): about 0.5 when the images look like the others.
+- `label_issues`: cleanlab's confident-learning label issues on a split.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+
+from weakspot._errors import missing_dependency
+from weakspot.diagnoses._base import DiagnosisContext, Split
+from weakspot.modes._rules import rule_mask
+from weakspot.stats import wilson_interval
+
+IMAGE_KINDS = ("photographic", "derived", "quality")
+MIN_PRESENT = 10  # fewer training examples than this: the group is absent, not rare
+
+
+def interval(successes: int, trials: int) -> dict[str, Any]:
+    """``{value, ci: [low, high], n}`` for a share of `trials`."""
+    if trials <= 0:
+        return {"value": None, "ci": [None, None], "n": 0}
+    low, high = wilson_interval(np.array([successes]), np.array([trials]))
+    return {
+        "value": round(successes / trials, 4),
+        "ci": [round(float(low[0]), 4), round(float(high[0]), 4)],
+        "n": int(trials),
+    }
+
+
+def mode_mask(mode: Any, n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[np.asarray(mode.members, dtype=np.int64)] = True
+    return mask
+
+
+def non_label_rule(mode: Any) -> list:
+    """The mode's rule without conditions on the label (its defining property)."""
+    return [c for c in (mode.rule or ()) if c.feature != "label"]
+
+
+def training_share(mode: Any, context: DiagnosisContext) -> dict[str, Any] | None:
+    """The mode's share of training against evaluation, or None when it cannot be measured.
+
+    Of the two routes (the rule on the training features, and the share of training points
+    among the members' nearest neighbours in embedding space) the one showing the lower
+    training share counts.
+
+    Returns ``{route, train_count, train_share (interval), eval_share, ratio, ratio_high,
+    missing_columns}``; `ratio_high` uses the interval's upper end.
+    """
+    key = f"training_share:{mode.id}"
+    if key in context.cache:
+        return context.cache[key]
+    train, evaluation = context.train, context.evaluation
+    out = None
+    if train is not None and mode.rule:
+        missing = sorted({c.feature for c in mode.rule} - set(train.features.columns))
+        inside = rule_mask(list(mode.rule), train.features)
+        count = int(inside.sum())
+        eval_share = len(mode.members) / len(evaluation)
+        out = _share_record("rule", count, len(train), eval_share, missing)
+    if train is not None and train.embeddings is not None and evaluation.embeddings is not None:
+        # a rule over derived statistics can select ordinary training images too; the
+        # members' neighbours show whether images like them were in training
+        near = _neighbour_share(mode, context)
+        if out is None or out["missing_columns"] or near["ratio_high"] < out["ratio_high"]:
+            near["rule_route"] = out
+            out = near
+    context.cache[key] = out
+    return out
+
+
+def _share_record(route, count, n_train, eval_share, missing) -> dict[str, Any]:
+    share = interval(count, n_train)
+    high = share["ci"][1] if share["ci"][1] is not None else 0.0
+    return {
+        "route": route,
+        "train_count": count,
+        "train_share": share,
+        "eval_share": round(eval_share, 4),
+        "ratio": round((count / n_train) / eval_share, 4) if eval_share else None,
+        "ratio_high": round(high / eval_share, 4) if eval_share else None,
+        "missing_columns": missing,
+    }
+
+
+def _neighbour_share(mode: Any, context: DiagnosisContext, k: int = 10) -> dict[str, Any]:
+    """Share of training points among the members' k nearest neighbours (joint space)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    assert context.train is not None
+    ev = np.asarray(context.evaluation.embeddings, dtype=np.float32)
+    tr = np.asarray(context.train.embeddings, dtype=np.float32)
+    joint = np.vstack([ev, tr])
+    is_train = np.r_[np.zeros(len(ev), bool), np.ones(len(tr), bool)]
+    index = NearestNeighbors(n_neighbors=k + 1).fit(joint)
+    members = np.asarray(mode.members, dtype=np.int64)
+    _, found = index.kneighbors(ev[members])
+    hits = int(is_train[found[:, 1:]].sum())
+    trials = found[:, 1:].size
+    expected = len(tr) / (len(joint) - 1)
+    record = _share_record("neighbours", hits, trials, expected, [])
+    record["eval_share"] = round(expected, 4)
+    record["train_count"] = int(round(hits / k))
+    return record
+
+
+def class_matched_effects(
+    mask: np.ndarray, features: pd.DataFrame, labels: np.ndarray, kinds: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Standardised differences of image features between the mode and same-class others.
+
+    Each numeric image feature is z-scored within each class (median and MAD-based scale);
+    the effect is the mean z of the members minus that of non-members of the members'
+    classes. A class with fewer than 5 non-members contributes nothing. Strongest first:
+    ``{feature, effect}``.
+    """
+    labels = np.asarray(labels).astype(str)
+    classes = np.unique(labels[mask])
+    usable = np.isin(labels, [c for c in classes if ((labels == c) & ~mask).sum() >= 5])
+    out: list[dict[str, Any]] = []
+    if not (usable & mask).any():
+        return out
+    for name in features.columns:
+        if kinds.get(name) not in IMAGE_KINDS:
+            continue
+        values = _numeric(features[name])
+        if values is None:
+            continue
+        z = np.full(len(values), np.nan)
+        for c in classes:
+            rows = labels == c
+            ref = values[rows & ~mask]
+            ref = ref[np.isfinite(ref)]
+            if len(ref) < 5:
+                continue
+            scale = max(float(np.std(ref)), 1e-9)
+            z[rows] = (values[rows] - float(np.mean(ref))) / scale
+        inside, outside = z[usable & mask], z[usable & ~mask]
+        inside, outside = inside[np.isfinite(inside)], outside[np.isfinite(outside)]
+        if len(inside) >= 5 and len(outside) >= 5:
+            out.append({"feature": name, "effect": round(float(inside.mean() - outside.mean()), 3)})
+    return sorted(out, key=lambda e: (-abs(e["effect"]), e["feature"]))
+
+
+def _numeric(column: pd.Series) -> np.ndarray | None:
+    if pd.api.types.is_bool_dtype(column) or column.dtype == object:
+        text = column.astype("string")
+        if set(text.dropna().unique()) <= {"True", "False"}:
+            return (text == "True").to_numpy(dtype=float, na_value=np.nan)
+        return None
+    if pd.api.types.is_numeric_dtype(column):
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    return None
+
+
+def separability(mask: np.ndarray, context: DiagnosisContext, key: str) -> float | None:
+    """Cross-validated AUC of telling the mode's images from the rest, or None without images.
+
+    Uses the embeddings when given, else the numeric image features; a logistic regression
+    with 3-fold cross-validation, classes balanced.
+    """
+    cache_key = f"separability:{key}"
+    if cache_key in context.cache:
+        return context.cache[cache_key]
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = _image_matrix(context)
+    result = None
+    if x is not None and 10 <= mask.sum() <= len(mask) - 10:
+        model = make_pipeline(
+            StandardScaler(), LogisticRegression(C=0.1, class_weight="balanced", max_iter=300)
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            score = cross_val_predict(model, x, mask, cv=3, method="decision_function")
+        result = float(roc_auc_score(mask, score))
+    context.cache[cache_key] = result
+    return result
+
+
+def _image_matrix(context: DiagnosisContext) -> np.ndarray | None:
+    if "image_matrix" in context.cache:
+        return context.cache["image_matrix"]
+    ev = context.evaluation
+    x = None
+    if ev.embeddings is not None:
+        x = np.asarray(ev.embeddings, dtype=np.float64)
+    else:
+        columns = []
+        for name in ev.features.columns:
+            if context.kinds.get(name) in IMAGE_KINDS:
+                values = _numeric(ev.features[name])
+                if values is not None:
+                    columns.append(np.nan_to_num(values, nan=float(np.nanmedian(values))))
+        x = np.column_stack(columns) if columns else None
+    context.cache["image_matrix"] = x
+    return x
+
+
+def label_issues(split: Split, classes: list[str], context: DiagnosisContext, key: str):
+    """Confident-learning label issues of `split` (cleanlab), or None when untestable.
+
+    Uses the split's probabilities; without them, out-of-fold probabilities of a logistic
+    regression on the split's embeddings. Returns ``(is_issue (n,) bool, suggested (n,) str,
+    confidence (n,) float, source)`` or None.
+    """
+    cache_key = f"label_issues:{key}"
+    if cache_key in context.cache:
+        return context.cache[cache_key]
+    proba, source = split.proba, "given probabilities"
+    labels = np.asarray(split.labels).astype(str)
+    index = {c: i for i, c in enumerate(classes)}
+    if proba is None and split.embeddings is not None:
+        proba, source = (
+            _out_of_fold_proba(split, classes, context.random_state),
+            ("out-of-fold probabilities of a logistic regression on the embeddings"),
+        )
+    result = None
+    if proba is not None and all(label in index for label in labels):
+        try:
+            from cleanlab.filter import find_label_issues
+        except ImportError:
+            raise missing_dependency("cleanlab", "labels", "The label_noise diagnosis") from None
+        y = np.array([index[label] for label in labels])
+        present = np.unique(y)
+        if len(present) >= 2:
+            probs = np.asarray(proba, dtype=float)[:, present]
+            probs = probs / np.clip(probs.sum(axis=1, keepdims=True), 1e-12, None)
+            local = np.searchsorted(present, y)
+            issues = find_label_issues(local, probs, filter_by="prune_by_noise_rate")
+            best = np.asarray(proba).argmax(axis=1)
+            suggested = np.array(classes, dtype=object)[best].astype(str)
+            result = (np.asarray(issues, bool), suggested, np.asarray(proba).max(axis=1), source)
+    context.cache[cache_key] = result
+    return result
+
+
+def _out_of_fold_proba(split: Split, classes: list[str], seed: int) -> np.ndarray:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    labels = np.asarray(split.labels).astype(str)
+    counts = pd.Series(labels).value_counts()
+    folds = int(max(2, min(5, counts.min())))
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=500))
+    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        local = cross_val_predict(
+            model, np.asarray(split.embeddings, float), labels, cv=cv, method="predict_proba"
+        )
+    proba = np.zeros((len(labels), len(classes)))
+    for j, c in enumerate(sorted(counts.index)):
+        proba[:, classes.index(c)] = local[:, j]
+    return proba
+
+
+def nearest_training_distance(context: DiagnosisContext) -> dict[str, np.ndarray] | None:
+    """Each evaluation row's distance to its nearest training row, and the training rows' own
+    leave-one-out nearest distances (embeddings, standardised on the training set)."""
+    if "nn_distance" in context.cache:
+        return context.cache["nn_distance"]
+    from sklearn.neighbors import NearestNeighbors
+
+    train, ev = context.train, context.evaluation
+    out = None
+    if train is not None and train.embeddings is not None and ev.embeddings is not None:
+        tr = np.asarray(train.embeddings, dtype=np.float32)
+        rng = np.random.default_rng(context.random_state)
+        if len(tr) > 8000:
+            tr = tr[np.sort(rng.choice(len(tr), 8000, replace=False))]
+        centre, scale = tr.mean(axis=0), tr.std(axis=0) + 1e-6
+        tr_z = (tr - centre) / scale
+        ev_z = (np.asarray(ev.embeddings, dtype=np.float32) - centre) / scale
+        index = NearestNeighbors(n_neighbors=2).fit(tr_z)
+        own, _ = index.kneighbors(tr_z)
+        to_train, _ = index.kneighbors(ev_z, n_neighbors=1)
+        out = {"train_own": own[:, 1], "eval": to_train[:, 0]}
+    context.cache["nn_distance"] = out
+    return out

@@ -1,0 +1,92 @@
+"""`image_quality`: the mode is defined by quality flags or extreme image properties.
+
+Strength: the larger of the quality flag whose share rises most in the mode (share inside
+minus outside) and half the largest class-matched standardised difference of a plain
+photographic property in its degraded direction (darker or brighter, lower contrast, less
+sharp, noisier; capped at 1), so that a mode which is one class does not read as a
+quality problem because that class looks different. A degraded image the model never saw
+in training is better explained by under-representation or shift: with a training set the
+strength is scaled by ``min(1, 2 * ratio)`` (the mode's training share over its evaluation
+share); without one, by 0.8, and the summary says it could not tell.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from weakspot.diagnoses._base import Diagnosis, DiagnosisContext, clip01, register_diagnosis
+from weakspot.diagnoses._evidence import class_matched_effects, mode_mask, training_share
+
+# the direction in which a plain property means a worse picture: -1 lower, +1 higher, 0 either
+DEGRADED = {
+    "brightness": 0,
+    "contrast": -1,
+    "sharpness": -1,
+    "blur": 1,
+    "noise": 1,
+    "object_size": -1,
+    "rotation": 1,
+    "aspect_ratio": 0,
+    "width": -1,
+    "height": -1,
+    "centre_border_contrast": 0,
+    "border_uniformity": 0,
+}
+
+
+@register_diagnosis
+class ImageQuality:
+    cause: ClassVar[str] = "image_quality"
+
+    def applies(self, context: DiagnosisContext) -> bool:
+        return True
+
+    def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis:
+        ev = context.evaluation
+        mask = mode_mask(mode, len(ev))
+        effects = class_matched_effects(mask, ev.features, ev.labels, context.kinds)
+        plain = [
+            e
+            for e in effects
+            if context.kinds.get(e["feature"]) == "photographic"
+            and e["effect"] * DEGRADED.get(e["feature"], 0) >= 0
+        ]
+        flag = self._flag(mask, context)
+        strength = max(
+            clip01(abs(plain[0]["effect"]) / 2) if plain else 0.0, flag[1] if flag else 0.0
+        )
+        evidence: dict[str, Any] = {
+            "property": plain[0] if plain else None,
+            "flag": None if flag is None else {"flag": flag[0], "excess_share": flag[1]},
+            "strength": round(strength, 4),
+        }
+        share = training_share(mode, context) if context.train is not None else None
+        if share is not None and share["ratio"] is not None and not share["missing_columns"]:
+            factor = min(1.0, 2 * share["ratio"])
+            evidence["training_ratio"] = share["ratio"]
+            note = "" if factor >= 1 else f"; but it is rare in training ({share['ratio']:.2f}x)"
+        else:
+            factor, note = 0.8, "; without a training set, rarity in training is not ruled out"
+        confidence = strength * factor
+        what = (
+            f"{plain[0]['feature']} {plain[0]['effect']:+.1f} SD from same-class images"
+            if plain
+            else "no plain property"
+        )
+        flagged = f", {flag[0]} on {flag[1]:.0%} more of it" if flag else ""
+        summary = f"Image quality: {what}{flagged}{note}."
+        return Diagnosis(self.cause, confidence, summary, evidence)
+
+    def _flag(self, mask: np.ndarray, context: DiagnosisContext) -> tuple[str, float] | None:
+        features = context.evaluation.features
+        best = None
+        for name in features.columns:
+            if context.kinds.get(name) != "quality":
+                continue
+            values = features[name].astype("string").to_numpy(dtype=object) == "True"
+            excess = float(values[mask].mean() - (values[~mask].mean() if (~mask).any() else 0))
+            if excess > 0 and (best is None or excess > best[1]):
+                best = (name, round(excess, 4))
+        return best

@@ -1,0 +1,125 @@
+"""The mechanism of a failure mode in words: which plain image properties set it apart.
+
+"images where camera == C are dark: brightness 0.11 vs 0.42 elsewhere; 97% flagged dark
+(1% elsewhere)". The sentence takes the plain photographic property whose standardised
+difference between the mode and the rest is largest (at least `MIN_EFFECT`), the adjective
+that direction means, and the quality flag whose share rises most. Without image features
+it names the strongest difference of any feature.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from weakspot.explain._describe import distinguishing_features
+
+MIN_EFFECT = 0.5
+MIN_FLAG_SHARE = 0.3
+# property -> (adjective when lower in the mode, adjective when higher)
+ADJECTIVES = {
+    "brightness": ("dark", "bright"),
+    "contrast": ("low in contrast", "high in contrast"),
+    "sharpness": ("blurry", "sharp"),
+    "blur": ("sharp", "blurry"),
+    "noise": ("clean", "noisy"),
+    "centre_border_contrast": ("darker at the centre", "brighter at the centre"),
+    "border_uniformity": ("busy at the border", "uniform at the border"),
+    "aspect_ratio": ("tall", "wide"),
+    "width": ("narrow", "wide"),
+    "height": ("short", "tall"),
+    "object_size": ("small objects", "large objects"),
+    "rotation": ("less rotated", "rotated"),
+}
+FLAG_WORDS = {
+    "is_dark": "dark",
+    "is_light": "light",
+    "is_blurry": "blurry",
+    "is_low_information": "low-information",
+    "is_odd_size": "odd-sized",
+    "is_odd_aspect_ratio": "odd aspect ratio",
+    "is_grayscale": "grayscale",
+    "is_exact_duplicate": "exact duplicate",
+    "is_near_duplicate": "near duplicate",
+    "is_outlier": "outlier",
+}
+
+
+def mechanism_sentence(
+    mask: np.ndarray,
+    features: pd.DataFrame,
+    kinds: dict[str, str],
+    feature_info: dict[str, tuple[str, str]],
+    title: str | None,
+) -> str:
+    """One sentence on what sets the rows in `mask` (bool, shape (n,)) apart in image terms."""
+    subject = _subject(title, kinds)
+    image = [c for c in features.columns if kinds.get(c) in ("photographic", "derived")]
+    effects = distinguishing_features(mask, features[image]) if image else []
+    plain = [e for e in effects if kinds.get(e["feature"]) == "photographic"]
+    strong = [e for e in plain if abs(e["effect"]) >= MIN_EFFECT][:2] or [
+        e for e in effects if abs(e["effect"]) >= MIN_EFFECT
+    ][:1]
+    flag = _top_flag(mask, features, kinds)
+    if not strong and flag is None:
+        return _fallback(subject, mask, features)
+    words = [flag[0]] if flag is not None and flag[0] in ("dark", "light", "blurry") else []
+    figures = []
+    for e in strong:
+        name = feature_info.get(e["feature"], (e["feature"], ""))[0].lower()
+        low, high = ADJECTIVES.get(e["feature"], (f"low in {name}", f"high in {name}"))
+        words.append(low if e["effect"] < 0 else high)
+        figures.append(f"{name} {_num(e['in_slice'])} vs {_num(e['elsewhere'])} elsewhere")
+    words = list(dict.fromkeys(words))
+    head = f"{subject} are {' and '.join(words)}" if words else f"{subject} stand out"
+    parts = [head + (": " + ", ".join(figures) if figures else "")]
+    if flag is not None:
+        word, inside, outside = flag
+        parts.append(f"{inside:.0%} flagged {word} ({outside:.0%} elsewhere)")
+    return "; ".join(parts)
+
+
+def _subject(title: str | None, kinds: dict[str, str]) -> str:
+    """``images from camera C`` for one metadata value, ``images where <title>`` otherwise."""
+    if not title:
+        return "these images"
+    feature, _, value = title.partition(" == ")
+    if value and " and " not in title and kinds.get(feature) == "metadata":
+        return f"images from {feature} {value}"
+    return f"images where {title}"
+
+
+def _top_flag(mask, features: pd.DataFrame, kinds) -> tuple[str, float, float] | None:
+    best = None
+    for column in features.columns:
+        if kinds.get(column) != "quality":
+            continue
+        values = features[column].astype("string").to_numpy(dtype=object) == "True"
+        inside, outside = values[mask].mean(), values[~mask].mean() if (~mask).any() else 0.0
+        if (
+            inside >= MIN_FLAG_SHARE
+            and inside - outside > 0.2
+            and (best is None or inside - outside > best[1] - best[2])
+        ):
+            best = (FLAG_WORDS.get(column, column), float(inside), float(outside))
+    return best
+
+
+def _fallback(subject: str, mask: np.ndarray, features: pd.DataFrame) -> str:
+    effects = distinguishing_features(mask, features)
+    if not effects or effects[0]["strength"] < 0.2:
+        return f"no image property or column sets {subject} clearly apart"
+    e = effects[0]
+    if e["kind"] == "numeric":
+        return (
+            f"no image property sets {subject} apart; they differ most in {e['feature']}: "
+            f"{_num(e['in_slice'])} vs {_num(e['elsewhere'])} elsewhere"
+        )
+    return (
+        f"no image property sets {subject} apart; they differ most in {e['feature']}: "
+        f"{e['in_slice']:.0%} are {e['value']} vs {e['elsewhere']:.0%} elsewhere"
+    )
+
+
+def _num(x: float) -> str:
+    return f"{x:.3g}" if abs(x) >= 0.01 or x == 0 else f"{x:.2g}"

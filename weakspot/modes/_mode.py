@@ -1,0 +1,309 @@
+"""Failure modes: reported slices whose errors largely coincide, shown once under one title.
+
+Several slices often describe the same failing examples (``clipping < 0.29``,
+``brightness < 0.2 and dark_share < 0.6``, ``camera == C``). A failure mode groups reported
+slices whose error sets overlap (the shared errors are at least `min_shared` of the smaller
+set, compared with each group's leading slice), then names the group. A mode is its failing
+examples: for each kind of feature (see `weakspot.modes._kinds`) a beam search finds the
+rule of at most two conditions over that kind's features whose selection best matches the
+failing members of the mode's leading slice (F1: a rule that also selects many rows that do not fail, or misses failing ones,
+scores lower), and the title is the most actionable kind whose rule is within `f1_slack` of
+the best F1. On the demo, ``clipping < 0.29`` fits the failing members with F1 0.575 and
+``camera == C`` with 0.531 (3,000 images): the title is ``camera == C``. The other rules stay as "also
+described as", with their F1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from weakspot.explain._describe import describe_members
+from weakspot.features._binning import BinnedFeatures
+from weakspot.features._condition import Condition
+from weakspot.modes._kinds import KIND_RANK, rule_kind
+from weakspot.modes._mechanism import mechanism_sentence
+
+MIN_SHARED = 0.5
+F1_SLACK = 0.05
+
+
+class ReportedSlice(Protocol):
+    """What failure modes need of a reported slice (`weakspot.slices.Slice` has it)."""
+
+    members: Any
+    conditions: Sequence[Condition] | None
+    method: str
+
+
+@dataclass(frozen=True)
+class FailureMode:
+    """One failure: the slices that hold it, its title, mechanism, diagnoses and actions.
+
+    Attributes
+    ----------
+    id : str
+        ``F1``, ``F2``, ... in rank order of the first slice.
+    title : str
+        The most actionable faithful description (``camera == C``).
+    rule : tuple of Condition or None
+        The title's rule; None when no rule is faithful (the title then names the finder).
+    kind : str
+        Kind of the title's rule (see `weakspot.modes.KIND_ORDER`).
+    f1 : float
+        Fidelity of the title's rule to the mode's members.
+    mechanism : str
+        What sets the mode apart in image terms, in words.
+    slices : tuple of str
+        Ids of the reported slices in the mode.
+    members : ndarray of int, shape (size,)
+        Row positions of the mode's members (in at least half of its slices).
+    errors : int
+    error_rate : float
+    rest_error_rate : float
+    also_described_as : tuple of dict
+        ``{title, f1, kind}`` of the other faithful descriptions, best first.
+    diagnoses : tuple of Diagnosis
+        Filled by `weakspot.diagnoses.diagnose`, most confident first.
+    actions : tuple of str
+        Ids of the actions that serve this mode.
+    """
+
+    id: str
+    title: str
+    rule: tuple[Condition, ...] | None
+    kind: str
+    f1: float
+    mechanism: str
+    slices: tuple[str, ...]
+    members: np.ndarray
+    errors: int
+    error_rate: float
+    rest_error_rate: float
+    also_described_as: tuple[dict[str, Any], ...] = ()
+    diagnoses: tuple[Any, ...] = ()
+    actions: tuple[str, ...] = ()
+    distinguishing: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+
+    def with_diagnoses(self, diagnoses: Sequence[Any]) -> FailureMode:
+        return replace(self, diagnoses=tuple(diagnoses))
+
+    def with_actions(self, actions: Sequence[str]) -> FailureMode:
+        return replace(self, actions=tuple(actions))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for ``analysis.json``'s ``failure_modes``."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "f1": round(self.f1, 4),
+            "rule": None if self.rule is None else [c.to_dict() for c in self.rule],
+            "mechanism": self.mechanism,
+            "slices": list(self.slices),
+            "size": len(self.members),
+            "errors": self.errors,
+            "error_rate": self.error_rate,
+            "rest_error_rate": self.rest_error_rate,
+            "diagnoses": [d.to_dict() for d in self.diagnoses],
+            "actions": list(self.actions),
+            "also_described_as": list(self.also_described_as),
+        }
+
+
+def group_slices(
+    slices: Sequence[ReportedSlice], errors: np.ndarray, *, min_shared: float = MIN_SHARED
+) -> list[list[int]]:
+    """Group slices whose errors largely coincide; groups in rank order of their first slice.
+
+    Slices are taken in rank order; each joins the first group whose leading (best-ranked)
+    slice shares at least `min_shared` of the smaller of the two error sets (the overlap
+    coefficient), or else leads a group of its own. Comparing with the leader only keeps a
+    chain of partial overlaps from merging unrelated failures.
+
+    Parameters
+    ----------
+    slices : sequence of slices, ranked
+    errors : ndarray of {0, 1}, shape (n,)
+
+    Returns
+    -------
+    list of list of int
+        Positions in `slices`, each group sorted.
+    """
+    wrong = np.flatnonzero(np.asarray(errors).astype(bool))
+    sets = [set(np.intersect1d(np.asarray(s.members), wrong).tolist()) for s in slices]
+    groups: list[list[int]] = []
+    for i in range(len(slices)):
+        for group in groups:
+            lead = sets[group[0]]
+            smaller = min(len(sets[i]), len(lead))
+            if smaller and len(sets[i] & lead) >= min_shared * smaller:
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
+def find_failure_modes(
+    slices: Sequence[ReportedSlice],
+    *,
+    errors: np.ndarray,
+    binned: BinnedFeatures,
+    features: pd.DataFrame,
+    kinds: dict[str, str],
+    feature_info: dict[str, tuple[str, str]] | None = None,
+    slice_ids: Sequence[str] | None = None,
+    min_shared: float = MIN_SHARED,
+    f1_slack: float = F1_SLACK,
+) -> list[FailureMode]:
+    """Group reported slices into failure modes and name each by what a person can act on.
+
+    Parameters
+    ----------
+    slices : sequence of slices, ranked (best first)
+    errors : ndarray of {0, 1}, shape (n,)
+    binned : BinnedFeatures
+        Bin codes of the slicing features, shape (n, f).
+    features : DataFrame, shape (n, f)
+        The slicing features before binning.
+    kinds : dict of str to str
+        Feature -> kind (`weakspot.modes.feature_kinds`).
+    feature_info : dict, optional
+        Feature -> (human name, unit), for the mechanism sentence.
+    slice_ids : sequence of str, optional
+        Ids of the slices (default ``S1``, ``S2``, ... in order).
+    min_shared, f1_slack : float
+        See `group_slices`, and the F1 within which a more actionable rule wins the title.
+    """
+    ids = list(slice_ids) if slice_ids is not None else [f"S{i + 1}" for i in range(len(slices))]
+    errors = np.asarray(errors).astype(bool)
+    modes = []
+    for number, group in enumerate(group_slices(slices, errors, min_shared=min_shared), start=1):
+        members = _core_members([slices[i] for i in group], len(errors))
+        lead_members = np.asarray(slices[group[0]].members, dtype=np.int64)
+        failing = lead_members[errors[lead_members]]
+        candidates = describe_by_kind(failing, binned, features, kinds)
+        leader = slices[group[0]]
+        if leader.conditions:
+            candidates.append(_slice_candidate(leader, failing, features, kinds))
+        title, others = choose_title(candidates, f1_slack=f1_slack)
+        mask = np.zeros(len(errors), dtype=bool)
+        mask[members] = True
+        rule = title["rule"]
+        modes.append(
+            FailureMode(
+                id=f"F{number}",
+                title=title["title"] if rule else f"{leader.method} group, no faithful rule",
+                rule=tuple(rule) if rule else None,
+                kind=title["kind"],
+                f1=float(title["f1"]),
+                mechanism=mechanism_sentence(
+                    mask, features, kinds, feature_info or {}, title["title"] if rule else None
+                ),
+                slices=tuple(ids[i] for i in group),
+                members=members,
+                errors=int(errors[mask].sum()),
+                error_rate=float(errors[mask].mean()),
+                rest_error_rate=float(errors[~mask].mean()) if (~mask).any() else 0.0,
+                also_described_as=tuple(
+                    {"title": o["title"], "f1": round(float(o["f1"]), 3), "kind": o["kind"]}
+                    for o in others
+                ),
+            )
+        )
+    return modes
+
+
+def _core_members(group: Sequence[ReportedSlice], n: int) -> np.ndarray:
+    """Rows that lie in at least half of the group's slices, shape (size,) sorted."""
+    counts = np.zeros(n, dtype=np.int64)
+    for item in group:
+        counts[np.asarray(item.members, dtype=np.int64)] += 1
+    return np.flatnonzero(counts >= max(1, int(np.ceil(len(group) / 2))))
+
+
+def describe_by_kind(
+    target: np.ndarray, binned: BinnedFeatures, features: pd.DataFrame, kinds: dict[str, str]
+) -> list[dict[str, Any]]:
+    """For each kind of feature, the short rule over that kind that best reproduces `target`.
+
+    Parameters
+    ----------
+    target : ndarray of int, shape (m,)
+        Row positions to describe: the mode's failing members.
+
+    Returns
+    -------
+    list of dict
+        ``{title, rule, f1, kind}``, one per kind that yields a rule. The label joins no
+        other kind's rule: ``label != bag and file_size >= 600`` fits errors better than
+        ``site == lima`` only by cutting classes, and the classes are in the metrics.
+    """
+    out = []
+    for kind in sorted(set(kinds.values()), key=lambda k: KIND_RANK[k]):
+        columns = [j for j, name in enumerate(binned.names) if kinds.get(name) == kind]
+        if not columns:
+            continue
+        sub = BinnedFeatures(
+            codes=binned.codes[:, columns],
+            names=[binned.names[j] for j in columns],
+            bins=[binned.bins[j] for j in columns],
+        )
+        reading = describe_members(
+            target, sub, features[sub.names], max_conditions=2, min_gain=0.03, n_distinguishing=0
+        )
+        if reading.best_rule:
+            rule = list(reading.best_rule)
+            out.append(
+                {
+                    "title": " and ".join(c.describe() for c in rule),
+                    "rule": rule,
+                    "f1": reading.f1,
+                    "kind": rule_kind(rule, kinds),
+                }
+            )
+    return out
+
+
+def _slice_candidate(item: ReportedSlice, target: np.ndarray, features, kinds) -> dict[str, Any]:
+    """The leading slice's own rule as a candidate, with its F1 against `target`."""
+    from weakspot.modes._rules import rule_mask
+
+    rule = list(item.conditions or [])
+    selected = rule_mask(rule, features)
+    hit = int(selected[target].sum())
+    f1 = 2 * hit / (int(selected.sum()) + len(target)) if len(target) else 0.0
+    return {
+        "title": " and ".join(c.describe() for c in rule),
+        "rule": rule,
+        "f1": f1,
+        "kind": rule_kind(rule, kinds),
+    }
+
+
+def choose_title(
+    candidates: list[dict[str, Any]], *, f1_slack: float = F1_SLACK
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The title among `candidates` (``{title, rule, f1, kind}``), and the others best first.
+
+    Among candidates within `f1_slack` of the best F1, the most actionable kind wins
+    (`weakspot.modes.KIND_ORDER`); ties go to the higher F1, then the shorter rule.
+    """
+    if not candidates:
+        return {"title": "", "rule": None, "f1": 0.0, "kind": "concept"}, []
+    unique: dict[str, dict[str, Any]] = {}
+    for c in candidates:
+        if c["title"] not in unique or c["f1"] > unique[c["title"]]["f1"]:
+            unique[c["title"]] = c
+    pool = list(unique.values())
+    best = max(c["f1"] for c in pool)
+    near = [c for c in pool if c["f1"] >= best - f1_slack]
+    title = min(near, key=lambda c: (KIND_RANK[c["kind"]], -c["f1"], len(c["rule"]), c["title"]))
+    others = sorted((c for c in pool if c is not title), key=lambda c: (-c["f1"], c["title"]))
+    return title, others
