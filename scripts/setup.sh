@@ -21,6 +21,6 @@ echo "==> installing weakspot and its extras into .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 # torch pinned: this version is a CPU build; an unpinned torch pulls a CUDA build of several GB.
 .venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0" 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[torch,onnx,fairness,dev]" 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[torch,onnx,fairness,labels,dev]" 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import weakspot, torch" || { echo "setup failed: weakspot or torch does not import" >&2; exit 1; }
 echo "==> ready: .venv/bin/weakspot"

@@ -9,5 +9,7 @@ echo "==> ruff"
 .venv/bin/ruff format --check weakspot tests bench
 echo "==> mypy"
 .venv/bin/mypy
+echo "==> import layers"
+.venv/bin/lint-imports
 echo "==> pytest"
 .venv/bin/python -m pytest "$@"

@@ -48,7 +48,7 @@ def test_array_images_give_property_slices():
     members = set(top.members.tolist())
     dark = _dark_members(600)
     assert len(members & dark) / len(members | dark) >= 0.8
-    assert analysis.feature_info["brightness"][0] == "Brightness"
+    assert analysis.features.info["brightness"][0] == "Brightness"
 
 
 def test_image_folder_with_predictions_and_a_bad_file(tmp_path):
@@ -76,20 +76,27 @@ def test_image_folder_with_predictions_and_a_bad_file(tmp_path):
     assert doc["dataset"]["n_examples"] == 301
     assert [s["path"].endswith("broken.png") for s in doc["skipped"]] == [True]
     assert "not an image" in doc["skipped"][0]["reason"]
-    assert doc["slices"] and any(
-        c["feature"]
-        in {
-            "brightness",
-            "is_dark",
-            "dark_share",
-            "contrast",
-            "shadows",
-            "highlights",
-            "dynamic_range",
-            "entropy",
-        }
-        for c in doc["slices"][0]["predicate"]
+    assert (
+        doc["slices"]
+        and any(
+            c["feature"]
+            in {
+                "brightness",
+                "is_dark",
+                "dark_share",
+                "contrast",
+                "shadows",
+                "highlights",
+                "dynamic_range",
+                "entropy",
+            }
+            for c in doc["slices"][0]["predicate"]
+        )
+        or "dark" in doc["failure_modes"][0]["mechanism"]
     )
+    # with cut points where the failure starts, several properties select exactly the dark
+    # images; the first failure mode then names the darkness in its mechanism
+    assert "dark" in doc["failure_modes"][0]["mechanism"], doc["failure_modes"][0]
 
 
 def test_table_with_relative_paths_and_images_root(tmp_path):
@@ -134,7 +141,7 @@ def test_user_embeddings_reach_the_finders():
     vectors = np.random.default_rng(0).normal(size=(120, 8))
     analysis = weakspot.analyze(frame, images=images, embeddings=vectors)
     assert analysis.config["embedding_dim"] == 8
-    with pytest.raises(weakspot.InputError, match=r"embeddings must have shape \(n, d\)"):
+    with pytest.raises(weakspot.InputError, match=r"embeddings= must have shape \(n, d\)"):
         weakspot.analyze(frame, embeddings=vectors[:3])
 
 
@@ -176,4 +183,4 @@ def test_metadata_named_like_an_image_property_keeps_its_name():
     )
     analysis = weakspot.analyze(frame, images=images, embed=None)
     assert "brightness" in analysis.binned.names and "image_brightness" in analysis.binned.names
-    assert analysis.feature_info["image_brightness"][0] == "Brightness"
+    assert analysis.features.info["image_brightness"][0] == "Brightness"

@@ -1,9 +1,18 @@
-"""`analyze`: run every stage on a predictions table and collect the result in `Analysis`."""
+"""`analyze`: run every stage on a predictions table and collect the result in `Analysis`.
+
+The stages run in one direction, each a public function of its own package that takes and
+returns typed records::
+
+    inputs.resolve_inputs   -> Inputs        (examples, images, embeddings; validated once)
+    features.build_features -> FeatureTable  (slicing columns, bins, embeddings, skipped images)
+    metrics.measure         -> Metrics       (overall and per subgroup)
+    slices.find_slices      -> SliceSearch   (finders, refinement, statistics, selection)
+    explain.explain_slices  -> ExplainedSlice (title, sentence, what sets it apart, pictures)
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,70 +20,79 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weakspot._errors import InputError, MissingDependency, missing_dependency
+from weakspot._errors import InputError, missing_dependency
+from weakspot._failures import failure_stage, training_split
 from weakspot._version import __version__
-from weakspot.features._binning import BinnedFeatures, bin_features
-from weakspot.inputs._examples import Examples, build_examples, read_table
-from weakspot.inputs._image_inputs import (
-    check_image_array,
-    resolve_image_paths,
-    table_for_image_folder,
-)
-from weakspot.metrics._disaggregated import disaggregated_metrics, groups_frame
-from weakspot.metrics._overview import overall_metrics
-from weakspot.slices._base import FINDERS, SearchContext
-from weakspot.slices._refine import refine_slice
-from weakspot.slices._select import select_slices
-from weakspot.slices._slice import Slice
-
-logger = logging.getLogger("weakspot")
-DEFAULT_METHODS = ("lattice", "error_tree")
-EMBEDDING_METHODS = ("domino", "failure_direction", "barlow")
-N_SLICES_WITH_PICTURES = 10
+from weakspot.explain import ExplainedSlice, add_pictures, explain_slices
+from weakspot.features import BinnedFeatures, FeatureTable, ImageOptions, build_features
+from weakspot.inputs import Examples, Inputs, resolve_inputs
+from weakspot.metrics import Metrics, check_sensitive, groups_frame, measure
+from weakspot.report._json import SCHEMA_VERSION, plain
+from weakspot.slices import SliceSearch, check_finders, find_slices
 
 Progress = Callable[..., None]
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Analysis:
     """Everything one analysis found. Serialises to ``analysis.json`` with `to_dict`.
 
     Attributes
     ----------
-    examples : Examples
-    binned : BinnedFeatures
-    overall : dict
-        See `weakspot.metrics.overall_metrics`.
-    disaggregated : dict
-        See `weakspot.metrics.disaggregated_metrics`.
-    slices : list of Slice
-        Reported slices, ranked.
-    search : dict
-        How many hypotheses were tested, proposed, significant and reported.
+    inputs : Inputs
+        The validated examples, their images and embeddings.
+    features : FeatureTable
+        The slicing features, raw and binned.
+    metrics : Metrics
+        Overall and per-subgroup performance.
+    search : SliceSearch
+        The finders' run: counts of hypotheses, the finders and their options.
+    slices : list of ExplainedSlice
+        Reported slices, ranked, each with its explanation.
     config : dict
         The options the analysis ran with.
     notes : list of str
-    skipped : list of dict
-        Images that could not be read: ``{index, path, reason}``.
-    feature_info : dict
-        Feature name -> (human name, unit) for image-derived features.
+    failure_modes : list of FailureMode
+        Reported slices grouped by shared errors, titled, with diagnoses (docs/actions.md).
+    actions : list of Action
+        What to do, ranked by expected gain; `weakspot.report.write_results` writes their files.
     """
 
-    examples: Examples
-    binned: BinnedFeatures
-    overall: dict[str, Any]
-    disaggregated: dict[str, Any]
-    slices: list[Slice]
-    search: dict[str, Any]
+    inputs: Inputs
+    features: FeatureTable
+    metrics: Metrics
+    search: SliceSearch
+    slices: list[ExplainedSlice]
     config: dict[str, Any]
     notes: list[str] = field(default_factory=list)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
-    feature_info: dict[str, tuple[str, str]] = field(default_factory=dict)
+    failure_modes: list[Any] = field(default_factory=list)
+    actions: list[Any] = field(default_factory=list)
+
+    @property
+    def examples(self) -> Examples:
+        return self.inputs.examples
+
+    @property
+    def binned(self) -> BinnedFeatures:
+        return self.features.binned
+
+    @property
+    def overall(self) -> dict[str, Any]:
+        return self.metrics.overall
+
+    @property
+    def disaggregated(self) -> dict[str, Any]:
+        return self.metrics.disaggregated
+
+    @property
+    def skipped(self) -> list[dict[str, Any]]:
+        """Images that could not be read: ``{index, path, reason}``."""
+        return self.features.skipped
 
     @property
     def by_group(self) -> pd.DataFrame:
         """Subgroup metrics, one row per (feature, group), with Wilson intervals."""
-        return groups_frame(self.disaggregated)
+        return groups_frame(self.metrics.disaggregated)
 
     def metric_frame(self, feature: str | list[str]):
         """The subgroup accuracy of `feature` (or an intersection) as a fairlearn `MetricFrame`.
@@ -90,7 +108,10 @@ class Analysis:
         names = [feature] if isinstance(feature, str) else list(feature)
         unknown = [f for f in names if f not in self.binned.names]
         if unknown:
-            raise InputError(f"Unknown feature(s) {unknown}; choose among {self.binned.names}.")
+            raise InputError(
+                f"Unknown feature(s) {unknown}; choose among {self.binned.names}.",
+                parameter="feature",
+            )
         groups = pd.DataFrame(
             {
                 f: [self.binned.bins[j][b].describe() for b in self.binned.codes[:, j]]
@@ -111,9 +132,41 @@ class Analysis:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document written to ``analysis.json`` (see docs/schema.md)."""
-        from weakspot.report._json import analysis_to_dict
-
-        return analysis_to_dict(self)
+        ex, binned, info = self.examples, self.binned, self.features.info
+        mode_of = {s: m.id for m in self.failure_modes for s in m.slices}
+        slices = [
+            {**item.to_dict(ex.ids), "failure_mode": mode_of.get(item.id)} for item in self.slices
+        ]
+        doc = {
+            "schema_version": SCHEMA_VERSION,
+            "weakspot_version": self.config.get("weakspot_version"),
+            "config": self.config,
+            "dataset": {
+                "n_examples": len(ex),
+                "classes": ex.classes,
+                "has_probabilities": ex.proba is not None,
+                "metadata_columns": list(ex.metadata.columns),
+                "slicing_features": binned.names,
+            },
+            "notes": self.notes,
+            "skipped": self.skipped,
+            "overall": self.overall,
+            "disaggregated": self.disaggregated,
+            "features": [
+                {
+                    "name": name,
+                    "human_name": info.get(name, (name, ""))[0],
+                    "unit": info.get(name, (name, ""))[1],
+                    "bins": [c.describe() for c in bins],
+                }
+                for name, bins in zip(binned.names, binned.bins, strict=True)
+            ],
+            "search": self.search.counts,
+            "slices": slices,
+            "failure_modes": [mode.to_dict() for mode in self.failure_modes],
+            "actions": [action.to_dict() for action in self.actions],
+        }
+        return plain(doc)
 
 
 def analyze(
@@ -137,14 +190,17 @@ def analyze(
     metadata: list[str] | None = None,
     ignore: list[str] | None = None,
     sensitive: list[str] | None = None,
-    methods: tuple[str, ...] | list[str] | None = None,
+    methods: Sequence[str] | None = None,
+    finder_options: Mapping[str, Mapping[str, Any]] | None = None,
     min_support: int | None = None,
     max_q: float = 0.05,
     max_slices: int = 15,
-    max_level: int = 3,
     n_bins: int = 5,
     random_state: int = 0,
     progress: Progress | None = None,
+    train: pd.DataFrame | str | Path | None = None,
+    train_images: Any = None,
+    train_embeddings: np.ndarray | str | Path | None = None,
 ) -> Analysis:
     """Analyse a classifier's predictions: metrics, subgroup gaps and failure slices.
 
@@ -188,341 +244,142 @@ def analyze(
     sensitive : list of str, optional
         Metadata columns whose subgroups and intersections are always measured.
     methods : sequence of str, optional
-        Slice finders to run (see ``weakspot.slices.FINDERS``); default: ``lattice`` and
-        ``error_tree``, plus ``domino`` and ``failure_direction`` when embeddings exist.
+        Slice finders to run (see ``weakspot.slices.FINDERS``); default: every finder whose
+        needs the inputs meet: ``lattice`` and ``error_tree``, plus ``domino``,
+        ``failure_direction`` and ``barlow`` when there are embeddings.
+    finder_options : dict of finder name to dict, optional
+        Options of the finders, e.g. ``{"lattice": {"max_level": 2}}`` (each finder's options
+        are its dataclass fields; see docs/finders.md).
     min_support : int, optional
         Smallest slice reported; default ``max(20, 1% of rows)``.
     max_q : float
         Largest Benjamini-Hochberg q-value reported.
     max_slices : int
         At most this many slices are reported.
-    max_level : int
-        Most conditions in a lattice slice.
     n_bins : int
         Quantile bins per numeric column.
     random_state : int
         Seed of every random choice; the same inputs and seed give the same result.
     progress : callable, optional
         Called with the name of each stage as it starts.
+    train : DataFrame or path, optional
+        The training table, shaped like `data` (label, metadata, an image-path column;
+        predictions and probabilities optional), measured by the same feature stage. The
+        diagnoses that compare with training (under-representation, spurious correlation,
+        distribution shift) need it and say so without it.
+    train_images : folder, list of paths or ndarray, optional
+        As `images`, for the training table.
+    train_embeddings : ndarray of shape (n_train, d) or path of a .npy file, optional
+        Precomputed training embeddings, to go with precomputed `embeddings`.
     """
     say = progress or (lambda stage, done=None, total=None: None)
     say("validating input")
-    frame, image_source = _resolve_table(data, predictions, images, image_column)
-    examples = build_examples(
-        frame,
+    _check_options(max_q, max_slices, n_bins, random_state, min_support)
+    check_finders(methods, finder_options)
+    inputs = resolve_inputs(
+        data,
+        predictions=predictions,
+        images=images,
+        image_column=image_column,
+        embeddings=embeddings,
         label=label,
         prediction=prediction,
         id_column=id_column,
-        image_column=image_column,
         score_column=score_column,
         positive_class=positive_class,
         classes=classes,
         metadata=metadata,
         ignore=ignore,
     )
-    _check_options(examples, sensitive, methods or (), max_q, max_slices)
-    support = (
-        min_support if min_support is not None else max(20, int(np.ceil(0.01 * len(examples))))
+    check_sensitive(inputs.examples, sensitive)
+    image_options = ImageOptions(embed, layer, concepts, cache_dir, max_failed_share)
+    if inputs.images is not None:
+        say("extracting image features", 0, len(inputs.examples))
+    features = build_features(
+        inputs,
+        images=image_options,
+        n_bins=n_bins,
+        progress=lambda done, total: say("extracting image features", done, total),
     )
-
-    features = slicing_features(examples)
-    columns: dict[str, tuple[str, str]] = {}
-    skipped: list[dict[str, Any]] = []
-    vectors = _user_embeddings(embeddings, len(examples))
-    pixels = _image_input(examples, image_source, images)
-    if pixels is not None:
-        say("extracting image features", 0, len(examples))
-        image_features = _extract_images(
-            pixels,
-            examples,
-            embed=embed,
-            layer=layer,
-            embeddings=vectors,
-            concepts=concepts,
-            cache_dir=cache_dir,
-            max_failed_share=max_failed_share,
-            progress=lambda done, total: say("extracting image features", done, total),
-        )
-        image_columns = _image_columns(image_features)
-        # a metadata column of the same name keeps its name; the image's gets a prefix
-        clash = {c: f"image_{c}" for c in image_columns.columns if c in features.columns}
-        features = pd.concat([features, image_columns.rename(columns=clash)], axis=1)
-        columns = {clash.get(k, k): v for k, v in image_features.columns.items()}
-        skipped = image_features.skipped
-        vectors = image_features.embeddings
-    say("binning features")
-    features = _drop_constant(features)
-    binned = bin_features(features, n_bins=n_bins)
-    if methods is None:
-        methods = DEFAULT_METHODS + (EMBEDDING_METHODS if vectors is not None else ())
-
     say("measuring performance")
-    overall = overall_metrics(
-        examples.labels, examples.predictions, examples.classes, examples.proba
-    )
-    constant = [c for c in sensitive or [] if c not in binned.names]
-    notes_constant = [
-        f"Sensitive column {c!r} has a single value: there are no subgroups to compare."
-        for c in constant
-    ]
-    disaggregated = disaggregated_metrics(
-        binned,
-        examples.labels,
-        examples.predictions,
-        examples.classes,
-        sensitive=[c for c in sensitive or [] if c in binned.names],
-    )
-
-    context = SearchContext(
-        binned=binned,
-        features=features,
-        errors=examples.errors,
-        labels=examples.labels,
-        predictions=examples.predictions,
-        proba=examples.proba,
-        classes=examples.classes,
-        embeddings=vectors,
-        min_support=support,
-        random_state=random_state,
-    )
-    outputs = []
-    for name in methods:
-        say(f"searching slices: {name}")
-        finder = FINDERS[name](max_level=max_level) if name == "lattice" else FINDERS[name]()
-        outputs.append(finder.find(context))
-    say("testing and ranking slices")
-    for output in outputs:
-        output.slices = [refine_slice(item, binned, examples.errors) for item in output.slices]
-    slices, counts = select_slices(
-        outputs,
-        examples.errors,
-        min_support=support,
+    metrics = measure(inputs.examples, features, sensitive=sensitive)
+    search = find_slices(
+        inputs.examples,
+        features,
+        methods=methods,
+        finder_options=finder_options,
+        min_support=min_support,
         max_q=max_q,
         max_slices=max_slices,
-        labels=examples.labels,
+        random_state=random_state,
+        progress=say,
     )
-    for item in slices:
-        explain_slice(item, binned, features)
-    if pixels is not None:
+    explained = explain_slices(search.slices, features)
+    if inputs.images is not None:
         say("drawing example images")
-        _attach_pictures(slices, pixels, examples, vectors, embed, random_state)
-    config = {
-        "methods": list(methods),
-        "min_support": support,
+    explained = add_pictures(
+        explained, inputs, features.embeddings, embed=embed, random_state=random_state
+    )
+    split = None
+    if train is not None:
+        say("reading the training set")
+        split = training_split(
+            train,
+            images=train_images,
+            embeddings=train_embeddings,
+            evaluation=inputs.examples,
+            features=features,
+            image_options=image_options,
+            label=label,
+            id_column=id_column,
+            image_column=image_column,
+        )
+    say("diagnosing failure modes")
+    modes, actions = failure_stage(
+        explained,
+        examples=inputs.examples,
+        features=features,
+        train=split,
+        random_state=random_state,
+    )
+    config = _config(search, max_q, max_slices, n_bins, random_state, sensitive, inputs, features)
+    config["train"] = None if split is None else len(split)
+    notes = [*inputs.examples.notes, *metrics.notes, *search.notes]
+    return Analysis(inputs, features, metrics, search, explained, config, notes, modes, actions)
+
+
+def _config(search, max_q, max_slices, n_bins, random_state, sensitive, inputs, features):
+    """The options the analysis ran with, as analysis.json records them."""
+    return {
+        "methods": search.methods,
+        "min_support": search.min_support,
         "max_q": max_q,
         "max_slices": max_slices,
-        "max_level": max_level,
+        "max_level": search.options.get("lattice", {}).get("max_level"),
         "n_bins": n_bins,
         "random_state": random_state,
         "sensitive": list(sensitive or []),
         "weakspot_version": __version__,
+        "images": inputs.images is not None,
+        "embedding_dim": None if features.embeddings is None else int(features.embeddings.shape[1]),
     }
-    notes = list(examples.notes) + notes_constant + [n for o in outputs for n in o.notes]
-    config["images"] = pixels is not None
-    config["embedding_dim"] = None if vectors is None else int(vectors.shape[1])
-    return Analysis(
-        examples, binned, overall, disaggregated, slices, counts, config, notes, skipped, columns
-    )
 
 
-def _resolve_table(data, predictions, images, image_column) -> tuple[pd.DataFrame, Path | None]:
-    """The predictions table, and the folder its image paths are relative to (if any)."""
-    if isinstance(data, str | Path) and Path(data).is_dir():
-        if predictions is None:
-            raise InputError(
-                f"{str(data)!r} is an image folder: also give the model's predictions for its images "
-                "(--predictions PREDS.csv, with an 'id' column holding each image's path relative to the folder)."
-            )
-        table = read_table(predictions) if isinstance(predictions, str | Path) else predictions
-        return table_for_image_folder(data, table), None
-    if predictions is not None:
-        raise InputError(
-            "predictions= goes with an image folder as data; here data is already the predictions table."
-        )
-    frame = read_table(data) if isinstance(data, str | Path) else data
-    if isinstance(images, str | Path):
-        return frame, Path(images)
-    return frame, Path(data).parent if isinstance(data, str | Path) else None
-
-
-def _image_input(examples: Examples, root: Path | None, images: Any) -> Any:
-    """What to decode: the given array / paths, or the table's image paths, or None."""
-    if images is not None and not isinstance(images, str | Path):
-        return check_image_array(images, len(examples))
-    if examples.image_paths is None:
-        if images is not None:
-            raise InputError(
-                f"--images {str(images)!r} was given but the table has no image-path column "
-                "(image, image_path, path, file, filename, filepath); name it with --image-column."
-            )
-        return None
-    return resolve_image_paths(examples.image_paths, root)
-
-
-def _extract_images(
-    pixels,
-    examples: Examples,
-    *,
-    embed,
-    layer,
-    embeddings,
-    concepts,
-    cache_dir,
-    max_failed_share,
-    progress,
-):
-    from weakspot.features.images import extract_image_features
-
-    try:
-        return extract_image_features(
-            pixels,
-            embed=embed,
-            layer=layer,
-            embeddings=embeddings,
-            concepts=concepts,
-            labels=examples.labels,
-            cache_dir=cache_dir,
-            max_failed_share=max_failed_share,
-            progress=progress,
-        )
-    except MissingDependency:
-        if embed != "efficientnet" or embeddings is not None:
-            raise
-        # the default backbone is optional: without torch, analyse the interpretable properties only
-        logger.warning(
-            "torch is not installed: image embeddings and concept tags are skipped "
-            "(pip install 'weakspot[torch]' to add them)."
-        )
-        return extract_image_features(
-            pixels,
-            embed=None,
-            concepts=False,
-            labels=examples.labels,
-            cache_dir=cache_dir,
-            max_failed_share=max_failed_share,
-            progress=progress,
-        )
-
-
-def _image_columns(image_features) -> pd.DataFrame:
-    parts = [image_features.properties, image_features.flags]
-    if image_features.concepts is not None:
-        parts.append(image_features.concepts.drop(columns=["concept_score"], errors="ignore"))
-    return pd.concat(parts, axis=1)
-
-
-def _user_embeddings(embeddings, n: int) -> np.ndarray | None:
-    if embeddings is None:
-        return None
-    vectors = np.load(embeddings) if isinstance(embeddings, str | Path) else np.asarray(embeddings)
-    if vectors.ndim != 2 or vectors.shape[0] != n:
-        raise InputError(
-            f"embeddings must have shape (n, d) with n = {n} rows of the table, got {vectors.shape}."
-        )
-    return vectors.astype(np.float32)
-
-
-def _drop_constant(features: pd.DataFrame) -> pd.DataFrame:
-    """Columns with one value everywhere cannot tell a slice apart; leave them out."""
-    varying = [c for c in features.columns if features[c].nunique(dropna=False) > 1]
-    return features[varying]
-
-
-def slicing_features(examples: Examples) -> pd.DataFrame:
-    """Metadata plus the true label; never the prediction too.
-
-    Slicing on the label and the prediction together yields confusion-matrix cells whose error
-    rate is 1 by construction; per-class confusions are in the metrics instead.
-    """
-    features = examples.metadata.copy()
-    features.insert(0, "label", examples.labels)
-    if "label" in examples.metadata.columns:
-        features = features.loc[:, ~features.columns.duplicated()]
-    return features
-
-
-def explain_slice(item: Slice, binned: BinnedFeatures, features: pd.DataFrame) -> None:
-    """Fill the slice's sentence, and what sets it apart from the rest.
-
-    A member-set slice (found in embedding space) is read through the short rule over
-    interpretable features that best reproduces its members, with that rule's fidelity; when
-    no rule is faithful, the sentence says so rather than inventing one.
-    """
-    from weakspot.explain import describe_members, distinguishing_features
-
-    if item.conditions is None:
-        reading = describe_members(item.members, binned, features)
-        item.extra["found_as"] = item.description
-        item.extra["explanation"] = reading.to_dict()
-        item.extra["distinguishing"] = reading.distinguishing
-        item.description = reading.subject
-        rule_text = item.extra["explanation"]["rule_text"]
-        item.extra["title"] = (
-            f"~ {rule_text} (rule F1 {reading.f1:.2f})"
-            if rule_text
-            else f"{item.method} group, no faithful rule"
-        )
-    else:
-        item.extra["title"] = item.rule()
-        mask = np.zeros(len(features), dtype=bool)
-        mask[item.members] = True
-        item.extra["distinguishing"] = distinguishing_features(mask, features)[:5]
-    item.description = describe_slice(item)
-
-
-def _attach_pictures(slices, source, examples: Examples, vectors, embed, random_state: int) -> None:
-    """Example images inside and outside the top slices; feature pictures for Barlow slices."""
-    from weakspot.explain import barlow_feature_pictures, slice_examples
-
-    rng = np.random.default_rng(random_state)
-    backbone = None
-    for item in slices[:N_SLICES_WITH_PICTURES]:
-        item.extra["examples"] = slice_examples(
-            item,
-            source,
-            ids=examples.ids,
-            labels=examples.labels,
-            predictions=examples.predictions,
-            rng=rng,
-        )
-        if item.method == "barlow" and embed == "efficientnet" and vectors is not None:
-            try:
-                if backbone is None:
-                    from weakspot.features.images import EfficientNetLite0
-
-                    backbone = EfficientNetLite0()
-                item.extra["feature_pictures"] = barlow_feature_pictures(
-                    item, source, vectors, backbone
-                )
-            except MissingDependency:
-                pass
-
-
-def describe_slice(item: Slice) -> str:
-    """One sentence a person can read: the rule, the error rate with its interval, the lift."""
-    s = item.stats
-    who = (
-        f"Examples where {item.rule()}"
-        if item.conditions
-        else item.description or "A group of examples"
-    )
-    lift = "many" if not np.isfinite(s["lift"]) else f"{s['lift']:.1f}"
-    return (
-        f"{who} fail {s['error_rate']:.0%} of the time (95% CI {s['ci'][0]:.0%}-{s['ci'][1]:.0%}) "
-        f"against {s['rest_error_rate']:.0%} elsewhere ({lift}x), {s['errors']} errors in {s['size']} examples."
-    )
-
-
-def _check_options(examples: Examples, sensitive, methods, max_q, max_slices) -> None:
-    for name in sensitive or []:
-        if name not in examples.metadata.columns:
-            raise InputError(
-                f"--sensitive {name!r} is not a metadata column. Metadata columns are: {list(examples.metadata.columns)[:12]}."
-            )
-    unknown = [m for m in methods if m not in FINDERS]
-    if unknown:
-        raise InputError(f"Unknown slice finder(s) {unknown}; available: {sorted(FINDERS)}.")
+def _check_options(max_q, max_slices, n_bins, random_state, min_support) -> None:
     if not 0 < max_q <= 1:
-        raise InputError(f"max_q must be in (0, 1], got {max_q}.")
+        raise InputError(f"max_q= must be in (0, 1], got {max_q}.", parameter="max_q")
     if max_slices < 1:
-        raise InputError(f"max_slices must be at least 1, got {max_slices}.")
+        raise InputError(
+            f"max_slices= must be at least 1, got {max_slices}.", parameter="max_slices"
+        )
+    if n_bins < 2:
+        raise InputError(f"n_bins= must be at least 2, got {n_bins}.", parameter="n_bins")
+    if min_support is not None and min_support < 1:
+        raise InputError(
+            f"min_support= must be at least 1, got {min_support}.", parameter="min_support"
+        )
+    if not isinstance(random_state, int | np.integer) or not 0 <= random_state < 2**32:
+        raise InputError(
+            f"random_state= must be an integer from 0 to 2**32 - 1, got {random_state!r}.",
+            parameter="random_state",
+        )

@@ -18,7 +18,18 @@ class WeakspotError(ValueError):
 
 
 class InputError(WeakspotError):
-    """The input table, one of its columns or an input file cannot be used as given."""
+    """The input table, one of its columns or an input file cannot be used as given.
+
+    Attributes
+    ----------
+    parameter : str or None
+        The `weakspot.analyze` parameter the problem is about (``"sensitive"``, ``"images"``),
+        so that the command line can name its own flag instead.
+    """
+
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 class ImageError(WeakspotError):

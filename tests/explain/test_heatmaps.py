@@ -85,7 +85,7 @@ def test_barlow_pictures_show_the_images_that_activate_the_feature_most():
     item = Slice(
         np.arange(6),
         "barlow",
-        extra={"rule": [{"feature": 1, "op": ">", "threshold": 0.1}]},
+        details={"rule": [{"feature": 1, "op": ">", "threshold": 0.1}]},
     )
     pictures = barlow_pictures(
         item, embeddings, lambda rows: images[rows], lambda x: feature_maps(model, x), k=3

@@ -32,9 +32,9 @@ def test_missing_column_suggests_closest_names():
         build_examples(_base(), label="lable")
 
 
-def test_no_label_column_lists_columns_and_flag():
+def test_no_label_column_lists_columns_and_the_parameter():
     frame = _base().rename(columns={"label": "truth_value"})
-    with pytest.raises(weakspot.InputError, match=r"No label column found.*--label"):
+    with pytest.raises(weakspot.InputError, match=r"No label column found.*label=COLUMN"):
         build_examples(frame)
 
 
@@ -188,5 +188,5 @@ def test_reads_every_supported_format(tmp_path, suffix):
 
 
 def test_sensitive_column_must_exist(planted):
-    with pytest.raises(weakspot.InputError, match=r"--sensitive 'gender' is not a metadata column"):
+    with pytest.raises(weakspot.InputError, match=r"sensitive='gender' is not a metadata column"):
         weakspot.analyze(planted, sensitive=["gender"])

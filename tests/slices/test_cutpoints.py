@@ -26,7 +26,7 @@ def test_cut_moves_from_the_bin_edge_to_where_failure_starts():
         cut = place_cutpoints(item, binned, frame, errors, held_out_half(len(frame), seed))
         low = cut.conditions[0].value[0]
         assert 68 <= low <= 71, (start, low)
-        assert cut.extra["cut_from"] == edge.describe()
+        assert cut.refined_from == edge.describe()
         assert len(cut.members) == int((frame["age"] >= low).sum())
 
 

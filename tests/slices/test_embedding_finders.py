@@ -10,7 +10,7 @@ import pytest
 from tests.explain.embedding_tasks import best_f1, embedding_task, run_finder
 from weakspot import InputError
 from weakspot.slices import FINDERS
-from weakspot.slices._stats import excess_error_p_value
+from weakspot.stats import excess_error_p_value
 
 EMBEDDING_FINDERS = ["domino", "failure_direction", "barlow"]
 
@@ -54,8 +54,8 @@ def test_p_values_come_from_the_held_out_half_only(name):
         mask[item.members] = True
         errors = int(context.errors[mask & held].sum())
         size = int((mask & held).sum())
-        assert item.extra["held_out_size"] == size
-        assert item.extra["held_out_errors"] == errors
+        assert item.details["held_out_size"] == size
+        assert item.details["held_out_errors"] == errors
         expected = excess_error_p_value(
             [errors], [size], int(context.errors[held].sum()), int(held.sum())
         )[0]
@@ -75,9 +75,8 @@ def test_without_embeddings_nothing_is_found(name):
 @pytest.mark.parametrize("name", EMBEDDING_FINDERS)
 def test_embeddings_of_the_wrong_length_are_refused(name):
     context = embedding_task(0).context
-    short = dataclasses.replace(context, embeddings=context.embeddings[:-5])
-    with pytest.raises(InputError, match=r"shape \(n_examples, d\) = \(4000, d\)"):
-        FINDERS[name]().find(short)
+    with pytest.raises(InputError, match=r"must have shape \(n, d\) with n = 4000 rows"):
+        FINDERS[name]().find(dataclasses.replace(context, embeddings=context.embeddings[:-5]))
 
 
 @pytest.mark.parametrize("name", EMBEDDING_FINDERS)
@@ -103,7 +102,7 @@ def test_same_seed_same_slices(name):
 def test_barlow_slices_name_their_features():
     output = FINDERS["barlow"]().find(embedding_task(0, within_class=True).context)
     item = output.slices[0]
-    features = item.extra["embedding_features"]
+    features = item.details["embedding_features"]
     assert features and all(0 <= f < 64 for f in features)
-    assert item.extra["rule"][0]["op"] in ("<=", ">")
-    assert f"embedding feature {features[0]}" in item.description
+    assert item.details["rule"][0]["op"] in ("<=", ">")
+    assert f"embedding feature {features[0]}" in item.label

@@ -24,8 +24,8 @@ def test_planted_slice_is_ranked_first(seed):
     top = analysis.slices[0]
     assert _f1(set(top.members.tolist()), _planted_members(frame)) >= 0.8
     assert {c.feature for c in top.conditions} >= {"site", "age"}
-    assert top.stats["q_value"] < 1e-3
-    assert top.stats["lift"] > 3
+    assert top.stats.q_value < 1e-3
+    assert top.stats.lift > 3
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -66,13 +66,13 @@ def test_every_reported_slice_obeys_the_thresholds():
     analysis = weakspot.analyze(frame, max_q=0.01, min_support=60, max_slices=3)
     assert 1 <= len(analysis.slices) <= 3
     for rank, s in enumerate(analysis.slices, start=1):
-        assert s.stats["rank"] == rank
-        assert s.stats["q_value"] <= 0.01
-        assert s.stats["size"] >= 60
+        assert s.rank == rank
+        assert s.stats.q_value <= 0.01
+        assert s.stats.size >= 60
         mask = np.zeros(len(frame), dtype=bool)
         mask[s.members] = True
         errors = (frame.label != frame.prediction).to_numpy()
-        assert s.stats["errors"] == errors[mask].sum()
+        assert s.stats.errors == errors[mask].sum()
 
 
 def test_each_rule_finder_runs_alone():

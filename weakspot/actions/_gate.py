@@ -19,7 +19,7 @@ import pandas as pd
 
 from weakspot.actions._base import Action, artifact_name, register_action
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
-from weakspot.slices._stats import wilson_interval
+from weakspot.stats import wilson_interval
 
 
 def gate_block(mode: Any, members_file: str) -> str:

@@ -6,6 +6,7 @@ what to fix).
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,7 @@ from weakspot._analysis import analyze
 from weakspot._errors import InputError, WeakspotError
 from weakspot._version import __version__
 from weakspot.cli import _console
+from weakspot.cli._errors import in_cli_words
 from weakspot.report import write_results
 
 app = typer.Typer(
@@ -44,6 +46,8 @@ optional id, and metadata columns to slice on.
 
   weakspot analyze preds.csv --methods lattice --min-support 50 --max-q 0.01
 
+  weakspot analyze preds.csv --finder-option lattice.max_level=2 --random-state 1
+
   weakspot analyze predictions.csv --images data/val --out results/      (a path column in the table)
 
   weakspot analyze data/val --predictions preds.csv --out results/       (an ImageFolder tree)
@@ -51,6 +55,11 @@ optional id, and metadata columns to slice on.
 With images, interpretable properties (brightness, contrast, sharpness, ...), quality flags
 and the backbone's concept tags become slicing features; --embed none skips the backbone.
 """
+
+
+ANALYZE_PARAMETERS = [
+    p for p in inspect.signature(analyze).parameters if p not in ("data", "progress")
+]
 
 
 def _version(value: bool) -> None:
@@ -71,50 +80,12 @@ def _root(
 @app.command("analyze", help=ANALYZE_HELP)
 def analyze_command(
     table: Annotated[
-        Path, typer.Argument(help="Predictions table (.csv, .tsv, .parquet, .jsonl).")
+        Path,
+        typer.Argument(help="Predictions table (.csv, .tsv, .parquet, .jsonl) or image folder."),
     ],
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for analysis.json, report.html, summary.md.")
     ] = Path("results"),
-    label: Annotated[
-        str | None, typer.Option(help="True-label column (default: label, y_true, target, ...).")
-    ] = None,
-    prediction: Annotated[
-        str | None, typer.Option(help="Prediction column (default: prediction, pred, y_pred, ...).")
-    ] = None,
-    id_column: Annotated[
-        str | None, typer.Option("--id", help="Example-id column (default: id).")
-    ] = None,
-    score: Annotated[
-        str | None, typer.Option(help="Binary score column: probability of --positive-class.")
-    ] = None,
-    positive_class: Annotated[
-        str | None, typer.Option(help="Class a binary score column refers to.")
-    ] = None,
-    sensitive: Annotated[
-        list[str] | None, typer.Option(help="Sensitive attribute column; repeat for several.")
-    ] = None,
-    ignore: Annotated[
-        list[str] | None, typer.Option(help="Column to leave out of the analysis; repeatable.")
-    ] = None,
-    methods: Annotated[
-        str | None,
-        typer.Option(
-            help="Comma-separated slice finders (default: lattice,error_tree; "
-            "plus domino,failure_direction when there are embeddings)."
-        ),
-    ] = None,
-    min_support: Annotated[
-        int | None, typer.Option(help="Smallest slice reported (default max(20, 1% of rows)).")
-    ] = None,
-    max_q: Annotated[
-        float, typer.Option(help="Largest Benjamini-Hochberg q-value reported.")
-    ] = 0.05,
-    max_slices: Annotated[int, typer.Option(help="Most slices reported.")] = 15,
-    max_level: Annotated[int, typer.Option(help="Most conditions in a slice.")] = 3,
-    seed: Annotated[
-        int, typer.Option(help="Random seed; same inputs and seed give identical output.")
-    ] = 0,
     predictions: Annotated[
         Path | None,
         typer.Option(
@@ -137,53 +108,114 @@ def analyze_command(
     embeddings: Annotated[
         Path | None, typer.Option(help="Precomputed embeddings (.npy, one row per example).")
     ] = None,
+    concepts: Annotated[
+        bool, typer.Option(help="Tag images with the backbone's ImageNet concepts.")
+    ] = True,
     cache_dir: Annotated[
         Path | None, typer.Option(help="Image-feature cache folder (reruns compute nothing).")
     ] = None,
     max_failed_share: Annotated[
         float, typer.Option(help="Stop when more than this share of the images cannot be read.")
     ] = 0.2,
-    concepts: Annotated[
-        bool, typer.Option(help="Tag images with the backbone's ImageNet concepts.")
-    ] = True,
+    label: Annotated[
+        str | None, typer.Option(help="True-label column (default: label, y_true, target, ...).")
+    ] = None,
+    prediction: Annotated[
+        str | None, typer.Option(help="Prediction column (default: prediction, pred, y_pred, ...).")
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id-column", "--id", help="Example-id column (default: id).")
+    ] = None,
+    score_column: Annotated[
+        str | None,
+        typer.Option(
+            "--score-column",
+            "--score",
+            help="Binary score column: probability of --positive-class.",
+        ),
+    ] = None,
+    positive_class: Annotated[
+        str | None, typer.Option(help="Class a binary score column refers to.")
+    ] = None,
+    classes: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A class the model can predict; repeat for every class, if some are absent."
+        ),
+    ] = None,
+    metadata: Annotated[
+        list[str] | None,
+        typer.Option(help="Metadata column to slice on (default: all others); repeatable."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option(help="Column to leave out of the analysis; repeatable.")
+    ] = None,
+    sensitive: Annotated[
+        list[str] | None, typer.Option(help="Sensitive attribute column; repeat for several.")
+    ] = None,
+    methods: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated slice finders (default: lattice,error_tree; "
+            "plus domino,failure_direction,barlow when there are embeddings)."
+        ),
+    ] = None,
+    finder_options: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--finder-option",
+            help="A finder's option as FINDER.OPTION=VALUE, e.g. lattice.max_level=2; repeatable.",
+        ),
+    ] = None,
+    min_support: Annotated[
+        int | None, typer.Option(help="Smallest slice reported (default max(20, 1% of rows)).")
+    ] = None,
+    max_q: Annotated[
+        float, typer.Option(help="Largest Benjamini-Hochberg q-value reported.")
+    ] = 0.05,
+    max_slices: Annotated[int, typer.Option(help="Most slices reported.")] = 15,
+    n_bins: Annotated[int, typer.Option(help="Quantile bins per numeric column.")] = 5,
+    random_state: Annotated[
+        int,
+        typer.Option(
+            "--random-state",
+            "--seed",
+            help="Random seed; same inputs and seed give identical output.",
+        ),
+    ] = 0,
+    train: Annotated[
+        Path | None,
+        typer.Option(
+            help="Training table (label, metadata, image paths; predictions optional), "
+            "for the diagnoses that compare with training."
+        ),
+    ] = None,
+    train_images: Annotated[
+        Path | None, typer.Option(help="Folder the training table's image paths are relative to.")
+    ] = None,
+    train_embeddings: Annotated[
+        Path | None, typer.Option(help="Precomputed training embeddings (.npy, one row each).")
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the output paths.")
     ] = False,
 ) -> None:
+    given = dict(locals())  # every parameter, named as analyze() names it (tested)
+    options = {name: given[name] for name in ANALYZE_PARAMETERS}
+    options["embed"] = None if embed.lower() == "none" else embed
+    options["methods"] = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
     try:
+        options["finder_options"] = _parse_finder_options(finder_options or [])
         with _console.stage_progress(_console.err) as say, _console.warnings_to(_console.err):
-            analysis = analyze(
-                table,
-                predictions=predictions,
-                images=images,
-                image_column=image_column,
-                embed=None if embed.lower() == "none" else embed,
-                layer=layer,
-                embeddings=embeddings,
-                cache_dir=cache_dir,
-                concepts=concepts,
-                max_failed_share=max_failed_share,
-                label=label,
-                prediction=prediction,
-                id_column=id_column,
-                score_column=score,
-                positive_class=positive_class,
-                sensitive=sensitive,
-                ignore=ignore,
-                methods=[m.strip() for m in methods.split(",") if m.strip()] if methods else None,
-                min_support=min_support,
-                max_q=max_q,
-                max_slices=max_slices,
-                max_level=max_level,
-                random_state=seed,
-                progress=say,
-            )
+            analysis = analyze(table, progress=say, **options)
             paths = write_results(analysis, out)
     except InputError as exc:
-        _console.err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        _console.err.print(f"[red]error:[/] {_words(exc)}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except WeakspotError as exc:
-        _console.err.print(f"[red]analysis failed:[/] {exc}", highlight=False, soft_wrap=True)
+        _console.err.print(
+            f"[red]analysis failed:[/] {_words(exc)}", highlight=False, soft_wrap=True
+        )
         raise typer.Exit(1) from None
     if quiet:
         for path in paths.values():
@@ -191,6 +223,24 @@ def analyze_command(
         return
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     _console.print_summary(doc, _console.out, paths)
+
+
+def _parse_finder_options(items: list[str]) -> dict[str, dict[str, str]]:
+    """``["lattice.max_level=2"]`` -> ``{"lattice": {"max_level": "2"}}`` (typed by the finder)."""
+    parsed: dict[str, dict[str, str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        finder, dot, option = key.partition(".")
+        if not (sep and dot and finder and option):
+            raise InputError(
+                f"--finder-option {item!r} is not FINDER.OPTION=VALUE; e.g. lattice.max_level=2."
+            )
+        parsed.setdefault(finder.strip(), {})[option.strip()] = value.strip()
+    return parsed
+
+
+def _words(exc: WeakspotError) -> str:
+    return in_cli_words(exc, ANALYZE_PARAMETERS)
 
 
 @app.command("demo")
@@ -204,7 +254,7 @@ def demo_command(
     embed: Annotated[
         str, typer.Option(help="Backbone: 'efficientnet' or 'none'.")
     ] = "efficientnet",
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    random_state: Annotated[int, typer.Option("--random-state", "--seed", help="Random seed.")] = 0,
 ) -> None:
     """Run the demo image analysis on real data that ships offline (Debian's Fashion-MNIST).
 
@@ -217,7 +267,7 @@ def demo_command(
     try:
         with _console.stage_progress(_console.err) as say, _console.warnings_to(_console.err):
             say("training the demo model on Fashion-MNIST")
-            frame, pixels = make_demo_predictions(n_eval=n_images, random_state=seed)
+            frame, pixels = make_demo_predictions(n_eval=n_images, random_state=random_state)
             say("writing the evaluation images")
             out.mkdir(parents=True, exist_ok=True)
             frame = write_demo_images(frame, pixels, out)
@@ -228,12 +278,12 @@ def demo_command(
                 sensitive=["camera"],
                 embed=None if embed.lower() == "none" else embed,
                 cache_dir=out / ".cache",
-                random_state=seed,
+                random_state=random_state,
                 progress=say,
             )
             paths = write_results(analysis, out)
     except WeakspotError as exc:
-        _console.err.print(f"[red]demo failed:[/] {exc}", highlight=False, soft_wrap=True)
+        _console.err.print(f"[red]demo failed:[/] {_words(exc)}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     _console.out.print(f"predictions table: {table}")
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))

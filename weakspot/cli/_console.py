@@ -72,6 +72,7 @@ def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) 
         console.print(
             f"[yellow]{len(doc['skipped'])} input(s) skipped[/] (listed in analysis.json)"
         )
+    print_failure_modes(doc, console)
     if not doc["slices"]:
         console.print(
             f"No failure slice: no group's error rate is significantly above the rest "
@@ -99,3 +100,39 @@ def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) 
         console.print(table)
     for kind, path in paths.items():
         console.print(f"  {kind:8s} {path}")
+
+
+def print_failure_modes(doc: dict[str, Any], console: Console) -> None:
+    """Failure modes first: title, mechanism, top diagnosis and top action of each."""
+    modes = doc.get("failure_modes") or []
+    if not modes:
+        return
+    from rich.markup import escape
+
+    actions = {a["id"]: a for a in doc.get("actions", [])}
+    console.print(f"[bold]Failure modes[/] ({len(modes)})")
+    for mode in modes[:5]:
+        console.print(
+            f"  [bold]{mode['id']}[/] {escape(mode['title'])}: {mode['error_rate']:.0%} errors "
+            f"vs {mode['rest_error_rate']:.0%} elsewhere, {mode['size']} examples "
+            f"(slices {', '.join(mode['slices'])})",
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.print(f"     {escape(mode['mechanism'])}", highlight=False, soft_wrap=True)
+        tested = [d for d in mode["diagnoses"] if d["tested"]]
+        if tested:
+            top = tested[0]
+            console.print(
+                f"     cause: [bold]{top['cause']}[/] ({top['confidence']:.2f}) "
+                f"{escape(top['summary'])}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        first = next((actions[a] for a in mode["actions"] if a in actions), None)
+        if first is not None:
+            console.print(
+                f"     do: {escape(first['steps'])} -> {first['artifact']}",
+                highlight=False,
+                soft_wrap=True,
+            )

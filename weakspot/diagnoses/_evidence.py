@@ -22,7 +22,7 @@ import pandas as pd
 from weakspot._errors import missing_dependency
 from weakspot.diagnoses._base import DiagnosisContext, Split
 from weakspot.modes._rules import rule_mask
-from weakspot.slices._stats import wilson_interval
+from weakspot.stats import wilson_interval
 
 IMAGE_KINDS = ("photographic", "derived", "quality")
 MIN_PRESENT = 10  # fewer training examples than this: the group is absent, not rare

@@ -1,7 +1,7 @@
 """Pictures for Barlow slices: the images that activate each feature most, with heat maps.
 
 A ``barlow`` slice (see `weakspot.slices`) is a leaf of a per-class tree over embedding
-features; its ``extra["rule"]`` lists the features and thresholds on the leaf's path. For each
+features; its ``details["rule"]`` lists the features and thresholds on the leaf's path. For each
 of those features we show the slice's examples that activate it most and, from the backbone's
 last convolutional map, where in each image the feature fires.
 """
@@ -90,7 +90,7 @@ def barlow_pictures(
     Parameters
     ----------
     item : Slice
-        A slice from the ``barlow`` finder (its ``extra["rule"]`` names the features).
+        A slice from the ``barlow`` finder (its ``details["rule"]`` names the features).
     embeddings : ndarray of float, shape (n, d)
         The embeddings the finder ran on.
     load_images : callable
@@ -101,10 +101,10 @@ def barlow_pictures(
     k : int
         Images per feature.
     """
-    path = item.extra.get("rule")
+    path = item.details.get("rule")
     if not isinstance(path, list):
         raise InputError(
-            f"Slice from {item.method!r} has no tree path in extra['rule']; barlow_pictures "
+            f"Slice from {item.method!r} has no tree path in details['rule']; barlow_pictures "
             "draws slices of the 'barlow' finder."
         )
     out = []

@@ -19,6 +19,7 @@ import pandas as pd
 from weakspot._errors import InputError
 from weakspot.features._binning import BinnedFeatures
 from weakspot.features._condition import Condition
+from weakspot.stats import member_mask
 
 
 @dataclass
@@ -138,9 +139,7 @@ def _member_mask(members: np.ndarray, n: int) -> np.ndarray:
             f"Member positions must lie in [0, {n}); got values from {members.min()} to "
             f"{members.max()}. Pass row positions, not ids."
         )
-    mask = np.zeros(n, dtype=bool)
-    mask[members] = True
-    return mask
+    return member_mask(members, n)
 
 
 def rule_candidates(binned: BinnedFeatures) -> tuple[list[tuple[int, Condition]], np.ndarray]:

@@ -71,9 +71,7 @@ def slice_examples(
     Outside examples are drawn from the same classes as the inside ones, so the contrast shows
     what the slice has that its classes' other images do not.
     """
-    n = len(labels)
-    inside = np.zeros(n, dtype=bool)
-    inside[item.members] = True
+    inside = item.mask(len(labels))
     wrong = labels != predictions
     pool_in = np.flatnonzero(inside & wrong)
     if len(pool_in) == 0:

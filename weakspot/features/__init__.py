@@ -1,6 +1,15 @@
-"""Features for slicing: binning of metadata and image-derived columns."""
+"""The features stage: slicing columns from metadata and images, binned once."""
 
 from weakspot.features._binning import BinnedFeatures, bin_features
 from weakspot.features._condition import Condition
+from weakspot.features._table import KINDS, FeatureTable, ImageOptions, build_features
 
-__all__ = ["BinnedFeatures", "Condition", "bin_features"]
+__all__ = [
+    "KINDS",
+    "BinnedFeatures",
+    "Condition",
+    "FeatureTable",
+    "ImageOptions",
+    "bin_features",
+    "build_features",
+]

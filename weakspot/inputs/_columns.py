@@ -18,7 +18,7 @@ PROBA_PREFIX = "proba_"
 
 
 def find_column(
-    frame: pd.DataFrame, given: str | None, candidates: tuple[str, ...], role: str, flag: str
+    frame: pd.DataFrame, given: str | None, candidates: tuple[str, ...], role: str, parameter: str
 ) -> str | None:
     """Return the column for `role`: the one the user named, or the first common name present.
 
@@ -26,7 +26,7 @@ def find_column(
     """
     if given is not None:
         if given not in frame.columns:
-            raise InputError(_missing_message(frame, given, role, flag))
+            raise InputError(_missing_message(frame, given, role, parameter), parameter=parameter)
         return given
     lower = {str(c).lower(): str(c) for c in frame.columns}
     for name in candidates:
@@ -36,16 +36,17 @@ def find_column(
 
 
 def require_column(
-    frame: pd.DataFrame, given: str | None, candidates: tuple[str, ...], role: str, flag: str
+    frame: pd.DataFrame, given: str | None, candidates: tuple[str, ...], role: str, parameter: str
 ) -> str:
     """Like `find_column`, but the column must exist."""
-    found = find_column(frame, given, candidates, role, flag)
+    found = find_column(frame, given, candidates, role, parameter)
     if found is None:
         close = _closest(frame, candidates)
         hint = f" Closest columns: {', '.join(close)}." if close else ""
         raise InputError(
             f"No {role} column found: looked for {', '.join(repr(c) for c in candidates)}. "
-            f"Columns are: {_list_columns(frame)}.{hint} Name it with {flag} COLUMN."
+            f"Columns are: {_list_columns(frame)}.{hint} Name it with {parameter}=COLUMN.",
+            parameter=parameter,
         )
     return found
 
@@ -59,11 +60,11 @@ def proba_columns(frame: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def _missing_message(frame: pd.DataFrame, given: str, role: str, flag: str) -> str:
+def _missing_message(frame: pd.DataFrame, given: str, role: str, parameter: str) -> str:
     close = difflib.get_close_matches(given, [str(c) for c in frame.columns], n=3, cutoff=0.5)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     return (
-        f"The {role} column {given!r} ({flag}) is not in the table.{hint} "
+        f"The {role} column {given!r} ({parameter}=) is not in the table.{hint} "
         f"Columns are: {_list_columns(frame)}."
     )
 

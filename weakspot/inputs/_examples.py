@@ -72,7 +72,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise InputError(f"The file {str(path)!r} does not exist. Check the path.")
     if path.is_dir():
         raise InputError(
-            f"{str(path)!r} is a folder, not a table. For an image folder pass --predictions "
+            f"{str(path)!r} is a folder, not a table. For an image folder pass predictions= "
             "PREDS.csv; otherwise give the path of a .csv or .parquet file."
         )
     suffix = path.suffix.lower()
@@ -140,11 +140,11 @@ def build_examples(
         )
     if len(frame) == 0:
         raise InputError("The table has no rows: there is nothing to analyse.")
-    label_col = require_column(frame, label, LABEL_NAMES, "label", "--label")
-    pred_col = require_column(frame, prediction, PREDICTION_NAMES, "prediction", "--prediction")
-    id_col = find_column(frame, id_column, ID_NAMES, "id", "--id")
-    image_col = find_column(frame, image_column, IMAGE_NAMES, "image path", "--image-column")
-    score_col = find_column(frame, score_column, SCORE_NAMES, "score", "--score")
+    label_col = require_column(frame, label, LABEL_NAMES, "label", "label")
+    pred_col = require_column(frame, prediction, PREDICTION_NAMES, "prediction", "prediction")
+    id_col = find_column(frame, id_column, ID_NAMES, "id", "id_column")
+    image_col = find_column(frame, image_column, IMAGE_NAMES, "image path", "image_column")
+    score_col = find_column(frame, score_column, SCORE_NAMES, "score", "score_column")
 
     ids = _ids(frame, id_col)
     labels = _class_text(frame[label_col], "label", label_col, ids)
@@ -166,7 +166,7 @@ def _ids(frame: pd.DataFrame, id_col: str | None) -> np.ndarray:
     if ids.isna().any():
         rows = np.flatnonzero(ids.isna().to_numpy())[:5].tolist()
         raise InputError(
-            f"The id column {id_col!r} has {int(ids.isna().sum())} missing value(s) (rows {rows}). Fill them or drop --id."
+            f"The id column {id_col!r} has {int(ids.isna().sum())} missing value(s) (rows {rows}). Fill them or drop id_column=."
         )
     text = _as_text(ids).to_numpy()
     unique, counts = np.unique(text, return_counts=True)
@@ -174,7 +174,7 @@ def _ids(frame: pd.DataFrame, id_col: str | None) -> np.ndarray:
         dupes = unique[counts > 1][:5].tolist()
         raise InputError(
             f"The id column {id_col!r} has {int((counts > 1).sum())} duplicated id(s), e.g. {dupes}. "
-            "Each row must be one example with its own id: remove the duplicates or name another column with --id."
+            "Each row must be one example with its own id: remove the duplicates or name another column with id_column=."
         )
     return text.astype(object)
 
@@ -224,7 +224,7 @@ def _classes(
         raise InputError(
             f"The predictions hold class(es) never seen as labels: {unseen[:5]} (labels: {classes[:10]}). "
             "Usually the two columns are encoded differently (e.g. 0/1 against 'cat'/'dog'); if the class is "
-            "genuinely absent from this evaluation set, list every class with classes=[...] (--classes)."
+            "genuinely absent from this evaluation set, list every class with classes=[...]."
         )
     return classes
 
@@ -242,7 +242,10 @@ def _proba(frame, probas, score_col, classes, positive_class, ids) -> np.ndarray
         )
     positive = classes[1] if positive_class is None else str(positive_class)
     if positive not in classes:
-        raise InputError(f"--positive-class {positive!r} is not one of the classes {classes}.")
+        raise InputError(
+            f"positive_class={positive!r} is not one of the classes {classes}.",
+            parameter="positive_class",
+        )
     score = frame[score_col].to_numpy(dtype=float)
     _check_proba(score[:, None], [score_col], ids, check_sum=False)
     matrix = (

@@ -10,6 +10,7 @@ import pandas as pd
 
 from weakspot._errors import InputError
 from weakspot.inputs._columns import IMAGE_NAMES, find_column
+from weakspot.inputs._image_folder import load_images_source
 
 
 def table_for_image_folder(folder: str | Path, predictions: pd.DataFrame) -> pd.DataFrame:
@@ -24,8 +25,6 @@ def table_for_image_folder(folder: str | Path, predictions: pd.DataFrame) -> pd.
     DataFrame with one row per image: ``id``, ``path`` (absolute), ``label`` and the columns of
     `predictions`.
     """
-    from weakspot.features.images import load_images_source
-
     source, predictions, key = _with_join_key(load_images_source(folder), predictions)
     merged = source.merge(predictions, how="inner", on=key, suffixes=("", "_table"))
     missing = len(source) - len(merged)
@@ -54,7 +53,7 @@ def _with_join_key(
     """Pick the column that ties table rows to image files: the relative path, or the file name."""
     if "id" in predictions.columns and predictions["id"].astype(str).isin(set(source["id"])).any():
         return source, predictions.assign(id=predictions["id"].astype(str)), "id"
-    column = find_column(predictions, None, IMAGE_NAMES, "image path", "--image-column")
+    column = find_column(predictions, None, IMAGE_NAMES, "image path", "image_column")
     if column is not None:
         source = source.assign(_name=source["id"].map(lambda p: Path(p).name))
         predictions = predictions.assign(
@@ -73,7 +72,8 @@ def resolve_image_paths(paths: np.ndarray, root: str | Path | None) -> list[str]
     base = Path(root) if root is not None else Path.cwd()
     if root is not None and not base.is_dir():
         raise InputError(
-            f"--images {str(root)!r} is not a folder. Give the folder the image paths are relative to."
+            f"images={str(root)!r} is not a folder. Give the folder the image paths are relative to.",
+            parameter="images",
         )
     return [str(p) if Path(p).is_absolute() else str(base / p) for p in paths]
 

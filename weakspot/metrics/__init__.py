@@ -1,6 +1,7 @@
 """Performance overall and per subgroup."""
 
 from weakspot.metrics._disaggregated import disaggregated_metrics, groups_frame
+from weakspot.metrics._measure import Metrics, check_sensitive, measure
 from weakspot.metrics._overview import (
     calibration,
     confusion_matrix,
@@ -9,10 +10,13 @@ from weakspot.metrics._overview import (
 )
 
 __all__ = [
+    "Metrics",
     "calibration",
+    "check_sensitive",
     "confusion_matrix",
     "disaggregated_metrics",
     "groups_frame",
+    "measure",
     "overall_metrics",
     "per_class_metrics",
 ]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot.features._binning import BinnedFeatures
-from weakspot.slices._stats import wilson_interval
+from weakspot.stats import wilson_interval
 
 MIN_GROUP_FOR_GAP = 10
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from weakspot.slices._stats import wilson_interval
+from weakspot.stats import wilson_interval
 
 
 def overall_metrics(

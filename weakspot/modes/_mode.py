@@ -36,8 +36,7 @@ class ReportedSlice(Protocol):
     """What failure modes need of a reported slice (`weakspot.slices.Slice` has it)."""
 
     members: Any
-    conditions: list[Condition] | None
-    stats: dict[str, Any]
+    conditions: Sequence[Condition] | None
     method: str
 
 

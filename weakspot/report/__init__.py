@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from weakspot.report._html import render_html
-from weakspot.report._json import analysis_to_dict, write_json
+from weakspot.report._json import Document, write_json
 from weakspot.report._markdown import render_markdown
 
-if TYPE_CHECKING:
-    from weakspot._analysis import Analysis
-
-__all__ = ["analysis_to_dict", "render_html", "render_markdown", "write_json", "write_results"]
+__all__ = ["Document", "render_html", "render_markdown", "write_json", "write_results"]
 
 
-def write_results(analysis: Analysis, out_dir: str | Path) -> dict[str, Path]:
+def write_results(analysis: Document | dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
     """Write ``analysis.json``, ``report.html`` and ``summary.md`` into `out_dir`."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -26,4 +23,11 @@ def write_results(analysis: Analysis, out_dir: str | Path) -> dict[str, Path]:
     html_path.write_text(render_html(doc), encoding="utf-8")
     md_path = out / "summary.md"
     md_path.write_text(render_markdown(doc), encoding="utf-8")
-    return {"json": json_path, "html": html_path, "markdown": md_path}
+    paths = {"json": json_path, "html": html_path, "markdown": md_path}
+    actions = getattr(analysis, "actions", None)
+    if actions:
+        from weakspot.actions import write_actions
+
+        write_actions(getattr(analysis, "failure_modes", []), actions, out)
+        paths["actions"] = out / "actions"
+    return paths

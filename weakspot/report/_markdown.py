@@ -29,6 +29,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
             lines.append(
                 f"| {f['feature']} | {f['accuracy_gap']:.1%} | {f['worst_group']} | {'yes' if f['gap_significant'] else 'no'} |"
             )
+    lines += failure_mode_lines(doc)
     search = doc["search"]
     lines += [
         "",
@@ -54,3 +55,34 @@ def render_markdown(doc: dict[str, Any]) -> str:
     if doc.get("skipped"):
         lines += ["", f"{len(doc['skipped'])} input(s) were skipped; see analysis.json `skipped`."]
     return "\n".join(lines) + "\n"
+
+
+def failure_mode_lines(doc: dict[str, Any]) -> list[str]:
+    """The failure-mode section: each mode's title, mechanism, diagnosis and top action."""
+    modes = doc.get("failure_modes") or []
+    if not modes:
+        return []
+    actions = {a["id"]: a for a in doc.get("actions", [])}
+    lines = ["", f"## Failure modes ({len(modes)})", ""]
+    for mode in modes:
+        lines.append(
+            f"### {mode['id']}: {mode['title']} ({mode['error_rate']:.0%} errors vs "
+            f"{mode['rest_error_rate']:.0%} elsewhere, {mode['size']} examples)"
+        )
+        lines += ["", mode["mechanism"], ""]
+        tested = [d for d in mode["diagnoses"] if d["tested"]]
+        for d in tested[:3]:
+            lines.append(f"- cause `{d['cause']}` ({d['confidence']:.2f}): {d['summary']}")
+        first = next((actions[a] for a in mode["actions"] if a in actions), None)
+        if first is not None:
+            lines.append(
+                f"- action {first['id']} `{first['kind']}`: {first['steps']} "
+                f"(`{first['artifact']}`; expected gain {first['expected_gain']['errors']:g} errors)"
+            )
+        if mode["also_described_as"]:
+            also = "; ".join(
+                f"{a['title']} (F1 {a['f1']:.2f})" for a in mode["also_described_as"][:3]
+            )
+            lines.append(f"- also described as: {also}")
+        lines.append("")
+    return lines

@@ -4,12 +4,16 @@ Quantile bins cut ``age`` at 63 although the failure starts at 70, so the lattic
 ``age >= 63`` (F1 0.87 against the planted slice). `place_cutpoints` moves each finite end
 of each interval condition to the value, between the neighbouring bin edges on either side,
 where the slice's excess errors are most significant (one-sided exact test), searching on
-the rows that did not choose the slice: the held-out half of the error tree (the same random
+the rows that did not choose the slice; the cut moves only when the rows it adds fail
+significantly more often than those outside, and the rows it drops significantly less often
+than those kept (level `MOVE_ALPHA`). The search uses the rows that did not choose the slice: the held-out half of the error tree (the same random
 half, from the same seed), which for the lattice is simply a random half. The slice keeps its
 finder's q-value; its members follow the new rule on all rows.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -17,17 +21,15 @@ import pandas as pd
 from weakspot.features._binning import BinnedFeatures
 from weakspot.features._condition import Condition
 from weakspot.slices._slice import Slice
-from weakspot.slices._stats import excess_error_p_value
+from weakspot.stats import excess_error_p_value, random_half
 
 MAX_CANDIDATES = 40
+MOVE_ALPHA = 0.01
 
 
 def held_out_half(n: int, random_state: int) -> np.ndarray:
-    """The rows the error tree did not grow on, bool of shape (n,) (same seed, same draw)."""
-    rng = np.random.default_rng(random_state)
-    held = np.ones(n, dtype=bool)
-    held[rng.permutation(n)[: n // 2]] = False
-    return held
+    """The rows split-sample finders did not fit on, bool of shape (n,) (`random_half`)."""
+    return ~random_half(n, random_state)
 
 
 def place_cutpoints(
@@ -65,13 +67,11 @@ def place_cutpoints(
     if conditions == list(item.conditions):
         return item
     mask = rows_of(conditions, binned, features)
-    return Slice(
-        np.flatnonzero(mask),
-        item.method,
-        conditions,
-        item.score,
-        dict(item.stats),
-        {**item.extra, "cut_from": item.rule()},
+    return replace(
+        item,
+        members=np.flatnonzero(mask),
+        conditions=tuple(conditions),
+        refined_from=item.refined_from or item.rule(),
     )
 
 
@@ -95,7 +95,36 @@ def _best_cut(conditions, position, end, binned, features, errors, search_rows) 
         p = _p(trial, values, base, errors, total_errors, total)
         if p < best_p:
             best, best_p = trial, p
+    if best is not condition and not _moved_rows_differ(condition, best, values, base, errors):
+        return condition
     return best
+
+
+def _moved_rows_differ(old, new, values, base, errors, alpha: float = MOVE_ALPHA) -> bool:
+    """Whether the rows the new cut adds fail more than the rows outside, or the rows it
+    drops fail less than the rows it keeps (one-sided exact tests on the search rows)."""
+    from scipy.stats import hypergeom
+
+    inside_old = base & (values >= old.value[0]) & (values < old.value[1])
+    inside_new = base & (values >= new.value[0]) & (values < new.value[1])
+    added, dropped = inside_new & ~inside_old, inside_old & ~inside_new
+    if added.any():
+        outside = base & ~inside_old
+        p = excess_error_p_value(
+            [errors[added].sum()], [added.sum()], int(errors[outside].sum()), int(outside.sum())
+        )[0]
+        if p > alpha:
+            return False
+    if dropped.any():
+        p = hypergeom.cdf(
+            int(errors[dropped].sum()),
+            int(inside_old.sum()),
+            int(errors[inside_old].sum()),
+            int(dropped.sum()),
+        )
+        if p > alpha:
+            return False
+    return True
 
 
 def _p(condition, values, base, errors, total_errors, total) -> float:

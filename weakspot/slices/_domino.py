@@ -20,12 +20,14 @@ from typing import ClassVar
 
 import numpy as np
 from scipy.special import logsumexp
-from sklearn.decomposition import PCA
 
-from weakspot._errors import InputError
 from weakspot.slices._base import FinderOutput, SearchContext, register_finder
-from weakspot.slices._slice import Slice
-from weakspot.slices._stats import excess_error_p_value
+from weakspot.slices._embedding_space import (
+    class_codes,
+    held_out_output,
+    one_hot,
+    prepare_embeddings,
+)
 
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -54,7 +56,7 @@ class DominoFinder:
     """
 
     name: ClassVar[str] = "domino"
-    needs_embeddings: ClassVar[bool] = True
+    needs: ClassVar[frozenset[str]] = frozenset({"embeddings"})
     n_components: int = 25
     n_slices: int = 5
     n_pca_components: int = 32
@@ -67,7 +69,7 @@ class DominoFinder:
     def find(self, context: SearchContext) -> FinderOutput:
         prepared = prepare_embeddings(context, self.n_pca_components)
         if prepared is None:
-            return FinderOutput([], np.zeros(0), np.zeros(0), ["domino: no embeddings"])
+            return FinderOutput.empty("domino: no embeddings")
         z, valid, grow = prepared
         errors = context.errors
         y = one_hot(class_codes(context.labels, context.classes), len(context.classes))
@@ -253,98 +255,3 @@ def _prediction_matrix(context: SearchContext) -> np.ndarray:
         proba = np.clip(proba, 0.0, None) + 1e-12
         return proba / proba.sum(axis=1, keepdims=True)
     return one_hot(class_codes(context.predictions, context.classes), k)
-
-
-# --- shared by the embedding finders -------------------------------------------------------
-
-
-def prepare_embeddings(
-    context: SearchContext, n_pca_components: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Reduce the context's embeddings and draw the fitting half.
-
-    Returns None when there is nothing to search (no embeddings, no errors, too few rows).
-    Otherwise ``(z, valid, grow)``: the embeddings reduced to `n_pca_components` principal
-    components (kept as they are when it is 0), shape (n, p), zero on invalid
-    rows; which rows have a finite embedding; and the random half the finder may fit on
-    (the same draw as the error tree's for the same seed).
-    """
-    embeddings = context.embeddings
-    errors = context.errors
-    n = len(errors)
-    if embeddings is None:
-        return None
-    embeddings = np.asarray(embeddings, dtype=np.float64)
-    if embeddings.ndim != 2 or embeddings.shape[0] != n:
-        raise InputError(
-            f"Embeddings must have shape (n_examples, d) = ({n}, d); got {embeddings.shape}. "
-            "Pass one embedding row per example, in the order of the table."
-        )
-    valid = np.isfinite(embeddings).all(axis=1)
-    if errors.sum() == 0 or valid.sum() < 4 * context.min_support:
-        return None
-    rng = np.random.default_rng(context.random_state)
-    grow = np.zeros(n, dtype=bool)
-    grow[rng.permutation(n)[: n // 2]] = True
-    x = embeddings[valid]
-    if n_pca_components > 0:
-        # PCA looks at the embeddings alone, never at the errors, so it may use every row.
-        p = max(1, min(n_pca_components, x.shape[1], x.shape[0] - 1))
-        pca = PCA(n_components=p, svd_solver="auto", random_state=context.random_state)
-        x = pca.fit_transform(x)
-    z = np.zeros((n, x.shape[1]))
-    z[valid] = x
-    return z, valid, grow
-
-
-def class_codes(values: np.ndarray, classes: list[str]) -> np.ndarray:
-    """Index of each value in `classes`, shape (n,); -1 for values not among them."""
-    lookup = {str(c): i for i, c in enumerate(classes)}
-    return np.array([lookup.get(str(v), -1) for v in values], dtype=np.int64)
-
-
-def one_hot(codes: np.ndarray, k: int) -> np.ndarray:
-    """One-hot rows, shape (n, k); rows of code -1 are all zero but one tiny uniform mass."""
-    out = np.zeros((len(codes), k))
-    known = codes >= 0
-    out[np.flatnonzero(known), codes[known]] = 1.0
-    out[~known] = 1.0 / max(k, 1)
-    return out
-
-
-def held_out_output(
-    masks: list[np.ndarray],
-    errors: np.ndarray,
-    grow: np.ndarray,
-    method: str,
-    extras: list[dict],
-    descriptions: list[str],
-    *,
-    note: str,
-) -> FinderOutput:
-    """Test each member mask on the held-out half; every mask is one hypothesis of the family.
-
-    Parameters
-    ----------
-    masks : list of ndarray of bool, shape (n,)
-        Members over all rows, chosen by looking at the fitting half only.
-    """
-    held_out = ~grow
-    total_errors, total = int(errors[held_out].sum()), int(held_out.sum())
-    slices, p_values = [], []
-    for mask, extra, description in zip(masks, extras, descriptions, strict=True):
-        test = mask & held_out
-        test_errors, test_size = int(errors[test].sum()), int(test.sum())
-        p_values.append(excess_error_p_value([test_errors], [test_size], total_errors, total)[0])
-        slices.append(
-            Slice(
-                np.flatnonzero(mask),
-                method,
-                None,
-                score=float(errors[mask].mean()) if mask.any() else 0.0,
-                extra={**extra, "held_out_size": test_size, "held_out_errors": test_errors},
-                description=description,
-            )
-        )
-    p = np.array(p_values, dtype=float)
-    return FinderOutput(slices, p, p.copy(), [note])

@@ -14,7 +14,7 @@ import numpy as np
 from weakspot.features._binning import BinnedFeatures
 from weakspot.features._condition import Condition
 from weakspot.slices._slice import Slice
-from weakspot.slices._stats import excess_error_p_value
+from weakspot.stats import excess_error_p_value, significantly_better, significantly_worse
 
 WIDEN_ALPHA = 0.01
 
@@ -85,14 +85,10 @@ def widen_intervals(item: Slice, binned: BinnedFeatures, errors: np.ndarray) -> 
         for c in conditions
         if not (c.op == "in" and c.value[0] == -np.inf and c.value[1] == np.inf)
     ]
-    mask = _mask(binned, conditions)
-    return Slice(
-        np.flatnonzero(mask),
-        item.method,
-        conditions,
-        item.score,
-        dict(item.stats),
-        {**item.extra, "widened_from": item.rule()},
+    return item.replace(
+        members=np.flatnonzero(_mask(binned, conditions)),
+        conditions=tuple(conditions),
+        refined_from=item.refined_from or item.rule(),
     )
 
 
@@ -101,14 +97,7 @@ def _added_rows_fail_more(
 ) -> bool:
     inside = _mask(binned, current)
     added = _mask(binned, trial) & ~inside
-    outside = ~inside
-    size = int(added.sum())
-    if size == 0:
-        return False
-    p = excess_error_p_value(
-        [errors[added].sum()], [size], int(errors[outside].sum()), int(outside.sum())
-    )[0]
-    return bool(p <= WIDEN_ALPHA)
+    return significantly_worse(added, ~inside, errors, WIDEN_ALPHA)
 
 
 def _is_bin_or_interval(condition: Condition, binned: BinnedFeatures) -> bool:
@@ -117,7 +106,9 @@ def _is_bin_or_interval(condition: Condition, binned: BinnedFeatures) -> bool:
     return condition.op == "in" or condition in binned.bins[binned.names.index(condition.feature)]
 
 
-def _mask(binned: BinnedFeatures, conditions: list[Condition]) -> np.ndarray:
+def _mask(
+    binned: BinnedFeatures, conditions: list[Condition] | tuple[Condition, ...]
+) -> np.ndarray:
     mask = np.ones(binned.codes.shape[0], dtype=bool)
     for c in conditions:
         j = binned.names.index(c.feature)
@@ -133,7 +124,9 @@ def _mask(binned: BinnedFeatures, conditions: list[Condition]) -> np.ndarray:
     return mask
 
 
-def _p_value(binned: BinnedFeatures, conditions: list[Condition], errors: np.ndarray) -> float:
+def _p_value(
+    binned: BinnedFeatures, conditions: list[Condition] | tuple[Condition, ...], errors: np.ndarray
+) -> float:
     mask = _mask(binned, conditions)
     return float(
         excess_error_p_value([errors[mask].sum()], [mask.sum()], int(errors.sum()), len(errors))[0]
@@ -162,30 +155,12 @@ def drop_idle_conditions(
         rest = [c for c in conditions if c is not condition]
         wider = _mask(binned, rest)
         excluded = wider & ~mask
-        if excluded.sum() == 0 or not _excludes_better_rows(excluded, wider, errors, alpha):
+        if excluded.sum() == 0 or not significantly_better(excluded, wider, errors, alpha):
             conditions = rest
     if len(conditions) == len(item.conditions):
         return item
-    return Slice(
-        np.flatnonzero(_mask(binned, conditions)),
-        item.method,
-        conditions,
-        item.score,
-        dict(item.stats),
-        {**item.extra, "simplified_from": item.rule()},
+    return item.replace(
+        members=np.flatnonzero(_mask(binned, conditions)),
+        conditions=tuple(conditions),
+        refined_from=item.refined_from or item.rule(),
     )
-
-
-def _excludes_better_rows(
-    excluded: np.ndarray, population: np.ndarray, errors: np.ndarray, alpha: float
-) -> bool:
-    """Whether the excluded rows hold significantly fewer errors than a random draw would."""
-    from scipy.stats import hypergeom
-
-    p = hypergeom.cdf(
-        int(errors[excluded].sum()),
-        int(population.sum()),
-        int(errors[population].sum()),
-        int(excluded.sum()),
-    )
-    return bool(p <= alpha)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from weakspot.slices._base import FinderOutput
-from weakspot.slices._slice import Slice
-from weakspot.slices._stats import benjamini_hochberg, excess_error_p_value, slice_statistics
+from weakspot.slices._slice import Alias, Slice, slice_statistics
+from weakspot.stats import benjamini_hochberg, significantly_worse
 
 
 def select_slices(
@@ -39,7 +41,7 @@ def select_slices(
 
     Returns
     -------
-    slices : list of Slice, ranked, with ``stats`` filled and ``stats["rank"]`` from 1
+    slices : list of Slice, ranked, with ``stats``, ``rank`` (from 1) and ``aliases`` filled
     counts : dict with ``tested``, ``proposed``, ``significant``, ``reported``
     """
     # errors each row would have at its class's error rate: what class difficulty alone explains
@@ -53,21 +55,21 @@ def select_slices(
     candidates: list[Slice] = []
     for output in outputs:
         for item, p in zip(output.slices, output.proposed_p_values, strict=True):
-            mask = _mask(item, len(errors))
-            item.stats = slice_statistics(mask, errors)
-            item.stats["class_adjusted_excess"] = float(errors[mask].sum() - expected[mask].sum())
-            item.stats["search_p_value"] = float(p)
-            item.stats["q_value"] = float(q_of(p))
-            candidates.append(item)
+            mask = item.mask(len(errors))
+            stats = replace(
+                slice_statistics(mask, errors),
+                class_adjusted_excess=float(errors[mask].sum() - expected[mask].sum()),
+                search_p_value=float(p),
+                q_value=float(q_of(p)),
+            )
+            candidates.append(item.replace(stats=stats))
     significant = [
-        s
-        for s in candidates
-        if s.stats["q_value"] <= max_q and s.stats["size"] >= min_support and s.stats["lift"] > 1
+        s for s in candidates if _stats(s).q_value <= max_q and _stats(s).size >= min_support
     ]
+    significant = [s for s in significant if _stats(s).lift > 1]
     ranked = sorted(significant, key=_rank_key)
-    kept = _fold_redundant(ranked, errors, max_jaccard, max_q / 5)[:max_slices]
-    for rank, item in enumerate(kept, start=1):
-        item.stats["rank"] = rank
+    folded = _fold_redundant(ranked, errors, max_jaccard, max_q / 5)[:max_slices]
+    kept = [item.replace(rank=rank) for rank, item in enumerate(folded, start=1)]
     counts = {
         "tested": int(family.size),
         "proposed": len(candidates),
@@ -77,10 +79,9 @@ def select_slices(
     return kept, counts
 
 
-def _mask(item: Slice, n: int) -> np.ndarray:
-    mask = np.zeros(n, dtype=bool)
-    mask[item.members] = True
-    return mask
+def _stats(item: Slice):
+    assert item.stats is not None, "select_slices fills every candidate's statistics first"
+    return item.stats
 
 
 def _q_value_lookup(family: np.ndarray):
@@ -115,8 +116,8 @@ def _rank_key(item: Slice) -> tuple:
     """
     n_conditions = len(item.conditions) if item.conditions else 99
     return (
-        -round(item.stats["class_adjusted_excess"], 9),
-        -round(item.stats["lift"], 9),
+        -round(_stats(item).class_adjusted_excess, 9),
+        -round(_stats(item).lift, 9),
         n_conditions,
         item.method,
         item.rule(),
@@ -143,7 +144,7 @@ def _fold_redundant(
     kept_masks: list[np.ndarray] = []
     n = len(errors)
     for item in ranked:
-        mask = _mask(item, n)
+        mask = item.mask(n)
         home = next(
             (
                 i
@@ -153,21 +154,15 @@ def _fold_redundant(
             None,
         )
         if home is not None:
-            _note_alias(kept[home], item)
+            kept[home] = _with_alias(kept[home], item)
             continue
-        item.extra.setdefault("also_found_as", [])
         explained = [
             i for i, other in enumerate(kept_masks) if _explains(mask, other, errors, alpha)
         ]
         for i in explained:
-            _note_alias(item, kept[i])
-            for alias in kept[i].extra.get("also_found_as", []):
-                known = [(a["rule"], a.get("description")) for a in item.extra["also_found_as"]]
-                if (
-                    alias["rule"] != (item.rule() or None)
-                    and (alias["rule"], alias.get("description")) not in known
-                ):
-                    item.extra["also_found_as"].append(alias)
+            item = _with_alias(item, kept[i])
+            for alias in kept[i].aliases:
+                item = _with_inherited_alias(item, alias)
         kept = [k for i, k in enumerate(kept) if i not in explained]
         kept_masks = [m for i, m in enumerate(kept_masks) if i not in explained]
         kept.append(item)
@@ -182,26 +177,27 @@ def _explains(mask: np.ndarray, kept: np.ndarray, errors: np.ndarray, alpha: flo
         return False
     rest_of_kept = kept & ~mask
     outside = ~(kept | mask)
-    return not _worse(rest_of_kept, outside, errors, alpha)
+    return not significantly_worse(rest_of_kept, outside, errors, alpha)
 
 
-def _note_alias(kept: Slice, item: Slice) -> None:
-    """Record a folded slice under the one it was folded into, once per distinct rule."""
-    aliases = kept.extra.setdefault("also_found_as", [])
+def _with_alias(kept: Slice, item: Slice) -> Slice:
+    """`kept` with the folded slice `item` recorded among its aliases, once per distinct rule."""
     rule = item.rule() or None
-    key = rule or item.description or item.method
+    key = rule or item.label or item.method
     if rule == (kept.rule() or None) and rule is not None:
-        return
-    if any((a["rule"] or a.get("description") or a["method"]) == key for a in aliases):
-        return
-    aliases.append(
-        {
-            "method": item.method,
-            "rule": rule,
-            "description": None if rule else item.description,
-            "size": item.stats["size"],
-        }
-    )
+        return kept
+    if any((a.rule or a.description or a.method) == key for a in kept.aliases):
+        return kept
+    alias = Alias(item.method, rule, None if rule else item.label, _stats(item).size)
+    return kept.replace(aliases=(*kept.aliases, alias))
+
+
+def _with_inherited_alias(item: Slice, alias: Alias) -> Slice:
+    """`item` with an alias of a slice folded into it, unless it names `item` or is known."""
+    known = [(a.rule, a.description) for a in item.aliases]
+    if alias.rule == (item.rule() or None) or (alias.rule, alias.description) in known:
+        return item
+    return item.replace(aliases=(*item.aliases, alias))
 
 
 def _redundant(
@@ -215,22 +211,6 @@ def _redundant(
         return False
     if inter >= 0.9 * int(mask.sum()):
         # inside the kept slice: is it worse than the rest of that slice?
-        return not _worse(mask & kept, kept, errors, alpha)
+        return not significantly_worse(mask & kept, kept, errors, alpha)
     # overlaps the kept slice: is the part outside it worse than everything outside it?
-    return not _worse(mask & ~kept, ~kept, errors, alpha)
-
-
-def _worse(part: np.ndarray, population: np.ndarray, errors: np.ndarray, alpha: float) -> bool:
-    """Whether `part` holds significantly more errors than a random draw from `population`."""
-    size = int(part.sum())
-    if size == 0:
-        return False
-    p = excess_error_p_value(
-        [errors[part].sum()], [size], int(errors[population].sum()), int(population.sum())
-    )[0]
-    return bool(p <= alpha)
-
-
-def _jaccard(a: set[int], b: set[int]) -> float:
-    union = len(a | b)
-    return len(a & b) / union if union else 1.0
+    return not significantly_worse(mask & ~kept, ~kept, errors, alpha)

@@ -40,11 +40,11 @@ def call(data, params):
             "members": np.asarray(s.members).tolist(),
             "rule": s.rule(),
             "method": s.method,
-            "q_value": s.stats.get("q_value"),
+            "q_value": s.stats.q_value,
         }
         for s in analysis.slices
     ]
-    return {"slices": slices, "search": analysis.search, "weakspot_file": weakspot.__file__}
+    return {"slices": slices, "search": analysis.search.counts, "weakspot_file": weakspot.__file__}
 
 
 if __name__ == "__main__":

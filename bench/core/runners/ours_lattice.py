@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 from _common import main  # noqa: E402
 
 from weakspot.slices._lattice import lattice_search  # noqa: E402
-from weakspot.slices._stats import benjamini_hochberg, excess_error_p_value  # noqa: E402
+from weakspot.stats import benjamini_hochberg, excess_error_p_value  # noqa: E402
 
 
 def call(data, params):

@@ -1,7 +1,7 @@
 """Runner: the null check. For each seed, a table whose errors are independent of every
 feature; counts the seeds on which the default `weakspot.analyze` reports any slice, and the
 seeds on which the lattice's evaluated family has any Benjamini-Hochberg q <= 0.05 (a proxy
-that uses only the lattice and `weakspot.slices._stats`).
+that uses only the lattice and `weakspot.stats`).
 """
 
 import os
@@ -16,7 +16,7 @@ from ours_analyze import analyze, frame_of  # noqa: E402
 from tables import make_table  # noqa: E402
 
 from weakspot.slices._lattice import lattice_search  # noqa: E402
-from weakspot.slices._stats import benjamini_hochberg, excess_error_p_value  # noqa: E402
+from weakspot.stats import benjamini_hochberg, excess_error_p_value  # noqa: E402
 
 
 def call(data, params):

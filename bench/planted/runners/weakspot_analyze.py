@@ -32,7 +32,7 @@ def call(data, params):
         if s.conditions is not None:
             features = sorted({c.feature for c in s.conditions})
         else:
-            rule = (s.extra.get("explanation") or {}).get("rule") or []
+            rule = (s.explanation.reading or {}).get("rule") or []
             features = sorted({c["feature"] for c in rule})
         slices.append(
             {

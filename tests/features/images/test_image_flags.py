@@ -66,7 +66,7 @@ def test_user_embeddings_drive_outliers_and_near_duplicates(fashion):
     result = extract_image_features(images, embed=None, embeddings=emb)
     assert result.embeddings is not None and result.embeddings.shape == (300, 16)
     assert result.flags.loc[[4, 5], "is_near_duplicate"].all()
-    with pytest.raises(Exception, match=r"embeddings must have shape \(n_images, d\)"):
+    with pytest.raises(Exception, match=r"embeddings= must have shape \(n, d\) with n = 300"):
         extract_image_features(images, embed=None, embeddings=emb[:10])
 
 

@@ -25,22 +25,32 @@ from weakspot.features.images._extract import (
     ImageFeatures,
     extract_image_features,
 )
+from weakspot.features.images._extractors import (
+    PROPERTY_EXTRACTORS,
+    ImageBatch,
+    PropertyExtractor,
+    register_property_extractor,
+)
 from weakspot.features.images._flags import FLAG_COLUMNS
 from weakspot.features.images._properties import PROPERTY_COLUMNS
-from weakspot.features.images._source import load_images_source
+from weakspot.inputs._image_folder import load_images_source
 
 __all__ = [
     "EXTRACTOR_VERSION",
     "FLAG_COLUMNS",
     "PROPERTY_COLUMNS",
+    "PROPERTY_EXTRACTORS",
     "Backbone",
     "BackboneOutput",
     "EfficientNetLite0",
+    "ImageBatch",
     "ImageFeatures",
     "OnnxBackbone",
+    "PropertyExtractor",
     "TextAlignedBackbone",
     "TorchBackbone",
     "extract_image_features",
     "imagenet_class_names",
     "load_images_source",
+    "register_property_extractor",
 ]

@@ -38,12 +38,13 @@ from weakspot.features.images._decode import (
     hash_inputs,
     read_file,
 )
-from weakspot.features.images._flags import FLAG_COLUMNS, compute_flags, perceptual_hash
-from weakspot.features.images._properties import (
-    PROPERTY_COLUMNS,
-    compute_properties,
-    thumbnail_stacks,
+from weakspot.features.images._extractors import (
+    ImageBatch,
+    extractor_columns,
+    extractors_key,
+    measure_properties,
 )
+from weakspot.features.images._flags import FLAG_COLUMNS, compute_flags, perceptual_hash
 
 logger = logging.getLogger("weakspot.features.images")
 
@@ -116,7 +117,7 @@ class _Results:
     n_cached: int = 0
 
     def __post_init__(self) -> None:
-        self.properties = np.full((self.n, len(PROPERTY_COLUMNS)), np.nan)
+        self.properties = np.full((self.n, len(extractor_columns())), np.nan)
         self.thumb_hash = np.full(self.n, "", dtype=object)
         self.phash = np.zeros(self.n, dtype=np.uint64)
         self.concept_index = np.full(self.n, -1, dtype=np.int64)
@@ -267,22 +268,17 @@ def _check_options(n: int, labels: Any, batch_size: int, n_jobs: int, share: flo
 
 
 def _user_embeddings(embeddings: Any, n: int) -> np.ndarray | None:
-    if embeddings is None:
-        return None
-    if isinstance(embeddings, str | Path):
-        embeddings = np.load(embeddings, allow_pickle=False)
-    values = np.asarray(embeddings, dtype=np.float32)
-    if values.ndim != 2 or len(values) != n:
-        raise InputError(
-            f"embeddings must have shape (n_images, d) = ({n}, d); got {values.shape}. "
-            "Reshape it with embeddings.reshape(n_images, -1)."
-        )
-    return values
+    from weakspot.inputs._embeddings import load_embeddings
+
+    return load_embeddings(embeddings, n)
 
 
 def _config(backbone: Backbone | None) -> str:
     name = backbone.name if backbone is not None else "none"
-    return f"weakspot-images v{EXTRACTOR_VERSION} thumb={THUMB_SIDE} backbone={name}"
+    key = f"weakspot-images v{EXTRACTOR_VERSION} thumb={THUMB_SIDE} backbone={name}"
+    # the built-in properties alone keep the key they had before extractors were plug-ins
+    extractors = extractors_key()
+    return key if extractors == "pixels:1" else f"{key} properties={extractors}"
 
 
 class _torch_threads:
@@ -393,12 +389,12 @@ def _measure(decoded: list[DecodedImage]) -> dict[str, np.ndarray]:
     """
     if not decoded:
         return {}
-    stacks = thumbnail_stacks(decoded)
+    batch = ImageBatch(decoded)
     grey = np.empty((len(decoded), HASH_SIDE, HASH_SIDE), dtype=np.float32)
-    for rows, stack in stacks:
+    for rows, stack in batch.stacks:
         grey[rows] = hash_inputs(stack)
     return {
-        "properties": compute_properties(decoded, stacks),
+        "properties": measure_properties(batch),
         "thumb_hash": np.array([_thumb_hash(d) for d in decoded]),
         "phash": perceptual_hash(grey),
     }
@@ -432,8 +428,8 @@ def _failure_message(skipped: list[dict[str, Any]], n: int, share: float) -> str
     first = skipped[0]
     return (
         f"{len(skipped)} of {n} images could not be read, more than max_failed_share={share}; "
-        f"first: {first['path']!r} ({first['reason']}). Fix or remove the bad files, or raise "
-        "max_failed_share (--max-failed-share on the command line)."
+        f"first: {first['path']!r} ({first['reason']}). Fix or remove the bad files, or raise the "
+        "limit (max_failed_share=0.5)."
     )
 
 
@@ -455,7 +451,7 @@ def _assemble(
     labels: Sequence[Any] | np.ndarray | pd.Series | None,
     flag_k: float,
 ) -> ImageFeatures:
-    props = pd.DataFrame(results.properties, columns=list(PROPERTY_COLUMNS))
+    props = pd.DataFrame(results.properties, columns=list(extractor_columns()))
     emb = user_embeddings if user_embeddings is not None else results.embeddings
     flags = compute_flags(
         props,
@@ -465,7 +461,7 @@ def _assemble(
         labels=labels,
         k=flag_k,
     )
-    columns = {**PROPERTY_COLUMNS, **FLAG_DESCRIPTIONS}
+    columns = {**extractor_columns(), **FLAG_DESCRIPTIONS}
     concept_frame = None
     names = backbone.concept_names if backbone is not None else None
     if concepts and names is not None:

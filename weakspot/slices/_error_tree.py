@@ -1,4 +1,5 @@
-"""The rule-based slice finders: exact lattice search and the error tree."""
+"""The error tree as a slice finder: a shallow tree fitted to the errors, in the manner of
+Microsoft's Error Analysis, grown on one half of the rows and tested on the other."""
 
 from __future__ import annotations
 
@@ -8,107 +9,11 @@ from typing import ClassVar
 import numpy as np
 from sklearn.tree import DecisionTreeClassifier
 
+from weakspot.features._condition import Condition
 from weakspot.slices._base import FinderOutput, SearchContext, register_finder
-from weakspot.slices._lattice import lattice_search, sliceline_score
-from weakspot.slices._slice import Condition, Slice
-from weakspot.slices._stats import excess_error_p_value
+from weakspot.slices._slice import Slice
 from weakspot.slices._trees import leaf_paths
-
-
-@register_finder
-@dataclass
-class LatticeFinder:
-    """SliceLine's exact lattice search over binned features.
-
-    The family for false-discovery control is every candidate whose statistics the search
-    computed (all supported 1-item slices, and every deeper candidate not pruned).
-    """
-
-    name: ClassVar[str] = "lattice"
-    alpha: float = 0.95
-    k: int = 30
-    max_level: int = 3
-    n_by_excess: int = 100
-    max_per_feature: int = 10
-
-    def find(self, context: SearchContext) -> FinderOutput:
-        binned = context.binned
-        if binned.codes.shape[1] == 0 or context.errors.sum() == 0:
-            return FinderOutput([], np.zeros(0), np.zeros(0))
-        result = lattice_search(
-            binned.codes,
-            context.errors,
-            alpha=self.alpha,
-            k=self.k,
-            max_level=self.max_level,
-            min_support=context.min_support,
-            domains=binned.domains,
-        )
-        n, total = len(context.errors), int(context.errors.sum())
-        family = excess_error_p_value(result.evaluated_errors, result.evaluated_sizes, total, n)
-        rows = self._proposals(result, family, n, total)
-        scores = sliceline_score(
-            result.evaluated_sizes[rows],
-            result.evaluated_errors[rows],
-            n,
-            result.average_error,
-            self.alpha,
-        )
-        slices = []
-        for row, score in zip(result.evaluated_items[rows], scores, strict=True):
-            items = result.item_to_feature_bin(row)
-            slices.append(
-                Slice(
-                    members=np.flatnonzero(binned.mask_of(items)),
-                    method=self.name,
-                    conditions=binned.conditions_of(items),
-                    score=float(score),
-                )
-            )
-        note = (
-            f"lattice: {len(family)} candidate slices evaluated, {result.n_pruned} pruned by their "
-            f"score bound, {len(rows)} proposed"
-        )
-        # pruned candidates enter the family with p = 1: examined, never significant
-        return FinderOutput(
-            slices, np.concatenate([family, np.ones(result.n_pruned)]), family[rows], [note]
-        )
-
-    def _proposals(self, result, family: np.ndarray, n: int, total: int) -> np.ndarray:
-        """Rows of the evaluated family to propose.
-
-        Three lists go forward: the top-K by SliceLine score; every significant single-condition
-        slice (the most readable kind); and up to `n_by_excess` significant slices that explain
-        the most errors beyond the base rate, taking at most `max_per_feature` that use any one
-        feature. SliceLine's score favours small slices with extreme error rates, and with many
-        features the variants of one strong slice (``A``, ``A and B``, ``A and C``, ...) can fill
-        any single list and crowd out a different failure.
-        """
-        sizes, errs = result.evaluated_sizes, result.evaluated_errors
-        items = result.evaluated_items
-        in_top = np.isin(_item_keys(items), _item_keys(result.top_items))
-        significant = family < 0.05
-        excess = np.where(significant, errs - sizes * total / n, -np.inf)
-        single = np.flatnonzero(significant & (excess > 0) & ((items >= 0).sum(axis=1) == 1))
-        chosen: list[int] = []
-        uses: dict[int, int] = {}
-        for row in np.argsort(-excess, kind="stable"):
-            if excess[row] <= 0 or len(chosen) >= self.n_by_excess:
-                break
-            features = [f for f, _ in result.item_to_feature_bin(items[row])]
-            if all(uses.get(f, 0) < self.max_per_feature for f in features):
-                chosen.append(int(row))
-                for f in features:
-                    uses[f] = uses.get(f, 0) + 1
-        return np.union1d(
-            np.union1d(np.flatnonzero(in_top), single), np.array(chosen, dtype=np.int64)
-        )
-
-
-def _item_keys(items: np.ndarray) -> np.ndarray:
-    """One hashable key per padded row of item ids (its bytes)."""
-    items = np.ascontiguousarray(items, dtype=np.int64)
-    return np.array([row.tobytes() for row in items], dtype=object)
+from weakspot.stats import held_out_p_value, random_half
 
 
 @register_finder
@@ -122,6 +27,7 @@ class ErrorTreeFinder:
     """
 
     name: ClassVar[str] = "error_tree"
+    needs: ClassVar[frozenset[str]] = frozenset()
     max_depth: int = 3
     min_leaf_share: float = 0.02
 
@@ -129,11 +35,9 @@ class ErrorTreeFinder:
         errors = context.errors
         n = len(errors)
         if context.binned.codes.shape[1] == 0 or errors.sum() == 0 or n < 4 * context.min_support:
-            return FinderOutput([], np.zeros(0), np.zeros(0))
+            return FinderOutput.empty()
         design, columns = _tree_design(context)
-        rng = np.random.default_rng(context.random_state)
-        grow = np.zeros(n, dtype=bool)
-        grow[rng.permutation(n)[: n // 2]] = True
+        grow = random_half(n, context.random_state)
         tree = DecisionTreeClassifier(
             max_depth=self.max_depth,
             min_samples_leaf=max(context.min_support // 2, int(self.min_leaf_share * n / 2), 1),
@@ -147,19 +51,16 @@ class ErrorTreeFinder:
             in_leaf = leaves == leaf
             test_errors = int(errors[in_leaf & held_out].sum())
             test_size = int((in_leaf & held_out).sum())
-            p = excess_error_p_value(
-                [test_errors], [test_size], int(errors[held_out].sum()), int(held_out.sum())
-            )[0]
-            p_values.append(p)
+            p_values.append(held_out_p_value(in_leaf, errors, held_out))
             conditions = _merge_conditions(paths[leaf], context)
             rate = errors[in_leaf].mean()
             slices.append(
                 Slice(
                     np.flatnonzero(in_leaf),
                     self.name,
-                    conditions,
+                    tuple(conditions),
                     score=float(rate),
-                    extra={"held_out_size": test_size, "held_out_errors": test_errors},
+                    details={"held_out_size": test_size, "held_out_errors": test_errors},
                 )
             )
         p_arr = np.array(p_values)

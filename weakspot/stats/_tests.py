@@ -1,9 +1,8 @@
-"""Statistics that make a slice worth trusting: intervals, tests, false-discovery control.
+"""Intervals, exact tests and false-discovery control, shared by every stage.
 
-Every finder proposes candidate slices and declares the family of hypotheses it looked at;
-this module computes, for every candidate, the Wilson interval of its error rate, a one-sided
-exact test of "the slice's error rate is higher than the rest's" (hypergeometric, i.e. Fisher's
-exact test), and Benjamini-Hochberg q-values over the whole family.
+A group's error count, if its rows were a random draw from a population, is hypergeometric;
+the one-sided tail is Fisher's exact test of the group against the rest. Wilson intervals give
+proportions their uncertainty; Benjamini-Hochberg turns a family of p-values into q-values.
 """
 
 from __future__ import annotations
@@ -72,33 +71,49 @@ def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     return q
 
 
-def slice_statistics(
-    member_mask: np.ndarray, errors: np.ndarray, *, confidence: float = 0.95
-) -> dict[str, object]:
-    """Size, errors, error rate with interval, lift and excess errors of one slice.
+def significantly_worse(
+    part: np.ndarray, population: np.ndarray, errors: np.ndarray, alpha: float
+) -> bool:
+    """Whether `part` holds significantly more errors than a random draw from `population`.
 
     Parameters
     ----------
-    member_mask : ndarray of bool, shape (n,)
+    part, population : ndarray of bool, shape (n,)
     errors : ndarray of {0, 1}, shape (n,)
+    alpha : float
+        Level of the one-sided exact test.
     """
-    size = int(member_mask.sum())
-    n = errors.shape[0]
-    slice_errors = int(errors[member_mask].sum())
-    total_errors = int(errors.sum())
-    rest_size = n - size
-    rest_errors = total_errors - slice_errors
-    rate = slice_errors / size if size else 0.0
-    rest_rate = rest_errors / rest_size if rest_size else 0.0
-    low, high = wilson_interval(slice_errors, size, confidence=confidence)
-    lift = rate / rest_rate if rest_rate > 0 else float("inf") if rate > 0 else 1.0
-    return {
-        "size": size,
-        "errors": slice_errors,
-        "error_rate": rate,
-        "ci": [float(low), float(high)],
-        "rest_error_rate": rest_rate,
-        "lift": lift,
-        "excess_errors": slice_errors - size * total_errors / n,
-        "p_value": float(excess_error_p_value([slice_errors], [size], total_errors, n)[0]),
-    }
+    size = int(part.sum())
+    if size == 0:
+        return False
+    p = excess_error_p_value(
+        [errors[part].sum()], [size], int(errors[population].sum()), int(population.sum())
+    )[0]
+    return bool(p <= alpha)
+
+
+def significantly_better(
+    part: np.ndarray, population: np.ndarray, errors: np.ndarray, alpha: float
+) -> bool:
+    """Whether `part` holds significantly fewer errors than a random draw from `population`."""
+    p = hypergeom.cdf(
+        int(errors[part].sum()),
+        int(population.sum()),
+        int(errors[population].sum()),
+        int(part.sum()),
+    )
+    return bool(p <= alpha)
+
+
+def held_out_p_value(mask: np.ndarray, errors: np.ndarray, held_out: np.ndarray) -> float:
+    """Exact p-value of `mask`'s excess errors among the `held_out` rows only.
+
+    Returns the p-value, with the held-out size and errors of the mask, for finders that chose
+    `mask` by looking at the other rows.
+    """
+    test = mask & held_out
+    return float(
+        excess_error_p_value(
+            [errors[test].sum()], [test.sum()], int(errors[held_out].sum()), int(held_out.sum())
+        )[0]
+    )

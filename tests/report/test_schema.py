@@ -1,0 +1,74 @@
+"""analysis.json against the JSON Schema kept in the package, and against docs/schema.md."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from jsonschema import Draft202012Validator
+
+import weakspot
+from tests.conftest import planted_table
+
+SCHEMA = Path(weakspot.__file__).parent / "report" / "analysis.schema.json"
+DOCS = Path(__file__).parents[2] / "docs" / "schema.md"
+
+
+def _validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _images_analysis():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, size=(240, 16, 16), dtype=np.uint8)
+    images[:60] //= 6  # a dark quarter that fails more often
+    labels = rng.choice(["a", "b"], 240)
+    wrong = rng.random(240) < np.where(np.arange(240) < 60, 0.5, 0.05)
+    predictions = np.where(wrong, np.where(labels == "a", "b", "a"), labels)
+    frame = {"label": labels, "prediction": predictions, "site": rng.choice(list("xy"), 240)}
+    import pandas as pd
+
+    return weakspot.analyze(pd.DataFrame(frame), images=images, embed=None)
+
+
+@pytest.mark.parametrize("make", ["tabular", "tabular_with_probabilities", "images"])
+def test_analysis_json_follows_the_schema(make):
+    if make == "images":
+        analysis = _images_analysis()
+    else:
+        frame = planted_table(1)
+        if make == "tabular_with_probabilities":
+            frame["proba_dog"] = np.where(frame.prediction == "dog", 0.7, 0.3)
+            frame["proba_cat"] = 1 - frame["proba_dog"]
+        analysis = weakspot.analyze(frame, sensitive=["site", "device"])
+    doc = json.loads(json.dumps(analysis.to_dict(), allow_nan=False))
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(e.path))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+    assert doc["slices"], "the planted failure must be reported"
+
+
+def test_an_unknown_top_level_field_breaks_the_schema():
+    doc = weakspot.analyze(planted_table(0)).to_dict()
+    doc["surprise"] = 1
+    assert any("surprise" in e.message for e in _validator().iter_errors(doc))
+
+
+def test_docs_describe_every_field_of_the_schema():
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    documented = set(re.findall(r"^\| `(\w+)`", DOCS.read_text(encoding="utf-8"), re.M))
+    documented |= {
+        name
+        for cell in re.findall(
+            r"^\| (`\w+`(?:, `\w+`)+) \|", DOCS.read_text(encoding="utf-8"), re.M
+        )
+        for name in re.findall(r"`(\w+)`", cell)
+    }
+    top = set(schema["properties"])
+    per_slice = set(schema["$defs"]["slice"]["properties"])
+    assert top - documented == set()
+    assert per_slice - documented == set()

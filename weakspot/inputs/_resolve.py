@@ -1,0 +1,106 @@
+"""The inputs stage: from what the caller handed over to validated `Inputs`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weakspot._errors import InputError
+from weakspot.inputs._embeddings import load_embeddings
+from weakspot.inputs._examples import Examples, build_examples, read_table
+from weakspot.inputs._image_inputs import (
+    check_image_array,
+    resolve_image_paths,
+    table_for_image_folder,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Inputs:
+    """Everything the later stages read from the caller, validated once.
+
+    Attributes
+    ----------
+    examples : Examples
+        One row per example: ids, labels, predictions, probabilities, metadata.
+    images : ndarray of shape (n, H, W[, C]), list of n absolute paths, or None
+        What to decode, one image per example.
+    embeddings : ndarray of float32, shape (n, d), or None
+        The caller's own embeddings.
+    """
+
+    examples: Examples
+    images: np.ndarray | list[str] | None
+    embeddings: np.ndarray | None
+
+
+def resolve_inputs(
+    data: pd.DataFrame | str | Path,
+    *,
+    predictions: pd.DataFrame | str | Path | None = None,
+    images: Any = None,
+    image_column: str | None = None,
+    embeddings: Any = None,
+    **columns: Any,
+) -> Inputs:
+    """Read and validate the table, its images and embeddings.
+
+    Parameters
+    ----------
+    data, predictions, images, image_column, embeddings
+        As in `weakspot.analyze`.
+    **columns
+        `build_examples`'s column options: label, prediction, id_column, score_column,
+        positive_class, classes, metadata, ignore.
+    """
+    frame, root = _resolve_table(data, predictions, images)
+    examples = build_examples(frame, image_column=image_column, **columns)
+    return Inputs(
+        examples=examples,
+        images=_image_input(examples, root, images),
+        embeddings=load_embeddings(embeddings, len(examples)),
+    )
+
+
+def _resolve_table(data, predictions, images) -> tuple[pd.DataFrame, Path | None]:
+    """The predictions table, and the folder its image paths are relative to (if any)."""
+    if isinstance(data, str | Path) and Path(data).is_dir():
+        if predictions is None:
+            raise InputError(
+                f"{str(data)!r} is an image folder: also give the model's predictions for its "
+                "images (predictions=PREDS.csv, with an 'id' column holding each image's path "
+                "relative to the folder).",
+                parameter="predictions",
+            )
+        table = read_table(predictions) if isinstance(predictions, str | Path) else predictions
+        return table_for_image_folder(data, table), None
+    if predictions is not None:
+        raise InputError(
+            "predictions= goes with an image folder as data; here data is already the "
+            "predictions table.",
+            parameter="predictions",
+        )
+    frame = read_table(data) if isinstance(data, str | Path) else data
+    if isinstance(images, str | Path):
+        return frame, Path(images)
+    return frame, Path(data).parent if isinstance(data, str | Path) else None
+
+
+def _image_input(examples: Examples, root: Path | None, images: Any) -> Any:
+    """What to decode: the given array / paths, or the table's image paths, or None."""
+    if images is not None and not isinstance(images, str | Path):
+        return check_image_array(images, len(examples))
+    if examples.image_paths is None:
+        if images is not None:
+            raise InputError(
+                f"images={str(images)!r} was given but the table has no image-path column "
+                "(image, image_path, path, file, filename, filepath); name it with "
+                "image_column=COLUMN.",
+                parameter="image_column",
+            )
+        return None
+    return resolve_image_paths(examples.image_paths, root)

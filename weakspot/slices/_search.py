@@ -1,0 +1,147 @@
+"""The slices stage: run the finders, refine their rules, keep what survives the statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from weakspot._errors import InputError
+from weakspot.features._table import FeatureTable
+from weakspot.inputs import Examples
+from weakspot.slices._base import FINDERS, SearchContext, default_methods, make_finder
+from weakspot.slices._cutpoints import held_out_half, place_cutpoints
+from weakspot.slices._refine import refine_slice
+from weakspot.slices._select import select_slices
+from weakspot.slices._slice import Slice
+
+
+@dataclass(frozen=True)
+class SliceSearch:
+    """What the slice search found and how hard it looked.
+
+    Attributes
+    ----------
+    slices : list of Slice
+        Reported slices, ranked, with statistics and aliases.
+    counts : dict
+        Hypotheses ``tested``, slices ``proposed``, ``significant`` and ``reported``.
+    methods : list of str
+        The finders that ran.
+    options : dict of str to dict
+        Each finder's options as it ran (its dataclass fields).
+    min_support : int
+        The smallest slice reported.
+    notes : list of str
+        What the finders had to say.
+    """
+
+    slices: list[Slice]
+    counts: dict[str, int]
+    methods: list[str]
+    options: dict[str, dict[str, Any]]
+    min_support: int
+    notes: list[str]
+
+
+def default_min_support(n: int) -> int:
+    """The smallest slice worth reporting by default: 20 rows or 1% of them."""
+    return max(20, int(np.ceil(0.01 * n)))
+
+
+def check_finders(
+    methods: Sequence[str] | None, finder_options: Mapping[str, Mapping[str, Any]] | None
+) -> None:
+    """Raise `InputError` for an unknown finder in `methods` or `finder_options`."""
+    unknown = [m for m in methods or () if m not in FINDERS]
+    if unknown:
+        raise InputError(
+            f"Unknown slice finder(s) {unknown} in methods=; available: {sorted(FINDERS)}.",
+            parameter="methods",
+        )
+    for name, options in (finder_options or {}).items():
+        make_finder(name, options)
+
+
+def find_slices(
+    examples: Examples,
+    features: FeatureTable,
+    *,
+    methods: Sequence[str] | None = None,
+    finder_options: Mapping[str, Mapping[str, Any]] | None = None,
+    min_support: int | None = None,
+    max_q: float = 0.05,
+    max_slices: int = 15,
+    random_state: int = 0,
+    engine: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> SliceSearch:
+    """Search every finder, refine the proposals, select the slices worth reporting.
+
+    Parameters
+    ----------
+    examples : Examples
+    features : FeatureTable
+    methods : sequence of str, optional
+        Finders to run; default: every registered finder whose needs the inputs meet.
+    finder_options : mapping of finder name to options, optional
+        E.g. ``{"lattice": {"max_level": 2}}``.
+    min_support, max_q, max_slices, random_state
+        As in `weakspot.analyze`.
+    engine : Engine, optional
+        Where the row-touching kernels run.
+    progress : callable, optional
+        Called with a stage name as each finder starts.
+    """
+    say = progress or (lambda stage: None)
+    support = min_support if min_support is not None else default_min_support(len(examples))
+    context = SearchContext(
+        binned=features.binned,
+        features=features.columns,
+        errors=examples.errors,
+        labels=examples.labels,
+        predictions=examples.predictions,
+        proba=examples.proba,
+        classes=examples.classes,
+        embeddings=features.embeddings,
+        min_support=support,
+        random_state=random_state,
+        engine=engine,
+    )
+    names = list(methods) if methods is not None else list(default_methods(context.available))
+    finders = {name: make_finder(name, (finder_options or {}).get(name)) for name in names}
+    outputs = []
+    held_out = held_out_half(len(examples), random_state)
+    for name, finder in finders.items():
+        say(f"searching slices: {name}")
+        output = finder.find(context)
+        refined = [
+            place_cutpoints(
+                refine_slice(s, features.binned, examples.errors),
+                features.binned,
+                features.columns,
+                examples.errors,
+                held_out,
+            )
+            for s in output.slices
+        ]
+        outputs.append(replace(output, slices=refined))
+    say("testing and ranking slices")
+    slices, counts = select_slices(
+        outputs,
+        examples.errors,
+        min_support=support,
+        max_q=max_q,
+        max_slices=max_slices,
+        labels=examples.labels,
+    )
+    return SliceSearch(
+        slices=slices,
+        counts=counts,
+        methods=names,
+        options={name: vars(finder).copy() for name, finder in finders.items()},
+        min_support=support,
+        notes=[note for output in outputs for note in output.notes],
+    )

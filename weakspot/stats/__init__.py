@@ -1,0 +1,26 @@
+"""Statistics shared by every stage: intervals, exact tests, false-discovery control, row sets.
+
+This package sits below every pipeline stage (see the layers contract in pyproject.toml), so a
+metric, a finder and a diagnosis all use the same interval and the same test.
+"""
+
+from weakspot.stats._sampling import member_mask, random_half
+from weakspot.stats._tests import (
+    benjamini_hochberg,
+    excess_error_p_value,
+    held_out_p_value,
+    significantly_better,
+    significantly_worse,
+    wilson_interval,
+)
+
+__all__ = [
+    "benjamini_hochberg",
+    "excess_error_p_value",
+    "held_out_p_value",
+    "member_mask",
+    "random_half",
+    "significantly_better",
+    "significantly_worse",
+    "wilson_interval",
+]
