@@ -66,9 +66,9 @@ class Problem:
 def read_labelled(
     data: pd.DataFrame | str | Path,
     *,
-    label: str | None,
-    id_column: str | None,
-    image_column: str | None,
+    label: str | None = None,
+    id_column: str | None = None,
+    image_column: str | None = None,
     role: str,
 ) -> Table:
     """A training or evaluation table, its label, ids and absolute image paths."""

@@ -11,8 +11,9 @@ excess error rate (mode minus rest, original predictions):
 - ``partly sensitive to X``: it rises significantly, by less than half;
 - ``X only marks examples that are hard for another reason``: no significant rise.
 
-Settable properties (`SETTERS`): brightness (additive shift), contrast (scaling about the
-mean), sharpness and blur (Gaussian blur), noise (Gaussian noise). The parameter of each is
+Settable properties (`SETTERS`): brightness, dark_share, light_share, shadows, highlights
+(additive shift), contrast and dynamic_range (scaling about the mean), sharpness, blur and
+edge_density (Gaussian blur), noise (Gaussian noise). The parameter of each is
 found by bisection so that the measured property reaches the target level. Geometric
 properties (rotation, border, object size) are not slicing features of weakspot's, so no
 mode is defined by them and they cannot be set here yet.
@@ -49,6 +50,16 @@ SETTERS: dict[
     "blur": (lambda im, s, rng: gaussian_blur(im, s) if s > 0 else im, (0.0, 8.0)),
     "noise": (lambda im, s, rng: gaussian_noise(im, s, rng) if s > 0 else im, (0.0, 0.5)),
 }
+# properties set through another's setter (the bisection measures the named property itself)
+for _alias, _via in {
+    "dark_share": "brightness",
+    "light_share": "brightness",
+    "shadows": "brightness",
+    "highlights": "brightness",
+    "dynamic_range": "contrast",
+    "edge_density": "sharpness",
+}.items():
+    SETTERS[_alias] = SETTERS[_via]
 
 
 def measure(image: np.ndarray, name: str) -> float:
@@ -61,7 +72,7 @@ def set_property(
 ) -> np.ndarray:
     """`image` with property `name` pushed to `level` (bisection on the setter's parameter)."""
     setter, (low, high) = SETTERS[name]
-    if name in ("sharpness", "blur", "noise"):
+    if name in ("sharpness", "blur", "noise", "edge_density"):
         low = 0.0  # these setters only degrade
 
     def at(p: float) -> tuple[np.ndarray, float]:
