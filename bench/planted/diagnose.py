@@ -72,7 +72,16 @@ def extra_task(kind: str, seed: int, n_train: int, n_eval: int) -> Task:
         planted = np.isin(y_ev, [a, b])
         note = "classes 0 and 6 blended in both sets"
     return Task(
-        f"{kind}/fmnist/s{seed}", kind, "fmnist", seed, x_tr, y_tr, x_ev, y_ev, meta, planted,
+        f"{kind}/fmnist/s{seed}",
+        kind,
+        "fmnist",
+        seed,
+        x_tr,
+        y_tr,
+        x_ev,
+        y_ev,
+        meta,
+        planted,
         note=note,
     )
 
@@ -199,7 +208,9 @@ def main(argv=None) -> None:
 
 def _line(r: dict) -> str:
     if r["null"]:
-        return f"[{r['task']}] null: {len(r['modes'])} modes, max confidence {r['max_confidence']:.2f}"
+        return (
+            f"[{r['task']}] null: {len(r['modes'])} modes, max confidence {r['max_confidence']:.2f}"
+        )
     top = [m for m in r["modes"] if m["f1"] is not None and m["f1"] >= 0.5]
     diag = top[0]["diagnoses"][:3] if top else []
     return (
@@ -209,10 +220,15 @@ def _line(r: dict) -> str:
 
 
 def summary(records: list[dict]) -> str:
-    rows = ["| task | planted cause | bites | mode found (F1) | top diagnosis | right |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| task | planted cause | bites | mode found (F1) | top diagnosis | right |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in records:
         if r["null"]:
-            rows.append(f"| {r['task']} | none | - | {len(r['modes'])} modes | max confidence {r['max_confidence']:.2f} | {'yes' if r['max_confidence'] <= 0.5 else 'no'} |")
+            rows.append(
+                f"| {r['task']} | none | - | {len(r['modes'])} modes | max confidence {r['max_confidence']:.2f} | {'yes' if r['max_confidence'] <= 0.5 else 'no'} |"
+            )
             continue
         f1 = max((m["f1"] for m in r["modes"]), default=0.0)
         rows.append(

@@ -12,6 +12,7 @@ Otherwise (or when the curve does not fall) the figure is "unknown".
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -27,6 +28,7 @@ N_NEAREST = 20
 
 def learning_curve(mode: Any, context: DiagnosisContext, similar: np.ndarray) -> dict[str, Any]:
     """``{points: [[n, error]], more_needed}``; `more_needed` is an int or "unknown"."""
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
     train, ev = context.train, context.evaluation
@@ -44,7 +46,9 @@ def learning_curve(mode: Any, context: DiagnosisContext, similar: np.ndarray) ->
         keep = rng.permutation(inside)[: max(2, int(round(share * len(inside))))]
         rows = np.r_[others, keep]
         model = LogisticRegression(C=0.5, max_iter=300)
-        model.fit(x_train[rows] / scale, np.asarray(train.labels).astype(str)[rows])
+        with warnings.catch_warnings():  # a capped solver is enough for a curve's trend
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(x_train[rows] / scale, np.asarray(train.labels).astype(str)[rows])
         points.append([len(keep), float((model.predict(x_eval) != y_eval).mean())])
     n, err = np.array(points).T
     slope, intercept = np.polyfit(np.log(n), err, 1)

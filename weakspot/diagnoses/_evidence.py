@@ -14,10 +14,12 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
 
 from weakspot._errors import missing_dependency
 from weakspot.diagnoses._base import DiagnosisContext, Split
@@ -54,6 +56,10 @@ def non_label_rule(mode: Any) -> list:
 def training_share(mode: Any, context: DiagnosisContext) -> dict[str, Any] | None:
     """The mode's share of training against evaluation, or None when it cannot be measured.
 
+    Of the two routes (the rule on the training features, and the share of training points
+    among the members' nearest neighbours in embedding space) the one showing the lower
+    training share counts.
+
     Returns ``{route, train_count, train_share (interval), eval_share, ratio, ratio_high,
     missing_columns}``; `ratio_high` uses the interval's upper end.
     """
@@ -68,8 +74,13 @@ def training_share(mode: Any, context: DiagnosisContext) -> dict[str, Any] | Non
         count = int(inside.sum())
         eval_share = len(mode.members) / len(evaluation)
         out = _share_record("rule", count, len(train), eval_share, missing)
-    elif train is not None and train.embeddings is not None and evaluation.embeddings is not None:
-        out = _neighbour_share(mode, context)
+    if train is not None and train.embeddings is not None and evaluation.embeddings is not None:
+        # a rule over derived statistics can select ordinary training images too; the
+        # members' neighbours show whether images like them were in training
+        near = _neighbour_share(mode, context)
+        if out is None or out["missing_columns"] or near["ratio_high"] < out["ratio_high"]:
+            near["rule_route"] = out
+            out = near
     context.cache[key] = out
     return out
 
@@ -179,7 +190,9 @@ def separability(mask: np.ndarray, context: DiagnosisContext, key: str) -> float
         model = make_pipeline(
             StandardScaler(), LogisticRegression(C=0.1, class_weight="balanced", max_iter=300)
         )
-        score = cross_val_predict(model, x, mask, cv=3, method="decision_function")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            score = cross_val_predict(model, x, mask, cv=3, method="decision_function")
         result = float(roc_auc_score(mask, score))
     context.cache[cache_key] = result
     return result
@@ -253,9 +266,11 @@ def _out_of_fold_proba(split: Split, classes: list[str], seed: int) -> np.ndarra
     folds = int(max(2, min(5, counts.min())))
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=500))
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    local = cross_val_predict(
-        model, np.asarray(split.embeddings, float), labels, cv=cv, method="predict_proba"
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        local = cross_val_predict(
+            model, np.asarray(split.embeddings, float), labels, cv=cv, method="predict_proba"
+        )
     proba = np.zeros((len(labels), len(classes)))
     for j, c in enumerate(sorted(counts.index)):
         proba[:, classes.index(c)] = local[:, j]

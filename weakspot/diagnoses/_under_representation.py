@@ -5,7 +5,9 @@ or the share of training points among its members' nearest neighbours) against i
 of the evaluation set. Confidence ``1 - 2 * ratio_high`` (0 once training holds at least half
 the evaluation share), with `ratio_high` taken at the upper end of the training share's 95%
 interval. A group with fewer than `MIN_PRESENT` training examples is absent rather than
-rare: its confidence is halved and the summary points to `distribution_shift`.
+rare (by the neighbours route: training points under 2% of what their share would put
+among the members' neighbours): its confidence is halved and the summary points to
+`distribution_shift`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from weakspot.diagnoses._base import (
     untested,
 )
 from weakspot.diagnoses._evidence import MIN_PRESENT, training_share
+
+ABSENT_RATIO = 0.02  # neighbours route: training points among a member's neighbours
 
 
 @register_diagnosis
@@ -43,7 +47,9 @@ class UnderRepresentation:
                 f"the training table lacks the column(s) {share['missing_columns']} of the rule.",
             )
         confidence = clip01(1 - 2 * share["ratio_high"])
-        absent = share["route"] == "rule" and share["train_count"] < MIN_PRESENT
+        absent = (share["route"] == "rule" and share["train_count"] < MIN_PRESENT) or (
+            share["route"] == "neighbours" and share["ratio_high"] < ABSENT_RATIO
+        )
         if absent:
             confidence /= 2
         ratio = share["ratio"]
