@@ -159,7 +159,7 @@ def main() -> None:
             rows.append(run_task(kind, seed, Path(tmp), marker=True))
             print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
-    print(table.to_markdown(index=False))
+    print(table.to_string(index=False))
     verified = table[table.get("helps").notna()] if "helps" in table else table.iloc[:0]
     if len(verified):
         print(
