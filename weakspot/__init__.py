@@ -10,6 +10,7 @@ from weakspot._errors import ImageError, InputError, MissingDependency, Weakspot
 from weakspot._version import __version__
 from weakspot.report import write_results
 from weakspot.slices import FINDERS, Condition, Slice
+from weakspot.verify import perturb, verify
 
 __all__ = [
     "Analysis",
@@ -22,5 +23,7 @@ __all__ = [
     "WeakspotError",
     "__version__",
     "analyze",
+    "perturb",
+    "verify",
     "write_results",
 ]

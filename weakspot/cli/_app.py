@@ -367,3 +367,8 @@ _report_commands.register(app)
 def main() -> None:
     """Entry point of the ``weakspot`` script."""
     app()
+
+
+from weakspot.cli._verify_commands import register as _register_verify  # noqa: E402
+
+_register_verify(app)

@@ -1,0 +1,44 @@
+"""``weakspot verify`` on the command line: verdict lines, the JSON, exit codes."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from tests.verify import _planted
+from weakspot.cli import app
+
+TRAINER = """
+import sys
+sys.path.insert(0, {root!r})
+from tests.verify._planted import fit_and_predict
+"""
+
+
+def test_verify_prints_one_verdict_per_action_and_writes_the_json(tmp_path):
+    import pathlib
+
+    train, evaluate = _planted.tables()
+    out = _planted.results_folder(tmp_path / "res", train, evaluate)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    evaluate.to_csv(tmp_path / "eval.csv", index=False)
+    root = str(pathlib.Path(__file__).resolve().parents[2])
+    (tmp_path / "trainer.py").write_text(TRAINER.format(root=root), encoding="utf-8")
+    args = [
+        "verify",
+        str(out),
+        "--train",
+        str(tmp_path / "train.csv"),
+        "--data",
+        str(tmp_path / "eval.csv"),
+    ]
+    result = CliRunner().invoke(
+        app, [*args, "--trainer", f"{tmp_path / 'trainer.py'}:fit_and_predict", "--action", "A1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "A1 reweight F1: helps on F1 0.904 -> 0.990" in result.output
+    assert "JTT just_train_twice:" in result.output
+    assert (out / "verify" / "verification.json").is_file()
+    bad = CliRunner().invoke(app, [*args, "--trainer", f"{tmp_path / 'trainer.py'}:nope"])
+    assert bad.exit_code == 1 and "has no attribute 'nope'" in bad.output
+    missing = CliRunner().invoke(app, ["verify", str(out), "--trainer", "x.py:f"])
+    assert missing.exit_code == 2 and "needs train=" in missing.output

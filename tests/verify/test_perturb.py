@@ -1,0 +1,114 @@
+"""The perturbation test separates a property that causes errors from one that only marks them.
+
+Images are 16x16 grey with a bright left half (label 1) or a bright right half (label 0).
+The failure mode is the dark images. A model that reads absolute brightness (left half above
+120) fails on dark images *because* they are dark; a model that compares the halves is
+indifferent to brightness, and its dark images fail because they carry no pattern at all.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from weakspot.verify._perturb import measure, perturbation_test, set_property
+
+DARK = {"feature": "brightness", "op": "in", "value": [float("-inf"), 0.25]}
+
+
+def _images(n: int = 200, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    labels = (rng.random(n) < 0.5).astype(int)
+    dark = rng.random(n) < 0.3
+    images = []
+    for label, is_dark in zip(labels, dark, strict=True):
+        im = np.empty((16, 16), np.float32)
+        hi, lo = (50, 50) if is_dark else (160, 100)
+        im[:, :8], im[:, 8:] = (hi, lo) if label else (lo, hi)
+        images.append(np.clip(im + rng.normal(0, 8, im.shape), 0, 255).astype(np.uint8))
+    return images, labels.astype(str).astype(object), dark
+
+
+def absolute(images: np.ndarray) -> np.ndarray:
+    return (images[:, :, :8].mean(axis=(1, 2)) > 120).astype(int)
+
+
+def relative(images: np.ndarray) -> np.ndarray:
+    return (images[:, :, :8].mean(axis=(1, 2)) > images[:, :, 8:].mean(axis=(1, 2))).astype(int)
+
+
+def _wrong(predict, images, labels):
+    return predict(np.stack(images)).astype(str) != labels
+
+
+def test_set_property_reaches_the_target_level():
+    images, _, _ = _images(5)
+    pushed = set_property(images[0], "brightness", 0.2)
+    assert measure(pushed, "brightness") == pytest.approx(0.2, abs=0.002)
+    blurred = set_property(images[0], "sharpness", measure(images[0], "sharpness") / 4)
+    assert measure(blurred, "sharpness") == pytest.approx(
+        measure(images[0], "sharpness") / 4, rel=0.05
+    )
+
+
+@pytest.mark.parametrize(
+    ("predict", "verdict"),
+    [
+        (absolute, "sensitive to brightness"),
+        (relative, "brightness only marks examples that are hard for another reason"),
+    ],
+)
+def test_the_verdict_follows_the_cause(predict, verdict):
+    images, labels, dark = _images()
+    wrong = _wrong(predict, images, labels)
+    assert wrong[dark].mean() > wrong[~dark].mean() + 0.3  # both models fail on the dark mode
+    found = perturbation_test(images, labels, dark, wrong, DARK, predict, ["0", "1"])
+    assert found["verdict"] == verdict
+    assert found["n_images"] == int((~dark).sum()) and found["mode_level"] == pytest.approx(
+        0.196, abs=0.01
+    )
+    if predict is absolute:
+        assert found["change"] > 0.4 and found["ci"][0] > 0.3
+    else:
+        assert found["change"] == 0.0 and found["mcnemar"]["became_wrong"] == 0
+
+
+def test_perturb_from_a_results_folder(tmp_path):
+    from weakspot import perturb
+
+    images, labels, dark = _images(80)
+    paths = []
+    for i, im in enumerate(images):
+        Image.fromarray(im).save(tmp_path / f"{i}.png")
+        paths.append(f"{i}.png")
+    data = pd.DataFrame({"id": [f"e{i}" for i in range(80)], "image": paths, "label": labels})
+    data.to_csv(tmp_path / "eval.csv", index=False)
+    members = data.loc[dark, "id"].tolist()
+    doc = {
+        "dataset": {"n_examples": 80, "classes": ["0", "1"]},
+        "slices": [{"id": "S1", "members": members}, {"id": "S2", "members": members}],
+        "failure_modes": [
+            {"id": "F1", "title": "brightness < 0.25", "slices": ["S1"], "rule": [DARK]},
+            {
+                "id": "F2",
+                "title": "site == B",
+                "slices": ["S2"],
+                "rule": [{"feature": "site", "op": "==", "value": "B"}],
+            },
+        ],
+        "actions": [],
+    }
+    (tmp_path / "analysis.json").write_text(json.dumps(doc))
+    records = perturb(tmp_path, absolute, data=tmp_path / "eval.csv")
+    assert records[0]["verdict"] == "sensitive to brightness"
+    assert (
+        records[1]["verdict"] is None
+        and "names no property weakspot can set" in records[1]["reason"]
+    )
+    written = json.loads((tmp_path / "verify" / "perturbation.json").read_text())
+    assert written["modes"][0]["verdict"] == records[0]["verdict"]
+    assert written["modes"][0]["condition"]["value"] == [None, 0.25]

@@ -1,0 +1,178 @@
+"""What verification starts from: the two tables, the failure modes and the actions.
+
+`problem_from_results` reads a results folder (``analysis.json`` and ``actions/``) with the
+training and evaluation tables; `problem_from_analysis` takes an `Analysis` in memory. A
+mode's evaluation members are the examples in at least half of its slices (as in
+`weakspot.modes`); slices record their member ids in ``analysis.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weakspot._errors import InputError
+from weakspot.inputs._columns import (
+    ID_NAMES,
+    IMAGE_NAMES,
+    LABEL_NAMES,
+    PREDICTION_NAMES,
+    find_column,
+    require_column,
+)
+from weakspot.inputs._examples import read_table
+from weakspot.verify._trainer import class_text
+
+
+@dataclass(frozen=True)
+class Table:
+    """One labelled table as verification uses it.
+
+    Attributes
+    ----------
+    frame : DataFrame, shape (n, n_columns)
+        The user's table; image paths made absolute.
+    label : str
+        Its label column.
+    labels, ids : ndarray of str, shape (n,)
+    image_column : str or None
+    """
+
+    frame: pd.DataFrame
+    label: str
+    labels: np.ndarray
+    ids: np.ndarray
+    image_column: str | None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The tables, the modes (``{id, title, rule, members}``, members a bool mask over the
+    evaluation rows) and the actions (``{id, kind, failure_mode, artifact, text}``)."""
+
+    train: Table
+    evaluate: Table
+    classes: list[str]
+    modes: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    out: Path
+
+
+def read_labelled(
+    data: pd.DataFrame | str | Path,
+    *,
+    label: str | None = None,
+    id_column: str | None = None,
+    image_column: str | None = None,
+    role: str,
+) -> Table:
+    """A training or evaluation table, its label, ids and absolute image paths."""
+    frame = read_table(data) if isinstance(data, str | Path) else data
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(
+            f"{role}= must be a DataFrame or a table path, got {type(frame).__name__}."
+        )
+    frame = frame.reset_index(drop=True)
+    try:
+        label_col = require_column(frame, label, LABEL_NAMES, "label", "--label")
+        id_col = find_column(frame, id_column, ID_NAMES, "id", "--id")
+        image_col = find_column(frame, image_column, IMAGE_NAMES, "image path", "--image-column")
+    except InputError as error:
+        raise InputError(f"In the {role} table ({role}=): {error}") from None
+    if image_col is not None:
+        root = Path(data).parent if isinstance(data, str | Path) else Path.cwd()
+        frame = frame.assign(
+            **{image_col: [str((root / str(p)).resolve()) for p in frame[image_col]]}
+        )
+    ids = (
+        class_text(frame[id_col])
+        if id_col is not None
+        else np.array([str(i) for i in range(len(frame))], dtype=object)
+    )
+    return Table(frame, label_col, class_text(frame[label_col]), ids, image_col)
+
+
+def mode_members(mode: dict[str, Any], slices: dict[str, list[str]], ids: np.ndarray) -> np.ndarray:
+    """Bool mask over `ids` of the examples in at least half of the mode's slices."""
+    counts: dict[str, int] = {}
+    for sid in mode.get("slices", []):
+        for member in slices.get(sid, []):
+            counts[member] = counts.get(member, 0) + 1
+    need = max(1, (len(mode.get("slices", [])) + 1) // 2)
+    chosen = {m for m, c in counts.items() if c >= need}
+    return np.array([i in chosen for i in ids], dtype=bool)
+
+
+def problem_from_results(
+    results: str | Path, *, train: Any, data: Any, **columns: str | None
+) -> Problem:
+    """A `Problem` from a results folder and the training and evaluation tables."""
+    path = Path(results) / "analysis.json"
+    if not path.is_file():
+        raise InputError(f"{str(results)!r} has no analysis.json: run weakspot analyze first.")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    if train is None or data is None:
+        missing = "train=" if train is None else "data="
+        raise InputError(
+            f"verification retrains the model, so it needs {missing} (CLI: --train/--data): "
+            "the training table and the evaluation table analysed."
+        )
+    tr = read_labelled(train, role="train", **columns)
+    ev = read_labelled(data, role="data", **columns)
+    n = doc["dataset"]["n_examples"]
+    if len(ev.frame) != n:
+        raise InputError(
+            f"data= has {len(ev.frame)} rows but the analysis in {str(results)!r} has {n}: "
+            "pass the evaluation table that was analysed."
+        )
+    slices = {s["id"]: s.get("members", []) for s in doc.get("slices", [])}
+    modes = [
+        {
+            "id": m["id"],
+            "title": m["title"],
+            "rule": m.get("rule"),
+            "members": mode_members(m, slices, ev.ids),
+        }
+        for m in doc.get("failure_modes", [])
+    ]
+    actions = []
+    for a in doc.get("actions", []):
+        file = Path(results) / a["artifact"]
+        text = file.read_text(encoding="utf-8") if file.is_file() else None
+        actions.append({**a, "text": text})
+    return Problem(tr, ev, list(doc["dataset"]["classes"]), modes, actions, Path(results))
+
+
+def problem_from_analysis(
+    analysis: Any, *, train: Any, data: Any, out: str | Path, **columns: str | None
+) -> Problem:
+    """A `Problem` from an `Analysis` in memory (its modes' members and actions' files)."""
+    if train is None or data is None:
+        raise InputError("verification retrains the model, so it needs train= and data=.")
+    tr = read_labelled(train, role="train", **columns)
+    ev = read_labelled(data, role="data", **columns)
+    n = len(analysis.examples)
+    if len(ev.frame) != n:
+        raise InputError(f"data= has {len(ev.frame)} rows but the analysis has {n}.")
+    modes = []
+    for m in analysis.failure_modes:
+        mask = np.zeros(n, dtype=bool)
+        mask[np.asarray(m.members, dtype=np.int64)] = True
+        rule = None if m.rule is None else [c.to_dict() for c in m.rule]
+        modes.append({"id": m.id, "title": m.title, "rule": rule, "members": mask})
+    actions = [{**a.to_dict(), "text": a.files.get(a.artifact)} for a in analysis.actions]
+    return Problem(tr, ev, list(analysis.examples.classes), modes, actions, Path(out))
+
+
+def original_correct(problem: Problem) -> np.ndarray | None:
+    """Correctness of the original predictions, bool (n_eval,), when the table has them."""
+    frame = problem.evaluate.frame
+    column = find_column(frame, None, PREDICTION_NAMES, "prediction", "--prediction")
+    if column is None:
+        return None
+    return np.asarray(class_text(frame[column]) == problem.evaluate.labels)

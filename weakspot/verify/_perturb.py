@@ -1,0 +1,220 @@
+"""`perturb`: is the model sensitive to the property that marks a failure mode?
+
+For a mode whose rule names an image property weakspot can set, evaluation images from
+outside the mode are pushed to the mode's level of that property (the median over the mode's
+members, measured with `weakspot.features.images._properties.stack_properties`) and predicted
+again. The change in error rate on those same images, with a 95% interval (paired
+differences, normal approximation) and McNemar's exact test, is compared with the mode's
+excess error rate (mode minus rest, original predictions):
+
+- ``sensitive to X``: the error rate rises significantly, by at least half the excess;
+- ``partly sensitive to X``: it rises significantly, by less than half;
+- ``X only marks examples that are hard for another reason``: no significant rise.
+
+Settable properties (`SETTERS`): brightness, dark_share, light_share, shadows, highlights
+(additive shift), contrast and dynamic_range (scaling about the mean), sharpness, blur and
+edge_density (Gaussian blur), noise (Gaussian noise). The parameter of each is
+found by bisection so that the measured property reaches the target level. Geometric
+properties (rotation, border, object size) are not slicing features of weakspot's, so no
+mode is defined by them and they cannot be set here yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from weakspot.actions.augment import brightness_contrast, gaussian_blur, gaussian_noise
+from weakspot.features.images._properties import stack_properties
+from weakspot.verify._compare import ALPHA, mcnemar
+from weakspot.verify._inputs import original_correct
+from weakspot.verify._trainer import as_labels
+
+
+def _contrast(image: np.ndarray, c: float, rng: np.random.Generator) -> np.ndarray:
+    mean = float(image.mean())
+    out = mean + (1.0 + c) * (image.astype(np.float32) - mean)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+# property -> (set(image, parameter, rng), parameter range)
+SETTERS: dict[
+    str, tuple[Callable[[np.ndarray, float, np.random.Generator], np.ndarray], tuple[float, float]]
+] = {
+    "brightness": (lambda im, b, rng: brightness_contrast(im, b, 0.0), (-1.0, 1.0)),
+    "contrast": (_contrast, (-1.0, 3.0)),
+    "sharpness": (lambda im, s, rng: gaussian_blur(im, s) if s > 0 else im, (0.0, 8.0)),
+    "blur": (lambda im, s, rng: gaussian_blur(im, s) if s > 0 else im, (0.0, 8.0)),
+    "noise": (lambda im, s, rng: gaussian_noise(im, s, rng) if s > 0 else im, (0.0, 0.5)),
+}
+# properties set through another's setter (the bisection measures the named property itself)
+for _alias, _via in {
+    "dark_share": "brightness",
+    "light_share": "brightness",
+    "shadows": "brightness",
+    "highlights": "brightness",
+    "dynamic_range": "contrast",
+    "edge_density": "sharpness",
+}.items():
+    SETTERS[_alias] = SETTERS[_via]
+
+
+def measure(image: np.ndarray, name: str) -> float:
+    """One property of one uint8 image, shape (H, W) or (H, W, 3)."""
+    return float(stack_properties(image[None])[name][0])
+
+
+def set_property(
+    image: np.ndarray, name: str, level: float, seed: int = 0, steps: int = 18
+) -> np.ndarray:
+    """`image` with property `name` pushed to `level` (bisection on the setter's parameter)."""
+    setter, (low, high) = SETTERS[name]
+    if name in ("sharpness", "blur", "noise", "edge_density"):
+        low = 0.0  # these setters only degrade
+
+    def at(p: float) -> tuple[np.ndarray, float]:
+        out = setter(image, p, np.random.default_rng(seed))
+        return out, measure(out, name)
+
+    lo_img, lo_val = at(low)
+    hi_img, hi_val = at(high)
+    rising = hi_val >= lo_val
+    best = min(((lo_img, lo_val), (hi_img, hi_val)), key=lambda t: abs(t[1] - level))
+    for _ in range(steps):
+        mid = (low + high) / 2
+        img, val = at(mid)
+        if abs(val - level) < abs(best[1] - level):
+            best = (img, val)
+        if (val < level) == rising:
+            low = mid
+        else:
+            high = mid
+    return best[0]
+
+
+def settable_condition(rule: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    """The first condition of a mode's rule on a property weakspot can set, or None."""
+    for condition in rule or []:
+        if condition.get("feature") in SETTERS:
+            return condition
+    return None
+
+
+def perturbation_test(
+    images: list[np.ndarray],
+    labels: np.ndarray,
+    members: np.ndarray,
+    original_wrong: np.ndarray,
+    condition: dict[str, Any],
+    predict: Callable[[np.ndarray], Any],
+    classes: list[str],
+    *,
+    max_images: int = 300,
+    alpha: float = ALPHA,
+    random_state: int = 0,
+) -> dict[str, Any]:
+    """Push outside images to the mode's level of the condition's property; see the module.
+
+    Parameters
+    ----------
+    images : list of uint8 ndarray, each (H, W) or (H, W, 3)
+        The evaluation images, in the analysis's order.
+    labels : ndarray of str, shape (n,)
+    members : bool ndarray, shape (n,)
+        The mode's members.
+    original_wrong : bool ndarray, shape (n,)
+        Errors of the original predictions (the mode's excess is measured on them).
+    """
+    name = condition["feature"]
+    level = float(np.median([measure(images[k], name) for k in np.flatnonzero(members)]))
+    rng = np.random.default_rng(random_state)
+    outside = np.flatnonzero(~members)
+    if len(outside) > max_images:
+        outside = np.sort(rng.choice(outside, max_images, replace=False))
+    pushed = [set_property(images[k], name, level, seed=random_state + int(k)) for k in outside]
+    before = _predict(predict, [images[k] for k in outside], classes) != labels[outside]
+    after = _predict(predict, pushed, classes) != labels[outside]
+    diff = after.astype(float) - before.astype(float)
+    rise = float(diff.mean())
+    half = 1.96 * float(diff.std(ddof=1)) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
+    test = mcnemar(~before, ~after)  # "fixed" = became right, "broken" = became wrong
+    excess = float(original_wrong[members].mean() - original_wrong[~members].mean())
+    significant = test["p_value"] < alpha and test["broken"] > test["fixed"]
+    if significant and rise >= 0.5 * excess:
+        verdict = f"sensitive to {name}"
+    elif significant:
+        verdict = f"partly sensitive to {name}"
+    else:
+        verdict = f"{name} only marks examples that are hard for another reason"
+    return {
+        "property": name,
+        "condition": condition,
+        "mode_level": round(level, 4),
+        "n_images": int(len(outside)),
+        "error_rate_before": round(float(before.mean()), 4),
+        "error_rate_after": round(float(after.mean()), 4),
+        "change": round(rise, 4),
+        "ci": [round(rise - half, 4), round(rise + half, 4)],
+        "mcnemar": {
+            "became_right": test["fixed"],
+            "became_wrong": test["broken"],
+            "p_value": test["p_value"],
+        },
+        "mode_excess_error_rate": round(excess, 4),
+        "verdict": verdict,
+    }
+
+
+def _predict(
+    predict: Callable[[np.ndarray], Any], images: list[np.ndarray], classes: list[str]
+) -> np.ndarray:
+    """Predict a batch of images of one shape (resized to the first's when they differ)."""
+    shape = images[0].shape
+    same = [
+        im if im.shape == shape else np.asarray(Image.fromarray(im).resize(shape[1::-1]))
+        for im in images
+    ]
+    return as_labels(predict(np.stack(same)), len(same), classes, source="predict")
+
+
+def perturb_modes(
+    problem: Any,
+    images: list[np.ndarray],
+    predict: Callable[[np.ndarray], Any],
+    modes: Sequence[str] | None,
+    *,
+    max_images: int,
+    random_state: int,
+) -> list[dict[str, Any]]:
+    """`perturbation_test` for each chosen mode of a `Problem` whose rule names a settable
+    property; the others get ``verdict: None`` and the reason."""
+    ev = problem.evaluate
+    original = original_correct(problem)
+    if original is None:  # no predictions in the table: the model's own errors
+        original = _predict(predict, images, problem.classes) == ev.labels
+    results = []
+    for mode in problem.modes:
+        if modes is not None and mode["id"] not in modes:
+            continue
+        head = {"failure_mode": mode["id"], "title": mode["title"]}
+        condition = settable_condition(mode["rule"])
+        if condition is None:
+            reason = f"its rule names no property weakspot can set ({sorted(SETTERS)})"
+            results.append({**head, "verdict": None, "reason": reason})
+            continue
+        found = perturbation_test(
+            images,
+            ev.labels,
+            mode["members"],
+            ~original,
+            condition,
+            predict,
+            problem.classes,
+            max_images=max_images,
+            random_state=random_state,
+        )
+        results.append({**head, **found})
+    return results
