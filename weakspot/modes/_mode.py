@@ -193,9 +193,13 @@ def find_failure_modes(
         if leader.conditions:
             candidates.append(_slice_candidate(leader, failing, features, kinds))
         title, others = choose_title(candidates, f1_slack=f1_slack)
+        rule = title["rule"]
+        # the figures a person reads beside the title are those of the rows the title selects
+        selected = rule_members(binned, rule) if rule else None
+        if selected is not None and selected.size:
+            members = selected
         mask = np.zeros(len(errors), dtype=bool)
         mask[members] = True
-        rule = title["rule"]
         modes.append(
             FailureMode(
                 id=f"F{number}",
@@ -218,6 +222,32 @@ def find_failure_modes(
             )
         )
     return modes
+
+
+def rule_members(binned: BinnedFeatures, rule: Sequence[Any]) -> np.ndarray | None:
+    """Row positions a title's rule selects, or None when a condition is not over the bins."""
+    mask = np.ones(binned.codes.shape[0], dtype=bool)
+    for condition in rule:
+        if condition.feature not in binned.names:
+            return None
+        j = binned.names.index(condition.feature)
+        bins = binned.bins[j]
+        if condition in bins:
+            mask &= binned.codes[:, j] == bins.index(condition)
+        elif condition.op == "!=" and Condition(condition.feature, "==", condition.value) in bins:
+            equal = Condition(condition.feature, "==", condition.value)
+            mask &= binned.codes[:, j] != bins.index(equal)
+        elif condition.op == "in":
+            low, high = condition.value
+            allowed = [
+                b
+                for b, c in enumerate(bins)
+                if c.op == "in" and c.value[0] >= low and c.value[1] <= high
+            ]
+            mask &= np.isin(binned.codes[:, j], allowed)
+        else:
+            return None
+    return np.flatnonzero(mask)
 
 
 def _core_members(group: Sequence[ReportedSlice], n: int) -> np.ndarray:
