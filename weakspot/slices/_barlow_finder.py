@@ -17,7 +17,11 @@ import numpy as np
 from sklearn.tree import DecisionTreeClassifier
 
 from weakspot.slices._base import FinderOutput, SearchContext, register_finder
-from weakspot.slices._embedding_space import class_codes, held_out_output, prepare_embeddings
+from weakspot.slices._embedding_space import (
+    held_out_output,
+    prepare_embeddings,
+    searchable_classes,
+)
 from weakspot.slices._trees import leaf_paths
 from weakspot.stats import member_mask
 
@@ -55,14 +59,8 @@ class BarlowFinder:
             return FinderOutput.empty("barlow: no embeddings")
         x, valid, grow = prepared
         errors = context.errors
-        codes = class_codes(context.labels, context.classes)
         masks, extras, descriptions = [], [], []
-        for k, cls in enumerate(context.classes):
-            in_class = valid & (codes == k)
-            fit = in_class & grow
-            n_err = int(errors[fit].sum())
-            if min(n_err, int(fit.sum()) - n_err) < self.min_class_errors:
-                continue
+        for cls, in_class, fit in searchable_classes(context, valid, grow, self.min_class_errors):
             for mask, path in self._leaves(x, errors, in_class, fit, context):
                 masks.append(mask)
                 extras.append(

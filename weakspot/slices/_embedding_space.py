@@ -3,6 +3,8 @@ and the held-out test of member sets."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from sklearn.decomposition import PCA
 
@@ -94,3 +96,17 @@ def held_out_output(
         )
     p = np.array(p_values, dtype=float)
     return FinderOutput(slices, p, p.copy(), [note])
+
+
+def searchable_classes(
+    context: SearchContext, valid: np.ndarray, grow: np.ndarray, min_class_errors: int
+) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+    """``(class, in_class, fit)`` for each class with at least `min_class_errors` errors and as
+    many successes among its fitting rows; `in_class` and `fit` are masks of shape (n,)."""
+    codes = class_codes(context.labels, context.classes)
+    for k, cls in enumerate(context.classes):
+        in_class = valid & (codes == k)
+        fit = in_class & grow
+        n_err = int(context.errors[fit].sum())
+        if min(n_err, int(fit.sum()) - n_err) >= min_class_errors:
+            yield cls, in_class, fit

@@ -16,7 +16,11 @@ import numpy as np
 from sklearn.svm import LinearSVC
 
 from weakspot.slices._base import FinderOutput, SearchContext, register_finder
-from weakspot.slices._embedding_space import class_codes, held_out_output, prepare_embeddings
+from weakspot.slices._embedding_space import (
+    held_out_output,
+    prepare_embeddings,
+    searchable_classes,
+)
 from weakspot.stats import excess_error_p_value
 
 
@@ -53,14 +57,8 @@ class FailureDirectionFinder:
         z, valid, grow = prepared
         z = _standardise(z, valid & grow)
         errors = context.errors
-        codes = class_codes(context.labels, context.classes)
         masks, extras, descriptions = [], [], []
-        for k, cls in enumerate(context.classes):
-            in_class = valid & (codes == k)
-            fit = in_class & grow
-            n_err = int(errors[fit].sum())
-            if min(n_err, int(fit.sum()) - n_err) < self.min_class_errors:
-                continue
+        for cls, in_class, fit in searchable_classes(context, valid, grow, self.min_class_errors):
             svm = LinearSVC(C=self.C, class_weight="balanced", random_state=context.random_state)
             svm.fit(z[fit], errors[fit])
             score = svm.decision_function(z)
