@@ -97,30 +97,28 @@ def read_outcomes(results: str | Path) -> pd.DataFrame:
 
 def read_run(results: str | Path) -> dict[str, Any] | None:
     """``run.json`` (command line, inputs, timing) of a results folder, or None."""
-    path = results_file(results, RUN)
-    if not path.exists():
-        return None
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{str(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno})."
-        ) from None
+    value = _optional_json(results_file(results, RUN))
     return value if isinstance(value, dict) else None
 
 
 def read_verification(results: str | Path) -> dict[str, Any] | None:
     """``verify/verification.json`` of a results folder, or None when there is none."""
-    path = results_file(results, VERIFICATION)
+    value = _optional_json(results_file(results, VERIFICATION))
+    if value is None:
+        return None
+    return value if isinstance(value, dict) else {"results": value}
+
+
+def _optional_json(path: Path) -> Any:
+    """The JSON value in `path`, None when the file does not exist; `InputError` if invalid."""
     if not path.exists():
         return None
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{str(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno})."
         ) from None
-    return value if isinstance(value, dict) else {"results": value}
 
 
 def failure_units(doc: dict[str, Any], folder: str | Path) -> list[dict[str, Any]]:
