@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from weakspot.actions._base import Action, artifact_name, register_action, scaled_gain
+from weakspot.actions._base import Action, artifact_name, gain_action, register_action
 from weakspot.actions.augment import ALBUMENTATIONS_VERSION
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import _numeric, mode_mask
@@ -93,12 +93,11 @@ class Augment:
         relative = artifact_name(f"{mode.id}-augment.json")
         files = {relative: json.dumps(spec, indent=2) + "\n"}
         names = ", ".join(t["__class_fullname__"] for t in transforms)
-        return Action(
-            id="",
-            kind=self.kind,
-            failure_mode=mode.id,
-            cause=diagnosis.cause,
-            expected_gain=scaled_gain(mode, diagnosis, context),
+        return gain_action(
+            self.kind,
+            mode,
+            diagnosis,
+            context,
             steps=(
                 f"Augment training images with {names} as in the spec "
                 "(albumentations.from_dict(json.load(f)), or weakspot.actions.augment.apply_spec), "

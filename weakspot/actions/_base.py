@@ -127,3 +127,27 @@ def write_action_files(
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+def gain_action(
+    kind: str,
+    mode: Any,
+    diagnosis: Diagnosis,
+    context: DiagnosisContext,
+    *,
+    steps: str,
+    artifact: str,
+    files: dict[str, str],
+) -> Action:
+    """An `Action` for `mode` whose expected gain is the diagnosis-scaled one (`scaled_gain`);
+    its id is set when the actions are ranked."""
+    return Action(
+        id="",
+        kind=kind,
+        failure_mode=mode.id,
+        cause=diagnosis.cause,
+        expected_gain=scaled_gain(mode, diagnosis, context),
+        steps=steps,
+        artifact=artifact,
+        files=files,
+    )

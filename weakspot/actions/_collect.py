@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from weakspot.actions._base import Action, artifact_name, register_action, scaled_gain
+from weakspot.actions._base import Action, artifact_name, gain_action, register_action
 from weakspot.actions._reweight import look_alikes
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import mode_mask
@@ -106,12 +106,11 @@ class Collect:
         relative = artifact_name(f"{mode.id}-collect.json")
         files = {relative: json.dumps(spec, indent=2, default=str) + "\n"}
         more = spec["more_examples_needed"]
-        return Action(
-            id="",
-            kind=self.kind,
-            failure_mode=mode.id,
-            cause=diagnosis.cause,
-            expected_gain=scaled_gain(mode, diagnosis, context),
+        return gain_action(
+            self.kind,
+            mode,
+            diagnosis,
+            context,
             steps=(
                 f"Collect and label more training examples where {mode.title} "
                 f"({more} more by the learning curve); the spec lists the nearest training "

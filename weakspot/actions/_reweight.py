@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from weakspot.actions._base import Action, artifact_name, register_action, scaled_gain
+from weakspot.actions._base import Action, artifact_name, gain_action, register_action
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import non_label_rule
 from weakspot.modes._rules import rule_mask
@@ -62,12 +62,11 @@ class Reweight:
             {"id": context.train.id_text, "weight": np.where(similar, round(weight, 3), 1.0)}
         )
         files = {relative: table.to_csv(index=False)}
-        return Action(
-            id="",
-            kind=self.kind,
-            failure_mode=mode.id,
-            cause=diagnosis.cause,
-            expected_gain=scaled_gain(mode, diagnosis, context),
+        return gain_action(
+            self.kind,
+            mode,
+            diagnosis,
+            context,
             steps=(
                 f"Retrain with these sample weights: the {int(similar.sum())} training examples "
                 f"like this mode weigh {weight:.1f}, the others 1 (e.g. sample_weight= in fit)."
@@ -95,12 +94,11 @@ class GroupFile:
         relative = artifact_name(f"{mode.id}-groups.csv")
         files = {relative: pd.DataFrame({"id": train.id_text, "group": groups}).to_csv(index=False)}
         prop = " and ".join(c.describe() for c in rule)
-        return Action(
-            id="",
-            kind=self.kind,
-            failure_mode=mode.id,
-            cause=diagnosis.cause,
-            expected_gain=scaled_gain(mode, diagnosis, context),
+        return gain_action(
+            self.kind,
+            mode,
+            diagnosis,
+            context,
             steps=(
                 f"Train with a group-robust loss (group DRO) or balanced group sampling over "
                 f"these groups ({prop} crossed with the label), or break the shortcut by adding "
