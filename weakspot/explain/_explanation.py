@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from weakspot._display import html_of
 from weakspot._errors import MissingDependency
 from weakspot.features._table import FeatureTable
 from weakspot.inputs import Inputs
@@ -95,6 +96,10 @@ class ExplainedSlice:
 
     def rule(self) -> str:
         return self.slice.rule()
+
+    def _repr_html_(self) -> str | None:
+        """The slice in a notebook: the report's card (see `weakspot._display`), or None."""
+        return html_of(self)
 
     def to_dict(self, ids: np.ndarray) -> dict[str, Any]:
         """The slice's record in ``analysis.json``; `ids` maps row positions to example ids."""

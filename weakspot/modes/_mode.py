@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from weakspot._display import html_of
 from weakspot.explain._describe import describe_members
 from weakspot.features._binning import BinnedFeatures
 from weakspot.features._condition import Condition
@@ -94,6 +95,10 @@ class FailureMode:
 
     def with_actions(self, actions: Sequence[str]) -> FailureMode:
         return replace(self, actions=tuple(actions))
+
+    def _repr_html_(self) -> str | None:
+        """The failure mode in a notebook: the report's card (see `weakspot._display`), or None."""
+        return html_of(self)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for ``analysis.json``'s ``failure_modes``."""

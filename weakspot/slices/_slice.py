@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from weakspot._display import html_of
 from weakspot.features._condition import Condition
 from weakspot.stats import excess_error_p_value, member_mask, wilson_interval
 
@@ -154,6 +155,10 @@ class Slice:
     def replace(self, **changes: Any) -> Slice:
         """A copy with `changes` applied (the record itself never changes)."""
         return replace(self, **changes)
+
+    def _repr_html_(self) -> str | None:
+        """A scored slice in a notebook: the report's card (see `weakspot._display`), or None."""
+        return html_of(self)
 
 
 def slice_statistics(
