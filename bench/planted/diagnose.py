@@ -46,6 +46,28 @@ EXPECTED = {
     "class_confusion": "class_confusion",
 }
 
+# Features whose appearance in a title names the planted cause for a person reading it (strict:
+# a proxy such as `clipping` for blur or `file_size` for noise does not count).
+NAMES = {
+    "rare_dark": {"brightness", "is_dark", "dark_share"},
+    "rare_blur": {"sharpness", "blur", "is_blurry"},
+    "rare_inverted": {"brightness", "is_light", "light_share", "centre_border_contrast"},
+    "rare_border": {"centre_border_contrast", "border_uniformity"},
+    "spurious_marker": {"centre_border_contrast", "border_uniformity"},
+    "label_noise": {"annotator"},
+    "shift_noise": {"noise", "device"},
+    "shift_fog": {"contrast", "device"},
+    "metadata_site": {"site"},
+    "quality_blur": {"sharpness", "blur", "is_blurry"},
+    "class_confusion": {"label"},
+}
+
+
+def names_cause(title: str | None, kind: str) -> bool:
+    """Whether a mode's title uses a feature that names the planted cause (`NAMES`)."""
+    words = set((title or "").replace("(", " ").split())
+    return bool(words & NAMES[kind])
+
 
 def extra_task(kind: str, seed: int, n_train: int, n_eval: int) -> Task:
     """The two tasks `tasks.py` lacks: quality (blur as common in training as in evaluation)
@@ -169,6 +191,7 @@ def run_task(task: Task, seed: int, null: bool) -> dict:
         record["top"] = best["diagnoses"][0][0] if record["found"] and best["diagnoses"] else None
         record["right"] = record["top"] == EXPECTED[task.kind]
         record["title"] = best["title"] if best else None
+        record["named"] = record["found"] and names_cause(record["title"], task.kind)
     return record
 
 
@@ -177,11 +200,13 @@ def _f1(members: np.ndarray, planted: np.ndarray) -> float:
     return 2 * hit / (len(members) + int(planted.sum())) if len(members) else 0.0
 
 
-def task_list(quick: bool) -> list[tuple[str, int, bool]]:
+def task_list(quick: bool, seeds: int = 1, only: str = "") -> list[tuple[str, int, bool]]:
     if quick:
         return [("rare_dark", 0, False), ("label_noise", 0, False), ("null", 0, True)]
-    planted = [(k, 0, False) for k in EXPECTED]
-    return planted + [("null", s, True) for s in range(3)]
+    kinds = [k for k in EXPECTED if not only or k in only.split(",")]
+    planted = [(k, seed, False) for seed in range(seeds) for k in kinds]
+    nulls = [] if only else [("null", s, True) for s in range(3 * seeds)]
+    return planted + nulls
 
 
 def main(argv=None) -> None:
@@ -189,10 +214,12 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="three tasks only")
     parser.add_argument("--n-train", type=int, default=4000)
     parser.add_argument("--n-eval", type=int, default=2000)
+    parser.add_argument("--seeds", type=int, default=1, help="seeds per planted task")
+    parser.add_argument("--only", default="", help="comma-separated task kinds (no null tasks)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     start, records = time.perf_counter(), []
-    for kind, seed, null in task_list(args.quick):
+    for kind, seed, null in task_list(args.quick, args.seeds, args.only):
         if kind in ("quality_blur", "class_confusion"):
             task = extra_task(kind, seed, args.n_train, args.n_eval)
         else:
@@ -201,7 +228,8 @@ def main(argv=None) -> None:
         records.append(record)
         print(_line(record), flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "diagnose.json").write_text(json.dumps(records, indent=1))
+    name = f"diagnose-{args.only.replace(',', '-')}.json" if args.only else "diagnose.json"
+    (OUT / name).write_text(json.dumps(records, indent=1))
     print(f"\n{len(records)} tasks, {time.perf_counter() - start:.0f} s\n")
     print(summary(records))
 
@@ -221,19 +249,20 @@ def _line(r: dict) -> str:
 
 def summary(records: list[dict]) -> str:
     rows = [
-        "| task | planted cause | bites | mode found (F1) | top diagnosis | right |",
-        "|---|---|---|---|---|---|",
+        "| task | planted cause | bites | mode found (F1) | title | names the cause | top diagnosis | right |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in records:
         if r["null"]:
             rows.append(
-                f"| {r['task']} | none | - | {len(r['modes'])} modes | max confidence {r['max_confidence']:.2f} | {'yes' if r['max_confidence'] <= 0.5 else 'no'} |"
+                f"| {r['task']} | none | - | {len(r['modes'])} modes | - | - | max confidence {r['max_confidence']:.2f} | {'yes' if r['max_confidence'] <= 0.5 else 'no'} |"
             )
             continue
         f1 = max((m["f1"] for m in r["modes"]), default=0.0)
         rows.append(
             f"| {r['task']} | {EXPECTED[r['kind']]} | {'yes' if r['bites'] else 'no'} | "
-            f"{'yes' if r['found'] else 'no'} ({f1:.2f}) | {r['top'] or '-'} | {'yes' if r.get('right') else 'no'} |"
+            f"{'yes' if r['found'] else 'no'} ({f1:.2f}) | `{r['title']}` | "
+            f"{'yes' if r.get('named') else 'no'} | {r['top'] or '-'} | {'yes' if r.get('right') else 'no'} |"
         )
     found = [r for r in records if not r["null"] and r.get("found")]
     right = sum(r["right"] for r in found)
@@ -242,7 +271,8 @@ def summary(records: list[dict]) -> str:
     rows.append("")
     rows.append(
         f"planted cause is the top diagnosis for {right}/{len(found)} found planted modes; "
-        f"null tasks with no diagnosis above 0.5: {quiet}/{len(nulls)}"
+        f"null tasks with no diagnosis above 0.5: {quiet}/{len(nulls)}; titles naming the "
+        f"planted cause: {sum(bool(r.get('named')) for r in found)}/{len(found)}"
     )
     return "\n".join(rows)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import tempfile
 from pathlib import Path
@@ -87,7 +88,40 @@ def assert_same(text: str, name: str) -> None:
     """Every value the golden file holds is unchanged; fields added since (a report section, a
     later stage) are allowed, and only those."""
     golden = json.loads((GOLDEN / name).read_text(encoding="utf-8"))
-    assert _only_known(json.loads(text), golden) == _only_known(golden, golden)
+    difference = _first_difference(_only_known(json.loads(text), golden), golden)
+    assert difference is None, f"{name} differs from its golden file at {difference}"
+
+
+def _first_difference(value, golden, path: str = "") -> str | None:
+    """Where `value` first differs from `golden` (None if nowhere). Floats agree to 1e-6
+    relative: the last bits of a probability's sums move with the BLAS build and its threads,
+    which is not a change of the analysis."""
+    if isinstance(golden, dict) and isinstance(value, dict):
+        missing = sorted(set(golden) - set(value) - {"examples"})
+        if missing:
+            return f"{path or '/'} (missing {missing})"
+        found = (_first_difference(value[k], golden[k], f"{path}/{k}") for k in value)
+        return next((d for d in found if d), None)
+    if isinstance(golden, list) and isinstance(value, list):
+        if len(value) != len(golden):
+            return f"{path} (length {len(value)} vs {len(golden)})"
+        found = (
+            _first_difference(v, g, f"{path}/{i}")
+            for i, (v, g) in enumerate(zip(value, golden, strict=True))
+        )
+        return next((d for d in found if d), None)
+    numbers = (int, float)
+    if isinstance(golden, float) and isinstance(value, numbers) and not isinstance(value, bool):
+        return (
+            None
+            if math.isclose(value, golden, rel_tol=1e-6, abs_tol=1e-9)
+            else f"{path} ({value!r} vs {golden!r})"
+        )
+    return (
+        None
+        if value == golden and type(value) is type(golden)
+        else f"{path} ({value!r} vs {golden!r})"
+    )
 
 
 def _only_known(value, golden):

@@ -26,8 +26,10 @@ from weakspot._display import html_of
 from weakspot.explain._describe import describe_members
 from weakspot.features._binning import BinnedFeatures
 from weakspot.features._condition import Condition
+from weakspot.modes._cores import actionable_core, actionable_twin
 from weakspot.modes._kinds import KIND_RANK, rule_kind
 from weakspot.modes._mechanism import mechanism_sentence
+from weakspot.modes._rules import rule_mask
 
 MIN_SHARED = 0.5
 F1_SLACK = 0.05
@@ -196,11 +198,17 @@ def find_failure_modes(
         candidates = describe_by_kind(failing, binned, features, kinds)
         leader = slices[group[0]]
         if leader.conditions:
-            candidates.append(_slice_candidate(leader, failing, features, kinds))
+            candidates.append(_slice_candidate(leader.conditions, failing, features, kinds))
+        candidates += _twin_candidates(candidates, failing, features, kinds)
         title, others = choose_title(candidates, f1_slack=f1_slack)
+        core = actionable_core(title, errors, features, kinds)
+        if core is not None:
+            title, others = core, sorted([title, *others], key=lambda c: (-c["f1"], c["title"]))
         rule = title["rule"]
         # the figures a person reads beside the title are those of the rows the title selects
         selected = rule_members(binned, rule) if rule else None
+        if rule and selected is None:  # a threshold inside a bin (a core, a twin, a cut point)
+            selected = np.flatnonzero(rule_mask(rule, features))
         if selected is not None and selected.size:
             members = selected
         mask = np.zeros(len(errors), dtype=bool)
@@ -249,6 +257,9 @@ def rule_members(binned: BinnedFeatures, rule: Sequence[Any]) -> np.ndarray | No
                 for b, c in enumerate(bins)
                 if c.op == "in" and c.value[0] >= low and c.value[1] <= high
             ]
+            spans = [bins[b].value for b in allowed]
+            if not spans or min(v[0] for v in spans) != low or max(v[1] for v in spans) != high:
+                return None  # a threshold inside a bin: not a union of bins
             mask &= np.isin(binned.codes[:, j], allowed)
         else:
             return None
@@ -306,11 +317,23 @@ def describe_by_kind(
     return out
 
 
-def _slice_candidate(item: ReportedSlice, target: np.ndarray, features, kinds) -> dict[str, Any]:
-    """The leading slice's own rule as a candidate, with its F1 against `target`."""
-    from weakspot.modes._rules import rule_mask
+def _twin_candidates(
+    candidates: list[dict[str, Any]], target: np.ndarray, features, kinds
+) -> list[dict[str, Any]]:
+    """Each candidate's rule with its derived conditions swapped for actionable twins."""
+    out = []
+    for candidate in candidates:
+        twin = actionable_twin(candidate["rule"], features, kinds)
+        if twin is not None:
+            out.append(_slice_candidate(twin, target, features, kinds))
+    return out
 
-    rule = list(item.conditions or [])
+
+def _slice_candidate(
+    conditions: Sequence[Condition], target: np.ndarray, features, kinds
+) -> dict[str, Any]:
+    """A rule (the leading slice's own, or a twin) as a candidate, with its F1 to `target`."""
+    rule = list(conditions)
     selected = rule_mask(rule, features)
     hit = int(selected[target].sum())
     f1 = 2 * hit / (int(selected.sum()) + len(target)) if len(target) else 0.0
