@@ -196,7 +196,8 @@ def _threshold_counts(
             return None
         return Condition(name, "in", [-INF, t] if i < len(ks) else [t, INF])
 
-    return (n, *(np.concatenate([a, b]) for a, b in zip(low, high, strict=True)), condition)
+    n_inside, hits, wrong = (np.concatenate([a, b]) for a, b in zip(low, high, strict=True))
+    return n, n_inside, hits, wrong, condition
 
 
 def _category_counts(
