@@ -42,3 +42,26 @@ def test_verify_prints_one_verdict_per_action_and_writes_the_json(tmp_path):
     assert bad.exit_code == 1 and "has no attribute 'nope'" in bad.output
     missing = CliRunner().invoke(app, ["verify", str(out), "--trainer", "x.py:f"])
     assert missing.exit_code == 2 and "needs train=" in missing.output
+
+
+def test_verify_finds_the_tables_that_analyze_recorded_in_run_json(tmp_path):
+    import json
+    import pathlib
+
+    train, evaluate = _planted.tables()
+    out = _planted.results_folder(tmp_path / "res", train, evaluate)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    evaluate.to_csv(tmp_path / "eval.csv", index=False)
+    inputs = {"table": str(tmp_path / "eval.csv"), "train": str(tmp_path / "train.csv")}
+    (out / "run.json").write_text(json.dumps({"inputs": inputs}), encoding="utf-8")
+    root = str(pathlib.Path(__file__).resolve().parents[2])
+    (tmp_path / "trainer.py").write_text(TRAINER.format(root=root), encoding="utf-8")
+    trainer = f"{tmp_path / 'trainer.py'}:fit_and_predict"
+    result = CliRunner().invoke(app, ["verify", str(out), "--trainer", trainer, "--action", "A1"])
+    assert result.exit_code == 0, result.output
+    assert f"--train {tmp_path / 'train.csv'} (recorded in run.json)" in result.output
+    assert "A1 reweight F1: helps on F1 0.904 -> 0.990" in result.output
+    # a recorded table that has since gone is not used: the message says what is needed
+    (tmp_path / "train.csv").unlink()
+    gone = CliRunner().invoke(app, ["verify", str(out), "--trainer", trainer])
+    assert gone.exit_code == 2 and "needs train=" in gone.output

@@ -246,7 +246,16 @@ def analyze_command(
         ):
             say = StageTimer(say)
             analysis = analyze(table, progress=say, **options)
-            say.record(out, {"table": table, "predictions": predictions, "images": images})
+            say.record(
+                out,
+                {
+                    "table": table,
+                    "predictions": predictions,
+                    "images": images,
+                    "train": train,
+                    "train_images": train_images,
+                },
+            )
             paths = write_results(analysis, out, overwrite=overwrite)
     except InputError as exc:
         _console.say_line(_console.err, "error:", "red", _words(exc))

@@ -50,10 +50,31 @@ class StageTimer:
         record = {
             "command": shlex.join(["weakspot", *sys.argv[1:]]),
             "started": self.started,
-            "inputs": {k: None if v is None else str(v) for k, v in inputs.items()},
+            "inputs": {k: _absolute(v) for k, v in inputs.items()},
             "timing": self.timing(),
         }
         out.mkdir(parents=True, exist_ok=True)
         path = out / "run.json"
         path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         return path
+
+
+def _absolute(value: Any) -> str | None:
+    """A path as an absolute path (so that `weakspot verify` finds it from anywhere)."""
+    if value is None:
+        return None
+    if isinstance(value, Path) or (isinstance(value, str) and Path(value).exists()):
+        return str(Path(value).resolve())
+    return str(value)
+
+
+def recorded_input(results: Path, name: str) -> Path | None:
+    """The input `name` (``table``, ``train``, ...) that ``results/run.json`` recorded, if it
+    is still a file; None when there is no run.json, no such input, or the file is gone."""
+    try:
+        record = json.loads((Path(results) / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = (record.get("inputs") or {}).get(name) if isinstance(record, dict) else None
+    path = Path(value) if isinstance(value, str) else None
+    return path if path is not None and path.is_file() else None

@@ -13,6 +13,7 @@ import typer
 
 from weakspot._errors import InputError, WeakspotError
 from weakspot.cli import _console
+from weakspot.cli._run_info import recorded_input
 
 VERIFY_HELP = """Retrain with each action and compare with a baseline retrain (same trainer, same seeds).
 
@@ -21,7 +22,11 @@ signature fit_and_predict(train, sample_weight, evaluate) -> predictions for eva
 docs/verify.md), or [bold]embeddings[/] for a proxy: a logistic head on the backbone's
 embeddings of the images.
 
+--train and --data default to the tables `weakspot analyze` recorded in results/run.json.
+
 [bold]Examples[/]
+
+  weakspot verify results/ --trainer train.py:fit_and_predict
 
   weakspot verify results/ --train train.csv --data predictions.csv --trainer train.py:fit_and_predict
 
@@ -31,7 +36,11 @@ embeddings of the images.
 PERTURB_HELP = """Push evaluation images from outside a failure mode to the mode's level of its image
 property (brightness, contrast, sharpness, blur, noise), predict, and measure the change in error rate.
 
+--data defaults to the table `weakspot analyze` recorded in results/run.json.
+
 [bold]Examples[/]
+
+  weakspot perturb results/ --predict model.py:predict
 
   weakspot perturb results/ --data predictions.csv --predict model.py:predict
 
@@ -45,6 +54,18 @@ Data = Annotated[
 Label = Annotated[str | None, typer.Option(help="True-label column (default: label, ...).")]
 IdColumn = Annotated[str | None, typer.Option("--id", help="Example-id column (default: id).")]
 ImageColumn = Annotated[str | None, typer.Option(help="Image-path column (default: image, ...).")]
+
+
+def _recorded(results: Path, name: str, given: Path | None, flag: str) -> Path | None:
+    """`given`, or else the input that ``weakspot analyze`` recorded in ``results/run.json``."""
+    if given is not None:
+        return given
+    found = recorded_input(results, name)
+    if found is not None:
+        _console.err.print(
+            f"{flag} {found} (recorded in run.json)", highlight=False, soft_wrap=True
+        )
+    return found
 
 
 def verify_command(
@@ -73,6 +94,8 @@ def verify_command(
     def say(what: str, done: int, total: int) -> None:
         _console.err.print(f"[{done}/{total}] {what}", highlight=False)
 
+    train = _recorded(results, "train", train, "--train")
+    data = _recorded(results, "table", data, "--data")
     try:
         found = verify(
             results,
@@ -128,6 +151,7 @@ def perturb_command(
     if (predict is None) == (model is None):
         _console.err.print("[red]error:[/] give exactly one of --predict and --model.")
         raise typer.Exit(2)
+    data = _recorded(results, "table", data, "--data")
     try:
         records = perturb(
             results,

@@ -119,7 +119,8 @@ def problem_from_results(
     if train is None or data is None:
         missing = "train=" if train is None else "data="
         raise InputError(
-            f"verification retrains the model, so it needs {missing} (CLI: --train/--data): "
+            f"verification retrains the model, so it needs {missing} (CLI: --train/--data, "
+            "which default to the tables `weakspot analyze --train` recorded in run.json): "
             "the training table and the evaluation table analysed."
         )
     tr = read_labelled(train, role="train", **columns)
