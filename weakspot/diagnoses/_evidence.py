@@ -7,6 +7,8 @@
 - `class_matched_effects`: how far the mode's image properties lie from those of other
   images of the same classes (standardised within class), so that a mode that is one class
   does not read as an image-quality problem because the class looks different.
+- `extreme_shares`: how much more often the mode's property values are extreme for their
+  class (robust z against the whole class), the test of a degraded picture.
 - `separability`: cross-validated AUC of a linear model telling the mode's images from the
   rest (embeddings, else image properties): about 0.5 when the images look like the others.
 - `label_issues`: cleanlab's confident-learning label issues on a split.
@@ -156,6 +158,73 @@ def class_matched_effects(
         if len(inside) >= 5 and len(outside) >= 5:
             out.append({"feature": name, "effect": round(float(inside.mean() - outside.mean()), 3)})
     return sorted(out, key=lambda e: (-abs(e["effect"]), e["feature"]))
+
+
+Z_EXTREME = 2.5  # robust z beyond which a property value is extreme for its class
+MIN_CLASS_ROWS = 20
+
+
+def extreme_shares(
+    mask: np.ndarray,
+    features: pd.DataFrame,
+    labels: np.ndarray,
+    directions: dict[str, int],
+) -> list[dict[str, Any]]:
+    """How much more often the mode's property values are extreme for their class.
+
+    A value is extreme when its robust z-score within its class (median and 1.4826 x MAD of
+    every image of the class, the mode's own included; the standard deviation where the MAD
+    is 0) lies beyond `Z_EXTREME` in the property's degraded direction (`directions`: -1
+    lower is worse, +1 higher, 0 either). Against the whole class rather than the class's
+    non-members: a mode cut out of a class's ordinary range by a threshold
+    (``dark_share < 0.64``) lies beyond its non-members by construction, but not beyond
+    the class; a blurred or darkened image lies far beyond both. Classes with fewer than
+    `MIN_CLASS_ROWS` images contribute nothing.
+
+    Returns
+    -------
+    list of dict
+        ``{feature, share, share_elsewhere, excess}`` (shares of the mode's rows and of the
+        same classes' other rows that are extreme), largest excess first.
+    """
+    labels = np.asarray(labels).astype(str)
+    classes = [c for c in np.unique(labels[mask]) if (labels == c).sum() >= MIN_CLASS_ROWS]
+    usable = np.isin(labels, classes)
+    out: list[dict[str, Any]] = []
+    if not (usable & mask).any() or not (usable & ~mask).any():
+        return out
+    for name, direction in directions.items():
+        if name not in features.columns:
+            continue
+        values = _numeric(features[name])
+        if values is None:
+            continue
+        z = np.full(len(values), np.nan)
+        for c in classes:
+            rows = labels == c
+            z[rows] = _robust_z(values[rows])
+        signed = np.abs(z) if direction == 0 else direction * z
+        extreme = np.nan_to_num(signed, nan=0.0) >= Z_EXTREME
+        share = float(extreme[usable & mask].mean())
+        elsewhere = float(extreme[usable & ~mask].mean())
+        out.append(
+            {
+                "feature": name,
+                "share": round(share, 4),
+                "share_elsewhere": round(elsewhere, 4),
+                "excess": round(share - elsewhere, 4),
+            }
+        )
+    return sorted(out, key=lambda e: (-e["excess"], e["feature"]))
+
+
+def _robust_z(values: np.ndarray) -> np.ndarray:
+    finite = values[np.isfinite(values)]
+    if len(finite) < 5:
+        return np.full(len(values), np.nan)
+    centre = float(np.median(finite))
+    scale = 1.4826 * float(np.median(np.abs(finite - centre))) or float(np.std(finite))
+    return (values - centre) / scale if scale > 0 else np.full(len(values), np.nan)
 
 
 def _numeric(column: pd.Series) -> np.ndarray | None:

@@ -1,9 +1,13 @@
 """`image_quality`: the mode is defined by quality flags or extreme image properties.
 
 Strength: the larger of the quality flag whose share rises most in the mode (share inside
-minus outside) and half the largest class-matched standardised difference of a plain
-photographic property in its degraded direction (darker or brighter, lower contrast, less
-sharp, noisier; capped at 1), so that a mode which is one class does not read as a
+minus outside) and the plain photographic property whose values are *extreme for their
+class* most more often in the mode than in the rest of its classes (robust z beyond 2.5 in
+the property's degraded direction: darker or brighter, lower contrast, less sharp, noisier;
+see `weakspot.diagnoses._evidence.extreme_shares`). Extremity is judged against the whole
+class, so a mode cut out of a class's ordinary range by a threshold on a property does not
+read as a degraded picture (an earlier version compared with the class's non-members and
+called such splits quality problems), and a mode that is one class does not read as a
 quality problem because that class looks different. A degraded image the model never saw
 in training is better explained by under-representation or shift: with a training set the
 strength is scaled by ``min(1, 2 * ratio)`` (the mode's training share over its evaluation
@@ -17,7 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext, clip01, register_diagnosis
-from weakspot.diagnoses._evidence import class_matched_effects, mode_mask, training_share
+from weakspot.diagnoses._evidence import extreme_shares, mode_mask, training_share
 
 # the direction in which a plain property means a worse picture: -1 lower, +1 higher, 0 either
 DEGRADED = {
@@ -46,19 +50,13 @@ class ImageQuality:
     def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis:
         ev = context.evaluation
         mask = mode_mask(mode, len(ev))
-        effects = class_matched_effects(mask, ev.features, ev.labels, context.kinds)
-        plain = [
-            e
-            for e in effects
-            if context.kinds.get(e["feature"]) == "photographic"
-            and e["effect"] * DEGRADED.get(e["feature"], 0) >= 0
-        ]
+        plain_names = {n: d for n, d in DEGRADED.items() if context.kinds.get(n) == "photographic"}
+        extremes = extreme_shares(mask, ev.features, ev.labels, plain_names)
+        plain = extremes[0] if extremes and extremes[0]["excess"] > 0 else None
         flag = self._flag(mask, context)
-        strength = max(
-            clip01(abs(plain[0]["effect"]) / 2) if plain else 0.0, flag[1] if flag else 0.0
-        )
+        strength = max(clip01(plain["excess"]) if plain else 0.0, flag[1] if flag else 0.0)
         evidence: dict[str, Any] = {
-            "property": plain[0] if plain else None,
+            "property": plain,
             "flag": None if flag is None else {"flag": flag[0], "excess_share": flag[1]},
             "strength": round(strength, 4),
         }
@@ -71,9 +69,10 @@ class ImageQuality:
             factor, note = 0.8, "; without a training set, rarity in training is not ruled out"
         confidence = strength * factor
         what = (
-            f"{plain[0]['feature']} {plain[0]['effect']:+.1f} SD from same-class images"
+            f"{plain['feature']} extreme for the class on {plain['share']:.0%} of it "
+            f"({plain['share_elsewhere']:.0%} elsewhere)"
             if plain
-            else "no plain property"
+            else "no plain property extreme for its class"
         )
         flagged = f", {flag[0]} on {flag[1]:.0%} more of it" if flag else ""
         summary = f"Image quality: {what}{flagged}{note}."
