@@ -211,3 +211,26 @@ def test_evidence_carries_intervals():
     assert low <= d.evidence["train_share"]["value"] <= high
     assert 0.005 <= d.evidence["train_share"]["value"] <= 0.02
     assert d.to_dict()["cause"] == "under_representation"
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_hard_pair_is_named_when_the_mode_holds_one_class_whole(seed):
+    # shirts are taken for coats (40%), coats for shirts rarely (5%); the mode, cut by a
+    # property, holds all the shirts and a third of the coats. Compared over the pair as a
+    # whole, the coats outside are confused far less and the mode looked like a subgroup.
+    rng = np.random.default_rng(seed)
+    ev, labels = frame(rng, N_EVAL)
+    pair = np.isin(labels, ["coat", "shirt"])
+    wrong = rng.random(N_EVAL) < np.where(labels == "shirt", 0.4, 0.05)
+    swap = {"coat": "shirt", "shirt": "coat"}
+    predictions = np.where(
+        wrong & pair,
+        [swap.get(y, y) for y in labels],
+        np.where(wrong, wrong_class(rng, labels), labels),
+    )
+    group = (labels == "shirt") | ((labels == "coat") & (rng.random(N_EVAL) < 0.33))
+    mode = mode_of(group, wrong.astype(int), [Condition("contrast", "in", [-np.inf, 0.3])])
+    ctx = context(ev, labels, predictions, proba_for(rng, labels, predictions))
+    found = {d.cause: d for d in diagnose_mode(mode, ctx)}
+    assert found["class_confusion"].confidence >= 0.5, found["class_confusion"]
+    assert found["class_confusion"].evidence["pair"] == ["coat", "shirt"]

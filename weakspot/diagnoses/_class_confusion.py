@@ -6,8 +6,11 @@ Evidence: the share of the mode's errors that fall on its most frequent unordere
 those two classes against the other examples of the same two classes. Confidence:
 ``clip((pair_share - 0.3) / 0.5) * clip(2 - rate_ratio)``: full when the pair holds 80% of
 the errors and the mode confuses it no more than elsewhere, none once the mode confuses it
-twice as often (then the subgroup matters). A mode that holds the whole of the two classes
-has no "elsewhere": its ratio counts as 1.
+twice as often (then the subgroup matters). The ratio is taken per true class of the pair
+and weighted by the mode's pair errors of that class: a class that the mode holds almost
+whole (fewer than `MIN_OUTSIDE` of its examples outside) has no "elsewhere" and counts 1, so
+a mode holding all shirts and some T-shirts is not called a subgroup problem because the
+T-shirts outside it are confused less.
 """
 
 from __future__ import annotations
@@ -43,12 +46,7 @@ class ClassConfusion:
             return Diagnosis(self.cause, 0.0, "The mode has no errors.", {})
         (a, b), count = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))
         share = interval(count, int(wrong.sum()))
-        in_pair = np.isin(labels, [a, b])
-        confused = in_pair & np.isin(predictions, [a, b]) & (labels != predictions)
-        inside, outside = in_pair & mask, in_pair & ~mask
-        rate_in = float(confused[inside].mean()) if inside.any() else 0.0
-        rate_out = float(confused[outside].mean()) if outside.sum() >= MIN_OUTSIDE else None
-        ratio = 1.0 if rate_out is None else rate_in / max(rate_out, 1e-9)
+        rate_in, rate_out, ratio = _pair_rates(mask, wrong, labels, predictions, (a, b))
         confidence = clip01((share["value"] - 0.3) / 0.5) * clip01(2 - ratio)
         evidence = {
             "pair": [a, b],
@@ -63,3 +61,38 @@ class ClassConfusion:
             f"them {rate_in:.0%} of the time{elsewhere}."
         )
         return Diagnosis(self.cause, confidence, summary, evidence)
+
+
+def _pair_rates(
+    mask: np.ndarray,
+    wrong: np.ndarray,
+    labels: np.ndarray,
+    predictions: np.ndarray,
+    pair: tuple[str, str],
+) -> tuple[float, float | None, float]:
+    """Pair confusion rate in the mode, elsewhere (None if never measurable), and the ratio.
+
+    `wrong` is the mode's errors (bool, shape (n,)); the ratio is the per-class one of the
+    module docstring.
+    """
+    confused = np.isin(labels, pair) & np.isin(predictions, pair) & (labels != predictions)
+    in_pair = np.isin(labels, pair)
+    rate_in = float(confused[in_pair & mask].mean()) if (in_pair & mask).any() else 0.0
+    outside = in_pair & ~mask
+    rate_out = float(confused[outside].mean()) if outside.sum() >= MIN_OUTSIDE else None
+    weights, ratios = [], []
+    for true in pair:
+        mine = labels == true
+        weight = int((wrong & confused & mine).sum())
+        if weight == 0:
+            continue
+        inside, elsewhere = mine & mask, mine & ~mask
+        if elsewhere.sum() < MIN_OUTSIDE:
+            ratios.append(1.0)
+        else:
+            ratios.append(
+                float(confused[inside].mean()) / max(float(confused[elsewhere].mean()), 1e-9)
+            )
+        weights.append(weight)
+    ratio = float(np.average(ratios, weights=weights)) if weights else 1.0
+    return rate_in, rate_out, ratio
