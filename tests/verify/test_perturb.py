@@ -112,3 +112,17 @@ def test_perturb_from_a_results_folder(tmp_path):
     written = json.loads((tmp_path / "verify" / "perturbation.json").read_text())
     assert written["modes"][0]["verdict"] == records[0]["verdict"]
     assert written["modes"][0]["condition"]["value"] == [None, 0.25]
+
+
+def test_a_quality_flag_is_tested_through_the_property_it_thresholds():
+    from weakspot.verify._perturb import settable_condition
+
+    flag = settable_condition([{"feature": "is_dark", "op": "==", "value": True}])
+    assert flag == {"feature": "brightness", "op": "median", "via": "is_dark"}
+    blurry = settable_condition([{"feature": "is_blurry", "op": "==", "value": "True"}])
+    assert blurry is not None and blurry["feature"] == "sharpness"
+    # a flag that is False, or a flag nothing can set, names no settable property
+    assert settable_condition([{"feature": "is_dark", "op": "==", "value": False}]) is None
+    assert settable_condition([{"feature": "is_near_duplicate", "op": "==", "value": True}]) is None
+    plain = {"feature": "contrast", "op": "in", "value": [0.0, 0.1]}
+    assert settable_condition([plain]) is plain

@@ -95,11 +95,24 @@ def set_property(
     return best[0]
 
 
+# a quality flag that is True in a mode is tested through the property it thresholds
+FLAG_PROPERTIES = {"is_dark": "brightness", "is_light": "brightness", "is_blurry": "sharpness"}
+
+
 def settable_condition(rule: list[dict[str, Any]] | None) -> dict[str, Any] | None:
-    """The first condition of a mode's rule on a property weakspot can set, or None."""
+    """The first condition of a mode's rule on a property weakspot can set, or None.
+
+    ``is_dark == True`` (and the other flags of `FLAG_PROPERTIES`) stands for its property:
+    the images are pushed to the mode's median brightness, and the condition records the
+    flag it came from (``via``).
+    """
     for condition in rule or []:
-        if condition.get("feature") in SETTERS:
+        feature = condition.get("feature")
+        if feature in SETTERS:
             return condition
+        if feature in FLAG_PROPERTIES and str(condition.get("value")) == "True":
+            if condition.get("op") == "==":
+                return {"feature": FLAG_PROPERTIES[feature], "op": "median", "via": feature}
     return None
 
 
@@ -202,7 +215,8 @@ def perturb_modes(
         head = {"failure_mode": mode["id"], "title": mode["title"]}
         condition = settable_condition(mode["rule"])
         if condition is None:
-            reason = f"its rule names no property weakspot can set ({sorted(SETTERS)})"
+            settable = sorted([*SETTERS, *FLAG_PROPERTIES])
+            reason = f"its rule names no property weakspot can set ({settable})"
             results.append({**head, "verdict": None, "reason": reason})
             continue
         found = perturbation_test(
