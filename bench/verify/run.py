@@ -82,7 +82,10 @@ def run_task(kind: str, seed: int, root: Path, marker: bool = False) -> dict:
     train = write_split(folder / "img", "t", task.train_images, task.train_labels)
     data = write_split(folder / "img", "e", ev_images, ev_labels)
     data["prediction"] = fit_and_predict(train, np.ones(len(train)), data)
-    analysis = weakspot.analyze(data, train=train, embed=None, random_state=seed)
+    # the tables hold absolute paths under `folder`: that folder is the image root of both
+    analysis = weakspot.analyze(
+        data, images=folder, train=train, train_images=folder, embed=None, random_state=seed
+    )
     weakspot.write_results(analysis, folder / "results")
     problem = problem_from_results(folder / "results", train=train, data=data)
     problem.modes.append(

@@ -54,24 +54,20 @@ def test_a_proxy_title_gives_way_to_the_actionable_core_it_contains(seed):
 def test_no_core_when_the_actionable_part_fails_less_than_the_title():
     # shirts fail at 70%, the blurred at 40%: the blur is not the core of this failure
     frame, errors, kinds, _ = _blur_table(0, hard_rate=0.7)
-    title = {
-        "title": "clipping < 0.32",
-        "rule": [Condition("clipping", "in", [-INF, 0.32])],
-        "f1": 0.6,
-        "kind": "derived",
-    }
+    title = _below("clipping", 0.32, "derived")
     assert actionable_core(title, errors.astype(bool), frame, kinds) is None
 
 
 def test_a_core_never_moves_a_title_to_a_less_actionable_kind():
     frame, errors, kinds, _ = _blur_table(0, hard_rate=0.4)
-    title = {
-        "title": "sharpness < 0.02",
-        "rule": [Condition("sharpness", "in", [-INF, 0.02])],
-        "f1": 0.5,
-        "kind": "photographic",
-    }
+    title = _below("sharpness", 0.02, "photographic")
     assert actionable_core(title, errors.astype(bool), frame, kinds) is None
+
+
+def _below(feature: str, value: float, kind: str) -> dict:
+    """A title ``feature < value`` in the form `choose_title` returns."""
+    rule = [Condition(feature, "in", [-INF, value])]
+    return {"title": f"{feature} < {value}", "rule": rule, "f1": 0.5, "kind": kind}
 
 
 def test_a_derived_condition_identical_to_a_plain_property_becomes_its_twin():

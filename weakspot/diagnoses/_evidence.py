@@ -144,15 +144,7 @@ def class_matched_effects(
         values = _numeric(features[name])
         if values is None:
             continue
-        z = np.full(len(values), np.nan)
-        for c in classes:
-            rows = labels == c
-            ref = values[rows & ~mask]
-            ref = ref[np.isfinite(ref)]
-            if len(ref) < 5:
-                continue
-            scale = max(float(np.std(ref)), 1e-9)
-            z[rows] = (values[rows] - float(np.mean(ref))) / scale
+        z = _within_class_z(values, labels, classes, reference=~mask, robust=False)
         inside, outside = z[usable & mask], z[usable & ~mask]
         inside, outside = inside[np.isfinite(inside)], outside[np.isfinite(outside)]
         if len(inside) >= 5 and len(outside) >= 5:
@@ -199,10 +191,7 @@ def extreme_shares(
         values = _numeric(features[name])
         if values is None:
             continue
-        z = np.full(len(values), np.nan)
-        for c in classes:
-            rows = labels == c
-            z[rows] = _robust_z(values[rows])
+        z = _within_class_z(values, labels, classes, reference=np.ones_like(mask), robust=True)
         signed = np.abs(z) if direction == 0 else direction * z
         extreme = np.nan_to_num(signed, nan=0.0) >= Z_EXTREME
         share = float(extreme[usable & mask].mean())
@@ -218,13 +207,32 @@ def extreme_shares(
     return sorted(out, key=lambda e: (-e["excess"], e["feature"]))
 
 
-def _robust_z(values: np.ndarray) -> np.ndarray:
-    finite = values[np.isfinite(values)]
-    if len(finite) < 5:
-        return np.full(len(values), np.nan)
-    centre = float(np.median(finite))
-    scale = 1.4826 * float(np.median(np.abs(finite - centre))) or float(np.std(finite))
-    return (values - centre) / scale if scale > 0 else np.full(len(values), np.nan)
+def _within_class_z(
+    values: np.ndarray,
+    labels: np.ndarray,
+    classes: Any,
+    *,
+    reference: np.ndarray,
+    robust: bool,
+) -> np.ndarray:
+    """z-scores of `values` (shape (n,)) within each of `classes`, against the class's rows in
+    `reference` (bool, shape (n,)): mean and standard deviation, or with `robust` the median
+    and 1.4826 x MAD (the standard deviation where the MAD is 0). NaN for other rows and for
+    classes with fewer than 5 finite reference values."""
+    z = np.full(len(values), np.nan)
+    for c in classes:
+        rows = labels == c
+        ref = values[rows & reference]
+        ref = ref[np.isfinite(ref)]
+        if len(ref) < 5:
+            continue
+        if robust:
+            centre = float(np.median(ref))
+            scale = 1.4826 * float(np.median(np.abs(ref - centre))) or float(np.std(ref))
+        else:
+            centre, scale = float(np.mean(ref)), float(np.std(ref))
+        z[rows] = (values[rows] - centre) / max(scale, 1e-9)
+    return z
 
 
 def _numeric(column: pd.Series) -> np.ndarray | None:
