@@ -11,7 +11,8 @@ Sections:
               runs in its own venv, bench/.envs/cleanvision, created on first use
   embed       bare onnxruntime forward, bare torch forward and weakspot's whole image stage
               (decode, properties, flags, embeddings, concepts) on the same files, 224 and 160 px
-  stage       short check: bare onnxruntime vs the stage with 2 and 1 decoding threads, 160 px
+  stage       short check: bare onnxruntime vs the stage with automatic, 2 and 1 decoding
+              threads, 160 px
   demo        `weakspot demo` end to end from a cold feature cache
   scale       properties + embeddings on 2,000 files, extrapolated to 100,000
   memory      peak resident memory for 10,000 and 100,000 small image files (properties)
@@ -261,21 +262,36 @@ def section_embed(n_jobs: int, report: dict, n: int = 512, batch: int = 64) -> N
 
 
 def section_stage(report: dict, n: int = 256, size: int = 160, reps: int = 2) -> None:
-    """Short check: bare onnxruntime vs weakspot's stage with 2 and 1 decoding threads."""
+    """Short check: bare onnxruntime vs weakspot's stage with the automatic threads
+    (``n_jobs=None``) and with 2 and 1 decoding threads.
+
+    Each variant first runs once on 64 files, untimed, as the bare forward is warmed: the
+    session for its thread count and the kernels for the batch shape are made then.
+    """
     from weakspot.features.images import extract_image_features
 
     paths = export(10_000, "png")[:n]
     x = net_inputs(paths, size)
+    variants = {"auto": None, "2": 2, "1": 1}
+    for n_jobs in variants.values():
+        extract_image_features(paths[:64], embed_size=size, n_jobs=n_jobs, cache=False)
     rows = []
     for _ in range(reps):
-        row = {"bare_onnxruntime_per_s": round(n / bare_onnx(x, 64, 2), 1)}
-        for n_jobs in (2, 1):
+        row = {"load_1min": _load(), "bare_onnxruntime_per_s": round(n / bare_onnx(x, 64, 2), 1)}
+        for name, n_jobs in variants.items():
             start = time.perf_counter()
             extract_image_features(paths, embed_size=size, n_jobs=n_jobs, cache=False)
-            row[f"stage_n_jobs_{n_jobs}_per_s"] = round(n / (time.perf_counter() - start), 1)
+            rate = n / (time.perf_counter() - start)
+            row[f"stage_n_jobs_{name}_per_s"] = round(rate, 1)
+            row[f"ratio_n_jobs_{name}"] = round(rate / row["bare_onnxruntime_per_s"], 2)
         rows.append(row)
         print(f"[stage {size}px] {n} PNG files: {row}", flush=True)
     report["stage"] = rows
+
+
+def _load() -> float:
+    """The 1-minute load average (the machine is shared; ratios swing with it)."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
 def section_demo(report: dict) -> None:
