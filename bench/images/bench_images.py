@@ -16,6 +16,8 @@ Sections:
   demo        `weakspot demo` end to end from a cold feature cache, with the ONNX export
               cached and from an empty cache folder (export timed too)
   scale       properties + embeddings on 2,000 files, extrapolated to 100,000
+  blas        the SVD of the outlier flag's PCA on default vs one BLAS thread
+  profile     where the PNG property path's time goes (cProfile, one thread)
   memory      peak resident memory for 10,000 and 100,000 small image files (properties)
 
 Data: the Fashion-MNIST idx files (Debian's dataset-fashion-mnist), exported to PNG and JPEG
@@ -373,6 +375,71 @@ def section_scale(n_jobs: int, report: dict, n: int = 2_000, target: int = 100_0
     report["scale"] = rows
 
 
+def section_blas(report: dict, reps: int = 2) -> None:
+    """The outlier flag's PCA step alone: SVD of 3,000 x 1280 values (the demo's embeddings'
+    shape) with numpy's BLAS on its default threads and on one."""
+    from threadpoolctl import threadpool_limits
+
+    x = np.random.default_rng(0).normal(size=(3_000, 1280))
+    x -= x.mean(axis=0)
+    rows = []
+    for _ in range(reps):
+        row: dict = {"load_1min": _load()}
+        for name, limit in (("default threads", None), ("1 thread", 1)):
+            with threadpool_limits(limits=limit, user_api="blas"):
+                start = time.perf_counter()
+                np.linalg.svd(x, full_matrices=False)
+                row[name] = round(time.perf_counter() - start, 2)
+        rows.append(row)
+        print(f"[blas] SVD of 3,000 x 1280, seconds: {row}", flush=True)
+    report["blas"] = rows
+
+
+_PARTS = {  # part -> (file, function) whose cumulative time it is
+    "read files": ("_decode.py", "read_file"),
+    "hash file bytes": ("_decode.py", "content_hash"),
+    "decode (Pillow open, load, thumbnail array)": ("_decode.py", "decode_bytes"),
+    "properties, hash inputs, perceptual and thumbnail hashes": ("_extract.py", "_measure"),
+    "flags (robust limits, duplicates, neighbour search)": ("_flags.py", "compute_flags"),
+    "  of which the neighbour search": ("_flags.py", "knn_distances"),
+}
+
+
+def section_profile(n: int, report: dict) -> None:
+    """Where the property path's time goes on `n` PNG files: one thread, every chunk in the
+    main thread so that cProfile sees it all (its overhead inflates the Python parts)."""
+    import cProfile
+    import pstats
+
+    from weakspot.engine._numpy import NumpyEngine
+    from weakspot.features.images import extract_image_features
+
+    paths = export(n, "png")
+    serial = lambda self, function, chunks, **kw: (function(c) for c in chunks)  # noqa: E731
+    NumpyEngine.map_chunks, before = serial, NumpyEngine.map_chunks  # type: ignore[method-assign]
+    try:
+        extract_image_features(paths[:500], embed=None, cache=False)  # warm: imports
+        profile = cProfile.Profile()
+        profile.enable()
+        extract_image_features(paths, embed=None, cache=False)
+        profile.disable()
+    finally:
+        NumpyEngine.map_chunks = before  # type: ignore[method-assign]
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = max(cum for _, _, _, cum, _ in stats.values())
+    rows = {"total_s": round(total, 2)}
+    for part, (file, function) in _PARTS.items():
+        seconds = sum(
+            cum
+            for (f, _, fn), (_, _, _, cum, _) in stats.items()
+            if Path(f).name == file and fn == function
+        )
+        rows[part.strip()] = round(seconds, 2)
+        print(f"[profile png] {part:58s} {seconds:5.2f} s  {seconds / total:4.0%}")
+    print(f"[profile png] {n} files, one thread, under cProfile: {total:.2f} s, load {_load()}")
+    report["profile_png"] = rows
+
+
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child started by a
 # parent that has loaded torch and the data would report the parent's peak.
 _MEMORY_CHILD = """
@@ -423,6 +490,10 @@ def main() -> None:
             section_demo(report)
         elif name == "scale":
             section_scale(args.n_jobs, report)
+        elif name == "blas":
+            section_blas(report)
+        elif name == "profile":
+            section_profile(args.n, report)
         elif name == "memory":
             section_memory(report)
     CACHE.mkdir(parents=True, exist_ok=True)

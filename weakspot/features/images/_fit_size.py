@@ -38,8 +38,8 @@ def thread_split(n_jobs: int | None, *, embeds: bool, cores: int) -> tuple[int, 
 
     An explicit `n_jobs` is used for both, as given (the backbone's threads capped at `cores`).
     Without one, a run that embeds gives the backbone every CPU but ``max(1, cores // 8)``,
-    which decode: the forward costs about 50 times the decoding and properties of an image
-    (160 px Fashion-MNIST input, docs/images.md), and onnxruntime's threads meet at a barrier
+    which decode: on one thread the forward of a 160 px Fashion-MNIST input costs about 20 times
+    its decoding (docs/images.md), and onnxruntime's threads meet at a barrier
     after every operator, so one thread of theirs that a decoding worker preempts stalls them
     all. A run that does not embed decodes on every CPU.
 
