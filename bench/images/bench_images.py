@@ -11,9 +11,13 @@ Sections:
               runs in its own venv, bench/.envs/cleanvision, created on first use
   embed       bare onnxruntime forward, bare torch forward and weakspot's whole image stage
               (decode, properties, flags, embeddings, concepts) on the same files, 224 and 160 px
-  stage       short check: bare onnxruntime vs the stage with 2 and 1 decoding threads, 160 px
-  demo        `weakspot demo` end to end from a cold feature cache
+  stage       short check: bare onnxruntime vs the stage with automatic, 2 and 1 decoding
+              threads, 160 px
+  demo        `weakspot demo` end to end from a cold feature cache, with the ONNX export
+              cached and from an empty cache folder (export timed too)
   scale       properties + embeddings on 2,000 files, extrapolated to 100,000
+  blas        the SVD of the outlier flag's PCA on default vs one BLAS thread
+  profile     where the PNG property path's time goes (cProfile, one thread)
   memory      peak resident memory for 10,000 and 100,000 small image files (properties)
 
 Data: the Fashion-MNIST idx files (Debian's dataset-fashion-mnist), exported to PNG and JPEG
@@ -261,38 +265,94 @@ def section_embed(n_jobs: int, report: dict, n: int = 512, batch: int = 64) -> N
 
 
 def section_stage(report: dict, n: int = 256, size: int = 160, reps: int = 2) -> None:
-    """Short check: bare onnxruntime vs weakspot's stage with 2 and 1 decoding threads."""
-    from weakspot.features.images import extract_image_features
+    """Short check: bare onnxruntime vs weakspot's stage with the automatic threads
+    (``n_jobs=None``), with 1 decoding worker beside 2 backbone threads, and with n_jobs 2 and 1.
+
+    Each variant first runs once on 64 files, untimed, as the bare forward is warmed: the
+    session for its thread count and the kernels for the batch shape are made then.
+    """
 
     paths = export(10_000, "png")[:n]
+    net_inputs(paths[:16], size)  # warm: imports
+    start = time.perf_counter()
     x = net_inputs(paths, size)
+    decode_ms = (time.perf_counter() - start) / n * 1e3
+    bare_onnx(x, 64, 1)  # warm the 1-thread session
+    forward_ms = bare_onnx(x, 64, 1) / n * 1e3
+    print(f"[stage {size}px] one thread: decode to the backbone's input {decode_ms:.2f} ms per image, "
+          f"onnxruntime forward {forward_ms:.2f} ms per image ({forward_ms / decode_ms:.0f}x), "
+          f"load {_load()}", flush=True)  # fmt: skip
+    report["stage_one_thread"] = {
+        "decode_ms": round(decode_ms, 3),
+        "forward_ms": round(forward_ms, 3),
+    }
+    # "1+2": one decoding worker beside 2 onnxruntime threads, a split n_jobs cannot ask for
+    variants = {"auto": None, "1+2": (1, 2), "2": 2, "1": 1}
+    for n_jobs in variants.values():
+        _stage(paths[:64], size, n_jobs)
     rows = []
     for _ in range(reps):
-        row = {"bare_onnxruntime_per_s": round(n / bare_onnx(x, 64, 2), 1)}
-        for n_jobs in (2, 1):
+        row = {"load_1min": _load(), "bare_onnxruntime_per_s": round(n / bare_onnx(x, 64, 2), 1)}
+        for name, n_jobs in variants.items():
             start = time.perf_counter()
-            extract_image_features(paths, embed_size=size, n_jobs=n_jobs, cache=False)
-            row[f"stage_n_jobs_{n_jobs}_per_s"] = round(n / (time.perf_counter() - start), 1)
+            _stage(paths, size, n_jobs)
+            rate = n / (time.perf_counter() - start)
+            row[f"stage_n_jobs_{name}_per_s"] = round(rate, 1)
+            row[f"ratio_n_jobs_{name}"] = round(rate / row["bare_onnxruntime_per_s"], 2)
         rows.append(row)
         print(f"[stage {size}px] {n} PNG files: {row}", flush=True)
     report["stage"] = rows
 
 
+def _stage(paths: list[str], size: int, n_jobs: int | tuple[int, int] | None) -> None:
+    """weakspot's image stage; a pair (decode workers, backbone threads) forces that split."""
+    from weakspot.features.images import _extract, extract_image_features
+
+    if not isinstance(n_jobs, tuple):
+        extract_image_features(paths, embed_size=size, n_jobs=n_jobs, cache=False)
+        return
+    split, _extract.thread_split = _extract.thread_split, lambda *a, **kw: n_jobs
+    try:
+        extract_image_features(paths, embed_size=size, cache=False)
+    finally:
+        _extract.thread_split = split
+
+
+def _load() -> float:
+    """The 1-minute load average (the machine is shared; ratios swing with it)."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
 def section_demo(report: dict) -> None:
-    """`weakspot demo` end to end from a cold feature cache (the ONNX export already made)."""
+    """`weakspot demo` end to end: from a cold feature cache with the ONNX export already made
+    (the export done first, untimed, in the user's cache), then from an empty cache folder
+    (``WEAKSPOT_CACHE_DIR``), which times the one-time export too. Prints the stages' seconds
+    from the demo's own run.json."""
+    import os
     import tempfile
 
     from weakspot.features.images import EfficientNetLite0
 
     EfficientNetLite0()  # set-up: the one-time export into the user's cache, not timed
     weakspot = Path(sys.executable).with_name("weakspot")
-    with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
-        subprocess.run([str(weakspot), "demo", "--out", out], check=True, capture_output=True)
-        seconds = time.perf_counter() - start
-    report["demo"] = {"seconds_cold_cache": round(seconds, 1)}
-    print(f"[demo] weakspot demo (3,000 PNG, properties + embeddings), cold feature cache: "
-          f"{seconds:.1f} s (target < 60 s)", flush=True)  # fmt: skip
+    rows = {}
+    for name in ("export cached", "empty cache folder"):
+        with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as cache:
+            env = dict(os.environ)
+            if name == "empty cache folder":
+                env["WEAKSPOT_CACHE_DIR"] = cache
+            load = _load()
+            start = time.perf_counter()
+            subprocess.run([str(weakspot), "demo", "--out", out], check=True, capture_output=True,
+                           env=env)  # fmt: skip
+            seconds = time.perf_counter() - start
+            stages = json.loads((Path(out) / "run.json").read_text())["timing"]
+        rows[name] = {"seconds": round(seconds, 1), "load_1min": load, "stages": stages}
+        print(f"[demo] weakspot demo (3,000 PNG, properties + embeddings), cold feature cache, "
+              f"{name}: {seconds:.1f} s (target < 60 s), load {load}", flush=True)  # fmt: skip
+        for stage in stages:
+            print(f"         {stage['seconds']:7.1f} s  {stage['stage']}")
+    report["demo"] = rows
 
 
 def section_scale(n_jobs: int, report: dict, n: int = 2_000, target: int = 100_000) -> None:
@@ -313,6 +373,71 @@ def section_scale(n_jobs: int, report: dict, n: int = 2_000, target: int = 100_0
         print(f"[scale] {name}: {len(paths)} files in {seconds:.1f} s -> {target:,} files in "
               f"about {minutes:.0f} min, extrapolated (target < 45 min)", flush=True)  # fmt: skip
     report["scale"] = rows
+
+
+def section_blas(report: dict, reps: int = 2) -> None:
+    """The outlier flag's PCA step alone: SVD of 3,000 x 1280 values (the demo's embeddings'
+    shape) with numpy's BLAS on its default threads and on one."""
+    from threadpoolctl import threadpool_limits
+
+    x = np.random.default_rng(0).normal(size=(3_000, 1280))
+    x -= x.mean(axis=0)
+    rows = []
+    for _ in range(reps):
+        row: dict = {"load_1min": _load()}
+        for name, limit in (("default threads", None), ("1 thread", 1)):
+            with threadpool_limits(limits=limit, user_api="blas"):
+                start = time.perf_counter()
+                np.linalg.svd(x, full_matrices=False)
+                row[name] = round(time.perf_counter() - start, 2)
+        rows.append(row)
+        print(f"[blas] SVD of 3,000 x 1280, seconds: {row}", flush=True)
+    report["blas"] = rows
+
+
+_PARTS = {  # part -> (file, function) whose cumulative time it is
+    "read files": ("_decode.py", "read_file"),
+    "hash file bytes": ("_decode.py", "content_hash"),
+    "decode (Pillow open, load, thumbnail array)": ("_decode.py", "decode_bytes"),
+    "properties, hash inputs, perceptual and thumbnail hashes": ("_extract.py", "_measure"),
+    "flags (robust limits, duplicates, neighbour search)": ("_flags.py", "compute_flags"),
+    "  of which the neighbour search": ("_flags.py", "knn_distances"),
+}
+
+
+def section_profile(n: int, report: dict) -> None:
+    """Where the property path's time goes on `n` PNG files: one thread, every chunk in the
+    main thread so that cProfile sees it all (its overhead inflates the Python parts)."""
+    import cProfile
+    import pstats
+
+    from weakspot.engine._numpy import NumpyEngine
+    from weakspot.features.images import extract_image_features
+
+    paths = export(n, "png")
+    serial = lambda self, function, chunks, **kw: (function(c) for c in chunks)  # noqa: E731
+    NumpyEngine.map_chunks, before = serial, NumpyEngine.map_chunks  # type: ignore[method-assign]
+    try:
+        extract_image_features(paths[:500], embed=None, cache=False)  # warm: imports
+        profile = cProfile.Profile()
+        profile.enable()
+        extract_image_features(paths, embed=None, cache=False)
+        profile.disable()
+    finally:
+        NumpyEngine.map_chunks = before  # type: ignore[method-assign]
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = max(cum for _, _, _, cum, _ in stats.values())
+    rows = {"total_s": round(total, 2)}
+    for part, (file, function) in _PARTS.items():
+        seconds = sum(
+            cum
+            for (f, _, fn), (_, _, _, cum, _) in stats.items()
+            if Path(f).name == file and fn == function
+        )
+        rows[part.strip()] = round(seconds, 2)
+        print(f"[profile png] {part:58s} {seconds:5.2f} s  {seconds / total:4.0%}")
+    print(f"[profile png] {n} files, one thread, under cProfile: {total:.2f} s, load {_load()}")
+    report["profile_png"] = rows
 
 
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child started by a
@@ -365,6 +490,10 @@ def main() -> None:
             section_demo(report)
         elif name == "scale":
             section_scale(args.n_jobs, report)
+        elif name == "blas":
+            section_blas(report)
+        elif name == "profile":
+            section_profile(args.n, report)
         elif name == "memory":
             section_memory(report)
     CACHE.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from weakspot._errors import InputError, MissingDependency
@@ -60,6 +61,26 @@ def test_efficientnet_is_deterministic_and_cached(fashion_embedded, tmp_path):
     np.testing.assert_array_equal(again.embeddings, first.embeddings)
     assert again.concepts is not None and first.concepts is not None
     assert again.concepts["concept"].tolist() == first.concepts["concept"].tolist()
+
+
+def test_auto_threads_give_the_results_of_one_thread(fashion, monkeypatch):
+    """n_jobs=None on 4 cores (1 decode worker, 3 onnxruntime threads) equals n_jobs=1."""
+    from weakspot.features.images import _extract
+
+    images = fashion[0][:48]
+    one = extract_image_features(images, n_jobs=1, batch_size=16, cache=False)
+    monkeypatch.setattr(_extract, "cpu_count", lambda: 4)
+    made = []
+    real = _extract.resolve_backbone
+    monkeypatch.setattr(
+        _extract, "resolve_backbone", lambda *a, **kw: made.append(kw) or real(*a, **kw)
+    )
+    auto = extract_image_features(images, batch_size=16, cache=False)
+    assert made[0]["threads"] == 3
+    pd.testing.assert_frame_equal(auto.properties, one.properties)
+    pd.testing.assert_frame_equal(auto.flags, one.flags)
+    pd.testing.assert_frame_equal(auto.concepts, one.concepts)
+    np.testing.assert_allclose(auto.embeddings, one.embeddings, rtol=0, atol=1e-6)
 
 
 def test_skipped_images_have_nan_embeddings(tmp_path, fashion):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -12,7 +13,14 @@ from PIL import Image
 
 from weakspot._errors import ImageError, InputError
 from weakspot.features.images import extract_image_features, load_images_source
-from weakspot.features.images._decode import THUMB_SIDE, decode_bytes, hash_inputs
+from weakspot.features.images._decode import (
+    THUMB_SIDE,
+    DecodeFailure,
+    _read_fd,
+    decode_bytes,
+    hash_inputs,
+    read_file,
+)
 
 
 def run(paths, **kwargs):
@@ -204,3 +212,27 @@ def test_hash_inputs_are_pillows_grey_32_by_32_pixels(channels):
             np.testing.assert_array_equal(
                 hash_inputs(stack), np.stack(expected), err_msg=f"{h}x{w}"
             )
+
+
+def test_read_file_returns_the_exact_bytes_of_small_and_large_files(tmp_path):
+    rng = np.random.default_rng(0)
+    for size in (1, 757, 3 * (1 << 20) + 5):
+        data = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+        (tmp_path / f"{size}.bin").write_bytes(data)
+        assert read_file(tmp_path / f"{size}.bin") == data
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(DecodeFailure, match="empty file"):
+        read_file(tmp_path / "empty.png")
+
+
+def test_a_file_larger_than_its_size_at_open_is_read_to_its_end_or_the_limit(tmp_path):
+    """A file that grew after fstat: the reads go on past the size seen, up to the limit."""
+    data = bytes(range(256)) * 9000  # 2.2 MiB
+    path = tmp_path / "grown.bin"
+    path.write_bytes(data)
+    for limit, expected in ((len(data) + 1, data), (1_000_001, data[:1_000_001])):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            assert _read_fd(fd, 100, limit) == expected
+        finally:
+            os.close(fd)

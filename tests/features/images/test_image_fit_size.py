@@ -12,6 +12,7 @@ from weakspot.features.images._fit_size import (
     SMALL_INPUT,
     cpu_count,
     fitted_input_size,
+    thread_split,
 )
 
 
@@ -59,3 +60,21 @@ def test_a_bad_size_is_refused_with_the_fix(size):
 
 def test_cpu_count_is_at_least_one():
     assert 1 <= cpu_count() <= 4096
+
+
+@pytest.mark.parametrize("cores", [2, 3, 4, 8, 16, 64])
+def test_auto_threads_split_the_cores_between_decoding_and_the_backbone(cores):
+    decode, backbone = thread_split(None, embeds=True, cores=cores)
+    assert decode + backbone == cores
+    assert decode == max(1, cores // 8) and backbone >= decode
+
+
+def test_auto_threads_without_a_backbone_decode_on_every_core():
+    assert thread_split(None, embeds=False, cores=2) == (2, 2)
+    assert thread_split(None, embeds=True, cores=1) == (1, 1)  # one core: both share it
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2, 6])
+def test_an_explicit_n_jobs_wins_over_the_split(n_jobs):
+    assert thread_split(n_jobs, embeds=True, cores=4) == (n_jobs, min(n_jobs, 4))
+    assert thread_split(n_jobs, embeds=False, cores=4) == (n_jobs, min(n_jobs, 4))

@@ -112,16 +112,36 @@ def read_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
         raise DecodeFailure(
             f"file of {info.st_size} bytes is above the {max_bytes}-byte limit on image files"
         )
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            data = handle.read(max_bytes + 1)
-        except OSError as exc:
-            raise DecodeFailure(f"read failed: {exc.strerror or exc}") from None
+    try:
+        data = _read_fd(fd, info.st_size, max_bytes + 1)
+    except OSError as exc:
+        raise DecodeFailure(f"read failed: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         raise DecodeFailure(f"file grew above the {max_bytes}-byte limit while it was read")
     if not data:
         raise DecodeFailure("empty file (0 bytes)")
     return data
+
+
+def _read_fd(fd: int, size: int, limit: int) -> bytes:
+    """Up to `limit` bytes of an open file whose size was `size` when it was opened.
+
+    The first read asks for one byte more than `size`, so that a file that has not changed is
+    read in one call and its end seen in a second; a buffered ``read(limit)`` would allocate
+    `limit` bytes (256 MiB) for every file, which cost more than decoding a small PNG.
+    """
+    blocks, total = [], 0
+    want = min(size + 1, limit)
+    while total < limit:
+        block = os.read(fd, min(want, limit - total))
+        if not block:
+            break
+        blocks.append(block)
+        total += len(block)
+        want = 1 << 20  # the file grew while it was read: the rest, a MiB at a time
+    return blocks[0] if len(blocks) == 1 else b"".join(blocks)
 
 
 def decode_bytes(data: bytes, *, net_size: int | None) -> DecodedImage:

@@ -49,7 +49,7 @@ from weakspot.features.images._extractors import (
     extractors_key,
     measure_properties,
 )
-from weakspot.features.images._fit_size import cpu_count, fitted_input_size
+from weakspot.features.images._fit_size import cpu_count, fitted_input_size, thread_split
 from weakspot.features.images._flags import FLAG_COLUMNS, compute_flags, perceptual_hash
 
 logger = logging.getLogger("weakspot.features.images")
@@ -163,7 +163,7 @@ def extract_image_features(
     cache_dir: str | Path | None = None,
     embed_size: int | str = "auto",
     batch_size: int = 64,
-    n_jobs: int = 2,
+    n_jobs: int | None = None,
     max_failed_share: float = 0.2,
     flag_k: float = 3.0,
     progress: Callable[[int, int], None] | None = None,
@@ -199,8 +199,10 @@ def extract_image_features(
         (see `fitted_input_size`), an int forces that size.
     batch_size : int
         Images per chunk (decode, backbone batch, cache file).
-    n_jobs : int
+    n_jobs : int or None
         Decode threads, and the backbone's threads (capped at the CPUs this process may use).
+        None: when a backbone runs, one decode thread per 8 CPUs (at least one) and the other
+        CPUs for the backbone; else every CPU decodes (`thread_split`).
     max_failed_share : float
         Raise `ImageError` once more than this share of the images cannot be read.
     flag_k : float
@@ -209,7 +211,7 @@ def extract_image_features(
         Called after each chunk.
     engine : str, Engine or None
         Where chunks are read, decoded and measured (see `weakspot.engine.get_engine`);
-        default: `n_jobs` threads of this process.
+        default: the decode threads (`n_jobs`) of this process.
 
     Returns
     -------
@@ -219,9 +221,9 @@ def extract_image_features(
     n = len(source)
     _check_options(n, labels, batch_size, n_jobs, max_failed_share)
     user_embeddings = _user_embeddings(embeddings, n)
-    threads = max(1, min(n_jobs, cpu_count()))
     backbone = None
     embeds = user_embeddings is None and embed is not None
+    workers, threads = thread_split(n_jobs, embeds=embeds, cores=cpu_count())
     if embeds or embed_size != "auto":  # a forced size is checked even when nothing embeds
         size = fitted_input_size(source, embed_size)
     if embeds:
@@ -231,7 +233,7 @@ def extract_image_features(
     results = _Results(n)
     work = _ChunkWork(source, store, backbone)
     ranges = (range(i, min(i + batch_size, n)) for i in range(0, n, batch_size))
-    mapped = get_engine(engine).map_chunks(work, ranges, workers=n_jobs, lookahead=n_jobs + 1)
+    mapped = get_engine(engine).map_chunks(work, ranges, workers=workers, lookahead=workers + 1)
     with _torch_threads(backbone, threads), closing(mapped) as chunks:
         done = 0
         for chunk in chunks:
@@ -287,13 +289,16 @@ class _Source:
         return array_hash(row), row
 
 
-def _check_options(n: int, labels: Any, batch_size: int, n_jobs: int, share: float) -> None:
+def _check_options(n: int, labels: Any, batch_size: int, n_jobs: int | None, share: float) -> None:
     if n == 0:
         raise InputError("No images were given; pass at least one image path or array row.")
     if labels is not None and len(labels) != n:
         raise InputError(f"labels has {len(labels)} entries but there are {n} images.")
-    if batch_size < 1 or n_jobs < 1:
-        raise InputError(f"batch_size and n_jobs must be >= 1; got {batch_size} and {n_jobs}.")
+    if batch_size < 1 or (n_jobs is not None and n_jobs < 1):
+        raise InputError(
+            f"batch_size and n_jobs must be >= 1 (n_jobs=None chooses the threads); got "
+            f"{batch_size} and {n_jobs}."
+        )
     if not 0 <= share <= 1:
         raise InputError(f"max_failed_share must be between 0 and 1; got {share}.")
 

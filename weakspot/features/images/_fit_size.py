@@ -1,5 +1,7 @@
 """The default backbone's input size fitted to the images, and the CPUs a run may use.
 
+`thread_split` shares the CPUs between the decoding workers and the backbone's threads.
+
 Small images (Fashion-MNIST's 28 px, CIFAR's 32 px) carry no detail that a 224 px input would
 show. Upscaled to 160 px rather than 224 px, their 10 nearest neighbours share their label as
 often to within 1.1 points (Fashion-MNIST 0.763 vs 0.774; scikit-learn's 8 px digits 0.803 vs
@@ -29,6 +31,30 @@ def cpu_count() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def thread_split(n_jobs: int | None, *, embeds: bool, cores: int) -> tuple[int, int]:
+    """Decoding workers and backbone threads for a run on `cores` CPUs.
+
+    An explicit `n_jobs` is used for both, as given (the backbone's threads capped at `cores`).
+    Without one, a run that embeds gives the backbone every CPU but ``max(1, cores // 8)``,
+    which decode: on one thread the forward of a 160 px Fashion-MNIST input costs about 20 times
+    its decoding (docs/images.md), and onnxruntime's threads meet at a barrier
+    after every operator, so one thread of theirs that a decoding worker preempts stalls them
+    all. A run that does not embed decodes on every CPU.
+
+    Returns
+    -------
+    (decode_workers, backbone_threads) : tuple of int, each >= 1
+        Without `n_jobs` and with `embeds`, they sum to `cores` (when ``cores >= 2``).
+    """
+    cores = max(1, cores)
+    if n_jobs is not None:
+        return n_jobs, max(1, min(n_jobs, cores))
+    if not embeds:
+        return cores, cores
+    decode = max(1, cores // 8)
+    return decode, max(1, cores - decode)
 
 
 def fitted_input_size(source: Any, embed_size: int | str) -> int:
