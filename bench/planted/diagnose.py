@@ -59,12 +59,16 @@ NAMES = {
     "shift_fog": {"contrast", "device"},
     "metadata_site": {"site"},
     "quality_blur": {"sharpness", "blur", "is_blurry"},
-    "class_confusion": {"label"},
+    "class_confusion": {"label == c0", "label == c6", "label in"},
 }
 
 
 def names_cause(title: str | None, kind: str) -> bool:
-    """Whether a mode's title uses a feature that names the planted cause (`NAMES`)."""
+    """Whether a mode's title uses a feature that names the planted cause (`NAMES`); for the
+    class confusion, a condition selecting one of the two blended classes (a title that only
+    excludes other classes, `label != c9 and ...`, does not name the pair)."""
+    if kind == "class_confusion":
+        return any(phrase in (title or "") for phrase in NAMES[kind])
     words = set((title or "").replace("(", " ").split())
     return bool(words & NAMES[kind])
 
@@ -216,7 +220,17 @@ def main(argv=None) -> None:
     parser.add_argument("--n-eval", type=int, default=2000)
     parser.add_argument("--seeds", type=int, default=1, help="seeds per planted task")
     parser.add_argument("--only", default="", help="comma-separated task kinds (no null tasks)")
+    parser.add_argument(
+        "--table", type=Path, help="print the table of a saved run (its diagnose*.json) and stop"
+    )
     args = parser.parse_args(argv)
+    if args.table:
+        records = json.loads(args.table.read_text())
+        for r in records:  # titles re-scored with today's `NAMES`
+            if not r["null"] and r.get("found"):
+                r["named"] = names_cause(r["title"], r["kind"])
+        print(summary(records))
+        return
     torch.set_num_threads(1)
     start, records = time.perf_counter(), []
     for kind, seed, null in task_list(args.quick, args.seeds, args.only):

@@ -53,6 +53,11 @@ def test_set_property_reaches_the_target_level():
     assert measure(blurred, "sharpness") == pytest.approx(
         measure(images[0], "sharpness") / 4, rel=0.05
     )
+    noisy = set_property(images[0], "noise", measure(images[0], "noise") * 2)
+    assert measure(noisy, "noise") == pytest.approx(measure(images[0], "noise") * 2, rel=0.05)
+    # lower noise is reached by blurring, not by adding noise
+    quiet = set_property(images[0], "noise", measure(images[0], "noise") / 3)
+    assert measure(quiet, "noise") == pytest.approx(measure(images[0], "noise") / 3, rel=0.05)
 
 
 @pytest.mark.parametrize(

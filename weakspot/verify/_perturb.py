@@ -72,6 +72,9 @@ def set_property(
 ) -> np.ndarray:
     """`image` with property `name` pushed to `level` (bisection on the setter's parameter)."""
     setter, (low, high) = SETTERS[name]
+    if name == "noise" and level < measure(image, name):
+        # adding noise only raises it; a Gaussian blur is what lowers measured noise
+        setter, (low, high) = SETTERS["sharpness"]
     if name in ("sharpness", "blur", "noise", "edge_density"):
         low = 0.0  # these setters only degrade
 
