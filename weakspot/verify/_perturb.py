@@ -113,9 +113,9 @@ def settable_condition(rule: list[dict[str, Any]] | None) -> dict[str, Any] | No
         feature = condition.get("feature")
         if feature in SETTERS:
             return condition
-        if feature in FLAG_PROPERTIES and str(condition.get("value")) == "True":
-            if condition.get("op") == "==":
-                return {"feature": FLAG_PROPERTIES[feature], "op": "median", "via": feature}
+        flag_set = condition.get("op") == "==" and str(condition.get("value")) == "True"
+        if feature in FLAG_PROPERTIES and flag_set:
+            return {"feature": FLAG_PROPERTIES[feature], "op": "median", "via": feature}
     return None
 
 
