@@ -131,3 +131,13 @@ def test_a_quality_flag_is_tested_through_the_property_it_thresholds():
     assert settable_condition([{"feature": "is_near_duplicate", "op": "==", "value": True}]) is None
     plain = {"feature": "contrast", "op": "in", "value": [0.0, 0.1]}
     assert settable_condition([plain]) is plain
+
+
+def test_border_properties_are_set_by_painting_the_ring_they_measure():
+    images, _, _ = _images(5)
+    image = images[0]
+    framed = set_property(image, "centre_border_contrast", -0.3)
+    assert measure(framed, "centre_border_contrast") == pytest.approx(-0.3, abs=0.01)
+    uniform = measure(image, "border_uniformity")
+    evened = set_property(image, "border_uniformity", (uniform + 1) / 2)
+    assert measure(evened, "border_uniformity") == pytest.approx((uniform + 1) / 2, abs=0.01)

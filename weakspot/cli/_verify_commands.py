@@ -34,7 +34,7 @@ embeddings of the images.
 """
 
 PERTURB_HELP = """Push evaluation images from outside a failure mode to the mode's level of its image
-property (brightness, contrast, sharpness, blur, noise), predict, and measure the change in error rate.
+property (brightness, contrast, sharpness, blur, noise, border), predict, and measure the change in error rate.
 
 --data defaults to the table `weakspot analyze` recorded in results/run.json.
 

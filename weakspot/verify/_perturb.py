@@ -28,7 +28,7 @@ import numpy as np
 from PIL import Image
 
 from weakspot.actions.augment import brightness_contrast, gaussian_blur, gaussian_noise
-from weakspot.features.images._properties import stack_properties
+from weakspot.features.images._properties import _border, stack_properties
 from weakspot.verify._compare import ALPHA, mcnemar
 from weakspot.verify._inputs import original_correct
 from weakspot.verify._trainer import as_labels
@@ -37,6 +37,24 @@ from weakspot.verify._trainer import as_labels
 def _contrast(image: np.ndarray, c: float, rng: np.random.Generator) -> np.ndarray:
     mean = float(image.mean())
     out = mean + (1.0 + c) * (image.astype(np.float32) - mean)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _paint_border(image: np.ndarray, q: float, rng: np.random.Generator) -> np.ndarray:
+    """The border ring the properties measure, blended towards white (q > 0) or black (q < 0)
+    by |q|: a frame of that brightness, which moves the centre-border contrast."""
+    out = image.astype(np.float32)
+    ring = _border(*image.shape[:2])
+    target = 255.0 if q > 0 else 0.0
+    out[ring] = (1 - abs(q)) * out[ring] + abs(q) * target
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _even_border(image: np.ndarray, p: float, rng: np.random.Generator) -> np.ndarray:
+    """The border ring blended by p towards its own mean: a more uniform border."""
+    out = image.astype(np.float32)
+    ring = _border(*image.shape[:2])
+    out[ring] = (1 - p) * out[ring] + p * out[ring].mean(axis=0)
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
@@ -49,6 +67,8 @@ SETTERS: dict[
     "sharpness": (lambda im, s, rng: gaussian_blur(im, s) if s > 0 else im, (0.0, 8.0)),
     "blur": (lambda im, s, rng: gaussian_blur(im, s) if s > 0 else im, (0.0, 8.0)),
     "noise": (lambda im, s, rng: gaussian_noise(im, s, rng) if s > 0 else im, (0.0, 0.5)),
+    "centre_border_contrast": (_paint_border, (-1.0, 1.0)),
+    "border_uniformity": (_even_border, (0.0, 1.0)),
 }
 # properties set through another's setter (the bisection measures the named property itself)
 for _alias, _via in {
