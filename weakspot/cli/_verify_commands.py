@@ -6,14 +6,17 @@ Exit codes: 0 success; 1 a retrain failed (the results already computed are writ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from weakspot._errors import InputError, WeakspotError
 from weakspot.cli import _console
 from weakspot.cli._run_info import recorded_input
+
+T = TypeVar("T")
 
 VERIFY_HELP = """Retrain with each action and compare with a baseline retrain (same trainer, same seeds).
 
@@ -56,6 +59,18 @@ IdColumn = Annotated[str | None, typer.Option("--id", help="Example-id column (d
 ImageColumn = Annotated[str | None, typer.Option(help="Image-path column (default: image, ...).")]
 
 
+def _run(what: str, call: Callable[[], T]) -> T:
+    """`call()`, its errors printed: bad input exits 2, a failed `what` exits 1."""
+    try:
+        return call()
+    except InputError as exc:
+        _console.err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except WeakspotError as exc:
+        _console.err.print(f"[red]{what} failed:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
 def _recorded(results: Path, name: str, given: Path | None, flag: str) -> Path | None:
     """`given`, or else the input that ``weakspot analyze`` recorded in ``results/run.json``."""
     if given is not None:
@@ -96,8 +111,9 @@ def verify_command(
 
     train = _recorded(results, "train", train, "--train")
     data = _recorded(results, "table", data, "--data")
-    try:
-        found = verify(
+    found = _run(
+        "verification",
+        lambda: verify(
             results,
             trainer,
             train=train,
@@ -110,13 +126,8 @@ def verify_command(
             image_column=image_column,
             random_state=seed,
             progress=say,
-        )
-    except InputError as exc:
-        _console.err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    except WeakspotError as exc:
-        _console.err.print(f"[red]verification failed:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        ),
+    )
     for note in found.doc["notes"]:
         _console.out.print(note, highlight=False, soft_wrap=True)
     for line in found.lines():
@@ -152,8 +163,9 @@ def perturb_command(
         _console.err.print("[red]error:[/] give exactly one of --predict and --model.")
         raise typer.Exit(2)
     data = _recorded(results, "table", data, "--data")
-    try:
-        records = perturb(
+    records = _run(
+        "perturbation",
+        lambda: perturb(
             results,
             predict if predict is not None else str(model),
             data=data,
@@ -163,13 +175,8 @@ def perturb_command(
             id_column=id_column,
             image_column=image_column,
             random_state=seed,
-        )
-    except InputError as exc:
-        _console.err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    except WeakspotError as exc:
-        _console.err.print(f"[red]perturbation failed:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        ),
+    )
     for r in records:
         if r["verdict"] is None:
             line = f"{r['failure_mode']} {r['title']}: not tested - {r['reason']}"
