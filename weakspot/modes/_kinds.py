@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from weakspot.features._condition import Condition
+from weakspot.features.images import FLAG_COLUMNS
 
 KIND_ORDER = ("metadata", "quality", "photographic", "label", "derived", "concept")
 # quality flags and plain photographic properties share one level of preference
@@ -32,20 +33,7 @@ KIND_RANK = {
     "derived": 3,
     "concept": 4,
 }
-QUALITY_FLAGS = frozenset(
-    {
-        "is_dark",
-        "is_light",
-        "is_blurry",
-        "is_low_information",
-        "is_odd_size",
-        "is_odd_aspect_ratio",
-        "is_grayscale",
-        "is_exact_duplicate",
-        "is_near_duplicate",
-        "is_outlier",
-    }
-)
+QUALITY_FLAGS = frozenset(FLAG_COLUMNS)  # the quality flags the image stage computes
 PHOTOGRAPHIC = frozenset(
     {
         "brightness",
