@@ -398,6 +398,8 @@ def analyze(
         features=features,
         train=split,
         random_state=random_state,
+        images=inputs.images,
+        unread={*inputs.refused, *(int(s["index"]) for s in features.skipped)},
     )
     config = _config(search, max_q, max_slices, n_bins, random_state, sensitive, inputs, features)
     config["train"] = None if split is None else len(split)

@@ -8,7 +8,7 @@ slices into failure modes, diagnoses each and plans its actions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +110,13 @@ def failure_stage(
     features: FeatureTable,
     train: Split | None,
     random_state: int,
+    images: Any = None,
+    unread: Collection[int] = (),
 ) -> tuple[list[FailureMode], list[Action]]:
-    """Failure modes of the reported slices, with their diagnoses and ranked actions."""
+    """Failure modes of the reported slices, with their diagnoses and ranked actions.
+
+    `images` (the evaluation's image paths or pixels, `Inputs.images`) lets the augmentation
+    measure transformed copies; `unread` rows are never opened."""
     frame = features.columns
     kinds = feature_kinds(
         frame.columns,
@@ -137,6 +142,8 @@ def failure_stage(
             examples.proba,
             examples.ids,
             features.embeddings,
+            images=images,
+            unread=frozenset(int(i) for i in unread),
         ),
         list(examples.classes),
         kinds,

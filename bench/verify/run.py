@@ -35,7 +35,7 @@ from weakspot.verify._inputs import problem_from_results  # noqa: E402
 from weakspot.verify._perturb import perturb_modes  # noqa: E402
 from weakspot.verify._run import run_verification  # noqa: E402
 
-TASKS = [("rare_dark", 0), ("rare_blur", 0), ("rare_border", 0)]
+TASKS = [(k, s) for s in (0, 1) for k in ("rare_dark", "rare_blur", "rare_border", "rare_inverted")]
 RETRAINABLE = ("reweight", "group_file", "augment", "relabel")
 
 
@@ -114,6 +114,11 @@ def _verify(problem, planted) -> dict:
     p, j = act["modes"]["planted"], jtt["modes"]["planted"]
     return {
         "action": f"{top['id']} {top['kind']}",
+        "transforms": top["steps"]
+        .split(" as in the spec")[0]
+        .removeprefix("Augment training images with ")
+        if top["kind"] == "augment"
+        else "",
         "planted_base": p["before"]["accuracy"],
         "planted_action": p["after"]["accuracy"],
         "p_value": p["mcnemar"]["p_value"],

@@ -1,12 +1,15 @@
-"""``augment``: an augmentation spec that reproduces the mode's failing image property.
+"""``augment``: an augmentation spec whose copies have the failing mode's look, by measurement.
 
-The spec matches the property that sets the mode apart (class-matched, in its degraded
-direction), with its size measured on the data: brightness as the difference of mean
-luminance (``brightness_limit`` around it, +/- 50%), contrast as the ratio of RMS contrasts
-(``contrast_limit`` = ratio - 1, +/- 50%), blur as a Gaussian sigma of
-``(sharpness elsewhere / sharpness in the mode) ** 0.25`` pixels (a Laplacian's variance
-falls roughly as sigma^-4), noise as ``sqrt(noise_in^2 - noise_out^2)``. Written in
-Albumentations' serialisation (`weakspot.actions.augment`).
+The transforms are found by `weakspot.actions._reproduce.find_reproduction`: each candidate
+(brightness and contrast, gamma, blur, noise, inversion, a frame, low resolution) is applied to
+evaluation images from outside the mode, and the one whose copies land among the mode's images
+in property space (checked with the image stage's own property code) makes the spec. No spec is
+proposed when no transform reproduces the look, or when the images cannot be opened: a guessed
+augmentation can hurt (the frame that comparing property means read as "brighter"). Written in
+Albumentations' serialisation (`weakspot.actions.augment` applies it without Albumentations).
+
+The expected gain is the diagnosis-scaled one times the reproduction (at most 1): a transform
+that reproduces half of the look is credited with half of the errors.
 """
 
 from __future__ import annotations
@@ -14,95 +17,81 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-import numpy as np
-
-from weakspot.actions._base import Action, artifact_name, gain_action, register_action
+from weakspot.actions._base import (
+    Action,
+    artifact_name,
+    gain_action,
+    register_action,
+)
+from weakspot.actions._reproduce import Reproduction, find_reproduction
 from weakspot.actions.augment import ALBUMENTATIONS_VERSION
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
-from weakspot.diagnoses._evidence import _numeric, mode_mask
+from weakspot.diagnoses._evidence import mode_mask
 
 
-def _means(context: DiagnosisContext, mask: np.ndarray, name: str) -> tuple[float, float] | None:
-    features = context.evaluation.features
-    if name not in features.columns:
-        return None
-    values = _numeric(features[name])
-    if values is None:
-        return None
-    return float(np.nanmean(values[mask])), float(np.nanmean(values[~mask]))
-
-
-def _band(centre: float, low: float, high: float) -> list[float]:
-    a, b = sorted((centre * 0.5, centre * 1.5))
-    return [round(max(low, a), 3), round(min(high, b), 3)]
-
-
-def transforms_for(context: DiagnosisContext, mask: np.ndarray) -> list[dict[str, Any]]:
-    """Serialised Albumentations transforms matching how the mode's images differ."""
-    out = []
-    brightness, contrast = _means(context, mask, "brightness"), _means(context, mask, "contrast")
-    if brightness and abs(brightness[0] - brightness[1]) >= 0.05:
-        shift = brightness[0] - brightness[1]
-        c = contrast[0] / contrast[1] - 1 if contrast and contrast[1] > 0 else 0.0
-        out.append(
-            {
-                "__class_fullname__": "RandomBrightnessContrast",
-                "brightness_limit": _band(shift, -1.0, 1.0),
-                "contrast_limit": _band(c, -0.95, 3.0) if abs(c) >= 0.1 else [0.0, 0.0],
-                "brightness_by_max": True,
-                "p": 0.5,
-            }
+def reproduction_of(mode: Any, context: DiagnosisContext) -> Reproduction | None:
+    """The mode's best reproducing transforms, searched once per mode (kept in the cache)."""
+    key = f"reproduction:{mode.id}"
+    if key not in context.cache:
+        ev = context.evaluation
+        context.cache[key] = find_reproduction(
+            ev.images,
+            ev.features,
+            context.kinds,
+            ev.labels,
+            mode_mask(mode, len(ev)),
+            unread=ev.unread,
+            random_state=context.random_state,
         )
-    sharp = _means(context, mask, "sharpness")
-    if sharp and sharp[0] > 0 and sharp[1] / sharp[0] >= 1.5:
-        sigma = float((sharp[1] / sharp[0]) ** 0.25)
-        out.append(
-            {
-                "__class_fullname__": "GaussianBlur",
-                "blur_limit": [0, 0],
-                "sigma_limit": _band(sigma, 0.3, 10.0),
-                "p": 0.5,
-            }
-        )
-    noise = _means(context, mask, "noise")
-    if noise and noise[0] > 1.5 * noise[1]:
-        std = float(np.sqrt(max(noise[0] ** 2 - noise[1] ** 2, 0.0)))
-        out.append(
-            {"__class_fullname__": "GaussNoise", "std_range": _band(std, 0.0, 1.0), "p": 0.5}
-        )
-    return out
+    return context.cache[key]
 
 
 @register_action
 class Augment:
     kind: ClassVar[str] = "augment"
-    serves: ClassVar[tuple[str, ...]] = ("image_quality", "distribution_shift")
+    serves: ClassVar[tuple[str, ...]] = (
+        "image_quality",
+        "distribution_shift",
+        "under_representation",
+    )
 
     def propose(
         self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         if diagnosis is None:
             return None
-        transforms = transforms_for(context, mode_mask(mode, len(context.evaluation)))
-        if not transforms:
+        found = reproduction_of(mode, context)
+        if found is None:
             return None
         spec = {
             "__version__": ALBUMENTATIONS_VERSION,
-            "transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": transforms},
+            "transform": {
+                "__class_fullname__": "Compose",
+                "p": 1.0,
+                "transforms": found.serialised(),
+            },
         }
         relative = artifact_name(f"{mode.id}-augment.json")
-        files = {relative: json.dumps(spec, indent=2) + "\n"}
-        names = ", ".join(t["__class_fullname__"] for t in transforms)
+        names = ", ".join(t.name for t in found.transforms)
+        share = min(1.0, found.reproduction)
+        c = found.shares
         return gain_action(
             self.kind,
             mode,
             diagnosis,
             context,
             steps=(
-                f"Augment training images with {names} as in the spec "
+                f"Augment training images with {names} ({found.describe()}) as in the spec "
                 "(albumentations.from_dict(json.load(f)), or weakspot.actions.augment.apply_spec), "
                 "then retrain."
             ),
             artifact=relative,
-            files=files,
+            files={relative: json.dumps(spec, indent=2) + "\n"},
+            reach=(
+                share,
+                f"the reproduction {share:.2f} ({found.n_images} copies of images from outside "
+                f"the mode have {c['copies']:.0%} mode members among their nearest images by "
+                f"their properties, against {c['originals']:.0%} before and {c['members']:.0%} "
+                "for the mode's own)",
+            ),
         )

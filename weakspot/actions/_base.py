@@ -98,14 +98,21 @@ def excess_errors(mode: Any, context: DiagnosisContext) -> float:
     return max(0.0, float(errors[mask].sum() - rest * mask.sum()))
 
 
-def scaled_gain(mode: Any, diagnosis: Diagnosis, context: DiagnosisContext) -> dict[str, Any]:
-    """The default estimate: the mode's excess errors times the diagnosis's confidence."""
+def scaled_gain(
+    mode: Any,
+    diagnosis: Diagnosis,
+    context: DiagnosisContext,
+    reach: tuple[float, str] | None = None,
+) -> dict[str, Any]:
+    """The default estimate: the mode's excess errors times the diagnosis's confidence, and
+    times the action's `reach` ``(share in [0, 1], why)`` when it can serve only part of them."""
     excess = excess_errors(mode, context)
+    share, why = (1.0, "") if reach is None else (min(1.0, reach[0]), f", times {reach[1]}")
     return {
-        "errors": round(excess * diagnosis.confidence, 1),
+        "errors": round(excess * diagnosis.confidence * share, 1),
         "how": (
             f"the mode's {excess:.0f} errors beyond the rest's error rate, times the "
-            f"{diagnosis.cause} confidence {diagnosis.confidence:.2f}; an estimate, "
+            f"{diagnosis.cause} confidence {diagnosis.confidence:.2f}{why}; an estimate, "
             "not a retrained measurement"
         ),
     }
@@ -138,15 +145,16 @@ def gain_action(
     steps: str,
     artifact: str,
     files: dict[str, str],
+    reach: tuple[float, str] | None = None,
 ) -> Action:
-    """An `Action` for `mode` whose expected gain is the diagnosis-scaled one (`scaled_gain`);
-    its id is set when the actions are ranked."""
+    """An `Action` for `mode` whose expected gain is the diagnosis-scaled one (`scaled_gain`,
+    with the action's `reach`); its id is set when the actions are ranked."""
     return Action(
         id="",
         kind=kind,
         failure_mode=mode.id,
         cause=diagnosis.cause,
-        expected_gain=scaled_gain(mode, diagnosis, context),
+        expected_gain=scaled_gain(mode, diagnosis, context, reach),
         steps=steps,
         artifact=artifact,
         files=files,

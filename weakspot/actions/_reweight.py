@@ -3,7 +3,10 @@ and ``group_file``: a group id per training row for group-robust training (group
 
 Look-alikes are the training rows under the mode's rule (for a member-set mode: the
 training rows nearest its members in embedding space). Their weight is the evaluation share
-over the training share, capped at `MAX_WEIGHT`; other rows keep weight 1. For a spurious
+over the training share, capped at `MAX_WEIGHT`; other rows keep weight 1. The expected gain is
+the diagnosis-scaled one times the weights' reach, ``min(1, weight * training share /
+evaluation share)``: ten look-alikes weighed 10 stand for a hundred training examples, not for
+the evaluation's share of them, however many that is. For a spurious
 correlation the group file crosses "has the property" with the label, so that a group-robust
 loss weighs the rare combinations (the property without its usual label).
 """
@@ -62,6 +65,7 @@ class Reweight:
             {"id": context.train.id_text, "weight": np.where(similar, round(weight, 3), 1.0)}
         )
         files = {relative: table.to_csv(index=False)}
+        reach = weight * train_share / eval_share
         return gain_action(
             self.kind,
             mode,
@@ -73,6 +77,10 @@ class Reweight:
             ),
             artifact=relative,
             files=files,
+            reach=(
+                reach,
+                f"the weights' reach {min(1.0, reach):.2f} (weight x training share / evaluation share)",
+            ),
         )
 
 

@@ -10,6 +10,7 @@ test. Register it with `@register_diagnosis`; `tests/diagnoses/test_registry.py`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -44,6 +45,10 @@ class Split:
     ids : ndarray of str, shape (n,), or None
         Example ids (row numbers as text when None).
     embeddings : ndarray of float, shape (n, d), or None
+    images : ndarray of shape (n, H, W[, C]), list of n absolute paths, or None
+        The images themselves, for the actions that measure transformed copies.
+    unread : frozenset of int
+        Rows whose image must not be opened again (skipped or refused by the image stage).
     """
 
     features: pd.DataFrame
@@ -52,6 +57,8 @@ class Split:
     proba: np.ndarray | None = None
     ids: np.ndarray | None = None
     embeddings: np.ndarray | None = None
+    images: np.ndarray | Sequence[str] | None = field(default=None, repr=False)
+    unread: frozenset[int] = frozenset()
 
     def __len__(self) -> int:
         return len(self.labels)

@@ -1,0 +1,393 @@
+"""Which augmentation reproduces a failure mode's look? Measured on the images, not assumed.
+
+An augmentation only helps a failing look if its copies *have* that look. So each candidate
+transform (`candidates`: brightness and contrast, gamma, blur, noise, inversion, a frame, low
+resolution, each at a few strengths) is applied to evaluation images from outside the mode (of
+the mode's classes), the copies are measured by the image stage's own property code, and placed
+among the evaluation images in a property space where each property weighs by how well it
+separates the mode from the rest (``|2 AUC - 1|``; properties that do not separate it weigh 0).
+A candidate's **reproduction** is the share of the copies' `K` nearest neighbours that are mode
+members, rescaled from 0 (as often as for the untransformed images) to 1 (as often as for the
+mode's own members). The best candidate makes the spec if its reproduction reaches
+`MIN_REPRODUCTION`; a second transform joins it when the pair reproduces the look better by at
+least `MIN_SECOND_GAIN`.
+
+Why nearest neighbours, not a classifier: a linear score would reward transforms that overshoot
+(a mode of dim images would prefer pitch black); neighbours reward landing where the mode's
+images are. Why measured: a frame brightens an image's mean, so comparing property means would
+propose brightening (it did, and the retrain lost 18 points on the framed images).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PIL import Image, ImageOps
+
+from weakspot.actions.augment import (
+    brightness_contrast,
+    downscale,
+    frame,
+    gamma,
+    gaussian_blur,
+    gaussian_noise,
+    invert,
+)
+from weakspot.features.images._decode import _as_uint8, decode_array, read_file
+from weakspot.features.images._properties import PROPERTY_COLUMNS, compute_properties
+
+K = 15  # neighbours per measured copy
+N_IMAGES = 60  # images from outside the mode that each candidate transforms
+WORK_SIDE = 256  # images are searched at most this large (the properties see 64 px anyway)
+MIN_REPRODUCTION = 0.5
+MIN_SECOND_GAIN = 0.1
+TOP_REFINED = 3  # the best first candidates, each refined by up to `CLIMB_STEPS` nudges
+CLIMB_STEPS = 4
+MIN_SEPARATION = 0.4  # |2 AUC - 1| of the best property: below it the mode has no look of its own
+# properties of the file or the canvas, which no pixel transform changes
+_NOT_PIXELS = {"width", "height", "megapixels", "aspect_ratio", "file_size", "jpeg_quality"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One transform at one strength: its Albumentations name and parameter."""
+
+    name: str  # an Albumentations transform's name, or "Frame" (two CropAndPad)
+    value: Any
+
+    def apply(self, image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The transformed copy of a uint8 image (H, W) or (H, W, 3)."""
+        return _APPLY[self.name](image, self.value, rng)
+
+    def serialise(self, pixel_scale: float) -> list[dict[str, Any]]:
+        """The transform in Albumentations' serialisation (a frame takes two), a band around
+        this strength; pixel lengths (the blur's sigma) are multiplied by `pixel_scale`
+        (native / searched size)."""
+        if self.name == "Frame":
+            share, fill = self.value
+            crop = {"percent": -share, "keep_size": False}
+            pad = {"percent": round(share / (1 - 2 * share), 4), "keep_size": False, "fill": fill}
+            return [
+                {"__class_fullname__": "CropAndPad", **crop, "p": 1.0},
+                {"__class_fullname__": "CropAndPad", **pad, "border_mode": 0, "p": 1.0},
+            ]
+        return [{"__class_fullname__": self.name, **_SERIALISE[self.name](self.value, pixel_scale)}]
+
+    def describe(self) -> str:
+        return _DESCRIBE[self.name](self.value)
+
+    def nudged(self) -> list[Candidate]:
+        """The same transform a step weaker and a step stronger in each parameter."""
+        return [Candidate(self.name, v) for v in _NUDGE[self.name](self.value)]
+
+
+def _band(centre: float, spread: float = 0.25) -> list[float]:
+    a, b = sorted((centre * (1 - spread), centre * (1 + spread)))
+    return [round(a, 3), round(b, 3)]
+
+
+_APPLY: dict[str, Callable[[np.ndarray, Any, np.random.Generator], np.ndarray]] = {
+    "RandomBrightnessContrast": lambda im, v, rng: brightness_contrast(im, v[0], v[1]),
+    "RandomGamma": lambda im, v, rng: gamma(im, v),
+    "GaussianBlur": lambda im, v, rng: gaussian_blur(im, v),
+    "GaussNoise": lambda im, v, rng: gaussian_noise(im, v, rng),
+    "InvertImg": lambda im, v, rng: invert(im),
+    "Frame": lambda im, v, rng: frame(im, v[0], v[1]),
+    "Downscale": lambda im, v, rng: downscale(im, v),
+}
+_SERIALISE: dict[str, Callable[[Any, float], dict[str, Any]]] = {
+    "RandomBrightnessContrast": lambda v, s: {
+        "brightness_limit": _band(v[0]),
+        "contrast_limit": _band(v[1]) if v[1] else [0.0, 0.0],
+        "brightness_by_max": True,
+        "p": 0.5,
+    },
+    "RandomGamma": lambda v, s: {"gamma_limit": _band(100 * v, 0.15), "p": 0.5},
+    "GaussianBlur": lambda v, s: {"blur_limit": [0, 0], "sigma_limit": _band(v * s), "p": 0.5},
+    "GaussNoise": lambda v, s: {"std_range": _band(v), "p": 0.5},
+    "InvertImg": lambda v, s: {"p": 0.5},
+    "Downscale": lambda v, s: {
+        "scale_range": _band(v, 0.15),
+        "interpolation_pair": {"downscale": 0, "upscale": 1},
+        "p": 0.5,
+    },
+}
+_DESCRIBE: dict[str, Callable[[Any], str]] = {
+    "RandomBrightnessContrast": lambda v: f"brightness {v[0]:+.2f}, contrast {v[1]:+.2f}",
+    "RandomGamma": lambda v: f"gamma {v:.1f}",
+    "GaussianBlur": lambda v: f"Gaussian blur, sigma {v:.1f} px",
+    "GaussNoise": lambda v: f"Gaussian noise, std {v:.2f}",
+    "InvertImg": lambda v: "inverted",
+    "Frame": lambda v: f"a {'white' if v[1] else 'black'} frame, {v[0]:.0%} per side",
+    "Downscale": lambda v: f"low resolution, x{v:.2f}",
+}
+
+
+def _scaled(v: float, low: float, high: float) -> list[float]:
+    return [round(min(high, max(low, v * f)), 3) for f in (0.75, 1.33)]
+
+
+_NUDGE: dict[str, Callable[[Any], list[Any]]] = {
+    "RandomBrightnessContrast": lambda v: [
+        *((round(min(0.8, max(-0.8, v[0] + d)), 3), v[1]) for d in (-0.07, 0.07)),
+        *((v[0], round(min(2.0, max(-0.9, v[1] + d)), 3)) for d in (-0.15, 0.15)),
+    ],
+    "RandomGamma": lambda v: _scaled(v, 0.1, 10.0),
+    "GaussianBlur": lambda v: _scaled(v, 0.3, 20.0),
+    "GaussNoise": lambda v: _scaled(v, 0.01, 0.6),
+    "InvertImg": lambda v: [],
+    "Frame": lambda v: [(s, v[1]) for s in _scaled(v[0], 0.02, 0.3)],
+    "Downscale": lambda v: _scaled(v, 0.1, 0.9),
+}
+
+
+def candidates() -> list[Candidate]:
+    """Every transform tried first, at a few strengths each (43 in all); the best are then
+    refined a step at a time (`Candidate.nudged`)."""
+    out = [
+        Candidate("RandomBrightnessContrast", (b, c))
+        for b in (-0.3, -0.15, 0.0, 0.15, 0.3)
+        for c in (-0.6, -0.3, 0.0, 0.4)
+        if b or c
+    ]
+    out += [Candidate("RandomGamma", g) for g in (0.4, 0.6, 1.6, 2.5, 4.0)]
+    out += [Candidate("GaussianBlur", s) for s in (0.5, 1.0, 2.0, 3.0, 5.0, 8.0)]
+    out += [Candidate("GaussNoise", s) for s in (0.03, 0.08, 0.15, 0.25)]
+    out += [Candidate("InvertImg", None)]
+    out += [Candidate("Frame", (s, fill)) for s in (0.05, 0.1, 0.15) for fill in (0, 255)]
+    out += [Candidate("Downscale", s) for s in (0.25, 0.5)]
+    return out
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """The transforms that reproduce a mode's look, and how well.
+
+    Attributes
+    ----------
+    transforms : list of Candidate
+        One or two, applied in order.
+    reproduction : float
+        0 (copies land among mode members as often as the originals) to 1 (as often as
+        the members themselves); may exceed 1.
+    shares : dict
+        ``{copies, originals, members}``: the mean share of mode members among the `K` nearest
+        evaluation images of each.
+    n_images : int
+        Images transformed per candidate.
+    pixel_scale : float
+        Native over searched image size (1 unless the images exceed `WORK_SIDE`).
+    """
+
+    transforms: tuple[Candidate, ...]
+    reproduction: float
+    shares: dict[str, float]
+    n_images: int
+    pixel_scale: float
+
+    def serialised(self) -> list[dict[str, Any]]:
+        return [entry for t in self.transforms for entry in t.serialise(self.pixel_scale)]
+
+    def describe(self) -> str:
+        return " then ".join(t.describe() for t in self.transforms)
+
+
+def load_pixels(source: np.ndarray | Sequence[str], index: int) -> tuple[np.ndarray, float] | None:
+    """Image `index` as uint8 (H, W) or (H, W, 3), at most `WORK_SIDE` on its long side, and
+    its native long side over that; None when it cannot be read."""
+    try:
+        if isinstance(source, np.ndarray):
+            im = Image.fromarray(_as_uint8(np.asarray(source[index])))
+        else:
+            im = Image.open(io.BytesIO(read_file(source[index])))
+            if im.format == "JPEG":
+                im.draft(None, (WORK_SIDE, WORK_SIDE))
+            im = ImageOps.exif_transpose(im)
+        native = max(im.size)
+        grey = im.mode in ("1", "L", "LA", "I", "I;16", "F")
+        im = im.convert("L" if grey else "RGB")
+        im.thumbnail((WORK_SIDE, WORK_SIDE))
+        return np.asarray(im), native / max(im.size)
+    except Exception:  # noqa: BLE001 - an unreadable image is one fewer to transform, no more
+        return None
+
+
+class LookSpace:
+    """The evaluation images in a property space weighted by how each separates the mode.
+
+    Parameters
+    ----------
+    values : ndarray of float, shape (n, p)
+        Pixel properties of the reference images (columns `columns`).
+    members : ndarray of bool, shape (n,)
+        Which reference images are in the mode.
+    columns : list of str
+    """
+
+    def __init__(self, values: np.ndarray, members: np.ndarray, columns: list[str]) -> None:
+        from scipy.stats import rankdata
+        from sklearn.neighbors import NearestNeighbors
+
+        self.columns = columns
+        self.centre = np.nanmedian(values, axis=0)
+        q75, q25 = np.nanpercentile(values, [75, 25], axis=0)
+        spread = np.where(q75 - q25 > 0, q75 - q25, np.nanstd(values, axis=0))
+        self.scale = np.where(spread > 0, spread, 1.0)
+        n1, n0 = members.sum(), (~members).sum()
+        ranks = rankdata(np.nan_to_num(values, nan=0.0), axis=0)
+        auc = (ranks[members].sum(axis=0) - n1 * (n1 + 1) / 2) / (n1 * n0)
+        self.weight = np.where(spread > 0, np.abs(2 * auc - 1), 0.0)
+        self.separation = float(self.weight.max()) if len(self.weight) else 0.0
+        self.members = members
+        self.k = int(min(K, max(1, n1 // 2)))
+        self.index = NearestNeighbors(n_neighbors=self.k + 1).fit(self.embed(values))
+        distance, _ = self.index.kneighbors(self.embed(values[members]))
+        # the mode's own reach: 90% of its members have their k-th neighbour this close
+        self.radius = float(np.percentile(distance[:, self.k], 90))
+
+    def embed(self, values: np.ndarray) -> np.ndarray:
+        """Weighted robust z-scores, shape (m, p)."""
+        z = (np.nan_to_num(values, nan=0.0) - np.nan_to_num(self.centre)) / self.scale
+        return np.clip(z, -20, 20) * self.weight
+
+    def member_share(self, values: np.ndarray, *, own: bool = False) -> float:
+        """Mean share of mode members among the neighbours of each row of `values` (m, p),
+        counted only for rows within the mode's reach (`radius`): a copy pushed past every
+        image, where its few far neighbours happen to be members, has not the mode's look.
+        `own`: the rows are reference images, so their first neighbour (themselves) is dropped.
+        """
+        distance, found = self.index.kneighbors(self.embed(values))
+        if own:
+            distance, found = distance[:, 1:], found[:, 1:]
+        distance, found = distance[:, : self.k], found[:, : self.k]
+        inside = distance[:, -1] <= self.radius
+        return float((self.members[found].mean(axis=1) * inside).mean())
+
+
+def pixel_columns(features: pd.DataFrame, kinds: dict[str, str]) -> list[str]:
+    """The evaluation's image-property columns that a pixel transform can change (a user's
+    metadata column of the same name is not one: the image stage renames its own)."""
+    return [
+        c
+        for c in PROPERTY_COLUMNS
+        if c in features.columns and kinds.get(c, "metadata") != "metadata" and c not in _NOT_PIXELS
+    ]
+
+
+def _measure(images: list[np.ndarray], columns: list[str]) -> np.ndarray:
+    """Properties (columns `columns`) of uint8 images, measured as the image stage does."""
+    position = [list(PROPERTY_COLUMNS).index(c) for c in columns]
+    decoded = [decode_array(im, net_size=None) for im in images]
+    return compute_properties(decoded)[:, position]
+
+
+def find_reproduction(
+    source: np.ndarray | Sequence[str] | None,
+    features: pd.DataFrame,
+    kinds: dict[str, str],
+    labels: np.ndarray,
+    mask: np.ndarray,
+    *,
+    unread: set[int] | frozenset[int] = frozenset(),
+    random_state: int = 0,
+) -> Reproduction | None:
+    """The transforms whose copies of outside images best land among the mode's images.
+
+    Parameters
+    ----------
+    source : ndarray (n, H, W[, C]), list of n image paths, or None
+        The evaluation images; None: nothing to search.
+    features : DataFrame, shape (n, f)
+        The evaluation's features (the image properties among them).
+    kinds : dict of str to str
+        Feature -> kind.
+    labels : ndarray, shape (n,)
+    mask : ndarray of bool, shape (n,)
+        The mode's members.
+    unread : set of int
+        Rows whose image must not be opened (skipped or refused by the image stage).
+    random_state : int
+
+    Returns
+    -------
+    Reproduction or None
+        None without images or property columns, when the mode's look is not set apart by any
+        property, or when no candidate reaches `MIN_REPRODUCTION`.
+    """
+    columns = pixel_columns(features, kinds)
+    if source is None or not columns:
+        return None
+    rng = np.random.default_rng(random_state)
+    pool = np.isin(labels, np.unique(labels[mask])) & ~np.isin(np.arange(len(mask)), list(unread))
+    outside = np.flatnonzero(pool & ~mask)
+    if mask[pool].sum() < 20 or len(outside) < 20:
+        return None
+    chosen = np.sort(rng.choice(outside, min(N_IMAGES, len(outside)), replace=False))
+    reference = pool.copy()
+    reference[chosen] = False  # the images to transform are not their own neighbours
+    values = features[columns].to_numpy(dtype=np.float64)
+    measured = np.isfinite(values).any(axis=0)  # a colour statistic of grey images is NaN
+    columns, values = [c for c, m in zip(columns, measured, strict=True) if m], values[:, measured]
+    space = LookSpace(values[reference], mask[reference], columns)
+    if space.separation < MIN_SEPARATION:
+        return None
+    loaded = [p for p in (load_pixels(source, int(i)) for i in chosen) if p is not None]
+    if len(loaded) < 10:
+        return None
+    images = [im for im, _ in loaded]
+    shares = {
+        "originals": space.member_share(_measure(images, columns)),
+        "members": space.member_share(values[reference][mask[reference]], own=True),
+    }
+    room = shares["members"] - shares["originals"]
+    if room < 0.05:
+        return None
+
+    def score(chain: tuple[Candidate, ...]) -> float:
+        step = np.random.default_rng(random_state)
+        copies = []
+        for im in images:
+            for c in chain:
+                im = c.apply(im, step)
+            copies.append(im)
+        return space.member_share(_measure(copies, columns))
+
+    singles = sorted(((score((c,)), (c,)) for c in candidates()), key=lambda t: -t[0])
+    refined = [_climb(score, share, chain[0]) for share, chain in singles[:TOP_REFINED]]
+    best_share, best = max(refined, key=lambda t: t[0])
+    if (best_share - shares["originals"]) / room < MIN_REPRODUCTION:
+        return None
+    families = {best[0].name}
+    for _, (c,) in singles[1:]:
+        if c.name in families or len(families) > 4:
+            continue
+        families.add(c.name)
+        pair = score((*best, c))
+        if (pair - best_share) / room >= MIN_SECOND_GAIN:
+            best_share, best = pair, (*best, c)
+            break
+    return Reproduction(
+        transforms=tuple(best),
+        reproduction=round((best_share - shares["originals"]) / room, 3),
+        shares={"copies": round(best_share, 3), **{k: round(v, 3) for k, v in shares.items()}},
+        n_images=len(images),
+        pixel_scale=float(np.median([scale for _, scale in loaded])),
+    )
+
+
+def _climb(
+    score: Callable[[tuple[Candidate, ...]], float], share: float, start: Candidate
+) -> tuple[float, tuple[Candidate, ...]]:
+    """Hill-climb from `start` by nudging its parameters while the score improves."""
+    best = start
+    for _ in range(CLIMB_STEPS):
+        tried = [(score((c,)), c) for c in best.nudged()]
+        if not tried or max(t[0] for t in tried) <= share:
+            break
+        share, best = max(tried, key=lambda t: t[0])
+    return share, (best,)
