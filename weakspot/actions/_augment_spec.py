@@ -72,7 +72,9 @@ class Augment:
             },
         }
         relative = artifact_name(f"{mode.id}-augment.json")
-        names = ", ".join(t.name for t in found.transforms)
+        names = ", ".join(
+            dict.fromkeys(t["__class_fullname__"] for t in spec["transform"]["transforms"])
+        )
         share = min(1.0, found.reproduction)
         c = found.shares
         return gain_action(
