@@ -13,9 +13,11 @@ Rows live on the workers in partitions; the client only ever receives small summ
   statistics are then exact and interpolated as `numpy.quantile` does, so the edges are the
   local engine's bit for bit (a test checks it against numpy on every run);
 - image chunks: one task per chunk (the function is sent to the cluster once, as a task the
-  scheduler can rerun), at most `lookahead` tasks in flight, results in chunk order; a task
-  whose worker dies is run again elsewhere by the scheduler, up to ``retries`` more times on
-  error.
+  scheduler can rerun), at least two tasks per worker thread in flight, results in chunk
+  order; a task whose worker dies is run again elsewhere by the scheduler, up to ``retries``
+  more times on error. For image features a task reads, decodes, measures, embeds (the
+  backbone re-opened on the worker from its file) and writes its chunk to the shared feature
+  cache, so a retried task finds what its lost worker had written.
 
 An in-memory table is scattered to the workers; a worker lost during a lattice search then
 loses its partitions and the search fails. Rows given as Dask arrays (or read from Parquet by
@@ -236,10 +238,13 @@ class DaskEngine:
         """One task per chunk on the cluster, results in order (see `Engine.map_chunks`).
 
         At least two tasks per worker thread are kept in flight, so that no worker waits for
-        the client; `workers` (local threads) does not apply.
+        the client; `workers` (local threads) does not apply. A `function` with a
+        ``to_workers()`` method is sent as what that returns: the image-chunk work then embeds
+        and writes the feature cache on the worker as well, instead of leaving it to the client.
         """
         depth = max(lookahead, 2 * sum(self.client.nthreads().values()))
-        remote = self._recomputable(function)
+        to_workers = getattr(function, "to_workers", None)
+        remote = self._recomputable(to_workers() if callable(to_workers) else function)
         pending: deque[Any] = deque()
         try:
             for chunk in chunks:
