@@ -15,7 +15,7 @@ from tests.engine.golden_cases import assert_same, demo_analysis, document, tabu
 from weakspot.engine import DaskEngine
 from weakspot.features.images import _backbones, extract_image_features
 
-EMBED_SIZE = 64  # the smallest input the default backbone takes: keeps the tests fast
+EMBED_SIZE = 64  # a small input for the default backbone: keeps the tests fast
 
 
 def test_tabular_analysis_json_on_the_cluster_equals_the_local_one(dask_client) -> None:
