@@ -126,3 +126,27 @@ def test_a_worker_killed_during_extraction_loses_nothing(dask_cluster, dask_clie
     finally:
         dask_cluster.add_worker()
         dask_client.wait_for_workers(2, timeout=60)
+
+
+class _LockedBackbone:
+    """A user's backbone object that holds a lock, so cannot be sent to a worker."""
+
+    name, input_size, concept_names = "locked", 32, None
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+
+    def run(self, images: np.ndarray):
+        raise AssertionError("never runs")
+
+
+def test_a_backbone_that_does_not_pickle_is_refused_with_its_reason(dask_client) -> None:
+    from weakspot._errors import InputError
+
+    images = np.zeros((4, 32, 32, 3), dtype=np.uint8)
+    with pytest.raises(InputError, match=r"cannot pickle '_thread.lock' object.*embed="):
+        extract_image_features(
+            images, embed=_LockedBackbone(), cache=False, engine=DaskEngine(dask_client)
+        )

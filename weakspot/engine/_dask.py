@@ -244,7 +244,7 @@ class DaskEngine:
         """
         depth = max(lookahead, 2 * sum(self.client.nthreads().values()))
         to_workers = getattr(function, "to_workers", None)
-        remote = self._recomputable(to_workers() if callable(to_workers) else function)
+        remote = self._shipped(to_workers() if callable(to_workers) else function)
         pending: deque[Any] = deque()
         try:
             for chunk in chunks:
@@ -264,6 +264,21 @@ class DaskEngine:
         """`value` on the cluster as a task's result, sent once; unlike scattered data, the
         scheduler can make it again if the worker holding it dies."""
         return self.client.submit(_identity, value, pure=False)
+
+    def _shipped(self, function: Any) -> Any:
+        """`function` on the cluster (`_recomputable`), or an `InputError` naming what in it
+        does not pickle."""
+        try:
+            return self._recomputable(function)
+        except TypeError as exc:
+            cause = exc.__cause__ or exc.__context__ or exc
+            raise InputError(
+                f"The work could not be sent to the cluster's workers ({type(cause).__name__}: "
+                f"{cause}). Everything a task holds must pickle: a backbone object given as "
+                "embed= that keeps a live session, lock or open file cannot run on a cluster; "
+                "pass its model as an .onnx path or a torch module, or use the local engine.",
+                parameter="embed",
+            ) from exc
 
     def _n_partitions(self, n_rows: int) -> int:
         n_workers = max(len(self.client.nthreads()), 1)

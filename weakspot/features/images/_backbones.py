@@ -129,10 +129,9 @@ class EfficientNetLite0:
         each process, made on first use and kept (`_session`)."""
         if self.export_ is None:
             return None
-        path = self.export_
-        if not path.is_file():  # a worker whose cache folder is not the client's
-            path = ensure_export(user_cache_root(), weights_file())
-        return _session(path, self.threads)
+        if not self.export_.is_file():  # a worker that does not see the client's cache folder
+            self.export_ = ensure_export(user_cache_root(), weights_file())
+        return _session(self.export_, self.threads)
 
     @property
     def model_(self) -> Any:
