@@ -79,9 +79,6 @@ class EfficientNetLite0:
         docs/images.md for the measurement behind the default).
     threads : int
         Intra-op threads of onnxruntime (torch's are set by `extract_image_features`).
-
-    Pickled (to a Dask worker), the backbone travels as the path of its exported graph and
-    its settings; the worker opens one session per process on first use (`_session`).
     runtime : "auto", "onnxruntime" or "torch"
         "auto" runs the graph exported once to the user's cache with onnxruntime (7-14x faster
         than torch eager here), and falls back to torch, with one warning, when onnxruntime is
@@ -89,6 +86,9 @@ class EfficientNetLite0:
     cache_root : str or Path or None
         Folder of the exported graph (its ``models/`` sub-folder); default: the user's cache
         folder (`user_cache_root`).
+
+    Pickled (to a Dask worker), the backbone travels as the path of its exported graph and
+    its settings; the worker opens one session per process on first use (`_session`).
     """
 
     def __init__(
