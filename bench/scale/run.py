@@ -5,6 +5,7 @@
     .venv/bin/python bench/scale/run.py lattice --rows 2.5e6 --features 68    # USCensus shape
     .venv/bin/python bench/scale/run.py partition                            # per-partition cost
     .venv/bin/python bench/scale/run.py images --n 20000                     # image features
+    .venv/bin/python bench/scale/run.py embed --n 2000                       # ... with embeddings
 
 The table is random bin codes (5 bins per feature) with errors planted in one 2-condition slice,
 made block by block from a seed: in this process for the local engine, on the workers for the
@@ -13,11 +14,17 @@ one-thread worker processes with a 2 GiB memory limit each; a worker's peak memo
 process's maximum resident set (getrusage). Lattice options: alpha 0.95, k 10, level 3,
 min_support 50 (as bench/core's scale section). Both engines must give the same top slices;
 the script checks it and says so.
+
+The ``embed`` section runs the image features with the default backbone (EfficientNet-Lite0,
+onnxruntime) on a cluster started as separate processes, ``dask scheduler`` and ``dask worker
+--nthreads 1 --no-nanny`` (tests/scale/cluster.py), so that each worker opens its own
+onnxruntime session from the exported file, as on real machines.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -29,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from weakspot.engine import DaskEngine, NumpyEngine  # noqa: E402
 from weakspot.engine._numpy import NumpyRows, count_cells_numpy  # noqa: E402
+from weakspot.features.images._fit_size import cpu_count, thread_split  # noqa: E402
 from weakspot.slices import lattice_search  # noqa: E402
 
 DOMAIN = 5
@@ -207,6 +215,95 @@ def bench_images(args) -> None:
     print(f"\nSame properties on both engines: {remote.properties.equals(local.properties)}")
 
 
+def _jpegs(folder: Path, n: int, side: int) -> list[str]:
+    """`n` JPEG files of `side` x `side` smooth colour noise (made once, then reused)."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        path = folder / f"{i:06d}.jpg"
+        if not path.exists():
+            rng = np.random.default_rng([1, i])
+            small = Image.fromarray(rng.integers(0, 256, (12, 12, 3), dtype=np.uint8))
+            pixels = np.asarray(small.resize((side, side), Image.Resampling.BILINEAR), float)
+            pixels += rng.normal(0, 12, pixels.shape)
+            Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(path, quality=90)
+        paths.append(str(path))
+    return paths
+
+
+def _load() -> str:
+    return " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+def bench_embed(args) -> None:
+    """Properties, flags, embeddings and concepts of N files: this process vs the cluster."""
+    import tempfile
+
+    from distributed import Client
+
+    from tests.scale.cluster import LocalDaskCluster
+    from weakspot.features.images import EfficientNetLite0, extract_image_features
+
+    paths = _jpegs(Path(args.folder), args.n, args.side)
+    EfficientNetLite0(input_size=args.embed_size)  # the one-off export is not timed
+    options = {"embed_size": args.embed_size, "batch_size": args.batch_size}
+    print(
+        f"## Image features with embeddings (EfficientNet-Lite0 at {args.embed_size} px, "
+        f"onnxruntime), {args.n:,} JPEG files {args.side}x{args.side}\n"
+    )
+    print("| engine | time | images/s | load before -> after |\n|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        before = _load()
+        t0 = time.perf_counter()
+        local = extract_image_features(paths, cache_dir=Path(tmp) / "local", **options)
+        took = time.perf_counter() - t0
+        decode, threads = thread_split(None, embeds=True, cores=cpu_count())
+        print(
+            f"| numpy, this process ({decode} decode thread(s) + {threads} onnxruntime "
+            f"thread(s)) | {took:.1f} s | {args.n / took:,.0f} | {before} -> {_load()} |"
+        )
+        cluster = LocalDaskCluster(Path(tmp), n_workers=args.workers)
+        try:
+            with Client(cluster.address, timeout=60) as client:
+                client.wait_for_workers(args.workers, timeout=60)
+                engine = DaskEngine(client)
+                runs = []
+                for label, cache in (
+                    ("", "remote"),
+                    (", again into a new cache (sessions open)", "remote2"),
+                    (", rerun from the shared cache", "remote"),
+                ):
+                    before = _load()
+                    t0 = time.perf_counter()
+                    runs.append(
+                        extract_image_features(
+                            paths, cache_dir=Path(tmp) / cache, engine=engine, **options
+                        )
+                    )
+                    took = time.perf_counter() - t0
+                    print(
+                        f"| dask, {args.workers} worker processes x 1 thread{label} | "
+                        f"{took:.1f} s | {args.n / took:,.0f} | {before} -> {_load()} |"
+                    )
+        finally:
+            cluster.close()
+    remote, _, rerun = runs
+    assert local.embeddings is not None and remote.embeddings is not None
+    gap = float(np.max(np.abs(local.embeddings - remote.embeddings)))
+    same = (
+        remote.properties.equals(local.properties)
+        and remote.flags.equals(local.flags)
+        and remote.concepts is not None
+        and remote.concepts["concept"].equals(local.concepts["concept"])
+    )
+    print(
+        f"\nSame properties, flags and concepts on both engines: {same}; largest embedding "
+        f"difference {gap:.1e}; images read from the cache on the rerun: {rerun.n_cached:,}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -221,10 +318,21 @@ def main() -> None:
     img.add_argument("--n", type=int, default=20000)
     img.add_argument("--workers", type=int, default=2)
     img.add_argument("--folder", default="/tmp/weakspot-bench-images")
+    emb = sub.add_parser("embed")
+    emb.add_argument("--n", type=int, default=2000)
+    emb.add_argument("--side", type=int, default=160)
+    emb.add_argument("--embed-size", type=int, default=160)
+    emb.add_argument("--batch-size", type=int, default=64)
+    emb.add_argument("--workers", type=int, default=2)
+    emb.add_argument("--folder", default="/tmp/weakspot-bench-embed")
     args = parser.parse_args()
-    {"lattice": bench_lattice, "partition": bench_partition, "images": bench_images}[args.what](
-        args
-    )
+    sections = {
+        "lattice": bench_lattice,
+        "partition": bench_partition,
+        "images": bench_images,
+        "embed": bench_embed,
+    }
+    sections[args.what](args)
 
 
 if __name__ == "__main__":

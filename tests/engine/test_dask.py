@@ -52,3 +52,24 @@ def test_dask_engine_without_a_cluster_says_how_to_give_one() -> None:
         DaskEngine()
     with pytest.raises(InputError, match=r"workers= must be at least 1, got 0"):
         DaskEngine(workers=0)
+
+
+class _Square:
+    """Work whose cluster form (`to_workers`) differs, as the image-chunk work's does."""
+
+    def __call__(self, x: int) -> tuple[str, int]:
+        return ("here", x * x)
+
+    def to_workers(self) -> _Cube:
+        return _Cube()
+
+
+class _Cube:
+    def __call__(self, x: int) -> tuple[str, int]:
+        return ("worker", x**3)
+
+
+def test_map_chunks_sends_the_work_s_cluster_form(dask_client) -> None:
+    engine = DaskEngine(dask_client)
+    out = list(engine.map_chunks(_Square(), range(5), workers=1, lookahead=1))
+    assert out == [("worker", x**3) for x in range(5)]

@@ -122,7 +122,9 @@ class Engine(Protocol):
 
         At most `lookahead` results are computed ahead of the one being consumed, so that
         memory stays bounded whatever the number of chunks; `workers` bounds the local
-        threads (an engine with its own workers may ignore it).
+        threads (an engine with its own workers may ignore it). An engine that runs
+        `function` in other processes sends ``function.to_workers()`` instead when `function`
+        has that method (the image-chunk work: it then embeds and caches on the workers).
         """
         ...
 

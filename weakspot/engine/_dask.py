@@ -13,9 +13,11 @@ Rows live on the workers in partitions; the client only ever receives small summ
   statistics are then exact and interpolated as `numpy.quantile` does, so the edges are the
   local engine's bit for bit (a test checks it against numpy on every run);
 - image chunks: one task per chunk (the function is sent to the cluster once, as a task the
-  scheduler can rerun), at most `lookahead` tasks in flight, results in chunk order; a task
-  whose worker dies is run again elsewhere by the scheduler, up to ``retries`` more times on
-  error.
+  scheduler can rerun), at least two tasks per worker thread in flight, results in chunk
+  order; a task whose worker dies is run again elsewhere by the scheduler, up to ``retries``
+  more times on error. For image features a task reads, decodes, measures, embeds (the
+  backbone re-opened on the worker from its file) and writes its chunk to the shared feature
+  cache, so a retried task finds what its lost worker had written.
 
 An in-memory table is scattered to the workers; a worker lost during a lattice search then
 loses its partitions and the search fails. Rows given as Dask arrays (or read from Parquet by
@@ -236,10 +238,13 @@ class DaskEngine:
         """One task per chunk on the cluster, results in order (see `Engine.map_chunks`).
 
         At least two tasks per worker thread are kept in flight, so that no worker waits for
-        the client; `workers` (local threads) does not apply.
+        the client; `workers` (local threads) does not apply. A `function` with a
+        ``to_workers()`` method is sent as what that returns: the image-chunk work then embeds
+        and writes the feature cache on the worker as well, instead of leaving it to the client.
         """
         depth = max(lookahead, 2 * sum(self.client.nthreads().values()))
-        remote = self._recomputable(function)
+        to_workers = getattr(function, "to_workers", None)
+        remote = self._shipped(to_workers() if callable(to_workers) else function)
         pending: deque[Any] = deque()
         try:
             for chunk in chunks:
@@ -259,6 +264,21 @@ class DaskEngine:
         """`value` on the cluster as a task's result, sent once; unlike scattered data, the
         scheduler can make it again if the worker holding it dies."""
         return self.client.submit(_identity, value, pure=False)
+
+    def _shipped(self, function: Any) -> Any:
+        """`function` on the cluster (`_recomputable`), or an `InputError` naming what in it
+        does not pickle."""
+        try:
+            return self._recomputable(function)
+        except TypeError as exc:
+            cause = exc.__cause__ or exc.__context__ or exc
+            raise InputError(
+                f"The work could not be sent to the cluster's workers ({type(cause).__name__}: "
+                f"{cause}). Everything a task holds must pickle: a backbone object given as "
+                "embed= that keeps a live session, lock or open file cannot run on a cluster; "
+                "pass its model as an .onnx path or a torch module, or use the local engine.",
+                parameter="embed",
+            ) from exc
 
     def _n_partitions(self, n_rows: int) -> int:
         n_workers = max(len(self.client.nthreads()), 1)

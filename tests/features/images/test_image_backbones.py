@@ -196,3 +196,57 @@ def test_unknown_embed_option_and_missing_torch(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(MissingDependency, match=r"pip install 'weakspot\[torch\]'"):
         extract_image_features(images, embed="efficientnet")
+
+
+def test_backbones_for_workers_pickle_as_file_paths_and_embed_alike(tmp_path, fashion):
+    pytest.importorskip("onnxruntime")
+    import pickle
+
+    from weakspot.features.images import EfficientNetLite0, OnnxBackbone
+    from weakspot.features.images._backbones import for_workers
+
+    path = tmp_path / "tiny.onnx"
+    _tiny_onnx(path)
+    rgb = np.repeat(fashion[0][:6, :, :, None], 3, axis=3)
+    for backbone, images in (
+        (EfficientNetLite0(input_size=64), np.pad(rgb, ((0, 0), (18, 18), (18, 18), (0, 0)))),
+        (OnnxBackbone(path), rgb[:, :16, :16]),
+    ):
+        message = pickle.dumps(for_workers(backbone))
+        assert len(message) < 100_000  # a path and settings: no session, no weights
+        worker, again = pickle.loads(message), pickle.loads(message)
+        assert worker.threads == 1 and worker.name == backbone.name
+        assert worker.session_ is again.session_  # one session per process, reused
+        np.testing.assert_allclose(
+            worker.run(images).embeddings, backbone.run(images).embeddings, rtol=0, atol=1e-5
+        )
+
+
+def test_a_worker_refuses_an_onnx_file_changed_under_it(tmp_path):
+    pytest.importorskip("onnxruntime")
+    import pickle
+
+    from weakspot.features.images import OnnxBackbone
+    from weakspot.features.images._backbones import for_workers
+
+    path = tmp_path / "tiny.onnx"
+    _tiny_onnx(path)
+    message = pickle.dumps(for_workers(OnnxBackbone(path)))
+    path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(InputError, match=r"tiny.onnx' changed while it was in use"):
+        pickle.loads(message).run(np.zeros((1, 16, 16, 3), dtype=np.uint8))
+
+
+def test_a_torch_backbone_is_sent_to_workers_as_it_is():
+    import pickle
+
+    from weakspot.features.images import TorchBackbone
+    from weakspot.features.images._backbones import for_workers
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 2))
+    backbone = TorchBackbone(model, input_size=2)
+    assert for_workers(backbone) is backbone
+    images = np.arange(24, dtype=np.uint8).reshape(2, 2, 2, 3)
+    shipped = pickle.loads(pickle.dumps(backbone))
+    np.testing.assert_array_equal(shipped.run(images).embeddings, backbone.run(images).embeddings)

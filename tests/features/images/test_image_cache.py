@@ -155,3 +155,22 @@ def test_a_file_evicted_under_a_running_index_is_computed_again(tmp_path, fashio
     again = extract_image_features(images, embed=None, cache_dir=root)
     assert again.n_cached == 0
     np.testing.assert_array_equal(again.properties.to_numpy(), reference.properties.to_numpy())
+
+
+def test_a_retried_cluster_task_reads_what_its_lost_try_wrote(tmp_path, fashion):
+    import pickle
+
+    from weakspot.features.images._extract import _ChunkWork, _Source
+
+    paths = _write(tmp_path / "img", fashion[0][:12])
+    store = FeatureCache(tmp_path / "c", _config(None))
+    shipped = pickle.dumps(_ChunkWork(_Source.of(paths), store, None).to_workers())
+    first = pickle.loads(shipped)(range(4, 12))  # a worker that wrote its chunk, then died
+    assert first.stored and len(first.fresh) == 8 and first.nets == []
+    retry = pickle.loads(shipped)(range(4, 12))  # the scheduler's retry, from the same state
+    assert retry.fresh == [] and [it.index for it in retry.items] == list(range(4, 12))
+    assert all(it.cached is not None and it.decoded is None for it in retry.items)
+    cached = np.stack([it.cached["properties"] for it in retry.items])
+    np.testing.assert_array_equal(cached, first.rows["properties"])
+    # a chunk of other images is not taken for it
+    assert not store.adopt([str(it.key) for it in first.items[:3]])

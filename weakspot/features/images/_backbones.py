@@ -7,6 +7,7 @@ embeddings and, where it can, concept scores. torch and onnxruntime are imported
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import warnings
@@ -85,6 +86,9 @@ class EfficientNetLite0:
     cache_root : str or Path or None
         Folder of the exported graph (its ``models/`` sub-folder); default: the user's cache
         folder (`user_cache_root`).
+
+    Pickled (to a Dask worker), the backbone travels as the path of its exported graph and
+    its settings; the worker opens one session per process on first use (`_session`).
     """
 
     def __init__(
@@ -101,17 +105,33 @@ class EfficientNetLite0:
             )
         self.weights_ = weights_file()
         self.input_size = int(input_size)
+        self.threads = int(threads)
         self.concept_names: list[str] | None = imagenet_class_names()
-        self.session_: Any = None
+        self.export_: Path | None = None
         self._model: Any = None
         if runtime != "torch" and _onnxruntime(required=runtime == "onnxruntime") is not None:
             root = Path(cache_root) if cache_root is not None else user_cache_root()
-            self.session_ = _session(ensure_export(root, self.weights_), threads)
+            self.export_ = ensure_export(root, self.weights_)
             self.runtime = "onnxruntime"
         else:
             self._model = load_torch_model(self.weights_)
             self.runtime = "torch"
         self.name = f"efficientnet-lite0:{self.runtime}:{self.input_size}"
+
+    def __getstate__(self) -> dict[str, Any]:
+        # sent to cluster workers as file paths: the worker opens its own session (or loads
+        # the torch weights) on first use, so that no live session is ever pickled
+        return {**self.__dict__, "_model": None}
+
+    @property
+    def session_(self) -> Any:
+        """The onnxruntime session (None on torch), one per export file and thread count in
+        each process, made on first use and kept (`_session`)."""
+        if self.export_ is None:
+            return None
+        if not self.export_.is_file():  # a worker that does not see the client's cache folder
+            self.export_ = ensure_export(user_cache_root(), weights_file())
+        return _session(self.export_, self.threads)
 
     @property
     def model_(self) -> Any:
@@ -120,13 +140,15 @@ class EfficientNetLite0:
         The explanation stage reads the feature maps before pooling from it.
         """
         if self._model is None:
-            self._model = load_torch_model(self.weights_)
+            weights = self.weights_ if self.weights_.is_file() else weights_file()
+            self._model = load_torch_model(weights)
         return self._model
 
     def run(self, images: np.ndarray) -> BackboneOutput:
         """Embed a batch; see `Backbone.run`."""
-        if self.session_ is not None:
-            emb, probs = self.session_.run(None, {"pixels": np.ascontiguousarray(images)})
+        session = self.session_
+        if session is not None:
+            emb, probs = session.run(None, {"pixels": np.ascontiguousarray(images)})
             return BackboneOutput(np.asarray(emb, np.float32), np.asarray(probs, np.float32))
         torch = _torch("The default image backbone")
         with torch.inference_mode():
@@ -264,42 +286,79 @@ class OnnxBackbone:
     layer : str or None
         Name of any tensor in the graph. By default the input of the last ``Gemm``/``MatMul``
         node (the penultimate features of a classifier).
+    threads : int or None
+        Intra-op threads of onnxruntime; None keeps its default (every core).
 
     Pixels are fed as float32 RGB in [0, 1], NCHW, at the model's input size (224 where the
     size is dynamic); a model with one input channel gets luminance.
     """
 
-    def __init__(self, path: str | Path, *, layer: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, layer: str | None = None, threads: int | None = None
+    ) -> None:
         try:
             import onnx
-            import onnxruntime
         except ImportError:
             raise missing_dependency(
                 "onnxruntime", "onnx", "Embedding with an ONNX model"
             ) from None
-        data = Path(path).read_bytes()
-        model = onnx.load_from_string(data)
-        self.layer = layer or _last_dense_input(model, path)
-        if self.layer not in {o.name for o in model.graph.output}:
-            model.graph.output.append(onnx.ValueInfoProto(name=self.layer))
-        self.session_ = onnxruntime.InferenceSession(
-            model.SerializeToString(), providers=["CPUExecutionProvider"]
-        )
+        self.path_ = Path(path).resolve()
+        data = self.path_.read_bytes()
+        self.layer = layer or _last_dense_input(onnx.load_from_string(data), path)
+        self.threads = threads
+        self.digest_ = hashlib.blake2b(data, digest_size=8).hexdigest()
         shape = self.session_.get_inputs()[0].shape
         self.channels_ = shape[1] if isinstance(shape[1], int) else 3
         self.input_size = shape[2] if isinstance(shape[2], int) else 224
         self.concept_names: list[str] | None = None
-        digest = hashlib.blake2b(data, digest_size=8).hexdigest()
-        self.name = f"onnx:{digest}:{self.layer}"
+        self.name = f"onnx:{self.digest_}:{self.layer}"
+
+    @property
+    def session_(self) -> Any:
+        """The onnxruntime session of the file and layer, one per process (`_onnx_session`);
+        pickling the backbone (to a cluster worker) sends the path, not the session."""
+        return _onnx_session(self.path_, self.layer, self.digest_, self.threads)
 
     def run(self, images: np.ndarray) -> BackboneOutput:
         """Embed a batch; see `Backbone.run`."""
         x = images.astype(np.float32).transpose(0, 3, 1, 2) / 255.0
         if self.channels_ == 1:
             x = np.tensordot(np.array([0.299, 0.587, 0.114], np.float32), x, axes=(0, 1))[:, None]
-        feed = {self.session_.get_inputs()[0].name: x}
-        (out,) = self.session_.run([self.layer], feed)
+        session = self.session_
+        (out,) = session.run([self.layer], {session.get_inputs()[0].name: x})
         return BackboneOutput(_flatten(np.asarray(out)))
+
+
+@functools.lru_cache(maxsize=4)
+def _onnx_session(path: Path, layer: str, digest: str, threads: int | None) -> Any:
+    """A session of the ONNX file `path` that also outputs the tensor `layer`.
+
+    `threads` None keeps onnxruntime's defaults (every core); an int sets the intra-op threads
+    and stops idle threads from spinning (cluster workers use 1 per worker thread). Refuses a
+    file whose content no longer has the `digest` the feature cache was keyed with.
+    """
+    try:
+        import onnx
+        import onnxruntime
+    except ImportError:
+        raise missing_dependency("onnxruntime", "onnx", "Embedding with an ONNX model") from None
+    data = path.read_bytes()
+    if hashlib.blake2b(data, digest_size=8).hexdigest() != digest:
+        raise InputError(
+            f"The ONNX model {str(path)!r} changed while it was in use (its content hash is no "
+            "longer the one the features are cached under); rerun with the file left as is."
+        )
+    model = onnx.load_from_string(data)
+    if layer not in {o.name for o in model.graph.output}:
+        model.graph.output.append(onnx.ValueInfoProto(name=layer))
+    options = onnxruntime.SessionOptions()
+    if threads is not None:
+        options.intra_op_num_threads = max(1, int(threads))
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(
+        model.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"]
+    )
 
 
 def _last_dense_input(model: Any, path: str | Path) -> str:
@@ -372,6 +431,21 @@ def _to_numpy(values: Any) -> np.ndarray:
 def _unit(values: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(values, axis=1, keepdims=True)
     return values / np.where(norms > 0, norms, 1.0)
+
+
+def for_workers(backbone: Backbone, threads: int = 1) -> Backbone:
+    """`backbone` as sent to cluster workers: `threads` intra-op threads per call.
+
+    The default and ONNX backbones become copies that pickle as a file path and re-open their
+    session once per worker process; a worker thread runs one chunk at a time, so one thread
+    per call keeps a worker at one core per worker thread. Any other backbone (a torch module,
+    a text-aligned pair, a user's object) is pickled as it is.
+    """
+    if isinstance(backbone, EfficientNetLite0 | OnnxBackbone):
+        shipped = copy.copy(backbone)
+        shipped.threads = threads
+        return shipped
+    return backbone
 
 
 def resolve_backbone(

@@ -97,12 +97,24 @@ class FeatureCache:
             return None
         return {name: values[row] for name, values in arrays.items()}
 
+    def adopt(self, keys: list[str]) -> bool:
+        """Index the chunk file that ``put(keys, ...)`` writes, if another process wrote it
+        since this cache was opened (a cluster task that died after writing it); True if so."""
+        path = self._chunk_path(keys)
+        if not keys or not path.is_file():
+            return False
+        found = [str(k) for k in self._read(path, ("keys",)).get("keys", [])]
+        if found != keys:
+            return False
+        for row, key in enumerate(keys):
+            self.index_[key] = (path, row)
+        return True
+
     def put(self, keys: list[str], rows: dict[str, np.ndarray]) -> None:
         """Store rows (each array's first axis matches `keys`) as one chunk file, atomically."""
         if not keys:
             return
-        name = hashlib.blake2b("".join(keys).encode(), digest_size=10).hexdigest()
-        path = self.folder / f"chunk-{name}.npz"
+        path = self._chunk_path(keys)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=self.folder)
         try:
             arrays: dict[str, Any] = {"keys": np.array(keys), **rows}
@@ -114,6 +126,10 @@ class FeatureCache:
             raise
         for row, key in enumerate(keys):
             self.index_[key] = (path, row)
+
+    def _chunk_path(self, keys: list[str]) -> Path:
+        name = hashlib.blake2b("".join(keys).encode(), digest_size=10).hexdigest()
+        return self.folder / f"chunk-{name}.npz"
 
     def _read(self, path: Path, fields: tuple[str, ...]) -> dict[str, np.ndarray]:
         try:

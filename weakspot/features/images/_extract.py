@@ -1,8 +1,10 @@
 """`extract_image_features`: decode, measure, embed and flag a set of images, streaming.
 
-Images go through in chunks of `batch_size`: worker threads read, hash and decode the next
-chunk while the main thread measures and embeds the current one, so memory holds at most two
-chunks of pixels whatever the number of images. Finished chunks go to the feature cache.
+Images go through in chunks of `batch_size`: worker threads read, hash, decode and measure the
+next chunks while the main thread embeds the current one, so memory holds a few chunks of
+pixels whatever the number of images. Finished chunks go to the feature cache. On a cluster
+(``engine="dask"``) each chunk is one task that does all of it on its worker, the backbone and
+the cache write included; the client only gathers the rows.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import pandas as pd
 
 from weakspot._errors import ImageError, InputError
 from weakspot.engine import Engine, get_engine
-from weakspot.features.images._backbones import Backbone, resolve_backbone
+from weakspot.features.images._backbones import Backbone, for_workers, resolve_backbone
 from weakspot.features.images._cache import (
     FeatureCache,
     cache_limit_bytes,
@@ -211,7 +213,11 @@ def extract_image_features(
         Called after each chunk.
     engine : str, Engine or None
         Where chunks are read, decoded and measured (see `weakspot.engine.get_engine`);
-        default: the decode threads (`n_jobs`) of this process.
+        default: the decode threads (`n_jobs`) of this process, with the backbone in this
+        thread. On a cluster each worker also embeds its chunks (the default and ONNX
+        backbones are re-opened there from their file, with one onnxruntime thread per worker
+        thread; torch modules are pickled) and writes them to the feature cache, which must
+        then be a folder every worker can reach (shared storage).
 
     Returns
     -------
@@ -336,46 +342,109 @@ class _torch_threads:
 
 @dataclass
 class _Chunk:
-    """A chunk after the worker thread: items, plus fields computed for the fresh ones."""
+    """A chunk after its task: items, plus fields computed for the fresh ones.
+
+    ``nets`` holds the backbone inputs still to embed (empty once embedded), and ``stored``
+    says whether the task already wrote the fresh rows to the feature cache.
+    """
 
     items: list[_Item]
     fresh: list[_Item]
     rows: dict[str, np.ndarray]
     nets: list[np.ndarray]
+    stored: bool = False
 
 
 class _ChunkWork:
-    """Read, hash, decode and measure one chunk of images; runs in a worker thread.
+    """Read, hash, decode and measure one chunk of images: one task of the engine.
 
     A whole chunk per task lets the threads share the per-stack numpy work, not only the
-    decoding; the backbone runs later, in the main thread.
+    decoding. On the local engine the task runs in a decode thread and the main thread then
+    embeds and caches the chunk while the threads decode the next ones. Sent to a cluster
+    (`to_workers`), the task also embeds the chunk's new images and writes the chunk to the
+    shared feature cache on its worker: a worker lost after writing loses nothing, as the
+    retried task finds the chunk file (`FeatureCache.adopt`) and decodes nothing again.
     """
 
-    def __init__(self, source: _Source, cache: FeatureCache | None, backbone: Any) -> None:
-        self.source, self.cache = source, cache
+    def __init__(
+        self, source: _Source, cache: FeatureCache | None, backbone: Any, *, finish: bool = False
+    ) -> None:
+        self.source, self.cache, self.backbone, self.finish = source, cache, backbone, finish
         self.net_size = backbone.input_size if backbone is not None else None
 
+    def to_workers(self) -> _ChunkWork:
+        """This work as cluster tasks run it: embed and cache on the worker too.
+
+        The backbone travels by file path where it can (`for_workers`), with one intra-op
+        thread per worker thread.
+        """
+        backbone = for_workers(self.backbone) if self.backbone is not None else None
+        return _ChunkWork(self.source, self.cache, backbone, finish=True)
+
     def __call__(self, rows: range) -> _Chunk:
-        items = [self._load(i) for i in rows]
+        read = [self._read(i) for i in rows]
+        if self.finish:
+            read = self._adopt(read)
+        items = [self._decode(item, pixels) for item, pixels in read]
         fresh = [it for it in items if it.decoded is not None]
         decoded = [it.decoded for it in fresh if it.decoded is not None]
         nets = [d.net for d in decoded if d.net is not None]
         for d in decoded:
             d.net = None  # the chunk keeps the only reference
-        return _Chunk(items, fresh, _measure(decoded), nets)
+        chunk = _Chunk(items, fresh, _measure(decoded), nets)
+        return self._finish(chunk) if self.finish else chunk
 
-    def _load(self, i: int) -> _Item:
+    def _read(self, i: int) -> tuple[_Item, bytes | np.ndarray | None]:
+        """The item of image `i` (cached, or failed) and its pixels when still to decode."""
         try:
             key, pixels = self.source.key_and_pixels(i)
-            if self.cache is not None and key in self.cache:
-                cached = self.cache.get(key)
-                if cached is not None:
-                    return _Item(i, key, cached=cached)
-            if isinstance(pixels, bytes):
-                return _Item(i, key, decoded=decode_bytes(pixels, net_size=self.net_size))
-            return _Item(i, key, decoded=decode_array(pixels, net_size=self.net_size))
         except DecodeFailure as exc:
-            return _Item(i, reason=str(exc))
+            return _Item(i, reason=str(exc)), None
+        if self.cache is not None and key in self.cache:
+            cached = self.cache.get(key)
+            if cached is not None:
+                return _Item(i, key, cached=cached), None
+        return _Item(i, key), pixels
+
+    def _adopt(self, read: list[tuple[_Item, Any]]) -> list[tuple[_Item, Any]]:
+        """`read` with the images still to decode taken from the cache, when an earlier try
+        of this task wrote them there before its worker was lost."""
+        keys = [str(item.key) for item, pixels in read if pixels is not None]
+        if self.cache is None or not self.cache.adopt(keys):
+            return read
+        out = []
+        for item, pixels in read:
+            cached = self.cache.get(str(item.key)) if pixels is not None else None
+            if cached is not None:
+                out.append((_Item(item.index, item.key, cached=cached), None))
+            else:
+                out.append((item, pixels))
+        return out
+
+    def _decode(self, item: _Item, pixels: bytes | np.ndarray | None) -> _Item:
+        if pixels is None:
+            return item
+        try:
+            if isinstance(pixels, bytes):
+                item.decoded = decode_bytes(pixels, net_size=self.net_size)
+            else:
+                item.decoded = decode_array(pixels, net_size=self.net_size)
+        except DecodeFailure as exc:
+            return _Item(item.index, reason=str(exc))
+        return item
+
+    def _finish(self, chunk: _Chunk) -> _Chunk:
+        """Embed and cache the chunk where it was decoded (a cluster worker)."""
+        if self.backbone is not None and chunk.nets:
+            with _torch_threads(self.backbone, 1):
+                chunk.rows.update(_embed(self.backbone, np.stack(chunk.nets)))
+            chunk.nets = []
+        if self.cache is not None and chunk.fresh:
+            self.cache.put([str(it.key) for it in chunk.fresh], chunk.rows)
+            chunk.stored = True
+        for it in chunk.items:
+            it.decoded = None  # the client needs the rows, not the thumbnails
+        return chunk
 
 
 def _process(
@@ -389,7 +458,7 @@ def _process(
     rows = chunk.rows
     if backbone is not None and chunk.nets:
         rows.update(_embed(backbone, np.stack(chunk.nets)))
-    if cache is not None and chunk.fresh:
+    if cache is not None and chunk.fresh and not chunk.stored:
         cache.put([str(it.key) for it in chunk.fresh], rows)
     if chunk.fresh:
         results.put(np.array([it.index for it in chunk.fresh]), rows)
