@@ -49,6 +49,7 @@ MIN_SECOND_GAIN = 0.1
 TOP_REFINED = 3  # the best first candidates, each refined by up to `CLIMB_STEPS` nudges
 CLIMB_STEPS = 4
 MIN_SEPARATION = 0.4  # |2 AUC - 1| of the best property: below it the mode has no look of its own
+WEIGHT_FLOOR = 0.25  # the least weight of a property that varies (see `LookSpace`)
 # properties of the file or the canvas, which no pixel transform changes
 _NOT_PIXELS = {"width", "height", "megapixels", "aspect_ratio", "file_size", "jpeg_quality"}
 
@@ -241,8 +242,11 @@ class LookSpace:
         n1, n0 = members.sum(), (~members).sum()
         ranks = rankdata(np.nan_to_num(values, nan=0.0), axis=0)
         auc = (ranks[members].sum(axis=0) - n1 * (n1 + 1) / 2) / (n1 * n0)
-        self.weight = np.where(spread > 0, np.abs(2 * auc - 1), 0.0)
-        self.separation = float(self.weight.max()) if len(self.weight) else 0.0
+        separation = np.where(spread > 0, np.abs(2 * auc - 1), 0.0)
+        self.separation = float(separation.max()) if len(separation) else 0.0
+        # every varying property counts a little, so that a transform which changes what the
+        # mode does not differ in (a frame adds edges; an inversion keeps them) lands farther
+        self.weight = np.where(spread > 0, np.maximum(separation, WEIGHT_FLOOR), 0.0)
         self.members = members
         self.k = int(min(K, max(1, n1 // 2)))
         self.index = NearestNeighbors(n_neighbors=self.k + 1).fit(self.embed(values))
