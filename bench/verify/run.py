@@ -174,7 +174,12 @@ def _perturb(problem, images, planted, train, data) -> dict:
     found = perturb_modes(
         problem, list(images), predict, [best["id"]], max_images=200, random_state=0
     )
-    return {"mode": best["title"], "perturb": found[0]["verdict"] or found[0]["reason"][:40]}
+    look = found[0]["look"]
+    return {
+        "mode": best["title"],
+        "perturb": found[0]["verdict"] or found[0]["reason"][:40],
+        "look": look["verdict"] if look is not None else "no spec",
+    }
 
 
 def main() -> None:

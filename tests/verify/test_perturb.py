@@ -141,3 +141,60 @@ def test_border_properties_are_set_by_painting_the_ring_they_measure():
     uniform = measure(image, "border_uniformity")
     evened = set_property(image, "border_uniformity", (uniform + 1) / 2)
     assert measure(evened, "border_uniformity") == pytest.approx((uniform + 1) / 2, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("predict", "verdict"),
+    [
+        (absolute, "sensitive to its look (RandomBrightnessContrast)"),
+        (relative, "its look (RandomBrightnessContrast) only marks examples"),
+    ],
+)
+def test_the_look_test_applies_the_modes_augmentation_spec(tmp_path, predict, verdict):
+    from weakspot import perturb
+
+    images, labels, dark = _images(120)
+    paths = []
+    for i, im in enumerate(images):
+        Image.fromarray(im).save(tmp_path / f"{i}.png")
+        paths.append(f"{i}.png")
+    data = pd.DataFrame({"id": [f"e{i}" for i in range(120)], "image": paths, "label": labels})
+    data.to_csv(tmp_path / "eval.csv", index=False)
+    darken = {
+        "__class_fullname__": "RandomBrightnessContrast",
+        "brightness_limit": [-0.25, -0.25],  # darker, the halves' difference kept
+        "contrast_limit": [0.0, 0.0],
+        "p": 0.5,
+    }
+    spec = {"__version__": "2.0.8", "transform": {"p": 1.0, "transforms": [darken]}}
+    (tmp_path / "actions").mkdir()
+    (tmp_path / "actions" / "F1-augment.json").write_text(json.dumps(spec))
+    doc = {
+        "dataset": {"n_examples": 120, "classes": ["0", "1"]},
+        "slices": [{"id": "S1", "members": data.loc[dark, "id"].tolist()}],
+        "failure_modes": [
+            {
+                "id": "F1",
+                "title": "site == B",
+                "slices": ["S1"],
+                "rule": [{"feature": "site", "op": "==", "value": "B"}],
+            }
+        ],
+        "actions": [
+            {
+                "id": "A1",
+                "kind": "augment",
+                "failure_mode": "F1",
+                "artifact": "actions/F1-augment.json",
+            }
+        ],
+    }
+    (tmp_path / "analysis.json").write_text(json.dumps(doc))
+    (record,) = perturb(tmp_path, predict, data=tmp_path / "eval.csv")
+    assert record["verdict"] is None  # a site is no property weakspot can set
+    look = record["look"]
+    assert look["verdict"].startswith(verdict)
+    assert look["transforms"] == ["RandomBrightnessContrast"]
+    assert look["n_images"] == int((~dark).sum())
+    if predict is absolute:
+        assert look["change"] > 0.3 and look["mcnemar"]["became_wrong"] > 20

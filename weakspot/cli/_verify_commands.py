@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -181,14 +181,20 @@ def perturb_command(
         if r["verdict"] is None:
             line = f"{r['failure_mode']} {r['title']}: not tested - {r['reason']}"
         else:
-            line = (
-                f"{r['failure_mode']} {r['title']}: {r['verdict']} (error rate "
-                f"{r['error_rate_before']:.3f} -> {r['error_rate_after']:.3f}, change "
-                f"{r['change']:+.3f} [{r['ci'][0]:+.3f}, {r['ci'][1]:+.3f}], "
-                f"p={r['mcnemar']['p_value']:.3g})"
-            )
+            line = f"{r['failure_mode']} {r['title']}: {_perturb_figures(r)}"
+        if r.get("look") is not None:
+            line += f"; and {_perturb_figures(r['look'])}"
         _console.out.print(line, highlight=False, soft_wrap=True)
     _console.out.print(f"written: {Path(results) / 'verify' / 'perturbation.json'}")
+
+
+def _perturb_figures(r: dict[str, Any]) -> str:
+    """``verdict (error rate a -> b, change c [low, high], p=...)`` of one perturbation test."""
+    return (
+        f"{r['verdict']} (error rate {r['error_rate_before']:.3f} -> {r['error_rate_after']:.3f}, "
+        f"change {r['change']:+.3f} [{r['ci'][0]:+.3f}, {r['ci'][1]:+.3f}], "
+        f"p={r['mcnemar']['p_value']:.3g})"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -14,20 +14,31 @@ excess error rate (mode minus rest, original predictions):
 Settable properties (`SETTERS`): brightness, dark_share, light_share, shadows, highlights
 (additive shift), contrast and dynamic_range (scaling about the mean), sharpness, blur and
 edge_density (Gaussian blur), noise (Gaussian noise). The parameter of each is
-found by bisection so that the measured property reaches the target level. Geometric
-properties (rotation, border, object size) are not slicing features of weakspot's, so no
-mode is defined by them and they cannot be set here yet.
+found by bisection so that the measured property reaches the target level.
+
+**The look test** (`look_test`): when the analysis wrote an augmentation spec for the mode
+(its transforms were chosen because their copies land among the mode's images), the same
+outside images get those transforms instead, and the same comparison gives "sensitive to its
+look (...)". It tests the look itself where the title names a proxy of it (a frame titled by
+sharpness) or something no pixel can set (``camera == C``). Each record holds the property
+test's fields and ``look`` (None without a spec).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from weakspot.actions.augment import brightness_contrast, gaussian_blur, gaussian_noise
+from weakspot.actions.augment import (
+    apply_spec,
+    brightness_contrast,
+    gaussian_blur,
+    gaussian_noise,
+)
 from weakspot.features.images._properties import _border, stack_properties
 from weakspot.verify._compare import ALPHA, mcnemar
 from weakspot.verify._inputs import original_correct
@@ -166,11 +177,79 @@ def perturbation_test(
     """
     name = condition["feature"]
     level = float(np.median([measure(images[k], name) for k in np.flatnonzero(members)]))
-    rng = np.random.default_rng(random_state)
+    outside = _outside(members, max_images, random_state)
+    pushed = [set_property(images[k], name, level, seed=random_state + int(k)) for k in outside]
+    found = _pushed_change(
+        images, pushed, outside, labels, members, original_wrong, predict, classes, name, alpha
+    )
+    return {"property": name, "condition": condition, "mode_level": round(level, 4), **found}
+
+
+def look_test(
+    images: list[np.ndarray],
+    labels: np.ndarray,
+    members: np.ndarray,
+    original_wrong: np.ndarray,
+    spec: dict[str, Any],
+    predict: Callable[[np.ndarray], Any],
+    classes: list[str],
+    *,
+    max_images: int = 300,
+    alpha: float = ALPHA,
+    random_state: int = 0,
+) -> dict[str, Any]:
+    """Give outside images the mode's *look*, the transforms of its augmentation spec (each
+    applied, p = 1), and measure the change in error rate as `perturbation_test` does.
+
+    The spec's transforms were chosen because their copies land among the mode's images
+    (`weakspot.actions._reproduce`), so this tests the look itself even when the mode's
+    title names a proxy of it or a camera; the verdict reads "sensitive to its look (...)".
+    """
+    always = [{**t, "p": 1.0} for t in spec["transform"]["transforms"]]
+    every = {**spec, "transform": {**spec["transform"], "p": 1.0, "transforms": always}}
+    outside = _outside(members, max_images, random_state)
+    pushed = [
+        apply_spec(every, images[k], np.random.default_rng(random_state + int(k))) for k in outside
+    ]
+    names = [t["__class_fullname__"] for t in always]
+    found = _pushed_change(
+        images,
+        pushed,
+        outside,
+        labels,
+        members,
+        original_wrong,
+        predict,
+        classes,
+        f"its look ({', '.join(dict.fromkeys(names))})",
+        alpha,
+    )
+    return {"transforms": names, **found}
+
+
+def _outside(members: np.ndarray, max_images: int, random_state: int) -> np.ndarray:
+    """Up to `max_images` evaluation rows outside the mode, a seeded sample in row order."""
     outside = np.flatnonzero(~members)
     if len(outside) > max_images:
+        rng = np.random.default_rng(random_state)
         outside = np.sort(rng.choice(outside, max_images, replace=False))
-    pushed = [set_property(images[k], name, level, seed=random_state + int(k)) for k in outside]
+    return outside
+
+
+def _pushed_change(
+    images: list[np.ndarray],
+    pushed: list[np.ndarray],
+    outside: np.ndarray,
+    labels: np.ndarray,
+    members: np.ndarray,
+    original_wrong: np.ndarray,
+    predict: Callable[[np.ndarray], Any],
+    classes: list[str],
+    what: str,
+    alpha: float,
+) -> dict[str, Any]:
+    """The error rate of the `outside` images before and after the push, with its interval,
+    McNemar's test and the verdict against the mode's excess error rate."""
     before = _predict(predict, [images[k] for k in outside], classes) != labels[outside]
     after = _predict(predict, pushed, classes) != labels[outside]
     diff = after.astype(float) - before.astype(float)
@@ -180,15 +259,12 @@ def perturbation_test(
     excess = float(original_wrong[members].mean() - original_wrong[~members].mean())
     significant = test["p_value"] < alpha and test["broken"] > test["fixed"]
     if significant and rise >= 0.5 * excess:
-        verdict = f"sensitive to {name}"
+        verdict = f"sensitive to {what}"
     elif significant:
-        verdict = f"partly sensitive to {name}"
+        verdict = f"partly sensitive to {what}"
     else:
-        verdict = f"{name} only marks examples that are hard for another reason"
+        verdict = f"{what} only marks examples that are hard for another reason"
     return {
-        "property": name,
-        "condition": condition,
-        "mode_level": round(level, 4),
         "n_images": int(len(outside)),
         "error_rate_before": round(float(before.mean()), 4),
         "error_rate_after": round(float(after.mean()), 4),
@@ -236,11 +312,25 @@ def perturb_modes(
         if modes is not None and mode["id"] not in modes:
             continue
         head = {"failure_mode": mode["id"], "title": mode["title"]}
+        spec = _augment_spec(problem, mode["id"])
+        look = {"look": None}
+        if spec is not None:
+            look["look"] = look_test(
+                images,
+                ev.labels,
+                mode["members"],
+                ~original,
+                spec,
+                predict,
+                problem.classes,
+                max_images=max_images,
+                random_state=random_state,
+            )
         condition = settable_condition(mode["rule"])
         if condition is None:
             settable = sorted([*SETTERS, *FLAG_PROPERTIES])
             reason = f"its rule names no property weakspot can set ({settable})"
-            results.append({**head, "verdict": None, "reason": reason})
+            results.append({**head, "verdict": None, "reason": reason, **look})
             continue
         found = perturbation_test(
             images,
@@ -253,5 +343,13 @@ def perturb_modes(
             max_images=max_images,
             random_state=random_state,
         )
-        results.append({**head, **found})
+        results.append({**head, **found, **look})
     return results
+
+
+def _augment_spec(problem: Any, mode_id: str) -> dict[str, Any] | None:
+    """The mode's augmentation spec from the analysis's actions, or None."""
+    for action in problem.actions:
+        if action["kind"] == "augment" and action["failure_mode"] == mode_id:
+            return json.loads(action["text"]) if action.get("text") else None
+    return None
