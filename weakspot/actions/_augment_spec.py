@@ -63,18 +63,17 @@ class Augment:
         found = reproduction_of(mode, context)
         if found is None:
             return None
+        transforms = found.serialised()
         spec = {
             "__version__": ALBUMENTATIONS_VERSION,
             "transform": {
                 "__class_fullname__": "Compose",
                 "p": 1.0,
-                "transforms": found.serialised(),
+                "transforms": transforms,
             },
         }
         relative = artifact_name(f"{mode.id}-augment.json")
-        names = ", ".join(
-            dict.fromkeys(t["__class_fullname__"] for t in spec["transform"]["transforms"])
-        )
+        names = ", ".join(dict.fromkeys(t["__class_fullname__"] for t in transforms))
         share = min(1.0, found.reproduction)
         c = found.shares
         return gain_action(

@@ -313,7 +313,7 @@ def perturb_modes(
             continue
         head = {"failure_mode": mode["id"], "title": mode["title"]}
         spec = _augment_spec(problem, mode["id"])
-        look = {"look": None}
+        look: dict[str, Any] = {"look": None}
         if spec is not None:
             look["look"] = look_test(
                 images,
