@@ -45,6 +45,9 @@ def with_later_stages(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
         {
             "id": "M1",
             "title": "site == B",
+            "size": 60,
+            "error_rate": 0.38,
+            "rest_error_rate": 0.09,
             "mechanism": "images from site B are dark: brightness 0.11 vs 0.42 elsewhere",
             "slices": ids,
             "diagnoses": [
@@ -53,12 +56,14 @@ def with_later_stages(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
                     "confidence": 0.91,
                     "summary": "97% of the mode is flagged dark.",
                     "evidence": {"flag": "is_dark", "share_in_mode": 0.97, "ci": [0.93, 0.99]},
+                    "tested": True,
                 },
                 {
                     "cause": "under_representation",
                     "confidence": 0.2,
                     "summary": "No training set.",
                     "evidence": {},
+                    "tested": False,
                 },
             ],
             "actions": ["A1", "A2"],
@@ -73,7 +78,7 @@ def with_later_stages(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
             "kind": "augment",
             "failure_mode": "M1",
             "cause": "image_quality",
-            "expected_gain": 21.5,
+            "expected_gain": {"errors": 21.5, "how": "excess errors x confidence"},
             "steps": "Train with brightness factor 0.2-0.4 augmentation.",
             "artifact": "actions/M1-augment.json",
         },
@@ -82,26 +87,12 @@ def with_later_stages(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
             "kind": "regression_check",
             "failure_mode": "M1",
             "cause": "image_quality",
-            "expected_gain": 0,
+            "expected_gain": {"errors": 0, "how": "guards against regressions"},
             "steps": "Add the gate check to CI.",
             "artifact": "actions/weakspot-gate.toml",
         },
     ]
-    verification = {
-        "summary": "A1 recovers 14 of 29 errors (paired p 0.003).",
-        "baseline": {"accuracy": 0.89, "seeds": 3},
-        "results": [
-            {
-                "action": "A1",
-                "accuracy_before": 0.89,
-                "accuracy_after": 0.91,
-                "delta": 0.02,
-                "ci": [0.01, 0.03],
-                "p_value": 0.003,
-                "verdict": "helps",
-            }
-        ],
-    }
+    verification = verification_doc()
     return doc, verification
 
 
@@ -141,5 +132,74 @@ def hostile_analysis(payload: str, *, n: int = 400) -> dict[str, Any]:
     doc["failure_modes"][0]["id"] = payload
     doc["actions"][0]["artifact"] = payload
     doc["actions"][1]["artifact"] = "javascript:window.__pwned=6"
-    verification["summary"] = payload
+    verification["notes"] = [payload]
+    verification["actions"][0]["changes"] = [payload]
+    verification["actions"][1]["reason"] = payload
     return {"doc": doc, "verification": verification}
+
+
+def _comparison(before: float, after: float, n: int, p: float, verdict: str) -> dict[str, Any]:
+    return {
+        "before": {"accuracy": before, "ci": [before - 0.05, before + 0.05], "n": n},
+        "after": {"accuracy": after, "ci": [after - 0.05, after + 0.05], "n": n},
+        "delta": after - before,
+        "mcnemar": {"fixed": 20, "broken": 3, "p_value": p},
+        "verdict": verdict,
+    }
+
+
+def verification_doc() -> dict[str, Any]:
+    """A ``verify/verification.json`` of the shape `weakspot verify` writes: one verified
+    action, one that failed, and Just-Train-Twice."""
+    kept = {"against": "baseline retrain", "kept_correct": 0.97, "new_error_rate": 0.02}
+    return {
+        "schema_version": "1.0",
+        "trainer": {"name": "fit_and_predict", "proxy": False, "takes_random_state": True},
+        "seeds": [0],
+        "alpha": 0.05,
+        "n_train": 2000,
+        "n_evaluation": 400,
+        "notes": [],
+        "baseline": {"overall": {"accuracy": 0.89, "ci": [0.86, 0.92], "n": 400}},
+        "actions": [
+            {
+                "id": "A1",
+                "kind": "augment",
+                "failure_mode": "M1",
+                "status": "verified",
+                "changes": ["600 transformed copies (GaussianBlur) of training images added"],
+                "target": _comparison(0.62, 0.81, 60, 0.003, "helps"),
+                "overall": _comparison(0.89, 0.9, 400, 0.2, "no effect"),
+                "backward_compatibility": {
+                    "against": "original predictions",
+                    **kept,
+                    "worse_modes": [],
+                    "vs_baseline_retrain": {**kept, "worse_modes": []},
+                },
+            },
+            {
+                "id": "A2",
+                "kind": "reweight",
+                "failure_mode": "M1",
+                "status": "failed",
+                "reason": "the trainer raised ValueError: bad weights",
+                "changes": [],
+            },
+        ],
+        "alternatives": [
+            {
+                "id": "JTT",
+                "kind": "just_train_twice",
+                "failure_mode": None,
+                "status": "verified",
+                "changes": ["120 training rows the baseline gets wrong weigh 5"],
+                "target": None,
+                "overall": _comparison(0.89, 0.87, 400, 0.04, "harms"),
+                "backward_compatibility": {
+                    "against": "original predictions",
+                    **kept,
+                    "worse_modes": ["M1"],
+                },
+            }
+        ],
+    }

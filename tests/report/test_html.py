@@ -79,7 +79,8 @@ def test_later_stages_appear_when_present(image_doc):
         assert f"<section id='{anchor}'>" in html
     assert "images from site B are dark" in html and "image_quality" in html
     assert "<a href='actions/M1-augment.json'><code>actions/M1-augment.json</code></a>" in html
-    assert "A1 recovers 14 of 29 errors" in html
+    assert "<b>helps</b> 0.620 &rarr; 0.810" in html  # A1 on its mode, from verification.json
+    assert "the trainer raised ValueError: bad weights" in html and "worse: M1" in html
     assert "id='filter-mode'" in html and 'data-mode="M1"' in html
 
 

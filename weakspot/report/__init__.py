@@ -15,6 +15,7 @@ from weakspot.report._outcomes import (
     OUTCOMES,
     outcomes_text,
     read_analysis,
+    read_perturbation,
     read_run,
     read_verification,
 )
@@ -50,8 +51,7 @@ def write_results(
     doc = write_large_members(plain(doc), out, max_inline=MAX_INLINE_MEMBERS)
     text = json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False)
     doc = json.loads(text)
-    html = render_html(doc, verification=read_verification(out), run=read_run(out))
-    texts = {"analysis.json": text + "\n", "report.html": html, "summary.md": render_markdown(doc)}
+    texts = {"analysis.json": text + "\n", **_reports(doc, out)}
     examples = getattr(analysis, "examples", None)
     if examples is not None:
         texts[OUTCOMES] = outcomes_text(examples)
@@ -73,8 +73,18 @@ def write_results(
 
 
 def rebuild_report(results: str | Path) -> Path:
-    """Write ``report.html`` again from a results folder's analysis.json (and verification)."""
+    """Write ``report.html`` and ``summary.md`` again from a results folder's analysis.json,
+    with its verification and perturbation results when ``verify/`` holds them."""
     doc = read_analysis(results)
     out = Path(results) if Path(results).is_dir() else Path(results).parent
-    html = render_html(doc, verification=read_verification(out), run=read_run(out))
-    return write_outputs(out, {"report.html": html})["report.html"]
+    return write_outputs(out, _reports(doc, out))["report.html"]
+
+
+def _reports(doc: dict[str, Any], out: Path) -> dict[str, str]:
+    """``report.html`` and ``summary.md`` of `doc`, with what ``out/verify/`` holds."""
+    verification, perturbation = read_verification(out), read_perturbation(out)
+    html = render_html(doc, verification=verification, perturbation=perturbation, run=read_run(out))
+    return {
+        "report.html": html,
+        "summary.md": render_markdown(doc, verification=verification, perturbation=perturbation),
+    }

@@ -44,8 +44,14 @@ def prose(value: Any) -> str:
     return _PUNCTUATION.sub(r"\\\1", _CONTROL.sub("", _BREAKS.sub(" ", str(value))))
 
 
-def render_markdown(doc: dict[str, Any]) -> str:
-    """Render an ``analysis.json`` document as Markdown."""
+def render_markdown(
+    doc: dict[str, Any],
+    *,
+    verification: dict[str, Any] | None = None,
+    perturbation: dict[str, Any] | None = None,
+) -> str:
+    """Render an ``analysis.json`` document as Markdown, with the parsed
+    ``verify/verification.json`` and ``verify/perturbation.json`` when given."""
     o = doc["overall"]
     lines = [
         "# weakspot summary",
@@ -69,6 +75,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
                 f"| {literal(f['feature'])} | {f['accuracy_gap']:.1%} | {literal(f['worst_group'])} | {'yes' if f['gap_significant'] else 'no'} |"
             )
     lines += failure_mode_lines(doc)
+    lines += verification_lines(verification, perturbation)
     search = doc["search"]
     lines += [
         "",
@@ -127,4 +134,49 @@ def failure_mode_lines(doc: dict[str, Any]) -> list[str]:
             )
             lines.append(f"- also described as: {also}")
         lines.append("")
+    return lines
+
+
+def _compared(c: dict[str, Any] | None) -> str:
+    if not c:
+        return ""
+    return (
+        f"{c['verdict']} {c['before']['accuracy']:.3f} -> {c['after']['accuracy']:.3f} "
+        f"(McNemar p={c['mcnemar']['p_value']:.2g})"
+    )
+
+
+def verification_lines(
+    verification: dict[str, Any] | None, perturbation: dict[str, Any] | None
+) -> list[str]:
+    """One line per retrained action and per perturbation test (empty without either)."""
+    lines: list[str] = []
+    if verification and "actions" in verification:
+        trainer = (verification.get("trainer") or {}).get("name")
+        lines += ["", f"## Verification (retrained with {literal(trainer, in_table=False)})", ""]
+        for r in [*(verification.get("actions") or []), *(verification.get("alternatives") or [])]:
+            head = f"- {literal(r['id'], in_table=False)} {literal(r.get('kind'), in_table=False)}"
+            if r.get("status") != "verified":
+                lines.append(
+                    f"{head}: {literal(r.get('status'), in_table=False)}: {prose(r.get('reason'))}"
+                )
+                continue
+            target = r.get("target")
+            on_mode = (
+                f" on {literal(r['failure_mode'], in_table=False)} {_compared(target)};"
+                if target
+                else ""
+            )
+            kept = (r.get("backward_compatibility") or {}).get("kept_correct")
+            kept_text = f"; {kept:.1%} of correct kept" if kept is not None else ""
+            lines.append(f"{head}:{on_mode} overall {_compared(r.get('overall'))}{kept_text}")
+    if perturbation and perturbation.get("modes"):
+        lines += ["", "## Perturbation tests", ""]
+        for r in perturbation["modes"]:
+            tests = [prose(r["verdict"]) if r.get("verdict") else "property not tested"]
+            if r.get("look"):
+                tests.append(prose(r["look"]["verdict"]))
+            lines.append(
+                f"- {literal(r['failure_mode'], in_table=False)} {literal(r['title'], in_table=False)}: {'; '.join(tests)}"
+            )
     return lines

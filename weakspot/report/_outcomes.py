@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 OUTCOMES = "examples.csv"
 VERIFICATION = Path("verify") / "verification.json"
+PERTURBATION = Path("verify") / "perturbation.json"
 RUN = "run.json"
 
 
@@ -107,6 +108,12 @@ def read_verification(results: str | Path) -> dict[str, Any] | None:
     if value is None:
         return None
     return value if isinstance(value, dict) else {"results": value}
+
+
+def read_perturbation(results: str | Path) -> dict[str, Any] | None:
+    """``verify/perturbation.json`` of a results folder, or None when there is none."""
+    value = _optional_json(results_file(results, PERTURBATION))
+    return value if isinstance(value, dict) else None
 
 
 def _optional_json(path: Path) -> Any:

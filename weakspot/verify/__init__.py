@@ -22,6 +22,7 @@ See docs/verify.md.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ from weakspot.verify._perturb import perturb_modes
 from weakspot.verify._proxy import PROXY_NOTE, EmbeddingsTrainer
 from weakspot.verify._run import Verification, finite, run_verification
 from weakspot.verify._trainer import TrainerError, load_callable
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["TrainerError", "Verification", "perturb", "verify"]
 
@@ -112,7 +115,7 @@ def verify(
         raise TrainerError(
             f"trainer= must be callable or a 'file.py:function' spec, got {trainer!r}."
         )
-    return run_verification(
+    result = run_verification(
         problem,
         trainer,
         trainer_name=name,
@@ -123,6 +126,8 @@ def verify(
         random_state=random_state,
         progress=progress,
     )
+    refresh_reports(problem.out)
+    return result
 
 
 def perturb(
@@ -160,7 +165,21 @@ def perturb(
         finite({"schema_version": "1.0", "modes": results}), indent=2, allow_nan=False
     )
     (folder / "perturbation.json").write_text(text + "\n", encoding="utf-8")
+    refresh_reports(problem.out)
     return results
+
+
+def refresh_reports(out: Path) -> None:
+    """Write ``report.html`` and ``summary.md`` again with what ``verify/`` now holds, when
+    `out` is a results folder (it has ``analysis.json``)."""
+    from weakspot.report import rebuild_report
+
+    if not (Path(out) / "analysis.json").is_file():
+        return
+    try:
+        rebuild_report(out)
+    except InputError as error:  # not weakspot's analysis.json: the verdicts stand on their own
+        logger.warning("report.html and summary.md not rewritten: %s", error)
 
 
 def _predictor(predict: Any) -> Callable[[np.ndarray], Any]:

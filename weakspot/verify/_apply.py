@@ -196,7 +196,9 @@ def _augment(problem: Problem, action: dict[str, Any], max_copies: int, seed: in
         paths.append(str(target.resolve()))
     rows[tr.image_column] = paths
     train = pd.concat([tr.frame, rows], ignore_index=True)
-    names = ", ".join(t["__class_fullname__"] for t in spec["transform"]["transforms"])
+    names = ", ".join(
+        dict.fromkeys(t["__class_fullname__"] for t in spec["transform"]["transforms"])
+    )
     changes = [
         f"{len(chosen)} transformed copies ({names}) of training images of classes "
         f"{sorted(classes)} added as rows, written under {folder}"

@@ -1,14 +1,11 @@
-"""Failure modes with their diagnoses, the ranked actions, and verification results.
+"""Failure modes with their diagnoses, and the ranked actions (verification: `_verify`).
 
-Each section appears only when ``analysis.json`` (or ``verify/verification.json``) has its
-data. Shapes read here:
+Each section appears only when ``analysis.json`` has its data. Shapes read here:
 
 - ``failure_modes``: ``{id, title, mechanism, slices, diagnoses: [{cause, confidence, summary,
   evidence}], actions, also_described_as: [{title, f1}]}``;
 - ``actions``: ``{id, kind, failure_mode, cause, expected_gain, steps, artifact}``, the artifact
   a path relative to the results folder (linked; any other kind of link is refused);
-- verification: ``{summary?, baseline?, results: [{action, ...figures}]}``; each result's
-  ``action`` links to its action, every other field is shown as a figure.
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from weakspot.report.html import _svg
-from weakspot.report.html._parts import kv, section, table, value_html
+from weakspot.report.html._parts import section, table, value_html
 from weakspot.report.html._safe import esc, href, num
 
 
@@ -120,27 +117,3 @@ def actions_section(doc: dict[str, Any]) -> str:
         body,
         intro="Ranked by expected gain; each artifact is a file a training script reads.",
     )
-
-
-def verification_section(verification: dict[str, Any] | None) -> str:
-    if not verification:
-        return ""
-    parts = []
-    if verification.get("summary"):
-        parts.append(f"<p>{esc(verification['summary'])}</p>")
-    if verification.get("baseline"):
-        parts.append("<h4>Baseline</h4>" + value_html(verification["baseline"]))
-    results = [r for r in verification.get("results") or [] if isinstance(r, dict)]
-    if results:
-        keys = sorted({k for r in results for k in r if k != "action"})
-        rows = [
-            [_jump("action", r.get("action")) if r.get("action") else "–"]
-            + [value_html(r.get(k)) for k in keys]
-            for r in results
-        ]
-        parts.append(table(["action", *keys], rows))
-    others = {k: v for k, v in verification.items() if k not in {"summary", "baseline", "results"}}
-    if others:
-        parts.append(kv([(k, value_html(v)) for k, v in others.items()]))
-    intro = "Each action retrained and compared with a baseline retrain on the same seeds (verify/verification.json)."
-    return section("verification", "Verification", "".join(parts), intro=intro)

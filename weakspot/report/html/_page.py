@@ -7,12 +7,13 @@ import hashlib
 from typing import Any
 
 from weakspot.report.html._assets import CSS, JS
-from weakspot.report.html._modes import actions_section, modes_section, verification_section
+from weakspot.report.html._modes import actions_section, modes_section
 from weakspot.report.html._overview import overview_section, subgroups_section
 from weakspot.report.html._parts import Thumbs
 from weakspot.report.html._quality import provenance_section, quality_section
 from weakspot.report.html._safe import esc
 from weakspot.report.html._slices import slices_section
+from weakspot.report.html._verify import verification_section
 
 NAV = [
     ("overview", "Overview"),
@@ -30,6 +31,7 @@ def render_html(
     doc: dict[str, Any],
     *,
     verification: dict[str, Any] | None = None,
+    perturbation: dict[str, Any] | None = None,
     run: dict[str, Any] | None = None,
 ) -> str:
     """Render an ``analysis.json`` document as one self-contained HTML page.
@@ -40,6 +42,8 @@ def render_html(
         The parsed ``analysis.json``.
     verification : dict, optional
         The parsed ``verify/verification.json``, shown when given.
+    perturbation : dict, optional
+        The parsed ``verify/perturbation.json``, shown when given.
     run : dict, optional
         The parsed ``run.json`` (command line, inputs, timing), shown when given.
 
@@ -51,7 +55,7 @@ def render_html(
         "overview": overview_section(doc),
         "modes": modes_section(doc),
         "actions": actions_section(doc),
-        "verification": verification_section(verification),
+        "verification": verification_section(verification, perturbation),
         "slices": slices_section(doc, thumbs),
         "subgroups": subgroups_section(doc),
         "quality": quality_section(doc, thumbs),
