@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image, ImageFilter
 
-from weakspot.features.images import PROPERTY_COLUMNS, extract_image_features
-from weakspot.features.images import _properties
+from weakspot.features.images import PROPERTY_COLUMNS, _properties, extract_image_features
 from weakspot.features.images._properties import stack_properties
 
 
