@@ -15,7 +15,7 @@ Sections:
               threads, 160 px
   demo        `weakspot demo` end to end from a cold feature cache, with the ONNX export
               cached and from an empty cache folder (export timed too)
-  scale       properties + embeddings on 2,000 files, extrapolated to 100,000
+  scale       properties + embeddings on 2,000 files (--scale-n), extrapolated to 100,000
   blas        the SVD of the outlier flag's PCA on default vs one BLAS thread
   profile     where the PNG property path's time goes (cProfile, one thread)
   memory      peak resident memory for 10,000 and 100,000 small image files (properties)
@@ -355,23 +355,29 @@ def section_demo(report: dict) -> None:
     report["demo"] = rows
 
 
-def section_scale(n_jobs: int, report: dict, n: int = 2_000, target: int = 100_000) -> None:
-    """Properties + embeddings on `n` files, extrapolated linearly to `target` files."""
+def section_scale(n_jobs: int | None, report: dict, n: int = 2_000, target: int = 100_000) -> None:
+    """Properties + embeddings on `n` files, extrapolated linearly to `target` files.
+
+    `n` up to 100,000 Fashion-MNIST PNG files (beyond 70,000, mirrored copies); the large JPEG
+    set has 2,000 files at most. `n_jobs` None is the library's automatic thread split.
+    """
     from weakspot.features.images import extract_image_features
 
     rows = {}
     for name, paths, size in (
-        ("fashion 28px PNG, auto input (160 px)", export(10_000, "png")[:n], "auto"),
+        ("fashion 28px PNG, auto input (160 px)", export(max(n, 10_000), "png")[:n], "auto"),
         ("320x240 JPEG, 224 px input", export_large()[:n], 224),
     ):
+        load = _load()
         start = time.perf_counter()
         extract_image_features(paths, embed_size=size, n_jobs=n_jobs, cache=False)
         seconds = time.perf_counter() - start
         minutes = seconds * target / len(paths) / 60
-        rows[name] = {"images": len(paths), "seconds": round(seconds, 1),
+        rows[name] = {"images": len(paths), "seconds": round(seconds, 1), "load_1min": load,
                       "extrapolated_minutes_for_100k": round(minutes, 1)}  # fmt: skip
-        print(f"[scale] {name}: {len(paths)} files in {seconds:.1f} s -> {target:,} files in "
-              f"about {minutes:.0f} min, extrapolated (target < 45 min)", flush=True)  # fmt: skip
+        print(f"[scale] {name}: {len(paths)} files in {seconds:.1f} s (load {load}, end "
+              f"{_load()}) -> {target:,} files in about {minutes:.0f} min, extrapolated "
+              f"(target < 45 min)", flush=True)  # fmt: skip
     report["scale"] = rows
 
 
@@ -475,6 +481,10 @@ def main() -> None:
     )
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--scale-n", type=int, default=2_000, help="files of the scale section")
+    parser.add_argument(
+        "--scale-auto-threads", action="store_true", help="scale section with n_jobs=None"
+    )
     args = parser.parse_args()
     report: dict = {}
     for name in args.sections:
@@ -489,7 +499,8 @@ def main() -> None:
         elif name == "demo":
             section_demo(report)
         elif name == "scale":
-            section_scale(args.n_jobs, report)
+            jobs = None if args.scale_auto_threads else args.n_jobs
+            section_scale(jobs, report, n=args.scale_n)
         elif name == "blas":
             section_blas(report)
         elif name == "profile":
