@@ -18,6 +18,7 @@ Sections:
   scale       properties + embeddings on 2,000 files (--scale-n), extrapolated to 100,000
   blas        the SVD of the outlier flag's PCA on default vs one BLAS thread
   profile     where the PNG property path's time goes (cProfile, one thread)
+  parts       three kernels of the property path, old way against new (one process)
   memory      peak resident memory for 10,000 and 100,000 small image files (properties)
 
 Data: the Fashion-MNIST idx files (Debian's dataset-fashion-mnist), exported to PNG and JPEG
@@ -401,6 +402,50 @@ def section_blas(report: dict, reps: int = 2) -> None:
     report["blas"] = rows
 
 
+def section_parts(report: dict, reps: int = 5) -> None:
+    """Three kernels of the property path, old way against new, in one process: the colour
+    properties of 64 thumbnails (64 x 48, from the 320 x 240 JPEGs) in one piece and in the
+    pieces `stack_properties` now cuts; their perceptual-hash inputs by Pillow one at a time
+    and as a stack; the outlier search's 64 axes of 3,000 x 1280 values by the full SVD and
+    from the Gram matrix (one BLAS thread, as `knn_distances` runs)."""
+    import timeit
+
+    from threadpoolctl import threadpool_limits
+
+    from weakspot.features.images import _decode, _flags, _properties
+
+    paths = export_large()[:64]
+    stack = np.stack(
+        [_decode.decode_bytes(Path(p).read_bytes(), net_size=None).thumb for p in paths]
+    )
+    x = np.random.default_rng(0).normal(size=(3_000, 1280))
+    x -= x.mean(axis=0)
+
+    def per_image(function, number: int) -> float:
+        best = min(timeit.repeat(function, number=number, repeat=reps)) / number
+        return round(best / len(stack) * 1e6, 1)
+
+    row = {
+        "load_1min": _load(),
+        "colour_properties_one_piece_us": per_image(lambda: _properties._colour_stack(stack), 10),
+        "colour_properties_pieces_us": per_image(lambda: _properties.stack_properties(stack), 10),
+        "hash_inputs_pillow_each_us": per_image(
+            lambda: _decode._pillow_hash_inputs(_decode._pillow_luma(stack)), 10
+        ),
+        "hash_inputs_stack_us": per_image(lambda: _decode.hash_inputs(stack), 10),
+    }
+    with threadpool_limits(1, "blas"):
+        start = time.perf_counter()
+        np.linalg.svd(x, full_matrices=False)
+        row["axes_full_svd_s"] = round(time.perf_counter() - start, 2)
+        start = time.perf_counter()
+        _flags._top_components(x, 64)
+        row["axes_gram_s"] = round(time.perf_counter() - start, 2)
+    row["load_1min_end"] = _load()
+    print(f"[parts] {row}", flush=True)
+    report["parts"] = row
+
+
 _PARTS = {  # part -> (file, function) whose cumulative time it is
     "read files": ("_decode.py", "read_file"),
     "hash file bytes": ("_decode.py", "content_hash"),
@@ -503,6 +548,8 @@ def main() -> None:
             section_scale(jobs, report, n=args.scale_n)
         elif name == "blas":
             section_blas(report)
+        elif name == "parts":
+            section_parts(report)
         elif name == "profile":
             section_profile(args.n, report)
         elif name == "memory":
