@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -407,7 +408,8 @@ def section_parts(report: dict, reps: int = 5) -> None:
     properties of 64 thumbnails (64 x 48, from the 320 x 240 JPEGs) in one piece and in the
     pieces `stack_properties` now cuts; their perceptual-hash inputs by Pillow one at a time
     and as a stack; the outlier search's 64 axes of 3,000 x 1280 values by the full SVD and
-    from the Gram matrix (one BLAS thread, as `knn_distances` runs)."""
+    from the Gram matrix (one BLAS thread, as `knn_distances` runs); and what a 320 x 240 JPEG's
+    decode costs whole, at 1/2 scale and at 1/8."""
     import timeit
 
     from threadpoolctl import threadpool_limits
@@ -434,6 +436,9 @@ def section_parts(report: dict, reps: int = 5) -> None:
         ),
         "hash_inputs_stack_us": per_image(lambda: _decode.hash_inputs(stack), 10),
     }
+    datas = [Path(p).read_bytes() for p in export_large()[:400]]
+    for name, request in (("full", None), ("half", (64, 64)), ("eighth", (40, 30))):
+        row[f"jpeg_decode_{name}_us"] = round(_jpeg_decode_s(datas, request) / len(datas) * 1e6)
     with threadpool_limits(1, "blas"):
         start = time.perf_counter()
         np.linalg.svd(x, full_matrices=False)
@@ -444,6 +449,23 @@ def section_parts(report: dict, reps: int = 5) -> None:
     row["load_1min_end"] = _load()
     print(f"[parts] {row}", flush=True)
     report["parts"] = row
+
+
+def _jpeg_decode_s(datas: list[bytes], request: tuple[int, int] | None, reps: int = 3) -> float:
+    """Best seconds to decode every JPEG in `datas` on one thread: whole, or with ``draft`` to
+    `request` (320 x 240 files: (64, 64) is weakspot's 1/2 scale, (40, 30) libjpeg's 1/8)."""
+    import io
+
+    best = math.inf
+    for _ in range(reps):
+        start = time.perf_counter()
+        for data in datas:
+            with Image.open(io.BytesIO(data)) as im:
+                if request is not None:
+                    im.draft("RGB", request)
+                im.load()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 _PARTS = {  # part -> (file, function) whose cumulative time it is
