@@ -15,9 +15,10 @@ Sections:
               threads, 160 px
   demo        `weakspot demo` end to end from a cold feature cache, with the ONNX export
               cached and from an empty cache folder (export timed too)
-  scale       properties + embeddings on 2,000 files, extrapolated to 100,000
+  scale       properties + embeddings on 2,000 files (--scale-n), extrapolated to 100,000
   blas        the SVD of the outlier flag's PCA on default vs one BLAS thread
   profile     where the PNG property path's time goes (cProfile, one thread)
+  parts       three kernels of the property path, old way against new (one process)
   memory      peak resident memory for 10,000 and 100,000 small image files (properties)
 
 Data: the Fashion-MNIST idx files (Debian's dataset-fashion-mnist), exported to PNG and JPEG
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -355,23 +357,29 @@ def section_demo(report: dict) -> None:
     report["demo"] = rows
 
 
-def section_scale(n_jobs: int, report: dict, n: int = 2_000, target: int = 100_000) -> None:
-    """Properties + embeddings on `n` files, extrapolated linearly to `target` files."""
+def section_scale(n_jobs: int | None, report: dict, n: int = 2_000, target: int = 100_000) -> None:
+    """Properties + embeddings on `n` files, extrapolated linearly to `target` files.
+
+    `n` up to 100,000 Fashion-MNIST PNG files (beyond 70,000, mirrored copies); the large JPEG
+    set has 2,000 files at most. `n_jobs` None is the library's automatic thread split.
+    """
     from weakspot.features.images import extract_image_features
 
     rows = {}
     for name, paths, size in (
-        ("fashion 28px PNG, auto input (160 px)", export(10_000, "png")[:n], "auto"),
+        ("fashion 28px PNG, auto input (160 px)", export(max(n, 10_000), "png")[:n], "auto"),
         ("320x240 JPEG, 224 px input", export_large()[:n], 224),
     ):
+        load = _load()
         start = time.perf_counter()
         extract_image_features(paths, embed_size=size, n_jobs=n_jobs, cache=False)
         seconds = time.perf_counter() - start
         minutes = seconds * target / len(paths) / 60
-        rows[name] = {"images": len(paths), "seconds": round(seconds, 1),
+        rows[name] = {"images": len(paths), "seconds": round(seconds, 1), "load_1min": load,
                       "extrapolated_minutes_for_100k": round(minutes, 1)}  # fmt: skip
-        print(f"[scale] {name}: {len(paths)} files in {seconds:.1f} s -> {target:,} files in "
-              f"about {minutes:.0f} min, extrapolated (target < 45 min)", flush=True)  # fmt: skip
+        print(f"[scale] {name}: {len(paths)} files in {seconds:.1f} s (load {load}, end "
+              f"{_load()}) -> {target:,} files in about {minutes:.0f} min, extrapolated "
+              f"(target < 45 min)", flush=True)  # fmt: skip
     report["scale"] = rows
 
 
@@ -393,6 +401,71 @@ def section_blas(report: dict, reps: int = 2) -> None:
         rows.append(row)
         print(f"[blas] SVD of 3,000 x 1280, seconds: {row}", flush=True)
     report["blas"] = rows
+
+
+def section_parts(report: dict, reps: int = 5) -> None:
+    """Three kernels of the property path, old way against new, in one process: the colour
+    properties of 64 thumbnails (64 x 48, from the 320 x 240 JPEGs) in one piece and in the
+    pieces `stack_properties` now cuts; their perceptual-hash inputs by Pillow one at a time
+    and as a stack; the outlier search's 64 axes of 3,000 x 1280 values by the full SVD and
+    from the Gram matrix (one BLAS thread, as `knn_distances` runs); and what a 320 x 240 JPEG's
+    decode costs whole, at 1/2 scale and at 1/8."""
+    import timeit
+
+    from threadpoolctl import threadpool_limits
+
+    from weakspot.features.images import _decode, _flags, _properties
+
+    paths = export_large()[:64]
+    stack = np.stack(
+        [_decode.decode_bytes(Path(p).read_bytes(), net_size=None).thumb for p in paths]
+    )
+    x = np.random.default_rng(0).normal(size=(3_000, 1280))
+    x -= x.mean(axis=0)
+
+    def per_image(function, number: int) -> float:
+        best = min(timeit.repeat(function, number=number, repeat=reps)) / number
+        return round(best / len(stack) * 1e6, 1)
+
+    row = {
+        "load_1min": _load(),
+        "colour_properties_one_piece_us": per_image(lambda: _properties._colour_stack(stack), 10),
+        "colour_properties_pieces_us": per_image(lambda: _properties.stack_properties(stack), 10),
+        "hash_inputs_pillow_each_us": per_image(
+            lambda: _decode._pillow_hash_inputs(_decode._pillow_luma(stack)), 10
+        ),
+        "hash_inputs_stack_us": per_image(lambda: _decode.hash_inputs(stack), 10),
+    }
+    datas = [Path(p).read_bytes() for p in export_large()[:400]]
+    for name, request in (("full", None), ("half", (64, 64)), ("eighth", (40, 30))):
+        row[f"jpeg_decode_{name}_us"] = round(_jpeg_decode_s(datas, request) / len(datas) * 1e6)
+    with threadpool_limits(1, "blas"):
+        start = time.perf_counter()
+        np.linalg.svd(x, full_matrices=False)
+        row["axes_full_svd_s"] = round(time.perf_counter() - start, 2)
+        start = time.perf_counter()
+        _flags._top_components(x, 64)
+        row["axes_gram_s"] = round(time.perf_counter() - start, 2)
+    row["load_1min_end"] = _load()
+    print(f"[parts] {row}", flush=True)
+    report["parts"] = row
+
+
+def _jpeg_decode_s(datas: list[bytes], request: tuple[int, int] | None, reps: int = 3) -> float:
+    """Best seconds to decode every JPEG in `datas` on one thread: whole, or with ``draft`` to
+    `request` (320 x 240 files: (64, 64) is weakspot's 1/2 scale, (40, 30) libjpeg's 1/8)."""
+    import io
+
+    best = math.inf
+    for _ in range(reps):
+        start = time.perf_counter()
+        for data in datas:
+            with Image.open(io.BytesIO(data)) as im:
+                if request is not None:
+                    im.draft("RGB", request)
+                im.load()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 _PARTS = {  # part -> (file, function) whose cumulative time it is
@@ -475,6 +548,10 @@ def main() -> None:
     )
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--scale-n", type=int, default=2_000, help="files of the scale section")
+    parser.add_argument(
+        "--scale-auto-threads", action="store_true", help="scale section with n_jobs=None"
+    )
     args = parser.parse_args()
     report: dict = {}
     for name in args.sections:
@@ -489,9 +566,12 @@ def main() -> None:
         elif name == "demo":
             section_demo(report)
         elif name == "scale":
-            section_scale(args.n_jobs, report)
+            jobs = None if args.scale_auto_threads else args.n_jobs
+            section_scale(jobs, report, n=args.scale_n)
         elif name == "blas":
             section_blas(report)
+        elif name == "parts":
+            section_parts(report)
         elif name == "profile":
             section_profile(args.n, report)
         elif name == "memory":

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 from sklearn.decomposition import PCA
+from threadpoolctl import threadpool_limits
 
 from weakspot.slices._base import FinderOutput, SearchContext
 from weakspot.slices._slice import Slice
@@ -40,7 +41,10 @@ def prepare_embeddings(
         # PCA looks at the embeddings alone, never at the errors, so it may use every row.
         p = max(1, min(n_pca_components, x.shape[1], x.shape[0] - 1))
         pca = PCA(n_components=p, svd_solver="auto", random_state=context.random_state)
-        x = pca.fit_transform(x)
+        # one BLAS thread: OpenBLAS's spinning threads made this PCA several times slower
+        # on a loaded 2-core machine (weakspot.diagnoses._evidence.separability)
+        with threadpool_limits(1, "blas"):
+            x = pca.fit_transform(x)
     z = np.zeros((n, x.shape[1]))
     z[valid] = x
     return z, valid, grow

@@ -236,3 +236,19 @@ def test_a_file_larger_than_its_size_at_open_is_read_to_its_end_or_the_limit(tmp
             assert _read_fd(fd, 100, limit) == expected
         finally:
             os.close(fd)
+
+
+def test_hash_inputs_of_every_thumbnail_shape_above_32_pixels_are_pillows():
+    # every shape a thumbnail larger than 32 pixels on both sides can have (33-64 a side), where
+    # the pass order is read off Pillow; on smooth pixels, whose rounding differs from noise's
+    rng = np.random.default_rng(1)
+    for h in range(33, 65):
+        for w in range(33, 65):
+            stack = np.clip(np.cumsum(rng.integers(-6, 7, (3, h, w)), axis=2) + 128, 0, 255)
+            stack = stack.astype(np.uint8)
+            expected = [
+                np.asarray(Image.fromarray(x).resize((32, 32), Image.BILINEAR)) for x in stack
+            ]
+            np.testing.assert_array_equal(
+                hash_inputs(stack), np.stack(expected), err_msg=f"{h}x{w}"
+            )

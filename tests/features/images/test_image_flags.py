@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from weakspot.features.images import FLAG_COLUMNS, extract_image_features
+from weakspot.features.images import FLAG_COLUMNS, _flags, extract_image_features
 from weakspot.features.images._flags import knn_distances, perceptual_hash, robust_side
 
 
@@ -78,3 +78,23 @@ def test_knn_distances_on_a_reference_sample_exclude_self():
     assert sampled.shape == (300, 2)
     assert (sampled > 0).all()
     assert (sampled >= exact - 1e-5).all()  # neighbours among fewer points are never closer
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("shape", [(600, 200), (90, 130)])
+def test_top_components_give_the_svds_distances(seed, shape):
+    # the Gram-matrix route (more rows than columns) and the SVD route (fewer) must give the
+    # projection of the full SVD, up to the axes' signs, which leave the distances unchanged
+    rng = np.random.default_rng(seed)
+    m, d = shape
+    x = rng.normal(size=(m, 12)) @ rng.normal(size=(12, d)) + 0.05 * rng.normal(size=(m, d))
+    x -= x.mean(axis=0)
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    axes = _flags._top_components(x, 64)
+    assert axes.shape == (64, d)
+    signs = np.sign((axes * vt[:64]).sum(axis=1))
+    np.testing.assert_allclose(axes[:12] * signs[:12, None], vt[:12], atol=1e-9)
+    old = np.abs(x @ vt[:64].T).astype(np.float32)
+    new = np.abs(x @ axes.T).astype(np.float32)
+    np.testing.assert_allclose(new[:, :12], old[:, :12], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(new, axis=1), np.linalg.norm(old, axis=1), rtol=1e-5)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image, ImageFilter
 
-from weakspot.features.images import PROPERTY_COLUMNS, extract_image_features
+from weakspot.features.images import PROPERTY_COLUMNS, _properties, extract_image_features
 from weakspot.features.images._properties import stack_properties
 
 
@@ -166,3 +166,20 @@ _COUNTED = [
     "grayscale",
     "edge_density",
 ]
+
+
+@pytest.mark.parametrize("channels", [0, 3])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_stack_measured_in_pieces_equals_one_pass(channels, seed):
+    # 70 colour 64 x 48 thumbnails are measured in pieces of 28 (_PIECE_VALUES), grey ones in
+    # one piece; every value must be the one a single pass over the stack gives, bit for bit.
+    rng = np.random.default_rng(seed)
+    shape = (70, 48, 64, channels) if channels else (70, 48, 64)
+    stack = rng.integers(0, 256, shape, dtype=np.uint8)
+    stack[5] = 0  # a flat image: NaN hue, zero spread
+    stack[40] = stack[40] // 64 * 64  # few levels: ties in the percentiles and edges
+    one_pass = _properties._colour_stack(stack) if channels else _properties._grey_stack(stack)
+    pieces = stack_properties(stack)
+    assert set(pieces) == set(one_pass)
+    for name, column in one_pass.items():
+        np.testing.assert_array_equal(pieces[name], np.asarray(column, np.float64), err_msg=name)

@@ -295,9 +295,12 @@ def hash_inputs(thumbs: np.ndarray) -> np.ndarray:
     """The 32 x 32 grey copies for the perceptual hash of a stack of same-shape thumbnails.
 
     The same pixels as Pillow's ``thumb.convert("L").resize((32, 32), BILINEAR)``: Pillow's
-    integer luma and its fixed-point two-pass resampling are reproduced on the whole stack. For
-    thumbnails larger than 32 pixels on both sides, where Pillow picks the order of the passes by
-    a rule of its own, Pillow itself resizes each one.
+    integer luma and its fixed-point two-pass resampling are reproduced on the whole stack.
+    Pillow resamples horizontally first, except when only the vertical pass shrinks; for
+    thumbnails larger than 32 pixels on both sides it picks the order by a rule of its own
+    (with Pillow 13, vertically first when ``2 * w < h + 32``), so the order is read off
+    Pillow itself, once per shape (`_pillow_pass_order`), and in the unlikely case that neither
+    order reproduces it, Pillow resizes each thumbnail.
 
     Parameters
     ----------
@@ -310,18 +313,47 @@ def hash_inputs(thumbs: np.ndarray) -> np.ndarray:
     grey = thumbs if thumbs.ndim == 3 else _pillow_luma(thumbs)
     _, h, w = grey.shape
     if h > HASH_SIDE and w > HASH_SIDE:
-        size = (HASH_SIDE, HASH_SIDE)
-        pixels = [Image.fromarray(g).resize(size, Image.Resampling.BILINEAR) for g in grey]
-        return np.stack([np.asarray(p) for p in pixels]).astype(np.float32)
-    out = grey.astype(np.float64)
-    # Pillow resamples horizontally first, except when only the vertical pass shrinks.
-    if h > HASH_SIDE:
-        out = _resample_rows(out.swapaxes(1, 2), h).swapaxes(1, 2)
+        vertical_first = _pillow_pass_order(h, w)
+        if vertical_first is None:
+            return _pillow_hash_inputs(grey)
+    else:
+        vertical_first = h > HASH_SIDE
+    return _two_passes(grey.astype(np.float64), vertical_first).astype(np.float32)
+
+
+def _two_passes(values: np.ndarray, vertical_first: bool) -> np.ndarray:
+    """Pillow's bilinear resize of a stack (n, h, w) of levels to 32 x 32, in the given order."""
+    _, h, w = values.shape
+    if vertical_first and h != HASH_SIDE:
+        values = _resample_rows(values.swapaxes(1, 2), h).swapaxes(1, 2)
     if w != HASH_SIDE:
-        out = _resample_rows(out, w)
-    if h < HASH_SIDE:
-        out = _resample_rows(out.swapaxes(1, 2), h).swapaxes(1, 2)
-    return out.astype(np.float32)
+        values = _resample_rows(values, w)
+    if not vertical_first and h != HASH_SIDE:
+        values = _resample_rows(values.swapaxes(1, 2), h).swapaxes(1, 2)
+    return values
+
+
+def _pillow_hash_inputs(grey: np.ndarray) -> np.ndarray:
+    """`hash_inputs` of grey thumbnails (n, h, w), by Pillow, one thumbnail at a time."""
+    size = (HASH_SIDE, HASH_SIDE)
+    pixels = [Image.fromarray(g).resize(size, Image.Resampling.BILINEAR) for g in grey]
+    return np.stack([np.asarray(p) for p in pixels]).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pillow_pass_order(h: int, w: int) -> bool | None:
+    """Whether Pillow's 32 x 32 bilinear resize of an h x w grey image makes its vertical pass
+    first (True) or its horizontal one (False); None when neither order gives Pillow's pixels.
+
+    Read off Pillow on two fixed random probes of that shape: the two orders round their
+    intermediate pixels differently, so that on random pixels they disagree almost everywhere.
+    """
+    probe = np.random.default_rng(h * 4096 + w).integers(0, 256, (2, h, w), dtype=np.uint8)
+    expected = _pillow_hash_inputs(probe)
+    for vertical_first in (False, True):
+        if np.array_equal(_two_passes(probe.astype(np.float64), vertical_first), expected):
+            return vertical_first
+    return None
 
 
 _PRECISION_BITS = 22  # Pillow's fixed point for 8-bit resampling: 32 - 8 - 2 bits
