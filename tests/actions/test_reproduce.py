@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageFilter
 
 import weakspot
-from weakspot.actions._reproduce import find_reproduction, load_pixels
+from weakspot.actions._reproduce import find_reproduction, load_pixels, matched, mode_look
 from weakspot.actions.augment import apply_spec, downscale, frame, gamma, invert
 from weakspot.features.images import extract_image_features
 
@@ -57,7 +57,7 @@ def _planted(kind: str, seed: int = 0, n: int = 500):
 )
 def test_the_planted_look_is_reproduced_by_its_own_transform(kind, expected):
     images, features, kinds, labels, mask = _planted(kind)
-    found = find_reproduction(images, features, kinds, labels, mask, random_state=0)
+    found = find_reproduction(mode_look(images, features, kinds, labels, mask))
     assert found is not None
     assert found.transforms[0].name == expected
     assert found.reproduction >= 0.5
@@ -79,14 +79,15 @@ def test_the_planted_look_is_reproduced_by_its_own_transform(kind, expected):
 def test_a_mode_without_a_look_of_its_own_gets_no_augmentation():
     images, features, kinds, labels, _ = _planted("blur")
     random_rows = np.random.default_rng(5).random(len(labels)) < 0.2
-    assert find_reproduction(images, features, kinds, labels, random_rows) is None
+    assert mode_look(images, features, kinds, labels, random_rows) is None
+    assert find_reproduction(None) is None
 
 
 def test_no_images_or_no_properties_means_no_search():
     images, features, kinds, labels, mask = _planted("invert")
-    assert find_reproduction(None, features, kinds, labels, mask) is None
+    assert mode_look(None, features, kinds, labels, mask) is None
     metadata = dict.fromkeys(kinds, "metadata")  # a user's columns named like properties
-    assert find_reproduction(images, features, metadata, labels, mask) is None
+    assert mode_look(images, features, metadata, labels, mask) is None
 
 
 def test_unread_rows_are_never_opened(tmp_path):
@@ -146,3 +147,27 @@ def test_analyze_writes_a_spec_that_reproduces_the_failing_look(tmp_path):
     assert "reproduction" in augment[0].expected_gain["how"]
     weakspot.write_results(analysis, tmp_path)
     assert (tmp_path / augment[0].artifact).is_file()
+
+
+def test_the_look_alikes_of_a_rule_are_credited_by_how_much_they_look_like_the_mode():
+    images, features, kinds, labels, mask = _planted("blur")
+    look = mode_look(images, features, kinds, labels, mask)
+    blurred_elsewhere = extract_image_features(
+        np.stack([_blurred(im) for im in images[~mask][:40]]), embed=None, cache=False
+    ).properties
+    sharp_elsewhere = features[~mask].iloc[40:80]
+    assert look.reproduction(look.share_of(blurred_elsewhere)) > 0.5
+    assert look.reproduction(look.share_of(sharp_elsewhere)) < 0.1
+    assert look.share_of(features[["brightness"]]) is None  # lacks the look's properties
+
+
+def test_matched_candidates_read_their_strength_off_the_mode():
+    rng = np.random.default_rng(0)
+    images = _garments(300, rng)
+    mask = rng.random(300) < 0.25
+    images[mask] = (images[mask] * 0.35 + 10).astype(np.uint8)  # the demo's camera C
+    features = extract_image_features(images, embed=None, cache=False).properties
+    columns = list(features.columns)
+    found = {c.name: c.value for c in matched(features.to_numpy(float), mask, columns)}
+    b, c = found["RandomBrightnessContrast"]
+    assert c == pytest.approx(-0.65, abs=0.05) and b == pytest.approx(10 / 255, abs=0.03)

@@ -23,26 +23,17 @@ from weakspot.actions._base import (
     gain_action,
     register_action,
 )
-from weakspot.actions._reproduce import Reproduction, find_reproduction
+from weakspot.actions._reproduce import Reproduction, find_reproduction, look_of
 from weakspot.actions.augment import ALBUMENTATIONS_VERSION
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
-from weakspot.diagnoses._evidence import mode_mask
 
 
 def reproduction_of(mode: Any, context: DiagnosisContext) -> Reproduction | None:
-    """The mode's best reproducing transforms, searched once per mode (kept in the cache)."""
+    """The mode's best reproducing transforms, searched once per mode (cached)."""
     key = f"reproduction:{mode.id}"
     if key not in context.cache:
-        ev = context.evaluation
-        context.cache[key] = find_reproduction(
-            ev.images,
-            ev.features,
-            context.kinds,
-            ev.labels,
-            mode_mask(mode, len(ev)),
-            unread=ev.unread,
-            random_state=context.random_state,
-        )
+        look = look_of(mode, context)
+        context.cache[key] = find_reproduction(look, random_state=context.random_state)
     return context.cache[key]
 
 

@@ -38,6 +38,8 @@ from weakspot.actions.augment import (
     gaussian_noise,
     invert,
 )
+from weakspot.diagnoses._base import DiagnosisContext
+from weakspot.diagnoses._evidence import mode_mask
 from weakspot.features.images._decode import _as_uint8, decode_array, read_file
 from weakspot.features.images._properties import PROPERTY_COLUMNS, compute_properties
 
@@ -49,6 +51,7 @@ MIN_SECOND_GAIN = 0.1
 TOP_REFINED = 3  # the best first candidates, each refined by up to `CLIMB_STEPS` nudges
 CLIMB_STEPS = 4
 MIN_SEPARATION = 0.4  # |2 AUC - 1| of the best property: below it the mode has no look of its own
+REACH_PERCENTILE = 50  # of the members' k-th neighbour distance (see `LookSpace`)
 WEIGHT_FLOOR = 0.25  # the least weight of a property that varies (see `LookSpace`)
 # properties of the file or the canvas, which no pixel transform changes
 _NOT_PIXELS = {"width", "height", "megapixels", "aspect_ratio", "file_size", "jpeg_quality"}
@@ -247,12 +250,12 @@ class LookSpace:
         # every varying property counts a little, so that a transform which changes what the
         # mode does not differ in (a frame adds edges; an inversion keeps them) lands farther
         self.weight = np.where(spread > 0, np.maximum(separation, WEIGHT_FLOOR), 0.0)
-        self.members = members
+        self.values, self.members = values, members
         self.k = int(min(K, max(1, n1 // 2)))
         self.index = NearestNeighbors(n_neighbors=self.k + 1).fit(self.embed(values))
         distance, _ = self.index.kneighbors(self.embed(values[members]))
-        # the mode's own reach: 90% of its members have their k-th neighbour this close
-        self.radius = float(np.percentile(distance[:, self.k], 90))
+        # the mode's own reach: half of its members have their k-th neighbour this close
+        self.radius = float(np.percentile(distance[:, self.k], REACH_PERCENTILE))
 
     def embed(self, values: np.ndarray) -> np.ndarray:
         """Weighted robust z-scores, shape (m, p)."""
@@ -261,16 +264,18 @@ class LookSpace:
 
     def member_share(self, values: np.ndarray, *, own: bool = False) -> float:
         """Mean share of mode members among the neighbours of each row of `values` (m, p),
-        counted only for rows within the mode's reach (`radius`): a copy pushed past every
-        image, where its few far neighbours happen to be members, has not the mode's look.
+        discounted beyond the mode's reach (`radius`) by ``(radius / distance) ** 2`` of the
+        k-th neighbour: a copy pushed past every image, whose few far neighbours happen to be
+        members, has not the mode's look, and a copy nearly there counts for nearly as much
+        (which lets the refinement climb towards the look).
         `own`: the rows are reference images, so their first neighbour (themselves) is dropped.
         """
         distance, found = self.index.kneighbors(self.embed(values))
         if own:
             distance, found = distance[:, 1:], found[:, 1:]
         distance, found = distance[:, : self.k], found[:, : self.k]
-        inside = distance[:, -1] <= self.radius
-        return float((self.members[found].mean(axis=1) * inside).mean())
+        reach = np.minimum(1.0, self.radius / np.maximum(distance[:, -1], 1e-12)) ** 2
+        return float((self.members[found].mean(axis=1) * reach).mean())
 
 
 def pixel_columns(features: pd.DataFrame, kinds: dict[str, str]) -> list[str]:
@@ -290,7 +295,45 @@ def _measure(images: list[np.ndarray], columns: list[str]) -> np.ndarray:
     return compute_properties(decoded)[:, position]
 
 
-def find_reproduction(
+@dataclass(frozen=True)
+class ModeLook:
+    """A mode's look, ready to be compared with: its property space and the outside images.
+
+    Attributes
+    ----------
+    space : LookSpace
+        The evaluation images of the mode's classes, but the outside images below.
+    columns : list of str
+        The pixel properties of the space.
+    images : list of ndarray
+        Up to `N_IMAGES` evaluation images from outside the mode (of its classes), as
+        `load_pixels` reads them.
+    scales : list of float
+        Their native over searched size.
+    originals, members : float
+        The mean member share of the untransformed `images`, and of the members themselves.
+    """
+
+    space: LookSpace
+    columns: list[str]
+    images: list[np.ndarray]
+    scales: list[float]
+    originals: float
+    members: float
+
+    def reproduction(self, share: float) -> float:
+        """`share` rescaled: 0 for the untransformed images' own, 1 for the members'."""
+        return (share - self.originals) / (self.members - self.originals)
+
+    def share_of(self, features: pd.DataFrame) -> float | None:
+        """The mean member share of other images measured by the same stage (training rows,
+        say), or None when they lack the space's properties."""
+        if not set(self.columns) <= set(features.columns) or not len(features):
+            return None
+        return self.space.member_share(features[self.columns].to_numpy(dtype=np.float64))
+
+
+def mode_look(
     source: np.ndarray | Sequence[str] | None,
     features: pd.DataFrame,
     kinds: dict[str, str],
@@ -299,13 +342,13 @@ def find_reproduction(
     *,
     unread: set[int] | frozenset[int] = frozenset(),
     random_state: int = 0,
-) -> Reproduction | None:
-    """The transforms whose copies of outside images best land among the mode's images.
+) -> ModeLook | None:
+    """The mode's `ModeLook`, or None when it has none to compare with.
 
     Parameters
     ----------
     source : ndarray (n, H, W[, C]), list of n image paths, or None
-        The evaluation images; None: nothing to search.
+        The evaluation images; None: nothing to compare.
     features : DataFrame, shape (n, f)
         The evaluation's features (the image properties among them).
     kinds : dict of str to str
@@ -319,9 +362,9 @@ def find_reproduction(
 
     Returns
     -------
-    Reproduction or None
-        None without images or property columns, when the mode's look is not set apart by any
-        property, or when no candidate reaches `MIN_REPRODUCTION`.
+    ModeLook or None
+        None without images or property columns, with fewer than 20 members or outside
+        images, or when no property sets the mode apart (`MIN_SEPARATION`).
     """
     columns = pixel_columns(features, kinds)
     if source is None or not columns:
@@ -344,27 +387,57 @@ def find_reproduction(
     if len(loaded) < 10:
         return None
     images = [im for im, _ in loaded]
-    shares = {
-        "originals": space.member_share(_measure(images, columns)),
-        "members": space.member_share(values[reference][mask[reference]], own=True),
-    }
-    room = shares["members"] - shares["originals"]
-    if room < 0.05:
+    look = ModeLook(
+        space,
+        columns,
+        images,
+        [scale for _, scale in loaded],
+        originals=space.member_share(_measure(images, columns)),
+        members=space.member_share(values[reference][mask[reference]], own=True),
+    )
+    return look if look.members - look.originals >= 0.05 else None
+
+
+def look_of(mode: Any, context: DiagnosisContext) -> ModeLook | None:
+    """The mode's look in the evaluation's property space, built once per mode (cached)."""
+    key = f"look:{mode.id}"
+    if key not in context.cache:
+        ev = context.evaluation
+        context.cache[key] = mode_look(
+            ev.images,
+            ev.features,
+            context.kinds,
+            ev.labels,
+            mode_mask(mode, len(ev)),
+            unread=ev.unread,
+            random_state=context.random_state,
+        )
+    return context.cache[key]
+
+
+def find_reproduction(look: ModeLook | None, *, random_state: int = 0) -> Reproduction | None:
+    """The transforms whose copies of the outside images best land among the mode's images.
+
+    Returns None without a look, or when no candidate reaches `MIN_REPRODUCTION`.
+    """
+    if look is None:
         return None
+    space, columns = look.space, look.columns
 
     def score(chain: tuple[Candidate, ...]) -> float:
         step = np.random.default_rng(random_state)
         copies = []
-        for im in images:
+        for im in look.images:
             for c in chain:
                 im = c.apply(im, step)
             copies.append(im)
         return space.member_share(_measure(copies, columns))
 
-    singles = sorted(((score((c,)), (c,)) for c in candidates()), key=lambda t: -t[0])
+    tried = [*candidates(), *matched(space.values, space.members, columns)]
+    singles = sorted(((score((c,)), (c,)) for c in tried), key=lambda t: -t[0])
     refined = [_climb(score, share, chain[0]) for share, chain in singles[:TOP_REFINED]]
     best_share, best = max(refined, key=lambda t: t[0])
-    if (best_share - shares["originals"]) / room < MIN_REPRODUCTION:
+    if look.reproduction(best_share) < MIN_REPRODUCTION:
         return None
     families = {best[0].name}
     for _, (c,) in singles[1:]:
@@ -372,16 +445,50 @@ def find_reproduction(
             continue
         families.add(c.name)
         pair = score((*best, c))
-        if (pair - best_share) / room >= MIN_SECOND_GAIN:
+        if look.reproduction(pair) - look.reproduction(best_share) >= MIN_SECOND_GAIN:
             best_share, best = pair, (*best, c)
             break
+    shares = {"copies": best_share, "originals": look.originals, "members": look.members}
     return Reproduction(
         transforms=tuple(best),
-        reproduction=round((best_share - shares["originals"]) / room, 3),
-        shares={"copies": round(best_share, 3), **{k: round(v, 3) for k, v in shares.items()}},
-        n_images=len(images),
-        pixel_scale=float(np.median([scale for _, scale in loaded])),
+        reproduction=round(look.reproduction(best_share), 3),
+        shares={k: round(v, 3) for k, v in shares.items()},
+        n_images=len(look.images),
+        pixel_scale=float(np.median(look.scales)),
     )
+
+
+def matched(values: np.ndarray, members: np.ndarray, columns: list[str]) -> list[Candidate]:
+    """Candidates whose strength is read off the mode's own figures (medians inside vs
+    outside, values of shape (n, p) in `columns`): the contrast ratio and the brightness it
+    leaves, the gamma that maps one brightness to the other, the blur that lowers the
+    sharpness by its ratio (a Laplacian's variance falls about as sigma^-4) and the noise that
+    adds up to the mode's. They join the fixed grid, which cannot hold every strength."""
+    at = {c: j for j, c in enumerate(columns)}
+
+    def medians(name: str) -> tuple[float, float] | None:
+        if name not in at:
+            return None
+        column = values[:, at[name]]
+        inside, outside = np.nanmedian(column[members]), np.nanmedian(column[~members])
+        return (float(inside), float(outside)) if np.isfinite([inside, outside]).all() else None
+
+    out = []
+    bright, contrast = medians("brightness"), medians("contrast")
+    if bright and contrast and contrast[1] > 0:
+        c = float(np.clip(contrast[0] / contrast[1] - 1, -0.95, 3.0))
+        b = float(np.clip(bright[0] - (1 + c) * bright[1], -1.0, 1.0))
+        out.append(Candidate("RandomBrightnessContrast", (round(b, 3), round(c, 3))))
+    if bright and 0 < bright[0] < 1 and 0 < bright[1] < 1:
+        g = float(np.clip(np.log(bright[0]) / np.log(bright[1]), 0.1, 10.0))
+        out.append(Candidate("RandomGamma", round(g, 3)))
+    sharp = medians("sharpness")
+    if sharp and sharp[0] > 0 and sharp[1] > sharp[0]:
+        out.append(Candidate("GaussianBlur", round(float((sharp[1] / sharp[0]) ** 0.25), 3)))
+    noise = medians("noise")
+    if noise and noise[0] > noise[1]:
+        out.append(Candidate("GaussNoise", round(float(np.sqrt(noise[0] ** 2 - noise[1] ** 2)), 3)))
+    return out
 
 
 def _climb(

@@ -6,7 +6,10 @@ training rows nearest its members in embedding space). Their weight is the evalu
 over the training share, capped at `MAX_WEIGHT`; other rows keep weight 1. The expected gain is
 the diagnosis-scaled one times the weights' reach, ``min(1, weight * training share /
 evaluation share)``: ten look-alikes weighed 10 stand for a hundred training examples, not for
-the evaluation's share of them, however many that is. For a spurious
+the evaluation's share of them, however many that is. With images, the reach is also scaled by
+how much the look-alikes look like the mode (their reproduction in the mode's property space,
+`weakspot.actions._reproduce.ModeLook`): training images that share a rule's threshold with
+the mode (naturally dark garments) need not share its look (under-exposed ones). For a spurious
 correlation the group file crosses "has the property" with the label, so that a group-robust
 loss weighs the rare combinations (the property without its usual label).
 """
@@ -19,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot.actions._base import Action, artifact_name, gain_action, register_action
+from weakspot.actions._reproduce import look_of
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import non_label_rule
 from weakspot.modes._rules import rule_mask
@@ -66,6 +70,15 @@ class Reweight:
         )
         files = {relative: table.to_csv(index=False)}
         reach = weight * train_share / eval_share
+        why = (
+            f"the weights' reach {min(1.0, reach):.2f} (weight x training share / evaluation share"
+        )
+        look = look_of(mode, context)
+        share = None if look is None else look.share_of(context.train.features[similar])
+        if look is not None and share is not None:  # look-alikes by rule may not look like it
+            resemblance = float(np.clip(look.reproduction(share), 0.0, 1.0))
+            reach *= resemblance
+            why += f", times {resemblance:.2f}: how much the look-alikes look like the mode"
         return gain_action(
             self.kind,
             mode,
@@ -77,10 +90,7 @@ class Reweight:
             ),
             artifact=relative,
             files=files,
-            reach=(
-                reach,
-                f"the weights' reach {min(1.0, reach):.2f} (weight x training share / evaluation share)",
-            ),
+            reach=(reach, why + ")"),
         )
 
 
