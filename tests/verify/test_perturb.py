@@ -82,16 +82,23 @@ def test_the_verdict_follows_the_cause(predict, verdict):
         assert found["change"] == 0.0 and found["mcnemar"]["became_wrong"] == 0
 
 
-def test_perturb_from_a_results_folder(tmp_path):
-    from weakspot import perturb
-
-    images, labels, dark = _images(80)
+def _evaluation_folder(tmp_path, n: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """`n` test images as PNG files in `tmp_path` and their table ``eval.csv`` (id, image,
+    label); returns the table and the dark rows."""
+    images, labels, dark = _images(n)
     paths = []
     for i, im in enumerate(images):
         Image.fromarray(im).save(tmp_path / f"{i}.png")
         paths.append(f"{i}.png")
-    data = pd.DataFrame({"id": [f"e{i}" for i in range(80)], "image": paths, "label": labels})
+    data = pd.DataFrame({"id": [f"e{i}" for i in range(n)], "image": paths, "label": labels})
     data.to_csv(tmp_path / "eval.csv", index=False)
+    return data, dark
+
+
+def test_perturb_from_a_results_folder(tmp_path):
+    from weakspot import perturb
+
+    data, dark = _evaluation_folder(tmp_path, 80)
     members = data.loc[dark, "id"].tolist()
     doc = {
         "dataset": {"n_examples": 80, "classes": ["0", "1"]},
@@ -153,13 +160,7 @@ def test_border_properties_are_set_by_painting_the_ring_they_measure():
 def test_the_look_test_applies_the_modes_augmentation_spec(tmp_path, predict, verdict):
     from weakspot import perturb
 
-    images, labels, dark = _images(120)
-    paths = []
-    for i, im in enumerate(images):
-        Image.fromarray(im).save(tmp_path / f"{i}.png")
-        paths.append(f"{i}.png")
-    data = pd.DataFrame({"id": [f"e{i}" for i in range(120)], "image": paths, "label": labels})
-    data.to_csv(tmp_path / "eval.csv", index=False)
+    data, dark = _evaluation_folder(tmp_path, 120)
     darken = {
         "__class_fullname__": "RandomBrightnessContrast",
         "brightness_limit": [-0.25, -0.25],  # darker, the halves' difference kept
