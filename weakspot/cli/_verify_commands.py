@@ -20,12 +20,11 @@ T = TypeVar("T")
 
 VERIFY_HELP = """Retrain with each action and compare with a baseline retrain (same trainer, same seeds).
 
-The trainer is [bold]path/to/file.py:function[/] or [bold]package.module:function[/] with the
-signature fit_and_predict(train, sample_weight, evaluate) -> predictions for evaluate (see
-docs/verify.md), or [bold]embeddings[/] for a proxy: a logistic head on the backbone's
-embeddings of the images.
+The trainer is [bold]path/to/file.py:function[/] or [bold]package.module:function[/] with the signature fit_and_predict(train, sample_weight, evaluate) -> predictions for evaluate (see docs/verify.md), or [bold]embeddings[/] for a proxy: a logistic head on the backbone's embeddings of the images.
 
 --train and --data default to the tables `weakspot analyze` recorded in results/run.json.
+
+Writes results/verify/verification.json and rewrites report.html and summary.md with a Verification section.
 
 [bold]Examples[/]
 
@@ -38,6 +37,8 @@ embeddings of the images.
 
 PERTURB_HELP = """Push evaluation images from outside a failure mode to the mode's level of its image
 property (brightness, contrast, sharpness, blur, noise, border), predict, and measure the change in error rate.
+
+Where the analysis wrote an augmentation spec for the mode, the same images are also given the mode's look (the spec's transforms) and compared the same way. Writes results/verify/perturbation.json and rewrites report.html and summary.md with the verdicts.
 
 --data defaults to the table `weakspot analyze` recorded in results/run.json.
 
