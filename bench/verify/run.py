@@ -141,7 +141,7 @@ def _verify(problem, planted) -> dict:
         "action": f"{top['id']} {top['kind']}",
         "transforms": top["steps"]
         .split(" as in the spec")[0]
-        .removeprefix("Augment training images with ")
+        .removeprefix("Augment training images so that some look ")
         if top["kind"] == "augment"
         else "",
         "planted_base": p["before"]["accuracy"],

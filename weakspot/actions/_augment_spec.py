@@ -23,18 +23,9 @@ from weakspot.actions._base import (
     gain_action,
     register_action,
 )
-from weakspot.actions._reproduce import Reproduction, find_reproduction, look_of
+from weakspot.actions._reproduce import reproduction_of
 from weakspot.actions.augment import ALBUMENTATIONS_VERSION
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
-
-
-def reproduction_of(mode: Any, context: DiagnosisContext) -> Reproduction | None:
-    """The mode's best reproducing transforms, searched once per mode (cached)."""
-    key = f"reproduction:{mode.id}"
-    if key not in context.cache:
-        look = look_of(mode, context)
-        context.cache[key] = find_reproduction(look, random_state=context.random_state)
-    return context.cache[key]
 
 
 @register_action
@@ -73,9 +64,9 @@ class Augment:
             diagnosis,
             context,
             steps=(
-                f"Augment training images with {names} ({found.describe()}) as in the spec "
-                "(albumentations.from_dict(json.load(f)), or weakspot.actions.augment.apply_spec), "
-                "then retrain."
+                f"Augment training images so that some look {found.describe()}: {names} as in "
+                "the spec (albumentations.from_dict(json.load(f)), or "
+                "weakspot.actions.augment.apply_spec), then retrain."
             ),
             artifact=relative,
             files={relative: json.dumps(spec, indent=2) + "\n"},

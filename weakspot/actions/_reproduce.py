@@ -121,14 +121,27 @@ _SERIALISE: dict[str, Callable[[Any, float], dict[str, Any]]] = {
         "p": 0.5,
     },
 }
+
+
+def _tone(v: tuple[float, float]) -> str:
+    b, c = v
+    parts = []
+    if abs(c) >= 0.05:
+        parts.append(f"{'lower' if c < 0 else 'higher'} in contrast (x{1 + c:.2f})")
+    if abs(b) >= 0.02:
+        parts.append(f"{'darker' if b < 0 else 'brighter'} ({b:+.2f})")
+    return " and ".join(parts) or "unchanged in tone"
+
+
+# how a copy looks, in words a person uses (the figures in brackets)
 _DESCRIBE: dict[str, Callable[[Any], str]] = {
-    "RandomBrightnessContrast": lambda v: f"brightness {v[0]:+.2f}, contrast {v[1]:+.2f}",
-    "RandomGamma": lambda v: f"gamma {v:.1f}",
-    "GaussianBlur": lambda v: f"Gaussian blur, sigma {v:.1f} px",
-    "GaussNoise": lambda v: f"Gaussian noise, std {v:.2f}",
-    "InvertImg": lambda v: "inverted",
-    "Frame": lambda v: f"a {'white' if v[1] else 'black'} frame, {v[0]:.0%} per side",
-    "Downscale": lambda v: f"low resolution, x{v:.2f}",
+    "RandomBrightnessContrast": _tone,
+    "RandomGamma": lambda v: f"{'darker' if v > 1 else 'lighter'} in the mid-tones (gamma {v:.1f})",
+    "GaussianBlur": lambda v: f"blurred (Gaussian, sigma {v:.1f} px)",
+    "GaussNoise": lambda v: f"noisy (Gaussian, std {v:.2f})",
+    "InvertImg": lambda v: "inverted (a negative)",
+    "Frame": lambda v: f"framed in {'white' if v[1] else 'black'} ({v[0]:.0%} per side)",
+    "Downscale": lambda v: f"low in resolution (x{v:.2f})",
 }
 
 
@@ -198,7 +211,7 @@ class Reproduction:
         return [entry for t in self.transforms for entry in t.serialise(self.pixel_scale)]
 
     def describe(self) -> str:
-        return " then ".join(t.describe() for t in self.transforms)
+        return ", then ".join(t.describe() for t in self.transforms)
 
 
 def load_pixels(source: np.ndarray | Sequence[str], index: int) -> tuple[np.ndarray, float] | None:
@@ -412,6 +425,15 @@ def look_of(mode: Any, context: DiagnosisContext) -> ModeLook | None:
             unread=ev.unread,
             random_state=context.random_state,
         )
+    return context.cache[key]
+
+
+def reproduction_of(mode: Any, context: DiagnosisContext) -> Reproduction | None:
+    """The mode's best reproducing transforms, searched once per mode (cached)."""
+    key = f"reproduction:{mode.id}"
+    if key not in context.cache:
+        look = look_of(mode, context)
+        context.cache[key] = find_reproduction(look, random_state=context.random_state)
     return context.cache[key]
 
 

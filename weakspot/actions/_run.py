@@ -9,6 +9,7 @@ from typing import Any
 
 from weakspot.actions._base import ACTIONS, MIN_CONFIDENCE, Action, write_action_files
 from weakspot.actions._gate import gate_file
+from weakspot.actions._reproduce import reproduction_of
 from weakspot.diagnoses._base import DiagnosisContext
 
 
@@ -45,6 +46,7 @@ def plan_actions(modes: Sequence[Any], context: DiagnosisContext) -> tuple[list[
         gate = ACTIONS["gate"]().propose(mode, None, context)
         if gate is not None:
             proposed.append(gate)
+    modes = [_with_look(mode, context) for mode in modes]
     order = {m.id: i for i, m in enumerate(modes)}
     ranked = sorted(
         proposed,
@@ -53,6 +55,20 @@ def plan_actions(modes: Sequence[Any], context: DiagnosisContext) -> tuple[list[
     ranked = [replace(a, id=f"A{i}") for i, a in enumerate(ranked, start=1)]
     modes = [m.with_actions([a.id for a in ranked if a.failure_mode == m.id]) for m in modes]
     return modes, ranked
+
+
+def _with_look(mode: Any, context: DiagnosisContext) -> Any:
+    """`mode` with its look in words added to its mechanism, when a transform reproduces it
+    (`weakspot.actions._reproduce`): a mode titled by a proxy (``sharpness >= 0.3``) then
+    still says that its images look framed."""
+    found = reproduction_of(mode, context)
+    if found is None:
+        return mode
+    look = (
+        f"; they look {found.describe()}: copies of other images made so land among them "
+        f"(reproduction {min(found.reproduction, 1.0):.2f})"
+    )
+    return replace(mode, mechanism=mode.mechanism + look)
 
 
 def write_actions(modes: Sequence[Any], actions: Sequence[Action], out: str | Path) -> list[Path]:
