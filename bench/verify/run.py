@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 import weakspot  # noqa: E402
-from bench.planted.tasks import make_task  # noqa: E402
+from bench.planted.tasks import RARE, make_task  # noqa: E402
 from weakspot.verify._inputs import problem_from_results  # noqa: E402
 from weakspot.verify._perturb import perturb_modes  # noqa: E402
 from weakspot.verify._run import run_verification  # noqa: E402
@@ -72,6 +72,8 @@ TRAINER = "lr"  # set by --trainer
 def fit_and_predict(train, sample_weight, evaluate, random_state=0):
     model = _model(TRAINER, random_state)
     x, y = pixels(_load(train["image"])), train["label"].to_numpy()
+    if sample_weight is None:
+        sample_weight = np.ones(len(x))
     try:
         model.fit(x, y, sample_weight=sample_weight)
     except TypeError:  # a model without sample weights: draw rows in proportion to them
@@ -122,8 +124,23 @@ def run_task(kind: str, seed: int, root: Path, marker: bool = False) -> dict:
     }
     if not marker:
         record.update(_verify(problem, planted))
+        record["planted_oracle"] = _oracle(kind, task.train_images, train, data, planted, folder)
     record.update(_perturb(problem, ev_images, planted, train, data))
     return record
+
+
+def _oracle(kind, images, train, data, planted, folder: Path, copies: int = 1000) -> float:
+    """Planted-row accuracy after training with the plant's *own* transform: copies of up to
+    `copies` training images (as many as the augmentation adds), each given the planted look
+    with probability 0.5, as an augmentation spec with p = 0.5 would. What an augmentation can
+    reach with this trainer at best (seed 0)."""
+    fn = RARE[kind][0]
+    rng = np.random.default_rng(0)
+    chosen = np.sort(rng.choice(len(images), min(copies, len(images)), replace=False))
+    looks = [fn(images[i], rng) if rng.random() < 0.5 else images[i] for i in chosen]
+    extra = write_split(folder / "oracle", "o", np.stack(looks), train["label"].to_numpy()[chosen])
+    predicted = fit_and_predict(pd.concat([train, extra], ignore_index=True), None, data)
+    return float((np.asarray(predicted) == data["label"].to_numpy())[planted].mean())
 
 
 def _verify(problem, planted) -> dict:
