@@ -4,6 +4,10 @@ weakspot caches image features (and the exported ONNX backbone) in the user's ca
 default. Tests never touch it: `WEAKSPOT_CACHE_DIR` points every test at a fresh folder of its
 own under pytest's tmp_path, whose ``models/`` links to one folder shared by the session, so
 that the backbone is exported once per test session rather than once per test.
+
+Property-based tests (hypothesis) run derandomized: the same examples on every run, so that a
+clean clone's CI cannot turn red on an example no earlier run drew. To explore new examples,
+run ``HYPOTHESIS_PROFILE=explore .venv/bin/python -m pytest ...``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
+
+settings.register_profile("weakspot", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "weakspot"))
 
 
 def planted_table(
