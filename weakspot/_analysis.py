@@ -173,7 +173,10 @@ class Analysis:
             "search": self.search.counts,
             "slices": slices,
             "quality": self.quality,  # flagged images per quality flag (report, issue 10)
-            "failure_modes": [mode.to_dict() for mode in self.failure_modes],
+            "failure_modes": [
+                {**mode.to_dict(), "members": [str(i) for i in ex.ids[mode.members]]}
+                for mode in self.failure_modes
+            ],
             "actions": [action.to_dict() for action in self.actions],
         }
         return plain(doc)

@@ -33,21 +33,27 @@ def write_large_members(
     max_inline : int
         Longest member list kept in the JSON.
     """
-    slices = []
-    for record in doc.get("slices", []):
-        members = record["members"]
-        if isinstance(members, list) and len(members) > max_inline:
-            relative = f"{MEMBERS_FOLDER}/{record['id']}.parquet"
-            target = Path(folder) / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            pd.DataFrame({"id": pd.Series(members, dtype=object)}).to_parquet(target, index=False)
-            record = {**record, "members": {"parquet": relative, "count": len(members)}}
-        slices.append(record)
-    return {**doc, "slices": slices}
+    moved: dict[str, Any] = {}
+    for key in ("slices", "failure_modes"):  # a mode's members are written beside it too
+        records = []
+        for record in doc.get(key) or []:
+            members = record.get("members")
+            if isinstance(members, list) and len(members) > max_inline:
+                relative = f"{MEMBERS_FOLDER}/{record['id']}.parquet"
+                target = Path(folder) / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                frame = pd.DataFrame({"id": pd.Series(members, dtype=object)})
+                frame.to_parquet(target, index=False)
+                record = {**record, "members": {"parquet": relative, "count": len(members)}}
+            records.append(record)
+        if key in doc:
+            moved[key] = records
+    return {**doc, **moved}
 
 
 def read_members(record: dict[str, Any], folder: str | Path) -> list[str]:
-    """The member ids of one slice record, inline or in its Parquet file under `folder`."""
+    """The member ids of one slice (or failure-mode) record, inline or in its Parquet file
+    under `folder`."""
     members = record["members"]
     if isinstance(members, list):
         return [str(m) for m in members]

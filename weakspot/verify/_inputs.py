@@ -97,8 +97,16 @@ def read_labelled(
     return Table(frame, label_col, class_text(frame[label_col]), ids, image_col)
 
 
-def mode_members(mode: dict[str, Any], slices: dict[str, list[str]], ids: np.ndarray) -> np.ndarray:
-    """Bool mask over `ids` of the examples in at least half of the mode's slices."""
+def mode_members(
+    mode: dict[str, Any], slices: dict[str, list[str]], ids: np.ndarray, folder: Path
+) -> np.ndarray:
+    """Bool mask over `ids` of the mode's members: its ``members`` in analysis.json (inline or
+    in ``members/``), or, in a file from before they were written, the examples in at least
+    half of the mode's slices (an approximation: the mode's rows are its title rule's)."""
+    if mode.get("members") is not None:
+        from weakspot.report import read_members
+
+        return np.isin(ids.astype(str), read_members(mode, folder))
     counts: dict[str, int] = {}
     for sid in mode.get("slices", []):
         for member in slices.get(sid, []):
@@ -137,7 +145,7 @@ def problem_from_results(
             "id": m["id"],
             "title": m["title"],
             "rule": m.get("rule"),
-            "members": mode_members(m, slices, ev.ids),
+            "members": mode_members(m, slices, ev.ids, Path(results)),
         }
         for m in doc.get("failure_modes", [])
     ]

@@ -1,0 +1,37 @@
+"""A results folder gives `verify` and `perturb` the same failure modes as the analysis."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+import weakspot
+from tests.conftest import planted_table
+from weakspot.report._members import read_members, write_large_members
+from weakspot.verify._inputs import problem_from_analysis, problem_from_results
+
+
+def test_modes_read_from_a_results_folder_are_the_analysis_modes(tmp_path):
+    table = planted_table(0)
+    analysis = weakspot.analyze(table)
+    assert analysis.failure_modes
+    weakspot.write_results(analysis, tmp_path)
+    doc = json.loads((tmp_path / "analysis.json").read_text())
+    mode = analysis.failure_modes[0]
+    assert doc["failure_modes"][0]["members"] == [str(i) for i in table["id"][mode.members]]
+    from_folder = problem_from_results(tmp_path, train=table, data=table)
+    in_memory = problem_from_analysis(analysis, train=table, data=table, out=tmp_path)
+    for a, b in zip(from_folder.modes, in_memory.modes, strict=True):
+        assert a["id"] == b["id"] and np.array_equal(a["members"], b["members"])
+
+
+def test_a_large_modes_members_go_to_parquet_and_come_back(tmp_path):
+    doc = {
+        "slices": [{"id": "S1", "members": ["a", "b", "c"]}],
+        "failure_modes": [{"id": "F1", "members": ["a", "b", "c"]}],
+    }
+    moved = write_large_members(doc, tmp_path, max_inline=2)
+    assert moved["failure_modes"][0]["members"] == {"parquet": "members/F1.parquet", "count": 3}
+    assert read_members(moved["failure_modes"][0], tmp_path) == ["a", "b", "c"]
+    assert doc["failure_modes"][0]["members"] == ["a", "b", "c"]  # the input is not modified
