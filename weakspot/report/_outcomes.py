@@ -131,7 +131,8 @@ def _optional_json(path: Path) -> Any:
 def failure_units(doc: dict[str, Any], folder: str | Path) -> list[dict[str, Any]]:
     """The failure modes of an analysis (or, before modes exist, its reported slices).
 
-    Returns ``{kind, id, title, members}`` records, ``members`` the ids of the examples a mode's
+    Returns ``{kind, id, title, members}`` records, ``members`` a mode's own member ids
+    (``failure_modes[].members``), or, in a file from before they were written, the ids its
     slices hold together.
     """
     from weakspot.report._members import read_members
@@ -143,8 +144,11 @@ def failure_units(doc: dict[str, Any], folder: str | Path) -> list[dict[str, Any
         out = []
         for m in modes:
             ids: set[str] = set()
-            for sid in m.get("slices") or []:
-                ids.update(map(str, slices.get(sid, {}).get("members") or []))
+            if m.get("members") is not None:
+                ids.update(read_members(m, folder))
+            else:
+                for sid in m.get("slices") or []:
+                    ids.update(map(str, slices.get(sid, {}).get("members") or []))
             out.append(
                 {
                     "kind": "failure mode",
