@@ -123,12 +123,13 @@ def test_augmentation_writes_transformed_copies_and_adds_rows(tmp_path):
         "text": json.dumps(spec),
     }
     applied = apply_action(problem, action)
-    assert len(applied.train) == 7 and applied.train["label"].tolist()[4:] == ["cat"] * 3
+    assert len(applied.train) == 8  # a copy of every training image, whatever its class
+    assert applied.train["label"].tolist()[4:] == ["cat", "cat", "cat", "dog"]
     written = applied.train["image"].iloc[4]
     assert "verify/augmented/A1" in written
     assert np.asarray(Image.open(written)).max() == 200 - 128  # 200 + (-0.5 * 255), truncated
     assert applied.changes[0].startswith(
-        "3 transformed copies (RandomBrightnessContrast) of training images of classes ['cat']"
+        "4 transformed copies (RandomBrightnessContrast) of training images of every class"
     )
 
 

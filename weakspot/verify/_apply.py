@@ -7,8 +7,8 @@
   the suggested label; its evaluation rows cannot be verified by retraining (see
   `relabel_bound`);
 - ``augment``: one transformed copy (with `weakspot.actions.augment.apply_spec`) of each
-  training image of the classes the mode's members carry, at most `max_copies`, written under
-  ``<out>/verify/augmented/<action>/`` and added as rows;
+  training image, of every class (a random `max_copies` of them when there are more), written
+  under ``<out>/verify/augmented/<action>/`` and added as rows;
 - Just-Train-Twice (Liu et al., 2021): the baseline model's training errors weigh
   `JTT_UPWEIGHT`, the other rows 1.
 
@@ -179,10 +179,11 @@ def _augment(problem: Problem, action: dict[str, Any], max_copies: int, seed: in
     if action.get("text") is None:
         raise InputError(f"action {action['id']}'s spec {action['artifact']!r} is missing.")
     spec = json.loads(action["text"])
-    mode = next((m for m in problem.modes if m["id"] == action["failure_mode"]), None)
-    classes = set(problem.evaluate.labels[mode["members"]]) if mode is not None else set(tr.labels)
     rng = np.random.default_rng(seed)
-    chosen = np.flatnonzero(np.isin(tr.labels, sorted(classes)))
+    # every class, as a training pipeline applies the spec to every image: copies of the
+    # mode's classes only would teach "this look means these classes" (on the planted dark
+    # task titled `label != 0 and label != 5 and is_dark`, they cost 10 points)
+    chosen = np.arange(len(tr.frame))
     if len(chosen) > max_copies:
         chosen = np.sort(rng.choice(chosen, max_copies, replace=False))
     folder = problem.out / "verify" / "augmented" / action["id"]
@@ -200,8 +201,8 @@ def _augment(problem: Problem, action: dict[str, Any], max_copies: int, seed: in
         dict.fromkeys(t["__class_fullname__"] for t in spec["transform"]["transforms"])
     )
     changes = [
-        f"{len(chosen)} transformed copies ({names}) of training images of classes "
-        f"{sorted(classes)} added as rows, written under {folder}"
+        f"{len(chosen)} transformed copies ({names}) of training images of every class "
+        f"added as rows, written under {folder}"
     ]
     return Applied(train, np.ones(len(train)), changes)
 
