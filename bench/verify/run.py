@@ -58,8 +58,6 @@ def _model(trainer: str, random_state: int):
     if trainer == "mlp":
         from sklearn.neural_network import MLPClassifier
 
-        # no sample_weight in MLPClassifier.fit before scikit-learn 1.7; weights are
-        # applied by resampling in `fit_and_predict`
         return MLPClassifier((128,), alpha=1e-3, max_iter=60, random_state=random_state)
     from sklearn.linear_model import LogisticRegression
 
@@ -74,12 +72,7 @@ def fit_and_predict(train, sample_weight, evaluate, random_state=0):
     x, y = pixels(_load(train["image"])), train["label"].to_numpy()
     if sample_weight is None:
         sample_weight = np.ones(len(x))
-    try:
-        model.fit(x, y, sample_weight=sample_weight)
-    except TypeError:  # a model without sample weights: draw rows in proportion to them
-        rng = np.random.default_rng(random_state)
-        rows = rng.choice(len(x), len(x), p=sample_weight / sample_weight.sum())
-        model.fit(x[rows], y[rows])
+    model.fit(x, y, sample_weight=sample_weight)  # MLPClassifier takes it since scikit-learn 1.7
     return model.predict(pixels(_load(evaluate["image"])))
 
 

@@ -2,21 +2,21 @@
 
 An augmentation only helps a failing look if its copies *have* that look. So each candidate
 transform (`candidates`: brightness and contrast, gamma, blur, noise, inversion, a frame, low
-resolution, each at a few strengths) is applied to evaluation images from outside the mode (of
-the mode's classes), the copies are measured by the image stage's own property code, and placed
-among the evaluation images in a property space where each property weighs by how well it
-separates the mode from the rest (``|2 AUC - 1|``; properties that do not separate it weigh 0).
-A candidate's **reproduction** is the share of the copies' `K` nearest neighbours that are mode
-members, rescaled from 0 (as often as for the untransformed images) to 1 (as often as for the
-mode's own members). The best candidate makes the spec if its reproduction reaches
-`MIN_REPRODUCTION`; a second transform joins it when the pair reproduces the look better by at
-least `MIN_SECOND_GAIN`.
+resolution, each at a few strengths, and `matched` ones whose strength is read off the mode's
+own medians) is applied to evaluation images from outside the mode (of the mode's classes); the
+copies are measured by the image stage's own property code and placed among the evaluation
+images in a property space where each property weighs by how well it separates the mode from
+the rest (``|2 AUC - 1|``, at least `WEIGHT_FLOOR`). A copy counts by the share of mode members
+among its `K` nearest images, discounted beyond the mode's own reach (`LookSpace`); a
+candidate's **reproduction** is the copies' mean share rescaled from 0 (the untransformed
+images) to 1 (the mode's own members). The best candidates are refined a step at a time
+(`_climb`); the best makes the spec if its reproduction reaches `MIN_REPRODUCTION`, and a second
+transform joins it when the pair gains at least `MIN_SECOND_GAIN`.
 
 Why nearest neighbours, not a classifier: a linear score would reward transforms that overshoot
 (a mode of dim images would prefer pitch black); neighbours reward landing where the mode's
 images are. Why measured: a frame brightens an image's mean, so comparing property means would
-propose brightening (it did, and the retrain lost 18 points on the framed images).
-"""
+propose brightening (it did, and the retrain lost 18 points on the framed images)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,13 @@ from weakspot.actions.augment import (
 )
 from weakspot.diagnoses._base import DiagnosisContext
 from weakspot.diagnoses._evidence import mode_mask
-from weakspot.features.images._decode import _as_uint8, decode_array, read_file
+from weakspot.features.images._decode import (
+    DecodeFailure,
+    _as_uint8,
+    _normalise_mode,
+    decode_array,
+    read_file,
+)
 from weakspot.features.images._properties import PROPERTY_COLUMNS, compute_properties
 
 K = 15  # neighbours per measured copy
@@ -216,7 +222,10 @@ class Reproduction:
 
 def load_pixels(source: np.ndarray | Sequence[str], index: int) -> tuple[np.ndarray, float] | None:
     """Image `index` as uint8 (H, W) or (H, W, 3), at most `WORK_SIDE` on its long side, and
-    its native long side over that; None when it cannot be read."""
+    its native long side over that; None when it cannot be read.
+
+    Modes are brought to "L" or "RGB" by the image stage's own `_normalise_mode` (16-bit data
+    scaled by its bit depth, alpha dropped), so a copy is measured as the stage measured it."""
     try:
         if isinstance(source, np.ndarray):
             im = Image.fromarray(_as_uint8(np.asarray(source[index])))
@@ -226,12 +235,12 @@ def load_pixels(source: np.ndarray | Sequence[str], index: int) -> tuple[np.ndar
                 im.draft(None, (WORK_SIDE, WORK_SIDE))
             im = ImageOps.exif_transpose(im)
         native = max(im.size)
-        grey = im.mode in ("1", "L", "LA", "I", "I;16", "F")
-        im = im.convert("L" if grey else "RGB")
+        im, _ = _normalise_mode(im)
         im.thumbnail((WORK_SIDE, WORK_SIDE))
         return np.asarray(im), native / max(im.size)
-    except Exception:  # noqa: BLE001 - an unreadable image is one fewer to transform, no more
-        return None
+    except (DecodeFailure, Image.DecompressionBombError, OSError, SyntaxError, ValueError,
+            EOFError, IndexError, TypeError):  # fmt: skip
+        return None  # an unreadable image is one fewer to transform, no more
 
 
 class LookSpace:

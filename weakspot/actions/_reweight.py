@@ -69,16 +69,6 @@ class Reweight:
             {"id": context.train.id_text, "weight": np.where(similar, round(weight, 3), 1.0)}
         )
         files = {relative: table.to_csv(index=False)}
-        reach = weight * train_share / eval_share
-        why = (
-            f"the weights' reach {min(1.0, reach):.2f} (weight x training share / evaluation share"
-        )
-        look = look_of(mode, context)
-        share = None if look is None else look.share_of(context.train.features[similar])
-        if look is not None and share is not None:  # look-alikes by rule may not look like it
-            resemblance = float(np.clip(look.reproduction(share), 0.0, 1.0))
-            reach *= resemblance
-            why += f", times {resemblance:.2f}: how much the look-alikes look like the mode"
         return gain_action(
             self.kind,
             mode,
@@ -90,8 +80,25 @@ class Reweight:
             ),
             artifact=relative,
             files=files,
-            reach=(reach, why + ")"),
+            reach=_reach(
+                weight * train_share / eval_share, look_of(mode, context), similar, context
+            ),
         )
+
+
+def _reach(
+    reach: float, look: Any, similar: np.ndarray, context: DiagnosisContext
+) -> tuple[float, str]:
+    """The weights' reach, times how much the look-alikes look like the mode when the mode's
+    look can be measured (look-alikes by rule need not look like it), with its explanation."""
+    why = f"the weights' reach {min(1.0, reach):.2f} (weight x training share / evaluation share"
+    assert context.train is not None
+    share = None if look is None else look.share_of(context.train.features[similar])
+    if share is None:
+        return reach, why + ")"
+    resemblance = float(np.clip(look.reproduction(share), 0.0, 1.0))
+    why += f", times {resemblance:.2f}: how much the look-alikes look like the mode)"
+    return reach * resemblance, why
 
 
 @register_action
