@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -150,23 +151,18 @@ def verification_lines(
     verification: dict[str, Any] | None, perturbation: dict[str, Any] | None
 ) -> list[str]:
     """One line per retrained action and per perturbation test (empty without either)."""
+    code = functools.partial(literal, in_table=False)  # list items, not table cells
     lines: list[str] = []
     if verification and "actions" in verification:
         trainer = (verification.get("trainer") or {}).get("name")
-        lines += ["", f"## Verification (retrained with {literal(trainer, in_table=False)})", ""]
+        lines += ["", f"## Verification (retrained with {code(trainer)})", ""]
         for r in [*(verification.get("actions") or []), *(verification.get("alternatives") or [])]:
-            head = f"- {literal(r['id'], in_table=False)} {literal(r.get('kind'), in_table=False)}"
+            head = f"- {code(r['id'])} {code(r.get('kind'))}"
             if r.get("status") != "verified":
-                lines.append(
-                    f"{head}: {literal(r.get('status'), in_table=False)}: {prose(r.get('reason'))}"
-                )
+                lines.append(f"{head}: {code(r.get('status'))}: {prose(r.get('reason'))}")
                 continue
             target = r.get("target")
-            on_mode = (
-                f" on {literal(r['failure_mode'], in_table=False)} {_compared(target)};"
-                if target
-                else ""
-            )
+            on_mode = f" on {code(r['failure_mode'])} {_compared(target)};" if target else ""
             kept = (r.get("backward_compatibility") or {}).get("kept_correct")
             kept_text = f"; {kept:.1%} of correct kept" if kept is not None else ""
             lines.append(f"{head}:{on_mode} overall {_compared(r.get('overall'))}{kept_text}")
@@ -176,7 +172,5 @@ def verification_lines(
             tests = [prose(r["verdict"]) if r.get("verdict") else "property not tested"]
             if r.get("look"):
                 tests.append(prose(r["look"]["verdict"]))
-            lines.append(
-                f"- {literal(r['failure_mode'], in_table=False)} {literal(r['title'], in_table=False)}: {'; '.join(tests)}"
-            )
+            lines.append(f"- {code(r['failure_mode'])} {code(r['title'])}: {'; '.join(tests)}")
     return lines

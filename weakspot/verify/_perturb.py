@@ -302,7 +302,8 @@ def perturb_modes(
     random_state: int,
 ) -> list[dict[str, Any]]:
     """`perturbation_test` for each chosen mode of a `Problem` whose rule names a settable
-    property; the others get ``verdict: None`` and the reason."""
+    property (the others get ``verdict: None`` and the reason), and `look_test` as ``look``
+    for each that has an augmentation spec (None without one)."""
     ev = problem.evaluate
     original = original_correct(problem)
     if original is None:  # no predictions in the table: the model's own errors
