@@ -10,13 +10,16 @@ plain retraining (the baseline itself) and Just-Train-Twice. Reported on the pla
 accuracy before/after, McNemar p, overall change, share of previously correct examples kept.
 
 Perturbation: on each task, the model is asked whether it is sensitive to the property of
-the mode that best matches the plant ("cause" tasks: the property causes the errors). A
-"marker" twin of each task darkens 15% of the evaluation images only slightly (x0.85) and
-flips half of their labels: the mode is those images, but the errors come from the labels.
+the mode that best matches the plant ("cause" tasks: the property causes the errors). Two
+"marker" tasks start from clean images (the `null` task, nothing planted), give 15% of the
+evaluation images a slight look (darkened x0.85 on seed 0, blurred with sigma 0.7 px on seed 1)
+and flip half of their labels: the mode is those images, but the errors come from the labels,
+so the right verdict is that the look only marks them.
 
     .venv/bin/python bench/verify/run.py                  # ~10 minutes on 2 cores
     .venv/bin/python bench/verify/run.py --trainer mlp    # a small nonlinear trainer instead
     .venv/bin/python bench/verify/run.py --only rare_blur # some task kinds only
+    .venv/bin/python bench/verify/run.py --only marker    # the marker tasks only
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
+from PIL import Image, ImageFilter
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -88,16 +91,40 @@ def write_split(folder: Path, name: str, images: np.ndarray, labels: np.ndarray)
     )
 
 
+def _slightly_dark(img: np.ndarray) -> np.ndarray:
+    return (img * 0.85).astype(np.uint8)
+
+
+def _slightly_blurred(img: np.ndarray) -> np.ndarray:
+    return np.asarray(Image.fromarray(img).filter(ImageFilter.GaussianBlur(0.7)))
+
+
+MARKERS = {"dark": _slightly_dark, "blur": _slightly_blurred}
+MARKER_TASKS = [("dark", 0), ("blur", 1)]
+
+
+def _marker_task(look: str, seed: int):
+    """Clean images (the `null` task) where 15% of the evaluation images get a slight `look`
+    and half of those get a wrong label: the look marks the errors, the labels cause them."""
+    task = make_task("null", "fmnist", seed, n_train=2000, n_eval=1000)
+    rng = np.random.default_rng(seed)
+    ev_images, ev_labels = task.eval_images.copy(), task.eval_labels.copy()
+    planted = rng.random(len(ev_labels)) < 0.15
+    for i in np.flatnonzero(planted):
+        ev_images[i] = MARKERS[look](ev_images[i])
+    flip = planted & (rng.random(len(ev_labels)) < 0.5)
+    ev_labels[flip] = (ev_labels[flip] + 1 + rng.integers(0, 9, flip.sum())) % 10
+    return task, ev_images, ev_labels, planted
+
+
 def run_task(kind: str, seed: int, root: Path, marker: bool = False) -> dict:
-    task = make_task(kind, "fmnist", seed, n_train=2000, n_eval=1000)
-    ev_images, ev_labels, planted = task.eval_images, task.eval_labels.copy(), task.planted
-    if marker:  # the property only marks rows whose labels are wrong
-        rng = np.random.default_rng(seed)
-        ev_images = task.eval_images.copy()
-        planted = rng.random(len(ev_labels)) < 0.15
-        ev_images[planted] = (ev_images[planted] * 0.85).astype(np.uint8)
-        flip = planted & (rng.random(len(ev_labels)) < 0.5)
-        ev_labels[flip] = (ev_labels[flip] + 1 + rng.integers(0, 9, flip.sum())) % 10
+    """One task: `kind` a planted rare look (bench/planted/tasks.py), or with `marker` a
+    look of `MARKERS` that only marks wrong labels."""
+    if marker:
+        task, ev_images, ev_labels, planted = _marker_task(kind, seed)
+    else:
+        task = make_task(kind, "fmnist", seed, n_train=2000, n_eval=1000)
+        ev_images, ev_labels, planted = task.eval_images, task.eval_labels.copy(), task.planted
     folder = root / f"{kind}-{seed}{'-marker' if marker else ''}"
     train = write_split(folder / "img", "t", task.train_images, task.train_labels)
     data = write_split(folder / "img", "e", ev_images, ev_labels)
@@ -112,7 +139,7 @@ def run_task(kind: str, seed: int, root: Path, marker: bool = False) -> dict:
         {"id": "planted", "title": "planted rows", "rule": None, "members": planted}
     )
     record = {
-        "task": f"{kind}/s{seed}" + (" (marker)" if marker else ""),
+        "task": f"marker: slightly {kind}/s{seed}" if marker else f"{kind}/s{seed}",
         "modes": len(analysis.failure_modes),
     }
     if not marker:
@@ -188,7 +215,13 @@ def _perturb(problem, images, planted, train, data) -> dict:
     return {
         "mode": best["title"],
         "perturb": found[0]["verdict"] or found[0]["reason"][:40],
+        "perturb_reproduction": found[0].get("reproduction"),
+        "perturb_change": found[0].get("change"),
         "look": look["verdict"] if look is not None else "no spec",
+        "look_reproduction": look["reproduction"] if look is not None else None,
+        "look_change": look["change"] if look is not None else None,
+        "excess": found[0].get("mode_excess_error_rate"),
+        "conclusion": (found[0]["conclusion"] or {}).get("verdict"),
     }
 
 
@@ -207,8 +240,8 @@ def main() -> None:
         for kind, seed in tasks:
             rows.append(run_task(kind, seed, Path(tmp)))
             print(rows[-1], flush=True)
-        for kind, seed in tasks[:1]:
-            rows.append(run_task(kind, seed, Path(tmp), marker=True))
+        for look, seed in MARKER_TASKS if not args.only or "marker" in args.only else []:
+            rows.append(run_task(look, seed, Path(tmp), marker=True))
             print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     print(table.to_string(index=False))

@@ -27,6 +27,12 @@ PERTURBATION = {
                 "mcnemar": {"became_right": 2, "became_wrong": 65, "p_value": 1e-15},
                 "mode_excess_error_rate": 0.29,
                 "verdict": "sensitive to its look (RandomBrightnessContrast)",
+                "reproduction": 0.83,
+            },
+            "conclusion": {
+                "verdict": "sensitive to its look (RandomBrightnessContrast)",
+                "test": "look",
+                "reproduction": 0.83,
             },
         }
     ],
@@ -45,11 +51,14 @@ def test_rebuild_shows_retrained_actions_and_perturbation_tests(tmp_path):
     assert "<b>helps</b> 0.620 &rarr; 0.810" in html
     assert "<b>sensitive to its look (RandomBrightnessContrast)</b>" in html
     assert "change +0.210 [+0.150, +0.270]" in html
+    assert "the changed images look like the mode's: 0.83" in html
+    assert "<span class='muted'>the look test</span>" in html
     summary = (tmp_path / "summary.md").read_text()
     assert "## Verification (retrained with `fit_and_predict`)" in summary
     assert "- `A1` `augment`: on `M1` helps 0.620 -> 0.810 (McNemar p=0.003);" in summary
     assert "- `A2` `reweight`: `failed`: the trainer raised ValueError" in summary
     assert "sensitive to its look \\(RandomBrightnessContrast\\)" in summary
+    assert "**sensitive to its look \\(RandomBrightnessContrast\\)** (the look test)" in summary
 
 
 def test_without_verify_results_the_summary_has_no_verification():

@@ -117,6 +117,13 @@ def test_perturb_from_a_results_folder(tmp_path):
     (tmp_path / "analysis.json").write_text(json.dumps(doc))
     records = perturb(tmp_path, absolute, data=tmp_path / "eval.csv")
     assert records[0]["verdict"] == "sensitive to brightness"
+    # every outside image was pushed: none is left to place the copies among
+    assert records[0]["reproduction"] is None
+    assert records[0]["conclusion"] == {
+        "verdict": "sensitive to brightness",
+        "test": "property",
+        "reproduction": None,
+    }
     assert (
         records[1]["verdict"] is None
         and "names no property weakspot can set" in records[1]["reason"]
@@ -199,3 +206,74 @@ def test_the_look_test_applies_the_modes_augmentation_spec(tmp_path, predict, ve
     assert look["n_images"] == int((~dark).sum())
     if predict is absolute:
         assert look["change"] > 0.3 and look["mcnemar"]["became_wrong"] > 20
+
+
+def _garment_mode(n: int = 400, seed: int = 0):
+    """28 x 28 bright blobs on black, three classes; a fifth of them blurred (the mode)."""
+    from PIL import ImageFilter
+
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:28, :28]
+    images = []
+    for _ in range(n):
+        cy, cx, ry, rx = *rng.uniform(9, 19, 2), *rng.uniform(5, 10, 2)
+        inside = ((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 <= 1
+        texture = rng.uniform(120, 255) + rng.normal(0, 25, (28, 28))
+        images.append(np.where(inside, np.clip(texture, 0, 255), 0).astype(np.uint8))
+    labels = rng.integers(0, 3, n).astype(str)
+    members = rng.random(n) < 0.2
+
+    def blur(im):
+        return np.asarray(Image.fromarray(im).filter(ImageFilter.GaussianBlur(2.5)))
+
+    return [blur(im) if m else im for im, m in zip(images, members, strict=True)], labels, members
+
+
+def test_copies_reproduction_tells_the_modes_look_from_another_change():
+    from PIL import ImageFilter
+
+    from weakspot.actions._reproduce import copies_reproduction, measure_pixels
+
+    images, labels, members = _garment_mode()
+    values, _ = measure_pixels(images)
+    sample = np.flatnonzero(~members)[:100]
+
+    def reproduction(change):
+        copies, _ = measure_pixels([change(images[i]) for i in sample])
+        return copies_reproduction(values, labels, members, sample, copies)
+
+    def blurred(im):
+        return np.asarray(Image.fromarray(im).filter(ImageFilter.GaussianBlur(2.5)))
+
+    def brighter(im):
+        return np.clip(im.astype(int) + 60, 0, 255).astype(np.uint8)
+
+    assert reproduction(lambda im: im) == pytest.approx(0.0, abs=1e-9)
+    assert reproduction(blurred) > 0.7
+    assert reproduction(brighter) < 0.2
+    # a mode no property sets apart has no look to compare with
+    random = np.random.default_rng(1).random(len(images)) < 0.2
+    copies, _ = measure_pixels([images[i] for i in sample])
+    assert copies_reproduction(values, labels, random & ~np.isin(np.arange(400), sample),
+                               sample, copies) is None  # fmt: skip
+
+
+def test_the_conclusion_is_the_test_whose_images_look_like_the_mode():
+    from weakspot.verify._perturb import conclusion
+
+    prop = {"verdict": "sensitive to light_share", "reproduction": 0.2}
+    look = {"verdict": "its look (GaussianBlur) only marks examples ...", "reproduction": 0.9}
+    assert conclusion({**prop, "look": look}) == {
+        "verdict": look["verdict"],
+        "test": "look",
+        "reproduction": 0.9,
+    }
+    # the look test does not land: the property test speaks when its push does
+    landed = {**prop, "reproduction": 0.8}
+    assert conclusion({**landed, "look": {**look, "reproduction": 0.3}})["test"] == "property"
+    # neither lands: the property test's verdict, with the caveat
+    alone = conclusion({**prop, "look": None})
+    assert alone["test"] == "property" and alone["verdict"].startswith(prop["verdict"])
+    assert "look only partly like the mode's: reproduction 0.20" in alone["verdict"]
+    # nothing ran
+    assert conclusion({"verdict": None, "reason": "no property", "look": None}) is None

@@ -317,6 +317,69 @@ def _measure(images: list[np.ndarray], columns: list[str]) -> np.ndarray:
     return compute_properties(decoded)[:, position]
 
 
+def measure_pixels(images: Sequence[np.ndarray]) -> tuple[np.ndarray, list[str]]:
+    """The pixel properties of uint8 images as the image stage measures them.
+
+    Returns
+    -------
+    values : ndarray of float, shape (n, p)
+    columns : list of str
+        The `PROPERTY_COLUMNS` a pixel transform can change, in that order.
+    """
+    columns = [c for c in PROPERTY_COLUMNS if c not in _NOT_PIXELS]
+    return _measure(list(images), columns), columns
+
+
+def copies_reproduction(
+    values: np.ndarray,
+    labels: np.ndarray,
+    members: np.ndarray,
+    sample: np.ndarray,
+    copies: np.ndarray,
+) -> float | None:
+    """How far transformed copies of some outside images land among the mode's images.
+
+    A perturbation test's manipulation check: 0 where the untransformed images lie, 1 where
+    the mode's own members do, measured in the mode's `LookSpace` as the search measures its
+    candidates.
+
+    Parameters
+    ----------
+    values : ndarray of float, shape (n, p)
+        Pixel properties of every evaluation image (`measure_pixels`).
+    labels : ndarray, shape (n,)
+    members : ndarray of bool, shape (n,)
+    sample : ndarray of int, shape (m,)
+        The outside rows that were transformed.
+    copies : ndarray of float, shape (m, p)
+        The copies' properties, same columns.
+
+    Returns
+    -------
+    float or None
+        None when the mode has no look of its own to compare with (fewer than 20 members or
+        outside images of its classes, no property separating it by `MIN_SEPARATION`, or
+        members no closer to each other than the untransformed images are to them).
+    """
+    in_classes = np.isin(labels, np.unique(labels[members]))
+    reference = in_classes.copy()
+    reference[sample] = False  # the transformed images are not their own neighbours
+    kept = in_classes[sample]  # copies of the mode's classes are compared with that space
+    measured = np.isfinite(values[reference]).any(axis=0)
+    if members[reference].sum() < 20 or (~members[reference]).sum() < 20 or kept.sum() < 10:
+        return None
+    values, copies = values[:, measured], copies[:, measured]
+    columns = [str(i) for i in range(values.shape[1])]
+    space = LookSpace(values[reference], members[reference], columns)
+    if space.separation < MIN_SEPARATION:
+        return None
+    originals = space.member_share(values[sample[kept]])
+    own = space.member_share(values[reference][members[reference]], own=True)
+    if own - originals < 0.05:
+        return None
+    return (space.member_share(copies[kept]) - originals) / (own - originals)
+
+
 @dataclass(frozen=True)
 class ModeLook:
     """A mode's look, ready to be compared with: its property space and the outside images.

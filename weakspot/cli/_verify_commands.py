@@ -179,13 +179,17 @@ def perturb_command(
         ),
     )
     for r in records:
+        found = r.get("conclusion")
+        head = f"{found['verdict']} (the {found['test']} test)" if found else "not tested"
+        lines = [f"{r['failure_mode']} {r['title']}: {head}"]
         if r["verdict"] is None:
-            line = f"{r['failure_mode']} {r['title']}: not tested - {r['reason']}"
+            lines.append(f"  property test: not run - {r['reason']}")
         else:
-            line = f"{r['failure_mode']} {r['title']}: {_perturb_figures(r)}"
+            lines.append(f"  property test: {_perturb_figures(r)}")
         if r.get("look") is not None:
-            line += f"; and {_perturb_figures(r['look'])}"
-        _console.out.print(line, highlight=False, soft_wrap=True)
+            lines.append(f"  look test: {_perturb_figures(r['look'])}")
+        for line in lines:
+            _console.out.print(line, highlight=False, soft_wrap=True)
     _console.out.print(f"written: {Path(results) / 'verify' / 'perturbation.json'}")
 
 
@@ -194,8 +198,14 @@ def _perturb_figures(r: dict[str, Any]) -> str:
     return (
         f"{r['verdict']} (error rate {r['error_rate_before']:.3f} -> {r['error_rate_after']:.3f}, "
         f"change {r['change']:+.3f} [{r['ci'][0]:+.3f}, {r['ci'][1]:+.3f}], "
-        f"p={r['mcnemar']['p_value']:.3g})"
+        f"p={r['mcnemar']['p_value']:.3g}{_resembles(r)})"
     )
+
+
+def _resembles(r: dict[str, Any]) -> str:
+    """``, the changed images look like the mode's: 0.83``, or "" when not measured."""
+    found = r.get("reproduction")
+    return "" if found is None else f", the changed images look like the mode's: {found:.2f}"
 
 
 def register(app: typer.Typer) -> None:

@@ -169,7 +169,9 @@ def verification_lines(
     if perturbation and perturbation.get("modes"):
         lines += ["", "## Perturbation tests", ""]
         for r in perturbation["modes"]:
-            tests = [prose(r["verdict"]) if r.get("verdict") else "property not tested"]
+            found = r.get("conclusion")
+            tests = [f"**{prose(found['verdict'])}** (the {found['test']} test)"] if found else []
+            tests.append(prose(r["verdict"]) if r.get("verdict") else "property not tested")
             if r.get("look"):
                 tests.append(prose(r["look"]["verdict"]))
             lines.append(f"- {code(r['failure_mode'])} {code(r['title'])}: {'; '.join(tests)}")

@@ -22,6 +22,17 @@ outside images get those transforms instead, and the same comparison gives "sens
 look (...)". It tests the look itself where the title names a proxy of it (a frame titled by
 sharpness) or something no pixel can set (``camera == C``). Each record holds the property
 test's fields and ``look`` (None without a spec).
+
+**Do the changed images look like the mode's?** A test speaks for the mode only if its changed
+images land among the mode's images: each test records its ``reproduction``, measured as the
+augmentation search measures its candidates (`weakspot.actions._reproduce.copies_reproduction`:
+0 where the untouched images lie, 1 where the mode's members do). A single property pushed to
+the mode's level can overshoot the mode: ``light_share < 0.0001`` holds for images darkened by
+only 15%, and reaching it with an additive shift darkens every image far more, which a model
+may well feel without the mode's images failing for that reason. The record's ``conclusion``
+is the verdict of the test whose changed images look like the mode's (reproduction at least
+`MIN_REPRODUCTION`), the look test first; when neither does, the property test's verdict with
+that caveat.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from weakspot.actions._reproduce import MIN_REPRODUCTION, copies_reproduction, measure_pixels
 from weakspot.actions.augment import (
     apply_spec,
     brightness_contrast,
@@ -162,6 +174,7 @@ def perturbation_test(
     max_images: int = 300,
     alpha: float = ALPHA,
     random_state: int = 0,
+    properties: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Push outside images to the mode's level of the condition's property; see the module.
 
@@ -174,6 +187,9 @@ def perturbation_test(
         The mode's members.
     original_wrong : bool ndarray, shape (n,)
         Errors of the original predictions (the mode's excess is measured on them).
+    properties : ndarray of float, shape (n, p), optional
+        Every evaluation image's pixel properties (`measure_pixels`): with them the pushed
+        images' resemblance to the mode is checked (``reproduction``; see the module).
     """
     name = condition["feature"]
     level = float(np.median([measure(images[k], name) for k in np.flatnonzero(members)]))
@@ -182,6 +198,7 @@ def perturbation_test(
     found = _pushed_change(
         images, pushed, outside, labels, members, original_wrong, predict, classes, name, alpha
     )
+    found["reproduction"] = _resemblance(properties, labels, members, outside, pushed)
     return {"property": name, "condition": condition, "mode_level": round(level, 4), **found}
 
 
@@ -197,6 +214,7 @@ def look_test(
     max_images: int = 300,
     alpha: float = ALPHA,
     random_state: int = 0,
+    properties: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Give outside images the mode's *look*, the transforms of its augmentation spec (each
     applied, p = 1), and measure the change in error rate as `perturbation_test` does.
@@ -224,7 +242,48 @@ def look_test(
         f"its look ({', '.join(dict.fromkeys(names))})",
         alpha,
     )
+    found["reproduction"] = _resemblance(properties, labels, members, outside, pushed)
     return {"transforms": names, **found}
+
+
+def _resemblance(
+    properties: np.ndarray | None,
+    labels: np.ndarray,
+    members: np.ndarray,
+    outside: np.ndarray,
+    pushed: list[np.ndarray],
+) -> float | None:
+    """How far the pushed images land among the mode's (`copies_reproduction`), rounded;
+    None without the evaluation's properties or a look to compare with."""
+    if properties is None:
+        return None
+    found = copies_reproduction(properties, labels, members, outside, measure_pixels(pushed)[0])
+    return None if found is None else round(float(found), 3)
+
+
+def conclusion(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The mode's one reading from its two tests (see the module), or None when neither ran.
+
+    The test whose changed images look like the mode's (``reproduction`` at least
+    `MIN_REPRODUCTION`) speaks for the mode, the look test first: a push that lands elsewhere
+    (past the mode, or beside it) tests the model on images the mode does not hold. When
+    neither lands, the property test's verdict stands with that caveat.
+    """
+    tests = [("look", record.get("look")), ("property", record)]
+    ran = [(name, t) for name, t in tests if t and t.get("verdict")]
+    if not ran:
+        return None
+    for name, test in ran:
+        if test.get("reproduction") is not None and test["reproduction"] >= MIN_REPRODUCTION:
+            return {"verdict": test["verdict"], "test": name, "reproduction": test["reproduction"]}
+    name, test = ran[-1]
+    verdict, reproduction = test["verdict"], test.get("reproduction")
+    if reproduction is not None:
+        verdict += (
+            f" (but the changed images look only partly like the mode's: reproduction "
+            f"{reproduction:.2f}, under {MIN_REPRODUCTION})"
+        )
+    return {"verdict": verdict, "test": name, "reproduction": reproduction}
 
 
 def _outside(members: np.ndarray, max_images: int, random_state: int) -> np.ndarray:
@@ -308,6 +367,7 @@ def perturb_modes(
     original = original_correct(problem)
     if original is None:  # no predictions in the table: the model's own errors
         original = _predict(predict, images, problem.classes) == ev.labels
+    properties = measure_pixels(images)[0]
     results = []
     for mode in problem.modes:
         if modes is not None and mode["id"] not in modes:
@@ -326,12 +386,14 @@ def perturb_modes(
                 problem.classes,
                 max_images=max_images,
                 random_state=random_state,
+                properties=properties,
             )
         condition = settable_condition(mode["rule"])
         if condition is None:
             settable = sorted([*SETTERS, *FLAG_PROPERTIES])
             reason = f"its rule names no property weakspot can set ({settable})"
-            results.append({**head, "verdict": None, "reason": reason, **look})
+            record = {**head, "verdict": None, "reason": reason, **look}
+            results.append({**record, "conclusion": conclusion(record)})
             continue
         found = perturbation_test(
             images,
@@ -343,8 +405,10 @@ def perturb_modes(
             problem.classes,
             max_images=max_images,
             random_state=random_state,
+            properties=properties,
         )
-        results.append({**head, **found, **look})
+        record = {**head, **found, **look}
+        results.append({**record, "conclusion": conclusion(record)})
     return results
 
 

@@ -101,13 +101,26 @@ def _perturbation_rows(records: list[dict[str, Any]]) -> list[list[str]]:
             f"<b>{esc(r['verdict'])}</b><br>error rate {r['error_rate_before']:.3f} &rarr; "
             f"{r['error_rate_after']:.3f}, change {r['change']:+.3f} [{lo:+.3f}, {hi:+.3f}] "
             f"<span class='muted'>(p={r['mcnemar']['p_value']:.2g}, {r['n_images']} images; "
-            f"the mode's excess {r['mode_excess_error_rate']:+.3f})</span>"
+            f"the mode's excess {r['mode_excess_error_rate']:+.3f}{resembles(r)})</span>"
+        )
+
+    def resembles(r: dict[str, Any]) -> str:
+        found = r.get("reproduction")
+        return "" if found is None else f"; the changed images look like the mode's: {found:.2f}"
+
+    def concluded(r: dict[str, Any]) -> str:
+        found = r.get("conclusion")
+        if not found:
+            return "not tested"
+        return (
+            f"<b>{esc(found['verdict'])}</b><br><span class='muted'>the {found['test']} test</span>"
         )
 
     return [
         [
             _jump("mode", r["failure_mode"]),
             esc(r.get("title")),
+            concluded(r),
             figures(r),
             figures(r.get("look")) if r.get("look") else "no augmentation spec",
         ]
@@ -125,7 +138,13 @@ def verification_section(
     elif verification:  # a file of another shape: shown as it is
         parts.append(value_html(verification))
     if perturbation and perturbation.get("modes"):
-        head = ["mode", "title", "its property pushed", "its look (the augmentation's transforms)"]
+        head = [
+            "mode",
+            "title",
+            "conclusion",
+            "its property pushed",
+            "its look (the augmentation's transforms)",
+        ]
         parts.append(
             "<h3>Perturbation tests</h3>"
             "<p class='muted'>Images from outside each mode given the mode's level of its "
