@@ -3,7 +3,7 @@
 For each planted task with a training set (bench/planted/tasks.py: a property rare in training
 and common in evaluation), a fast trainer (multinomial logistic regression on 14x14 pixels, or
 with --trainer mlp a one-hidden-layer perceptron of 128 units, whose class scores need not be
-linear in the pixels)
+linear in the pixels, or with --trainer cnn a small convolutional network, `SmallCNN`)
 makes the predictions weakspot analyses (with the training table, embed=None); then the top
 retrainable action is verified against a baseline retrain with the same trainer and seed, beside
 plain retraining (the baseline itself) and Just-Train-Twice. Reported on the planted rows:
@@ -18,6 +18,7 @@ so the right verdict is that the look only marks them.
 
     .venv/bin/python bench/verify/run.py                  # ~10 minutes on 2 cores
     .venv/bin/python bench/verify/run.py --trainer mlp    # a small nonlinear trainer instead
+    .venv/bin/python bench/verify/run.py --trainer cnn    # a small convolutional network (torch)
     .venv/bin/python bench/verify/run.py --only rare_blur # some task kinds only
     .venv/bin/python bench/verify/run.py --only marker    # the marker tasks only
 """
@@ -48,6 +49,9 @@ RETRAINABLE = ("reweight", "group_file", "augment", "relabel")
 
 
 def pixels(images: np.ndarray) -> np.ndarray:
+    """What the trainer sees: 14x14 pixels as a vector, or the whole 28x28 image for the CNN."""
+    if TRAINER == "cnn":
+        return images / 255.0
     small = images.reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4)) if images.ndim == 3 else images
     return small.reshape(len(images), -1) / 255.0
 
@@ -56,8 +60,62 @@ def _load(paths) -> np.ndarray:
     return np.stack([np.asarray(Image.open(p)) for p in paths])
 
 
+class SmallCNN:
+    """A user's kind of image classifier: two 3x3 convolutions (16 and 32 channels, each
+    followed by 2x2 max-pooling) and a linear head, trained with Adam for `EPOCHS` epochs on
+    sample-weighted cross-entropy (torch, CPU). Takes the images whole (n, 28, 28) in [0, 1],
+    not the 14x14 pixels the other trainers see."""
+
+    EPOCHS = 8
+
+    def __init__(self, random_state: int = 0) -> None:
+        self.random_state = random_state
+
+    def _net(self, n_classes: int):
+        import torch.nn as nn
+
+        return nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(32 * 7 * 7, n_classes),
+        )  # fmt: skip
+
+    def fit(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None):
+        import torch
+
+        torch.manual_seed(self.random_state)
+        self.classes_ = np.unique(y)
+        target = torch.as_tensor(np.searchsorted(self.classes_, y))
+        images = torch.as_tensor(x, dtype=torch.float32)[:, None]
+        weight = torch.as_tensor(
+            np.ones(len(x)) if sample_weight is None else sample_weight, dtype=torch.float32
+        )
+        self.net_ = self._net(len(self.classes_))
+        optimiser = torch.optim.Adam(self.net_.parameters(), lr=2e-3)
+        order = torch.Generator().manual_seed(self.random_state)
+        for _ in range(self.EPOCHS):
+            for batch in torch.randperm(len(x), generator=order).split(64):
+                loss = torch.nn.functional.cross_entropy(
+                    self.net_(images[batch]), target[batch], reduction="none"
+                )
+                optimiser.zero_grad()
+                (loss * weight[batch]).sum().div(weight[batch].sum()).backward()
+                optimiser.step()
+        return self
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.no_grad():
+            scores = self.net_(torch.as_tensor(x, dtype=torch.float32)[:, None])
+        return self.classes_[scores.argmax(dim=1).numpy()]
+
+
 def _model(trainer: str, random_state: int):
-    """The stand-in for the user's classifier: a linear model, or a small nonlinear one."""
+    """The stand-in for the user's classifier: a linear model, a small nonlinear one, or a
+    small convolutional network."""
+    if trainer == "cnn":
+        return SmallCNN(random_state)
     if trainer == "mlp":
         from sklearn.neural_network import MLPClassifier
 
@@ -168,7 +226,7 @@ def _verify(problem, planted) -> dict:
     if top is None:
         return {"action": "none"}
     found = run_verification(
-        problem, fit_and_predict, trainer_name="pixels LR", actions=[top["id"]], write=True
+        problem, fit_and_predict, trainer_name=f"bench {TRAINER}", actions=[top["id"]], write=True
     ).doc
     act, jtt = found["actions"][0], found["alternatives"][0]
     if act["status"] != "verified":
@@ -228,7 +286,7 @@ def _perturb(problem, images, planted, train, data) -> dict:
 def main() -> None:
     global TRAINER
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--trainer", choices=["lr", "mlp"], default="lr")
+    parser.add_argument("--trainer", choices=["lr", "mlp", "cnn"], default="lr")
     parser.add_argument("--only", nargs="*", help="task kinds to run (default: all)")
     args = parser.parse_args()
     TRAINER = args.trainer

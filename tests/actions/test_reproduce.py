@@ -171,3 +171,17 @@ def test_matched_candidates_read_their_strength_off_the_mode():
     found = {c.name: c.value for c in matched(features.to_numpy(float), mask, columns)}
     b, c = found["RandomBrightnessContrast"]
     assert c == pytest.approx(-0.65, abs=0.05) and b == pytest.approx(10 / 255, abs=0.03)
+
+
+@pytest.mark.parametrize(("outside", "has_look"), [(25, False), (45, True)])
+def test_a_mode_holding_most_of_its_class_keeps_images_to_compare_with(outside, has_look):
+    """The images to transform leave `MIN_REFERENCE` outside images of the mode's classes in
+    the space (with none left, every property's AUC was 0/0 and the search raised)."""
+    images, features, kinds, labels, mask = _planted("blur")
+    labels = np.where(mask, "0", "1")
+    labels[np.flatnonzero(~mask)[:outside]] = "0"  # the mode's class: its members and these
+    look = mode_look(images, features, kinds, labels, mask)
+    assert (look is not None) == has_look
+    if look is not None:
+        assert (~look.space.members).sum() >= 20
+        assert find_reproduction(look) is not None

@@ -59,6 +59,7 @@ CLIMB_STEPS = 4
 MIN_SEPARATION = 0.4  # |2 AUC - 1| of the best property: below it the mode has no look of its own
 REACH_PERCENTILE = 50  # of the members' k-th neighbour distance (see `LookSpace`)
 WEIGHT_FLOOR = 0.25  # the least weight of a property that varies (see `LookSpace`)
+MIN_REFERENCE = 20  # outside images of the mode's classes left untransformed, to compare with
 # properties of the file or the canvas, which no pixel transform changes
 _NOT_PIXELS = {"width", "height", "megapixels", "aspect_ratio", "file_size", "jpeg_quality"}
 
@@ -366,7 +367,8 @@ def copies_reproduction(
     reference[sample] = False  # the transformed images are not their own neighbours
     kept = in_classes[sample]  # copies of the mode's classes are compared with that space
     measured = np.isfinite(values[reference]).any(axis=0)
-    if members[reference].sum() < 20 or (~members[reference]).sum() < 20 or kept.sum() < 10:
+    few = members[reference].sum() < 20 or (~members[reference]).sum() < MIN_REFERENCE
+    if few or kept.sum() < 10:
         return None
     values, copies = values[:, measured], copies[:, measured]
     columns = [str(i) for i in range(values.shape[1])]
@@ -448,8 +450,9 @@ def mode_look(
     Returns
     -------
     ModeLook or None
-        None without images or property columns, with fewer than 20 members or outside
-        images, or when no property sets the mode apart (`MIN_SEPARATION`).
+        None without images or property columns, with fewer than 20 members or fewer than
+        10 + `MIN_REFERENCE` outside images of the mode's classes, or when no property sets
+        the mode apart (`MIN_SEPARATION`).
     """
     columns = pixel_columns(features, kinds)
     if source is None or not columns:
@@ -457,9 +460,11 @@ def mode_look(
     rng = np.random.default_rng(random_state)
     pool = np.isin(labels, np.unique(labels[mask])) & ~np.isin(np.arange(len(mask)), list(unread))
     outside = np.flatnonzero(pool & ~mask)
-    if mask[pool].sum() < 20 or len(outside) < 20:
+    if mask[pool].sum() < 20 or len(outside) < 10 + MIN_REFERENCE:
         return None
-    chosen = np.sort(rng.choice(outside, min(N_IMAGES, len(outside)), replace=False))
+    # the images to transform leave `MIN_REFERENCE` outside images to compare with
+    count = min(N_IMAGES, len(outside) - MIN_REFERENCE)
+    chosen = np.sort(rng.choice(outside, count, replace=False))
     reference = pool.copy()
     reference[chosen] = False  # the images to transform are not their own neighbours
     values = features[columns].to_numpy(dtype=np.float64)

@@ -38,7 +38,7 @@ Writes results/verify/verification.json and rewrites report.html and summary.md 
 PERTURB_HELP = """Push evaluation images from outside a failure mode to the mode's level of its image
 property (brightness, contrast, sharpness, blur, noise, border), predict, and measure the change in error rate.
 
-Where the analysis wrote an augmentation spec for the mode, the same images are also given the mode's look (the spec's transforms) and compared the same way. Writes results/verify/perturbation.json and rewrites report.html and summary.md with the verdicts.
+Where the analysis wrote an augmentation spec for the mode, the same images are also given the mode's look (the spec's transforms) and compared the same way. Each test checks that its changed images look like the mode's (reproduction: 0 the untouched images, 1 the mode's own); the conclusion printed first is the verdict of the test whose images do, the look test first. Writes results/verify/perturbation.json and rewrites report.html and summary.md with the verdicts.
 
 --data defaults to the table `weakspot analyze` recorded in results/run.json.
 
