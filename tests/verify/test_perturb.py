@@ -271,7 +271,9 @@ def test_the_conclusion_is_the_test_whose_images_look_like_the_mode():
     # the look test does not land: the property test speaks when its push does
     landed = {**prop, "reproduction": 0.8}
     assert conclusion({**landed, "look": {**look, "reproduction": 0.3}})["test"] == "property"
-    # neither lands: the property test's verdict, with the caveat
+    # neither lands: the nearer one, with the caveat
+    near = conclusion({**prop, "look": {**look, "reproduction": 0.4}})
+    assert near["test"] == "look" and "reproduction 0.40" in near["verdict"]
     alone = conclusion({**prop, "look": None})
     assert alone["test"] == "property" and alone["verdict"].startswith(prop["verdict"])
     assert "look only partly like the mode's: reproduction 0.20" in alone["verdict"]

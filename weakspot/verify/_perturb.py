@@ -31,8 +31,8 @@ the mode's level can overshoot the mode: ``light_share < 0.0001`` holds for imag
 only 15%, and reaching it with an additive shift darkens every image far more, which a model
 may well feel without the mode's images failing for that reason. The record's ``conclusion``
 is the verdict of the test whose changed images look like the mode's (reproduction at least
-`MIN_REPRODUCTION`), the look test first; when neither does, the property test's verdict with
-that caveat.
+`MIN_REPRODUCTION`), the look test first; when neither does, that of the test that comes
+nearer, with that caveat.
 """
 
 from __future__ import annotations
@@ -267,7 +267,8 @@ def conclusion(record: dict[str, Any]) -> dict[str, Any] | None:
     The test whose changed images look like the mode's (``reproduction`` at least
     `MIN_REPRODUCTION`) speaks for the mode, the look test first: a push that lands elsewhere
     (past the mode, or beside it) tests the model on images the mode does not hold. When
-    neither lands, the property test's verdict stands with that caveat.
+    neither lands, the one that comes nearer speaks, with that caveat; when neither could be
+    measured, the property test.
     """
     tests = [("look", record.get("look")), ("property", record)]
     ran = [(name, t) for name, t in tests if t and t.get("verdict")]
@@ -276,7 +277,8 @@ def conclusion(record: dict[str, Any]) -> dict[str, Any] | None:
     for name, test in ran:
         if test.get("reproduction") is not None and test["reproduction"] >= MIN_REPRODUCTION:
             return {"verdict": test["verdict"], "test": name, "reproduction": test["reproduction"]}
-    name, test = ran[-1]
+    measured = [(name, t) for name, t in ran if t.get("reproduction") is not None]
+    name, test = max(measured, key=lambda p: p[1]["reproduction"]) if measured else ran[-1]
     verdict, reproduction = test["verdict"], test.get("reproduction")
     if reproduction is not None:
         verdict += (
