@@ -148,7 +148,8 @@ def verification_section(
         parts.append(
             "<h3>Perturbation tests</h3>"
             "<p class='muted'>Images from outside each mode given the mode's level of its "
-            "property, or its look, and predicted again (verify/perturbation.json).</p>"
+            "property, or its look, and predicted again; the conclusion comes from the test "
+            "whose changed images look like the mode's (verify/perturbation.json).</p>"
             + table(head, _perturbation_rows(perturbation["modes"]))
         )
     if not parts:
@@ -156,5 +157,8 @@ def verification_section(
     intro = (
         "Each action retrained and compared with a baseline retrain on the same seeds, with "
         "McNemar's test on the same evaluation examples (verify/verification.json)."
+        if verification
+        else "Does the model fail on each mode's property, or does the property only mark "
+        "examples that fail for another reason? (weakspot verify has not been run.)"
     )
     return section("verification", "Verification", "".join(parts), intro=intro)
