@@ -283,6 +283,62 @@ def _perturb(problem, images, planted, train, data) -> dict:
     }
 
 
+def _right(row: dict) -> bool | None:
+    """Whether the mode's conclusion is right, strictly: "sensitive to ..." on a cause task
+    ("partly" is not right), "... only marks ..." on a marker task; None without one."""
+    found = row.get("conclusion")
+    if not isinstance(found, str):
+        return None
+    if row["task"].startswith("marker"):
+        return "only marks" in found
+    return found.startswith("sensitive to")
+
+
+def _cell(verdict, reproduction) -> str:
+    if not isinstance(verdict, str):
+        return "-"
+    return (
+        verdict
+        if reproduction is None or reproduction != reproduction
+        else (f"{verdict} ({reproduction:.2f})")
+    )
+
+
+def markdown(rows: list[dict]) -> str:
+    """The table of docs/benchmarks.md, one row per task."""
+    head = (
+        "| task | top action: its copies look | planted acc. baseline -> action (McNemar p) "
+        "| oracle | overall change | correct kept | planted acc. JTT (overall change) "
+        "| property test (reproduction) | look test (reproduction) | conclusion |"
+    )
+    lines = [head, "|" + "---|" * 10]
+    for r in rows:
+        if "planted_base" in r:
+            acted = (
+                f"{r['planted_base']:.3f} -> {r['planted_action']:.3f} ({r['p_value']:.2g}) "
+                + ("helps" if r["helps"] else "no effect")
+            )
+            figures = [
+                f"{r['action']}: {r['transforms']}" if r["transforms"] else r["action"],
+                acted,
+                f"{r['planted_oracle']:.3f}",
+                f"{r['overall_change']:+.3f}",
+                f"{r['kept_correct']:.1%}",
+                f"{r['planted_jtt']:.3f} ({r['jtt_overall_change']:+.3f})",
+            ]
+        else:
+            figures = [r.get("action", "-"), "-", "-", "-", "-", "-"]
+        mode = f"`{r['mode']}`: " if r.get("mode") else ""
+        right = {True: " **right**", False: " **wrong**", None: ""}[_right(r)]
+        tests = [
+            mode + _cell(r.get("perturb"), r.get("perturb_reproduction")),
+            _cell(r.get("look"), r.get("look_reproduction")),
+            _cell(r.get("conclusion"), None) + right,
+        ]
+        lines.append("| " + " | ".join([r["task"], *figures, *tests]) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     global TRAINER
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -309,7 +365,10 @@ def main() -> None:
             f"\ntop action helps the planted rows significantly in {int(verified['helps'].sum())}/"
             f"{len(verified)} tasks; overall change min {verified['overall_change'].min():+.4f}"
         )
-    print(f"{time.time() - start:.0f} s")
+    scored = [v for v in map(_right, rows) if v is not None]
+    print(f"conclusions right (strict): {sum(scored)}/{len(scored)}")
+    print(f"{time.time() - start:.0f} s\n")
+    print(markdown(rows))
 
 
 if __name__ == "__main__":
