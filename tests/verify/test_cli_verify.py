@@ -65,3 +65,47 @@ def test_verify_finds_the_tables_that_analyze_recorded_in_run_json(tmp_path):
     (tmp_path / "train.csv").unlink()
     gone = CliRunner().invoke(app, ["verify", str(out), "--trainer", trainer])
     assert gone.exit_code == 2 and "needs train=" in gone.output
+
+
+PREDICT = """
+import sys
+sys.path.insert(0, {root!r})
+from tests.verify.test_perturb import absolute as predict
+"""
+
+
+def test_perturb_prints_the_conclusion_then_each_test(tmp_path):
+    import json
+    import pathlib
+
+    from tests.verify.test_perturb import DARK, _evaluation_folder
+
+    data, dark = _evaluation_folder(tmp_path, 80)
+    members = data.loc[dark, "id"].tolist()
+    doc = {
+        "dataset": {"n_examples": 80, "classes": ["0", "1"]},
+        "slices": [{"id": "S1", "members": members}],
+        "failure_modes": [
+            {"id": "F1", "title": "brightness < 0.25", "slices": ["S1"], "rule": [DARK]}
+        ],
+        "actions": [],
+    }
+    (tmp_path / "analysis.json").write_text(json.dumps(doc))
+    root = str(pathlib.Path(__file__).resolve().parents[2])
+    (tmp_path / "model.py").write_text(PREDICT.format(root=root), encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        [
+            "perturb",
+            str(tmp_path),
+            "--data",
+            str(tmp_path / "eval.csv"),
+            "--predict",
+            f"{tmp_path / 'model.py'}:predict",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "F1 brightness < 0.25: sensitive to brightness (the property test)"
+    assert lines[1].startswith("  property test: sensitive to brightness (error rate ")
+    assert "written: " in result.output and (tmp_path / "verify" / "perturbation.json").exists()
