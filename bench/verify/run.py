@@ -283,15 +283,19 @@ def _perturb(problem, images, planted, train, data) -> dict:
     }
 
 
-def _right(row: dict) -> bool | None:
-    """Whether the mode's conclusion is right, strictly: "sensitive to ..." on a cause task
-    ("partly" is not right), "... only marks ..." on a marker task; None without one."""
+def _score(row: dict) -> str | None:
+    """The mode's conclusion scored strictly: "right" is "sensitive to ..." on a cause task
+    ("partly" is not) or "... only marks ..." on a marker task, from a test whose changed
+    images look like the mode's; "unconfirmed" when the conclusion carries the caveat that
+    they do not; else "wrong". None without a conclusion."""
     found = row.get("conclusion")
     if not isinstance(found, str):
         return None
-    if row["task"].startswith("marker"):
-        return "only marks" in found
-    return found.startswith("sensitive to")
+    marker = row["task"].startswith("marker")
+    right = "only marks" in found if marker else found.startswith("sensitive to")
+    if "look only partly like the mode's" in found:
+        return "unconfirmed" if right else "wrong"
+    return "right" if right else "wrong"
 
 
 def _cell(verdict, reproduction) -> str:
@@ -329,7 +333,8 @@ def markdown(rows: list[dict]) -> str:
         else:
             figures = [r.get("action", "-"), "-", "-", "-", "-", "-"]
         mode = f"`{r['mode']}`: " if r.get("mode") else ""
-        right = {True: " **right**", False: " **wrong**", None: ""}[_right(r)]
+        score = _score(r)
+        right = f" **{score}**" if score else ""
         tests = [
             mode + _cell(r.get("perturb"), r.get("perturb_reproduction")),
             _cell(r.get("look"), r.get("look_reproduction")),
@@ -365,8 +370,9 @@ def main() -> None:
             f"\ntop action helps the planted rows significantly in {int(verified['helps'].sum())}/"
             f"{len(verified)} tasks; overall change min {verified['overall_change'].min():+.4f}"
         )
-    scored = [v for v in map(_right, rows) if v is not None]
-    print(f"conclusions right (strict): {sum(scored)}/{len(scored)}")
+    scored = [v for v in map(_score, rows) if v is not None]
+    counts = ", ".join(f"{k} {scored.count(k)}" for k in ("right", "unconfirmed", "wrong"))
+    print(f"conclusions of {len(scored)} tasks (strict): {counts}")
     print(f"{time.time() - start:.0f} s\n")
     print(markdown(rows))
 
