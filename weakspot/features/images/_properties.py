@@ -52,19 +52,21 @@ _LEVEL = np.arange(256, dtype=np.float32) * _SCALE  # what each uint8 level read
 _LEVEL64 = _LEVEL.astype(np.float64)
 
 
-def _pair_tables() -> tuple[np.ndarray, np.ndarray]:
-    """HSV saturation and the "coloured pixel" test for each (max, min) channel pair.
+def _saturation_table() -> np.ndarray:
+    """HSV saturation of each (max, min) channel pair, shape (65536,), float32.
 
-    Both are computed with the float32 operations of the formulas, so that looking them up with
-    ``max * 256 + min`` gives the very values the formulas give per pixel.
+    Computed with the float32 operations of the formula, so that looking it up with
+    ``max * 256 + min`` gives the very values the formula gives per pixel.
     """
     top, low = _LEVEL[:, None], _LEVEL[None, :]
     chroma = top - low
-    sat = np.divide(chroma, top, out=np.zeros_like(chroma), where=top > 0)
-    return sat.ravel(), ((sat > 0.2) & (top > 0.1)).ravel()
+    return np.divide(chroma, top, out=np.zeros_like(chroma), where=top > 0).ravel()
 
 
-_SAT, _COLOURED = _pair_tables()
+_SAT = _saturation_table()
+# A pixel is coloured when its saturation > 0.2 and its largest channel > 0.1, i.e. a level
+# of at least this one.
+_COLOURED_TOP = int(np.flatnonzero(_LEVEL > 0.1)[0])
 
 
 def thumbnail_stacks(decoded: list[DecodedImage]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -162,9 +164,10 @@ def _grey_stack(stack: np.ndarray) -> dict[str, np.ndarray]:
 
 def _colour_stack(stack: np.ndarray) -> dict[str, np.ndarray]:
     n = len(stack)
-    lum = (stack.astype(np.float32) * _SCALE) @ _LUMA
+    lum = np.multiply(stack, _SCALE, dtype=np.float32) @ _LUMA  # one pass: cast, then scale
     flat = lum.reshape(n, -1)
-    hist = _histogram(np.rint(flat * 255).astype(np.intp))
+    levels = flat * 255
+    hist = _histogram(np.rint(levels, out=levels).astype(np.intp))
     out = _tone(hist, flat.mean(axis=1), flat.std(axis=1))
     out.update(_colour(stack))
     out.update(_texture(lum))
@@ -215,10 +218,12 @@ def _colour(stack: np.ndarray) -> dict[str, np.ndarray]:
     var_yb2 = _int_var(yb2, sr + sg - 2 * sb, bound=510)
     spread = np.hypot(np.sqrt(var_rg) / 255, np.sqrt(var_yb2) / 510)
     centre = np.hypot((sr - sg) / size / 255, (sr + sg - 2 * sb) / size / 510)
+    sat = _SAT[pair]
+    coloured = (sat > 0.2) & (top >= _COLOURED_TOP)
     return {
-        "saturation": _SAT[pair].mean(axis=1),
+        "saturation": sat.mean(axis=1),
         "colourfulness": spread + 0.3 * centre,
-        "dominant_hue": _dominant_hue((r, g, b), top, low, _COLOURED[pair]),
+        "dominant_hue": _dominant_hue((r, g, b), top, low, coloured),
         "grayscale": (top - low <= 2).mean(axis=1),  # max - min <= 2.5/255
         "mean_red": sr / size / 255,
         "mean_green": sg / size / 255,
