@@ -171,7 +171,7 @@ _COUNTED = [
 @pytest.mark.parametrize("channels", [0, 3])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_a_stack_measured_in_pieces_equals_one_pass(channels, seed):
-    # 70 colour 64 x 48 thumbnails are measured in pieces of 28 (_PIECE_VALUES), grey ones in
+    # 70 colour 64 x 48 thumbnails are measured in pieces of 28 (PIECE_VALUES), grey ones in
     # one piece; every value must be the one a single pass over the stack gives, bit for bit.
     rng = np.random.default_rng(seed)
     shape = (70, 48, 64, channels) if channels else (70, 48, 64)
@@ -183,3 +183,33 @@ def test_a_stack_measured_in_pieces_equals_one_pass(channels, seed):
     assert set(pieces) == set(one_pass)
     for name, column in one_pass.items():
         np.testing.assert_array_equal(pieces[name], np.asarray(column, np.float64), err_msg=name)
+
+
+def _float_hue_bins(planes: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The hue bin of each pixel by the float32 formula of docs/images.md (the reference's)."""
+    r, g, b = (_properties._LEVEL[p] for p in planes)
+    top = np.maximum(np.maximum(r, g), b)
+    chroma = top - np.minimum(np.minimum(r, g), b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hue = np.where(
+            top == r,
+            ((g - b) / chroma) % 6,
+            np.where(top == g, (b - r) / chroma + 2, (r - g) / chroma + 4),
+        )
+    return np.clip((np.nan_to_num(hue) * 2).astype(np.int64), 0, 11)
+
+
+def test_hue_bins_of_every_colour_are_the_float_formulas():
+    # All 2^24 colours, 16 red levels at a time; only chroma > 0 matters (coloured pixels).
+    levels = np.arange(256, dtype=np.uint8)
+    for first in range(0, 256, 16):
+        r, g, b = (
+            a.ravel()
+            for a in np.meshgrid(levels[first : first + 16], levels, levels, indexing="ij")
+        )
+        top = np.maximum(np.maximum(r, g), b)
+        low = np.minimum(np.minimum(r, g), b)
+        keep = top > low
+        planes = tuple(a[keep] for a in (r, g, b))
+        fast = _properties._hue_bins(*planes, top[keep], low[keep])
+        np.testing.assert_array_equal(fast, _float_hue_bins(planes), err_msg=f"red {first}+")

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from weakspot.features.images._decode import DecodedImage
+from weakspot.features.images._decode import PIECE_VALUES, DecodedImage
 
 # column -> (human name, unit); the order is the column order of ``properties``.
 PROPERTY_COLUMNS: dict[str, tuple[str, str]] = {
@@ -52,27 +52,21 @@ _LEVEL = np.arange(256, dtype=np.float32) * _SCALE  # what each uint8 level read
 _LEVEL64 = _LEVEL.astype(np.float64)
 
 
-def _pair_tables() -> tuple[np.ndarray, np.ndarray]:
-    """HSV saturation and the "coloured pixel" test for each (max, min) channel pair.
+def _saturation_table() -> np.ndarray:
+    """HSV saturation of each (max, min) channel pair, shape (65536,), float32.
 
-    Both are computed with the float32 operations of the formulas, so that looking them up with
-    ``max * 256 + min`` gives the very values the formulas give per pixel.
+    Computed with the float32 operations of the formula, so that looking it up with
+    ``max * 256 + min`` gives the very values the formula gives per pixel.
     """
     top, low = _LEVEL[:, None], _LEVEL[None, :]
     chroma = top - low
-    sat = np.divide(chroma, top, out=np.zeros_like(chroma), where=top > 0)
-    return sat.ravel(), ((sat > 0.2) & (top > 0.1)).ravel()
+    return np.divide(chroma, top, out=np.zeros_like(chroma), where=top > 0).ravel()
 
 
-_SAT, _COLOURED = _pair_tables()
-
-# Each image's properties depend on its own pixels only, so a stack is measured in pieces of
-# at most this many uint8 values: the temporaries (int64 / float32 copies, 8-12 bytes a
-# value) then stay under about 3 MiB, which glibc's allocator reuses, while larger ones are
-# returned to the system and page-faulted back in on every call. On 64 colour 64 x 48
-# thumbnails, one piece took 235 us per image and these pieces 138 us (load 4.3;
-# bench/images/bench_images.py --sections parts).
-_PIECE_VALUES = 1 << 18
+_SAT = _saturation_table()
+# A pixel is coloured when its saturation > 0.2 and its largest channel > 0.1, i.e. a level
+# of at least this one.
+_COLOURED_TOP = int(np.flatnonzero(_LEVEL > 0.1)[0])
 
 
 def thumbnail_stacks(decoded: list[DecodedImage]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -146,7 +140,7 @@ def stack_properties(stack: np.ndarray) -> dict[str, np.ndarray]:
     """
     stack = np.asarray(stack, dtype=np.uint8)
     measure = _grey_stack if stack.ndim == 3 else _colour_stack
-    step = max(1, _PIECE_VALUES // max(1, stack[0].size)) if len(stack) else 1
+    step = max(1, PIECE_VALUES // max(1, stack[0].size)) if len(stack) else 1
     parts = [measure(stack[i : i + step]) for i in range(0, max(1, len(stack)), step)]
     return {
         k: np.concatenate([np.asarray(p[k], dtype=np.float64) for p in parts]) for k in parts[0]
@@ -170,9 +164,10 @@ def _grey_stack(stack: np.ndarray) -> dict[str, np.ndarray]:
 
 def _colour_stack(stack: np.ndarray) -> dict[str, np.ndarray]:
     n = len(stack)
-    lum = (stack.astype(np.float32) * _SCALE) @ _LUMA
+    lum = np.multiply(stack, _SCALE, dtype=np.float32) @ _LUMA  # one pass: cast, then scale
     flat = lum.reshape(n, -1)
-    hist = _histogram(np.rint(flat * 255).astype(np.intp))
+    levels = flat * 255
+    hist = _histogram(np.rint(levels, out=levels).astype(np.intp))
     out = _tone(hist, flat.mean(axis=1), flat.std(axis=1))
     out.update(_colour(stack))
     out.update(_texture(lum))
@@ -214,19 +209,25 @@ def _colour(stack: np.ndarray) -> dict[str, np.ndarray]:
     top = np.maximum(np.maximum(r, g), b)
     low = np.minimum(np.minimum(r, g), b)
     pair = (top.astype(np.intp) << 8) | low
-    rg = r.astype(np.int16) - g
-    yb2 = r.astype(np.int16) + g - 2 * b.astype(np.int16)  # 2 * 255 * yb
-    colourfulness = np.hypot(np.sqrt(_int_var(rg)) / 255, np.sqrt(_int_var(yb2)) / 510) + 0.3 * (
-        np.hypot(_int_mean(rg) / 255, _int_mean(yb2) / 510)
-    )
+    size = r.shape[1]
+    # Exact channel sums (at most 4096 * 255, as uint32); those of r - g and r + g - 2b follow.
+    sr, sg, sb = (c.sum(axis=1, dtype=np.uint32).astype(np.int64) for c in (r, g, b))
+    r16 = r.astype(np.int16)
+    rg, yb2 = r16 - g, r16 + g - 2 * b.astype(np.int16)  # yb2 = 2 * 255 * yb
+    var_rg = _int_var(rg, sr - sg, bound=255)
+    var_yb2 = _int_var(yb2, sr + sg - 2 * sb, bound=510)
+    spread = np.hypot(np.sqrt(var_rg) / 255, np.sqrt(var_yb2) / 510)
+    centre = np.hypot((sr - sg) / size / 255, (sr + sg - 2 * sb) / size / 510)
+    sat = _SAT[pair]
+    coloured = (sat > 0.2) & (top >= _COLOURED_TOP)
     return {
-        "saturation": _SAT[pair].mean(axis=1),
-        "colourfulness": colourfulness,
-        "dominant_hue": _dominant_hue((r, g, b), top, low, _COLOURED[pair]),
+        "saturation": sat.mean(axis=1),
+        "colourfulness": spread + 0.3 * centre,
+        "dominant_hue": _dominant_hue((r, g, b), top, low, coloured),
         "grayscale": (top - low <= 2).mean(axis=1),  # max - min <= 2.5/255
-        "mean_red": _int_mean(r) / 255,
-        "mean_green": _int_mean(g) / 255,
-        "mean_blue": _int_mean(b) / 255,
+        "mean_red": sr / size / 255,
+        "mean_green": sg / size / 255,
+        "mean_blue": sb / size / 255,
     }
 
 
@@ -236,17 +237,47 @@ def _dominant_hue(
     """Centre (degrees) of the fullest of 12 hue bins among coloured pixels; NaN if < 1%."""
     n, size = top.shape
     at = np.flatnonzero(coloured)
-    r, g, b, top_f = (_LEVEL[a.ravel()[at]] for a in (*planes, top))
-    chroma = top_f - _LEVEL[low.ravel()[at]]
-    hue = np.where(
-        top_f == r,
-        ((g - b) / chroma) % 6,
-        np.where(top_f == g, (b - r) / chroma + 2, (r - g) / chroma + 4),
-    )
-    bins = np.clip((hue * 2).astype(np.intp), 0, 11)  # 6 sextants x 2 = 12 bins of 30 deg
-    counts = np.bincount(bins + 12 * (at // size), minlength=12 * n).reshape(n, 12)
+    counts = np.bincount(
+        _hue_bins(*(a.ravel()[at] for a in (*planes, top, low))) + 12 * (at // size),
+        minlength=12 * n,
+    ).reshape(n, 12)
     hue_deg = counts.argmax(axis=1) * 30.0 + 15.0
     return np.where(coloured.mean(axis=1) >= 0.01, hue_deg, np.nan)
+
+
+def _hue_bins(
+    r: np.ndarray, g: np.ndarray, b: np.ndarray, top: np.ndarray, low: np.ndarray
+) -> np.ndarray:
+    """30-degree hue bin (0-11) of coloured pixels' uint8 channels, each shape (m,), as int16.
+
+    The bin of the float32 formula ``hue = ((g - b) / chroma) % 6`` (red the largest channel;
+    ``(b - r) / chroma + 2`` green, ``(r - g) / chroma + 4`` blue), ``int(2 * hue)``, is
+    ``sector + floor(2 * num / chroma)`` on the integer levels, where ``num`` is the level
+    difference of that formula. The float32 formula can round across a bin edge only where the
+    exact value lies on it, i.e. where ``2 * |num| == chroma`` (where ``|num| == chroma``, the
+    two float differences are the same numbers and their ratio is exactly +-1): those few
+    pixels are evaluated with it. Checked on all 2^24 colours by the tests.
+    """
+    red, green = top == r, top == g
+    r16, g16, b16 = r.astype(np.int16), g.astype(np.int16), b.astype(np.int16)
+    num = np.where(red, g16 - b16, np.where(green, b16 - r16, r16 - g16))
+    chroma = top - low
+    # Integers below 2^24 divide exactly in float32, and a non-integer quotient is at least
+    # 1 / chroma away from the next integer, so the floor is the exact one.
+    bins = np.floor((2 * num) / chroma.astype(np.float32)).astype(np.int16)
+    bins += np.where(red, np.int16(0), np.where(green, np.int16(4), np.int16(8)))
+    bins[bins < 0] += 12  # a red hue below 0 degrees wraps to 330-360
+    edge = np.flatnonzero(2 * np.abs(num) == chroma)
+    if edge.size:
+        rf, gf, bf, top_f, low_f = (_LEVEL[a[edge]] for a in (r, g, b, top, low))
+        c = top_f - low_f
+        hue = np.where(
+            top_f == rf,
+            ((gf - bf) / c) % 6,
+            np.where(top_f == gf, (bf - rf) / c + 2, (rf - gf) / c + 4),
+        )
+        bins[edge] = (hue * 2).astype(np.int16)
+    return np.clip(bins, 0, 11, out=bins)
 
 
 def _grey_colour(brightness: np.ndarray) -> dict[str, np.ndarray]:
@@ -267,20 +298,36 @@ def _texture(lum: np.ndarray) -> dict[str, np.ndarray]:
     if h < 3 or w < 3:
         nan = np.full(n, np.nan)
         return {"sharpness": nan, "blur": nan, "noise": nan, "edge_density": nan}
+    # The sums below are the formulas' float32 operations in their order, accumulated in place
+    # (fewer temporaries, same values).
+    up, down = lum[:, :-2, 1:-1], lum[:, 2:, 1:-1]
+    left, right = lum[:, 1:-1, :-2], lum[:, 1:-1, 2:]
     centre = lum[:, 1:-1, 1:-1]
-    lap = lum[:, :-2, 1:-1] + lum[:, 2:, 1:-1] + lum[:, 1:-1, :-2] + lum[:, 1:-1, 2:] - 4 * centre
-    rows = lum[:, :, :-2] + lum[:, :, 1:-1] + lum[:, :, 2:]
-    box = (rows[:, :-2] + rows[:, 1:-1] + rows[:, 2:]) / 9
+    lap = up + down
+    lap += left
+    lap += right
+    lap -= 4 * centre
+    rows = lum[:, :, :-2] + lum[:, :, 1:-1]
+    rows += lum[:, :, 2:]
+    box = rows[:, :-2] + rows[:, 1:-1]
+    box += rows[:, 2:]
+    box /= 9
     total = centre.reshape(n, -1).var(axis=1)
-    high = (centre - box).reshape(n, -1).var(axis=1)
+    high = np.subtract(centre, box, out=box).reshape(n, -1).var(axis=1)
     blur = 1.0 - np.clip(np.divide(high, total, out=np.zeros_like(high), where=total > 0), 0, 1)
     # Immerkaer (1996): the kernel [[1,-2,1],[-2,4,-2],[1,-2,1]] is [1,-2,1] (x) [1,-2,1].
-    second = lum[:, :, :-2] - 2 * lum[:, :, 1:-1] + lum[:, :, 2:]
-    mixed = second[:, :-2] - 2 * second[:, 1:-1] + second[:, 2:]
-    noise = math.sqrt(math.pi / 2) * np.abs(mixed).reshape(n, -1).mean(axis=1) / 6
-    gx = (lum[:, 1:-1, 2:] - lum[:, 1:-1, :-2]) / 2
-    gy = (lum[:, 2:, 1:-1] - lum[:, :-2, 1:-1]) / 2
-    edges = (gx * gx + gy * gy) > 0.01
+    second = np.subtract(lum[:, :, :-2], 2 * lum[:, :, 1:-1])
+    second += lum[:, :, 2:]
+    mixed = np.subtract(second[:, :-2], 2 * second[:, 1:-1])
+    mixed += second[:, 2:]
+    noise = math.sqrt(math.pi / 2) * np.abs(mixed, out=mixed).reshape(n, -1).mean(axis=1) / 6
+    # |gradient| > 0.1 with gx = (right - left) / 2: halving is exact in float32, so
+    # gx^2 + gy^2 > 0.01 is dx^2 + dy^2 > 4 * 0.01 with the same roundings.
+    dx, dy = right - left, down - up
+    dx *= dx
+    dy *= dy
+    dx += dy
+    edges = dx > np.float32(0.01) * np.float32(4)
     return {
         "sharpness": lap.reshape(n, -1).var(axis=1),
         "blur": blur,
@@ -304,12 +351,21 @@ def _int_mean(values: np.ndarray) -> np.ndarray:
     return values.sum(axis=1, dtype=np.int64) / values.shape[1]
 
 
-def _int_var(values: np.ndarray) -> np.ndarray:
-    """Population variance of each row of an integer array, from exact integer sums."""
-    flat = values.reshape(len(values), -1).astype(np.int64)
+def _int_var(
+    values: np.ndarray, total: np.ndarray | None = None, *, bound: int | None = None
+) -> np.ndarray:
+    """Population variance of each row of an integer array, from exact integer sums.
+
+    `total` is each row's sum when the caller has it; `bound`, the largest magnitude the values
+    can have, when known: if every row's sum of squares then stays below 2^31, they are summed
+    in int32, which is faster than int64 and as exact.
+    """
+    flat = values.reshape(len(values), -1)
     size = flat.shape[1]
-    s1 = flat.sum(axis=1)
-    s2 = np.einsum("ij,ij->i", flat, flat)
+    narrow = bound is not None and size * bound * bound < 2**31
+    flat = flat.astype(np.int32 if narrow else np.int64)
+    s1 = flat.sum(axis=1, dtype=np.int64) if total is None else total
+    s2 = np.einsum("ij,ij->i", flat, flat).astype(np.int64)
     return (size * s2 - s1 * s1) / (size * size)
 
 
