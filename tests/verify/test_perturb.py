@@ -9,6 +9,7 @@ indifferent to brightness, and its dark images fail because they carry no patter
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -279,3 +280,78 @@ def test_the_conclusion_is_the_test_whose_images_look_like_the_mode():
     assert "look only partly like the mode's: reproduction 0.20" in alone["verdict"]
     # nothing ran
     assert conclusion({"verdict": None, "reason": "no property", "look": None}) is None
+
+
+def _dark_mode_folder(tmp_path, n: int = 80):
+    """A results folder whose one mode is the dark images (`_evaluation_folder`)."""
+    data, dark = _evaluation_folder(tmp_path, n)
+    doc = {
+        "dataset": {"n_examples": n, "classes": ["0", "1"]},
+        "slices": [{"id": "S1", "members": data.loc[dark, "id"].tolist()}],
+        "failure_modes": [
+            {"id": "F1", "title": "brightness < 0.25", "slices": ["S1"], "rule": [DARK]}
+        ],
+        "actions": [],
+    }
+    (tmp_path / "analysis.json").write_text(json.dumps(doc))
+    return data, dark
+
+
+def _raises(images):
+    raise RuntimeError("out of memory")
+
+
+def _two_arguments(images, threshold):
+    return absolute(images)
+
+
+def _nan_probabilities(images):
+    return np.full((len(images), 2), np.nan)
+
+
+@pytest.mark.parametrize(
+    ("predict", "message"),
+    [
+        (
+            _raises,
+            r"predict \(_raises\) raised RuntimeError on a batch of \d+ images .*out of memory",
+        ),
+        (_two_arguments, r"must take one argument, predict\(images\)"),
+        (_nan_probabilities, r"missing or infinite values in \d+ of \d+ rows"),
+        (lambda images: np.zeros(3), r"expected one label per example, shape \(\d+,\), or class"),
+    ],
+)
+def test_a_broken_predict_is_named_and_nothing_is_written(tmp_path, predict, message):
+    from weakspot import perturb
+    from weakspot.verify._trainer import TrainerError
+
+    _dark_mode_folder(tmp_path)
+    with pytest.raises(TrainerError, match=message):
+        perturb(tmp_path, predict, data=tmp_path / "eval.csv")
+    assert not (tmp_path / "verify" / "perturbation.json").exists()
+
+
+def test_unreadable_images_are_skipped_with_a_warning_and_listed(tmp_path, caplog):
+    from weakspot import perturb
+
+    data, dark = _dark_mode_folder(tmp_path)
+    (tmp_path / "3.png").write_bytes(b"not a png")
+    (tmp_path / "5.png").unlink()
+    with caplog.at_level("WARNING", logger="weakspot.verify"):
+        (record,) = perturb(tmp_path, absolute, data=tmp_path / "eval.csv")
+    assert "perturb skipped 2 of 80 evaluation images it could not read" in caplog.text
+    assert record["verdict"] == "sensitive to brightness"
+    assert record["n_images"] == int((~dark).sum()) - int((~dark[[3, 5]]).sum())
+    written = json.loads((tmp_path / "verify" / "perturbation.json").read_text())
+    assert [Path(p).name for p in written["skipped"]] == ["3.png", "5.png"]
+
+
+def test_a_palette_image_reaches_predict_as_its_colours(tmp_path):
+    from weakspot.verify._perturb import read_images
+
+    grey = np.tile(np.arange(0, 256, 16, dtype=np.uint8), (16, 1))
+    Image.fromarray(grey).convert("P").save(tmp_path / "p.png")
+    (image,), unread = read_images([str(tmp_path / "p.png")])
+    assert unread == [] and image.dtype == np.uint8
+    assert image.shape in ((16, 16), (16, 16, 3))
+    assert np.abs(image.reshape(16, 16, -1)[..., 0].astype(int) - grey).max() <= 8

@@ -29,14 +29,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 
 from weakspot._errors import InputError
 from weakspot.verify._inputs import Problem, problem_from_analysis, problem_from_results
-from weakspot.verify._perturb import perturb_modes
+from weakspot.verify._perturb import perturb_modes, read_images
 from weakspot.verify._proxy import PROXY_NOTE, EmbeddingsTrainer
 from weakspot.verify._run import Verification, finite, run_verification
-from weakspot.verify._trainer import TrainerError, load_callable
+from weakspot.verify._trainer import TrainerError, check_predict, load_callable
 
 logger = logging.getLogger(__name__)
 
@@ -155,15 +154,24 @@ def perturb(
     if ev.image_column is None:
         raise InputError("perturb needs the evaluation table's image-path column (--image-column).")
     fn = _predictor(predict)
-    images = [np.asarray(Image.open(p)) for p in ev.frame[ev.image_column]]
+    images, unread = read_images(list(ev.frame[ev.image_column]))
+    if len(unread) == len(images):
+        raise InputError(
+            f"perturb could not read any of the {len(images)} evaluation images (first: "
+            f"{unread[0]!r}); check the image column {ev.image_column!r} and the files."
+        )
+    if unread:
+        logger.warning(
+            "perturb skipped %d of %d evaluation images it could not read: %s%s",
+            len(unread), len(images), unread[:10], " ..." if len(unread) > 10 else "",
+        )  # fmt: skip
     results = perturb_modes(
         problem, images, fn, modes, max_images=max_images, random_state=random_state
     )
     folder = problem.out / "verify"
     folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(
-        finite({"schema_version": "1.0", "modes": results}), indent=2, allow_nan=False
-    )
+    doc = {"schema_version": "1.0", "modes": results, "skipped": unread}
+    text = json.dumps(finite(doc), indent=2, allow_nan=False)
     (folder / "perturbation.json").write_text(text + "\n", encoding="utf-8")
     refresh_reports(problem.out)
     return results
@@ -188,9 +196,10 @@ def _predictor(predict: Any) -> Callable[[np.ndarray], Any]:
 
         return onnx_predict(predict)
     if isinstance(predict, str):
-        return load_callable(predict, role="predict")
+        predict = load_callable(predict, role="predict")
     if not callable(predict):
         raise TrainerError(
             f"predict= must be callable, a 'file.py:function' spec or an .onnx path, got {predict!r}."
         )
+    check_predict(predict)
     return predict  # type: ignore[no-any-return]

@@ -51,10 +51,11 @@ from weakspot.actions.augment import (
     gaussian_blur,
     gaussian_noise,
 )
+from weakspot.features.images._decode import DecodeFailure, _normalise_mode
 from weakspot.features.images._properties import _border, stack_properties
 from weakspot.verify._compare import ALPHA, mcnemar
 from weakspot.verify._inputs import original_correct
-from weakspot.verify._trainer import as_labels
+from weakspot.verify._trainer import TrainerError, as_labels
 
 
 def _contrast(image: np.ndarray, c: float, rng: np.random.Generator) -> np.ndarray:
@@ -350,12 +351,38 @@ def _predict(
         im if im.shape == shape else np.asarray(Image.fromarray(im).resize(shape[1::-1]))
         for im in images
     ]
-    return as_labels(predict(np.stack(same)), len(same), classes, source="predict")
+    try:
+        out = predict(np.stack(same))
+    except Exception as error:  # the user's code: any failure is reported, not raised through
+        name = getattr(predict, "__name__", "predict")
+        raise TrainerError(
+            f"predict ({name}) raised {type(error).__name__} on a batch of {len(same)} images "
+            f"of shape {shape}: {error}"
+        ) from error
+    return as_labels(out, len(same), classes, source="predict")
+
+
+def read_images(paths: Sequence[str]) -> tuple[list[np.ndarray | None], list[str]]:
+    """Each image as the predict contract hands it over: uint8 (H, W) or (H, W, 3), at its
+    own size, modes brought to "L" or "RGB" by the image stage's `_normalise_mode` (a palette
+    image as its colours, 16-bit data scaled by its bit depth). None for an image that cannot
+    be read, and the list of those paths."""
+    images: list[np.ndarray | None] = []
+    unread = []
+    for path in paths:
+        try:
+            with Image.open(path) as im:
+                images.append(np.asarray(_normalise_mode(im)[0]))
+        except (DecodeFailure, Image.DecompressionBombError, OSError, SyntaxError, ValueError,
+                EOFError, IndexError, TypeError):  # fmt: skip
+            images.append(None)
+            unread.append(str(path))
+    return images, unread
 
 
 def perturb_modes(
     problem: Any,
-    images: list[np.ndarray],
+    images: list[np.ndarray | None],
     predict: Callable[[np.ndarray], Any],
     modes: Sequence[str] | None,
     *,
@@ -364,24 +391,36 @@ def perturb_modes(
 ) -> list[dict[str, Any]]:
     """`perturbation_test` for each chosen mode of a `Problem` whose rule names a settable
     property (the others get ``verdict: None`` and the reason), and `look_test` as ``look``
-    for each that has an augmentation spec (None without one)."""
+    for each that has an augmentation spec (None without one). Rows whose image is None
+    (unreadable, see `read_images`) take part in nothing."""
     ev = problem.evaluate
+    keep = np.array([im is not None for im in images], dtype=bool)
+    readable = [im for im in images if im is not None]
+    labels = ev.labels[keep]
     original = original_correct(problem)
     if original is None:  # no predictions in the table: the model's own errors
-        original = _predict(predict, images, problem.classes) == ev.labels
-    properties = measure_pixels(images)[0]
+        original = _predict(predict, readable, problem.classes) == labels
+    else:
+        original = original[keep]
+    properties = measure_pixels(readable)[0]
     results = []
     for mode in problem.modes:
         if modes is not None and mode["id"] not in modes:
             continue
         head = {"failure_mode": mode["id"], "title": mode["title"]}
+        members = mode["members"][keep]
+        if not members.any() or members.all():
+            reason = "no readable image in the mode" if not members.any() else "no image outside it"
+            results.append({**head, "verdict": None, "reason": reason, "look": None,
+                            "conclusion": None})  # fmt: skip
+            continue
         spec = _augment_spec(problem, mode["id"])
         look: dict[str, Any] = {"look": None}
         if spec is not None:
             look["look"] = look_test(
-                images,
-                ev.labels,
-                mode["members"],
+                readable,
+                labels,
+                members,
                 ~original,
                 spec,
                 predict,
@@ -398,9 +437,9 @@ def perturb_modes(
             results.append({**record, "conclusion": conclusion(record)})
             continue
         found = perturbation_test(
-            images,
-            ev.labels,
-            mode["members"],
+            readable,
+            labels,
+            members,
             ~original,
             condition,
             predict,

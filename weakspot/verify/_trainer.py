@@ -116,6 +116,24 @@ def check_trainer(fn: Callable[..., Any]) -> bool:
     return "random_state" in sig.parameters or any(p.kind is p.VAR_KEYWORD for p in params)
 
 
+def check_predict(fn: Callable[..., Any]) -> None:
+    """Refuse a predict function that cannot be called as ``predict(images)``."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin or C callable: trust it
+        return
+    params = list(sig.parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    variadic = any(p.kind is p.VAR_POSITIONAL for p in params)
+    required = [p.name for p in positional if p.default is p.empty]
+    if (not positional and not variadic) or len(required) > 1:
+        raise TrainerError(
+            f"predict {getattr(fn, '__name__', fn)!r} takes {[p.name for p in params]}; it "
+            "must take one argument, predict(images), images uint8 of shape (n, H, W) or "
+            "(n, H, W, 3) (see docs/verify.md)."
+        )
+
+
 def call_trainer(
     fn: Callable[..., Any],
     train: pd.DataFrame,
@@ -158,11 +176,18 @@ def as_labels(out: Any, n: int, classes: Sequence[str], *, source: str) -> np.nd
             out = out[cols].to_numpy()
     values = np.asarray(out)
     if values.ndim == 2 and values.shape[1] == len(classes) and values.dtype.kind == "f":
+        bad = int((~np.isfinite(values)).any(axis=1).sum())
+        if bad:
+            raise TrainerError(
+                f"{source} returned class probabilities with missing or infinite values in "
+                f"{bad} of {len(values)} rows; return finite probabilities, or labels."
+            )
         values = np.asarray(classes, dtype=object)[values.argmax(axis=1)]
     if values.ndim != 1 or len(values) != n:
         raise TrainerError(
-            f"{source} returned shape {values.shape}; expected one prediction per evaluation "
-            f"example, shape ({n},)."
+            f"{source} returned shape {values.shape}; expected one label per example, shape "
+            f"({n},), or class probabilities of shape ({n}, {len(classes)}) in the order of "
+            "the analysis's classes."
         )
     text = class_text(values)
     unknown = sorted(set(text) - set(classes))
