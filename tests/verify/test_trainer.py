@@ -76,6 +76,10 @@ def test_a_trainer_that_raises_wrong_length_or_unknown_labels():
         _call(lambda t, w, e: np.array(["a", "b"]))
     with pytest.raises(TrainerError, match=r"not classes of the analysis: \['zebra'\]"):
         _call(lambda t, w, e: np.array(["a", "zebra", "a"]))
+    with pytest.raises(TrainerError, match=r"returned 2 missing labels \(NaN or None\) of 3"):
+        _call(lambda t, w, e: np.array([np.nan, 1.0, np.nan]))
+    with pytest.raises(TrainerError, match=r"missing or infinite values in 1 of 3 rows"):
+        _call(lambda t, w, e: np.array([[0.2, 0.8], [np.inf, 0.0], [0.5, 0.5]]))
 
 
 def test_outputs_as_frames_probabilities_and_numbers():

@@ -189,6 +189,12 @@ def as_labels(out: Any, n: int, classes: Sequence[str], *, source: str) -> np.nd
             f"({n},), or class probabilities of shape ({n}, {len(classes)}) in the order of "
             "the analysis's classes."
         )
+    missing = int(pd.isna(pd.Series(values, dtype=object)).sum())
+    if missing:
+        raise TrainerError(
+            f"{source} returned {missing} missing labels (NaN or None) of {n}; return a class "
+            "of the analysis for every example."
+        )
     text = class_text(values)
     unknown = sorted(set(text) - set(classes))
     if unknown:
