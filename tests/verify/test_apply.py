@@ -133,6 +133,36 @@ def test_augmentation_writes_transformed_copies_and_adds_rows(tmp_path):
     )
 
 
+def test_unreadable_training_images_are_not_copied_and_are_listed(tmp_path):
+    paths = []
+    for i in range(4):
+        path = tmp_path / f"im{i}.png"
+        Image.fromarray(np.full((8, 8), 200, np.uint8)).save(path)
+        paths.append(str(path))
+    (tmp_path / "im1.png").write_bytes(b"not a png")
+    paths[2] = str(tmp_path / "gone.png")
+    problem = _problem(
+        tmp_path, TRAIN.assign(image=paths), EVAL.assign(image=paths[:3]),
+        members=np.array([True, False, False]),
+    )  # fmt: skip
+    darken = {"__class_fullname__": "RandomBrightnessContrast", "brightness_limit": [-0.5, -0.5],
+              "contrast_limit": [0, 0], "p": 1.0}  # fmt: skip
+    spec = {"transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": [darken]}}
+    action = {"id": "A1", "kind": "augment", "failure_mode": "F1",
+              "artifact": "actions/F1-augment.json", "text": json.dumps(spec)}  # fmt: skip
+    applied = apply_action(problem, action)
+    assert len(applied.train) == 6  # two copies: of im0 and im3
+    assert applied.changes[0].startswith("2 transformed copies")
+    assert applied.changes[1].startswith("2 training images could not be read, not copied:")
+    assert "im1.png" in applied.changes[1] and "gone.png" in applied.changes[1]
+    none = _problem(
+        tmp_path, TRAIN.assign(image=[paths[1], paths[2]] * 2), EVAL.assign(image=paths[:3]),
+        members=np.array([True, False, False]),
+    )  # fmt: skip
+    with pytest.raises(InputError, match="none of the 4 training images chosen to copy"):
+        apply_action(none, action)
+
+
 def test_just_train_twice_upweights_training_errors():
     weight, changes = jtt_weights(np.array(["a", "b", "a"]), np.array(["a", "a", "b"]))
     assert weight.tolist() == [1.0, 5.0, 5.0] and changes == [

@@ -347,7 +347,7 @@ def test_unreadable_images_are_skipped_with_a_warning_and_listed(tmp_path, caplo
 
 
 def test_a_palette_image_reaches_predict_as_its_colours(tmp_path):
-    from weakspot.verify._perturb import read_images
+    from weakspot.verify._inputs import read_images
 
     grey = np.tile(np.arange(0, 256, 16, dtype=np.uint8), (16, 1))
     Image.fromarray(grey).convert("P").save(tmp_path / "p.png")

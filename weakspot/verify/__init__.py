@@ -31,8 +31,13 @@ import numpy as np
 import pandas as pd
 
 from weakspot._errors import InputError
-from weakspot.verify._inputs import Problem, problem_from_analysis, problem_from_results
-from weakspot.verify._perturb import perturb_modes, read_images
+from weakspot.verify._inputs import (
+    Problem,
+    problem_from_analysis,
+    problem_from_results,
+    read_images,
+)
+from weakspot.verify._perturb import perturb_modes
 from weakspot.verify._proxy import PROXY_NOTE, EmbeddingsTrainer
 from weakspot.verify._run import Verification, finite, run_verification
 from weakspot.verify._trainer import TrainerError, check_predict, load_callable

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ from PIL import Image
 
 from weakspot._errors import InputError
 from weakspot.actions.augment import apply_spec
-from weakspot.verify._inputs import Problem
+from weakspot.verify._inputs import Problem, read_images
 from weakspot.verify._trainer import class_text
 
 JTT_UPWEIGHT = 5.0
@@ -40,6 +41,9 @@ NOT_RETRAINABLE = {
     "threshold": "it changes the decision threshold after training, not the training",
     "gate": "it is a regression check for CI, not a change to the model",
 }
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -188,10 +192,17 @@ def _augment(problem: Problem, action: dict[str, Any], max_copies: int, seed: in
         chosen = np.sort(rng.choice(chosen, max_copies, replace=False))
     folder = problem.out / "verify" / "augmented" / action["id"]
     folder.mkdir(parents=True, exist_ok=True)
-    rows = tr.frame.iloc[chosen].copy()
+    images, unread = read_images(list(tr.frame[tr.image_column].iloc[chosen]))
+    copied = np.array([im is not None for im in images], dtype=bool)
+    if not copied.any():
+        raise InputError(
+            f"action {action['id']}: none of the {len(chosen)} training images chosen to copy "
+            f"could be read (first: {unread[0]!r}); check the training table's image column "
+            f"{tr.image_column!r}."
+        )
+    rows = tr.frame.iloc[chosen[copied]].copy()
     paths = []
-    for k, source in zip(chosen, rows[tr.image_column], strict=True):
-        image = np.asarray(Image.open(source))
+    for k, image in zip(chosen[copied], (im for im in images if im is not None), strict=True):
         target = folder / f"{k}.png"
         Image.fromarray(apply_spec(spec, image, rng)).save(target)
         paths.append(str(target.resolve()))
@@ -201,9 +212,15 @@ def _augment(problem: Problem, action: dict[str, Any], max_copies: int, seed: in
         dict.fromkeys(t["__class_fullname__"] for t in spec["transform"]["transforms"])
     )
     changes = [
-        f"{len(chosen)} transformed copies ({names}) of training images of every class "
+        f"{len(rows)} transformed copies ({names}) of training images of every class "
         f"added as rows, written under {folder}"
     ]
+    if unread:
+        more = " ..." if len(unread) > 10 else ""
+        changes.append(
+            f"{len(unread)} training images could not be read, not copied: {unread[:10]}{more}"
+        )
+        logger.warning("verify: %s", changes[-1])
     return Applied(train, np.ones(len(train)), changes)
 
 

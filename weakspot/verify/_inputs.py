@@ -9,14 +9,17 @@ mode's evaluation members are the examples in at least half of its slices (as in
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from PIL import Image
 
 from weakspot._errors import InputError
+from weakspot.features.images._decode import DecodeFailure, _normalise_mode
 from weakspot.inputs._columns import (
     ID_NAMES,
     IMAGE_NAMES,
@@ -185,3 +188,21 @@ def original_correct(problem: Problem) -> np.ndarray | None:
     if column is None:
         return None
     return np.asarray(class_text(frame[column]) == problem.evaluate.labels)
+
+
+def read_images(paths: Sequence[str]) -> tuple[list[np.ndarray | None], list[str]]:
+    """Each image as the predict contract hands it over: uint8 (H, W) or (H, W, 3), at its
+    own size, modes brought to "L" or "RGB" by the image stage's `_normalise_mode` (a palette
+    image as its colours, 16-bit data scaled by its bit depth). None for an image that cannot
+    be read, and the list of those paths."""
+    images: list[np.ndarray | None] = []
+    unread = []
+    for path in paths:
+        try:
+            with Image.open(path) as im:
+                images.append(np.asarray(_normalise_mode(im)[0]))
+        except (DecodeFailure, Image.DecompressionBombError, OSError, SyntaxError, ValueError,
+                EOFError, IndexError, TypeError):  # fmt: skip
+            images.append(None)
+            unread.append(str(path))
+    return images, unread

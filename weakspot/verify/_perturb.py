@@ -51,7 +51,6 @@ from weakspot.actions.augment import (
     gaussian_blur,
     gaussian_noise,
 )
-from weakspot.features.images._decode import DecodeFailure, _normalise_mode
 from weakspot.features.images._properties import _border, stack_properties
 from weakspot.verify._compare import ALPHA, mcnemar
 from weakspot.verify._inputs import original_correct
@@ -360,24 +359,6 @@ def _predict(
             f"of shape {shape}: {error}"
         ) from error
     return as_labels(out, len(same), classes, source="predict")
-
-
-def read_images(paths: Sequence[str]) -> tuple[list[np.ndarray | None], list[str]]:
-    """Each image as the predict contract hands it over: uint8 (H, W) or (H, W, 3), at its
-    own size, modes brought to "L" or "RGB" by the image stage's `_normalise_mode` (a palette
-    image as its colours, 16-bit data scaled by its bit depth). None for an image that cannot
-    be read, and the list of those paths."""
-    images: list[np.ndarray | None] = []
-    unread = []
-    for path in paths:
-        try:
-            with Image.open(path) as im:
-                images.append(np.asarray(_normalise_mode(im)[0]))
-        except (DecodeFailure, Image.DecompressionBombError, OSError, SyntaxError, ValueError,
-                EOFError, IndexError, TypeError):  # fmt: skip
-            images.append(None)
-            unread.append(str(path))
-    return images, unread
 
 
 def perturb_modes(
