@@ -355,3 +355,33 @@ def test_a_palette_image_reaches_predict_as_its_colours(tmp_path):
     assert unread == [] and image.dtype == np.uint8
     assert image.shape in ((16, 16), (16, 16, 3))
     assert np.abs(image.reshape(16, 16, -1)[..., 0].astype(int) - grey).max() <= 8
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"modes": ["F9"]},
+            r"failure mode\(s\) \['F9'\] are not in the analysis; its modes are \['F1'\]",
+        ),
+        ({"max_images": 0}, "max_images must be a whole number of at least 10"),
+        ({"max_images": -5}, "max_images must be a whole number of at least 10"),
+    ],
+)
+def test_bad_perturb_options_are_named_before_any_work(tmp_path, options, message):
+    from weakspot import perturb
+    from weakspot._errors import InputError
+
+    _dark_mode_folder(tmp_path)
+    with pytest.raises(InputError, match=message):
+        perturb(tmp_path, absolute, data=tmp_path / "eval.csv", **options)
+    assert not (tmp_path / "verify").exists()
+
+
+def test_a_model_path_that_is_no_onnx_file_is_named(tmp_path):
+    from weakspot import perturb
+    from weakspot.verify._trainer import TrainerError
+
+    _dark_mode_folder(tmp_path)
+    with pytest.raises(TrainerError, match="'eval.csv' is neither an .onnx classifier nor a"):
+        perturb(tmp_path, "eval.csv", data=tmp_path / "eval.csv")

@@ -85,6 +85,10 @@ def test_bad_inputs_are_named(folder, tmp_path):
         verify(out, _planted.fit_and_predict, train=train, data=evaluate.head(10))
     with pytest.raises(TrainerError, match=r"returned shape \(5,\)"):
         verify(out, lambda t, w, e: np.zeros(5, int), train=train, data=evaluate)
+    with pytest.raises(Exception, match="repeats must be a whole number of at least 1, got 0"):
+        verify(out, _planted.fit_and_predict, train=train, data=evaluate, repeats=0)
+    with pytest.raises(Exception, match=r"min_confidence must lie in \[0, 1\], got 1.5"):
+        verify(out, _planted.fit_and_predict, train=train, data=evaluate, min_confidence=1.5)
 
 
 def test_the_embeddings_proxy_says_it_is_a_proxy(tmp_path):

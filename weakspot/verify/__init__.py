@@ -43,6 +43,7 @@ from weakspot.verify._run import Verification, finite, run_verification
 from weakspot.verify._trainer import TrainerError, check_predict, load_callable
 
 logger = logging.getLogger(__name__)
+MIN_PUSHED = 10  # the fewest images `perturb` pushes per mode
 
 __all__ = ["TrainerError", "Verification", "perturb", "verify"]
 
@@ -100,6 +101,10 @@ def verify(
     Verification
         Written to ``<results>/verify/verification.json``; ``.lines()`` gives one verdict per action.
     """
+    if not isinstance(repeats, int) or repeats < 1:
+        raise InputError(f"repeats must be a whole number of at least 1, got {repeats!r}.")
+    if not 0.0 <= min_confidence <= 1.0:
+        raise InputError(f"min_confidence must lie in [0, 1], got {min_confidence!r}.")
     columns = {"label": label, "id_column": id_column, "image_column": image_column}
     problem = _problem(analysis_or_results_dir, train, data, out, columns)
     proxy = None
@@ -153,8 +158,25 @@ def perturb(
     spec or an ``.onnx`` classifier path. Returns one record per tested mode (see
     `weakspot.verify._perturb`), also written to ``<results>/verify/perturbation.json``.
     """
+    if not isinstance(max_images, int) or max_images < MIN_PUSHED:
+        raise InputError(
+            f"max_images must be a whole number of at least {MIN_PUSHED} (the images pushed "
+            f"per mode; fewer give no test worth reading), got {max_images!r}."
+        )
+    spec = str(predict) if isinstance(predict, str | Path) else None
+    if spec is not None and ":" not in spec and not spec.lower().endswith(".onnx"):
+        raise TrainerError(
+            f"{spec!r} is neither an .onnx classifier nor a file.py:function or "
+            "package.module:function spec."
+        )
     columns = {"label": label, "id_column": id_column, "image_column": image_column}
     problem = _problem(analysis_or_results_dir, data, data, out, columns)
+    known = [m["id"] for m in problem.modes]
+    unknown = [m for m in modes or [] if m not in known]
+    if unknown:
+        raise InputError(
+            f"failure mode(s) {unknown} are not in the analysis; its modes are {known}."
+        )
     ev = problem.evaluate
     if ev.image_column is None:
         raise InputError("perturb needs the evaluation table's image-path column (--image-column).")
