@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
+import pytest
 
 import weakspot
 from tests.conftest import planted_table
@@ -35,3 +37,25 @@ def test_a_large_modes_members_go_to_parquet_and_come_back(tmp_path):
     assert moved["failure_modes"][0]["members"] == {"parquet": "members/F1.parquet", "count": 3}
     assert read_members(moved["failure_modes"][0], tmp_path) == ["a", "b", "c"]
     assert doc["failure_modes"][0]["members"] == ["a", "b", "c"]  # the input is not modified
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (pd.DataFrame({"id": [], "label": []}), r"The train table \(train=\) has no rows"),
+        (
+            pd.DataFrame({"id": ["a", "b", "c"], "label": ["x", None, "y"]}),
+            r"the label column 'label' has 1 missing value\(s\) \(rows \[1\]\)",
+        ),
+        (
+            pd.DataFrame({"id": ["a", "a", "b"], "label": ["x", "y", "y"]}),
+            r"1 id\(s\) of 'id' name more than one row \('a' x2\)",
+        ),
+    ],
+)
+def test_a_training_table_that_cannot_be_verified_with_is_named(table, message):
+    from weakspot._errors import InputError
+    from weakspot.verify._inputs import read_labelled
+
+    with pytest.raises(InputError, match=message):
+        read_labelled(table, role="train")

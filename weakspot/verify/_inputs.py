@@ -87,6 +87,7 @@ def read_labelled(
         image_col = find_column(frame, image_column, IMAGE_NAMES, "image path", "--image-column")
     except InputError as error:
         raise InputError(f"In the {role} table ({role}=): {error}") from None
+    _check_rows(frame, label_col, id_col, role)
     if image_col is not None:
         root = Path(data).parent if isinstance(data, str | Path) else Path.cwd()
         frame = frame.assign(
@@ -98,6 +99,30 @@ def read_labelled(
         else np.array([str(i) for i in range(len(frame))], dtype=object)
     )
     return Table(frame, label_col, class_text(frame[label_col]), ids, image_col)
+
+
+def _check_rows(frame: pd.DataFrame, label: str, id_column: str | None, role: str) -> None:
+    """Refuse a table with no rows, missing labels, or ids that do not name one row each (an
+    action file names its rows by id)."""
+    if not len(frame):
+        raise InputError(f"The {role} table ({role}=) has no rows.")
+    missing = int(frame[label].isna().sum())
+    if missing:
+        first = frame.index[frame[label].isna()][:5].tolist()
+        raise InputError(
+            f"In the {role} table ({role}=): the label column {label!r} has {missing} missing "
+            f"value(s) (rows {first}); fill or drop them."
+        )
+    if id_column is not None:
+        counts = frame[id_column].astype(str).value_counts()
+        repeated = counts[counts > 1]
+        if len(repeated):
+            shown = ", ".join(f"{k!r} x{v}" for k, v in repeated.head(3).items())
+            raise InputError(
+                f"In the {role} table ({role}=): {len(repeated)} id(s) of {id_column!r} name "
+                f"more than one row ({shown}); ids must be unique, since action files name "
+                "rows by id."
+            )
 
 
 def mode_members(
