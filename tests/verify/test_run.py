@@ -131,3 +131,30 @@ def test_the_embeddings_proxy_says_it_is_a_proxy(tmp_path):
     }
     assert found.doc["notes"][0].startswith("PROXY:")
     assert found.doc["baseline"]["overall"]["accuracy"] == 1.0
+
+
+def test_without_modes_or_actions_the_lines_say_so_without_empty_fields():
+    from weakspot.verify._run import Verification, verdict_line
+
+    comparison = {
+        "before": {"accuracy": 0.463},
+        "after": {"accuracy": 0.463},
+        "mcnemar": {"p_value": 1.0},
+        "verdict": "no effect",
+    }
+    jtt = {
+        "id": "JTT",
+        "kind": "just_train_twice",
+        "failure_mode": None,
+        "status": "verified",
+        "overall": comparison,
+        "modes": {},
+        "backward_compatibility": {"kept_correct": 0.452},
+    }
+    line = verdict_line(jtt)
+    assert (
+        line
+        == "JTT just_train_twice: no effect overall 0.463 -> 0.463 (McNemar p=1); 45.2% of correct kept"
+    )
+    doc = {"actions": [], "alternatives": [jtt]}
+    assert Verification(doc, None, []).lines()[0].startswith("no action to verify")

@@ -50,7 +50,10 @@ class Verification:
 
     def lines(self) -> list[str]:
         """One verdict line per action and alternative, ranked as in the document."""
-        return [verdict_line(a) for a in self.doc["actions"] + self.doc["alternatives"]]
+        lines = [verdict_line(a) for a in self.doc["actions"] + self.doc["alternatives"]]
+        if not self.doc["actions"]:
+            lines.insert(0, "no action to verify (the analysis proposed none); the alternative:")
+        return lines
 
 
 def verdict_line(record: dict[str, Any]) -> str:
@@ -67,7 +70,8 @@ def verdict_line(record: dict[str, Any]) -> str:
             f"{k} {v['verdict']} {v['before']['accuracy']:.3f} -> {v['after']['accuracy']:.3f}"
             for k, v in record["modes"].items()
         )
-        return f"{head}: {o['verdict']} {overall} (McNemar p={o['mcnemar']['p_value']:.2g}); {modes}; {kept}"
+        parts = [f"{o['verdict']} {overall} (McNemar p={o['mcnemar']['p_value']:.2g})", modes, kept]
+        return f"{head}: " + "; ".join(p for p in parts if p)
     return (
         f"{head}: {target['verdict']} on {record['failure_mode']} "
         f"{target['before']['accuracy']:.3f} -> {target['after']['accuracy']:.3f} "
