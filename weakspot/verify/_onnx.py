@@ -24,9 +24,20 @@ def onnx_predict(path: str | Path) -> Callable[[np.ndarray], np.ndarray]:
         raise missing_dependency("onnxruntime", "onnx", "--model model.onnx") from None
     if not Path(path).is_file():
         raise InputError(f"--model {str(path)!r} does not exist.")
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    try:
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime's own exception classes are not importable stably
+        raise InputError(
+            f"--model {str(path)!r} is not an ONNX model onnxruntime can load "
+            f"({type(error).__name__}: {str(error).splitlines()[0][:200]})."
+        ) from None
     spec = session.get_inputs()[0]
     shape = list(spec.shape)
+    if len(shape) != 4:
+        raise InputError(
+            f"--model {str(path)!r} takes input {spec.name!r} of shape {shape}; perturb feeds "
+            "images as (n, 3, H, W) or (n, H, W, 3) float32 in [0, 1]."
+        )
     channels_last = len(shape) == 4 and shape[-1] == 3
     size = shape[1:3] if channels_last else shape[2:4]
 
