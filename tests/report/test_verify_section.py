@@ -65,3 +65,12 @@ def test_without_verify_results_the_summary_has_no_verification():
     weakspot_doc = weakspot.analyze(planted_table(0)).to_dict()
     doc = json.loads(json.dumps(weakspot_doc, default=str))
     assert "## Verification" not in render_markdown(doc)
+
+
+def test_summary_names_the_causes_it_could_not_test():
+    """A cause weakspot could not test is not one it ruled out: summary.md says which."""
+    doc = json.loads(json.dumps(weakspot.analyze(planted_table(0)).to_dict(), default=str))
+    doc, _ = with_later_stages(doc)
+    summary = render_markdown(doc)
+    assert "- cause `image_quality` (0.91): 97% of the mode is flagged dark." in summary
+    assert "- not tested: `under_representation` (No training set)" in summary

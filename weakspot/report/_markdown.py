@@ -121,6 +121,13 @@ def failure_mode_lines(doc: dict[str, Any]) -> list[str]:
         tested = [d for d in mode["diagnoses"] if d["tested"]]
         for d in tested[:3]:
             lines.append(f"- cause `{d['cause']}` ({d['confidence']:.2f}): {prose(d['summary'])}")
+        untested = [d for d in mode["diagnoses"] if not d["tested"]]
+        if untested:  # a cause weakspot could not test is not a cause it ruled out
+            said = "; ".join(
+                f"`{d['cause']}` ({prose(d['summary'].removeprefix('Not tested: ').rstrip('.'))})"
+                for d in untested
+            )
+            lines.append(f"- not tested: {said}")
         first = next((actions[a] for a in mode["actions"] if a in actions), None)
         if first is not None:
             lines.append(
