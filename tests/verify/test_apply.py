@@ -92,12 +92,18 @@ def test_a_missing_artifact_is_named(tmp_path):
         apply_action(_problem(tmp_path, TRAIN, EVAL), _action("reweight", None))
 
 
-def test_augmentation_writes_transformed_copies_and_adds_rows(tmp_path):
+def _grey_images(folder, n: int) -> list[str]:
+    """`n` flat 8 x 8 grey PNG files (level 200) in `folder`; their paths."""
     paths = []
-    for i in range(4):
-        path = tmp_path / f"im{i}.png"
+    for i in range(n):
+        path = folder / f"im{i}.png"
         Image.fromarray(np.full((8, 8), 200, np.uint8)).save(path)
         paths.append(str(path))
+    return paths
+
+
+def test_augmentation_writes_transformed_copies_and_adds_rows(tmp_path):
+    paths = _grey_images(tmp_path, 4)
     train = TRAIN.assign(image=paths)
     evaluate = EVAL.assign(image=paths[:3])
     problem = _problem(tmp_path, train, evaluate, members=np.array([True, False, False]))  # a cat
@@ -134,11 +140,7 @@ def test_augmentation_writes_transformed_copies_and_adds_rows(tmp_path):
 
 
 def test_unreadable_training_images_are_not_copied_and_are_listed(tmp_path):
-    paths = []
-    for i in range(4):
-        path = tmp_path / f"im{i}.png"
-        Image.fromarray(np.full((8, 8), 200, np.uint8)).save(path)
-        paths.append(str(path))
+    paths = _grey_images(tmp_path, 4)
     (tmp_path / "im1.png").write_bytes(b"not a png")
     paths[2] = str(tmp_path / "gone.png")
     problem = _problem(
