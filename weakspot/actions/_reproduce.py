@@ -41,7 +41,7 @@ from weakspot.actions.augment import (
 from weakspot.diagnoses._base import DiagnosisContext
 from weakspot.diagnoses._evidence import mode_mask
 from weakspot.features.images._decode import (
-    DecodeFailure,
+    READ_ERRORS,
     _as_uint8,
     _normalise_mode,
     decode_array,
@@ -60,6 +60,7 @@ MIN_SEPARATION = 0.4  # |2 AUC - 1| of the best property: below it the mode has 
 REACH_PERCENTILE = 50  # of the members' k-th neighbour distance (see `LookSpace`)
 WEIGHT_FLOOR = 0.25  # the least weight of a property that varies (see `LookSpace`)
 MIN_REFERENCE = 20  # outside images of the mode's classes left untransformed, to compare with
+MIN_LOOK_GAP = 0.05  # members' own share over the untransformed images': less, no look to reach
 # properties of the file or the canvas, which no pixel transform changes
 _NOT_PIXELS = {"width", "height", "megapixels", "aspect_ratio", "file_size", "jpeg_quality"}
 
@@ -239,8 +240,7 @@ def load_pixels(source: np.ndarray | Sequence[str], index: int) -> tuple[np.ndar
         im, _ = _normalise_mode(im)
         im.thumbnail((WORK_SIDE, WORK_SIDE))
         return np.asarray(im), native / max(im.size)
-    except (DecodeFailure, Image.DecompressionBombError, OSError, SyntaxError, ValueError,
-            EOFError, IndexError, TypeError):  # fmt: skip
+    except READ_ERRORS:
         return None  # an unreadable image is one fewer to transform, no more
 
 
@@ -280,6 +280,10 @@ class LookSpace:
         # the mode's own reach: half of its members have their k-th neighbour this close
         self.radius = float(np.percentile(distance[:, self.k], REACH_PERCENTILE))
 
+    def own_share(self) -> float:
+        """The mean member share of the mode's own members (each without itself)."""
+        return self.member_share(self.values[self.members], own=True)
+
     def embed(self, values: np.ndarray) -> np.ndarray:
         """Weighted robust z-scores, shape (m, p)."""
         z = (np.nan_to_num(values, nan=0.0) - np.nan_to_num(self.centre)) / self.scale
@@ -316,6 +320,18 @@ def _measure(images: list[np.ndarray], columns: list[str]) -> np.ndarray:
     position = [list(PROPERTY_COLUMNS).index(c) for c in columns]
     decoded = [decode_array(im, net_size=None) for im in images]
     return compute_properties(decoded)[:, position]
+
+
+def _reference_space(
+    values: np.ndarray, columns: list[str], mask: np.ndarray, reference: np.ndarray
+) -> tuple[LookSpace, np.ndarray] | None:
+    """The mode's `LookSpace` over the `reference` rows of `values` (n, p), on the columns
+    measured in some row (a colour statistic of grey images is NaN), and that column mask;
+    None when no property sets the mode apart (`MIN_SEPARATION`)."""
+    measured = np.isfinite(values).any(axis=0)
+    kept = [c for c, m in zip(columns, measured, strict=True) if m]
+    space = LookSpace(values[reference][:, measured], mask[reference], kept)
+    return None if space.separation < MIN_SEPARATION else (space, measured)
 
 
 def measure_pixels(images: Sequence[np.ndarray]) -> tuple[np.ndarray, list[str]]:
@@ -366,20 +382,18 @@ def copies_reproduction(
     reference = in_classes.copy()
     reference[sample] = False  # the transformed images are not their own neighbours
     kept = in_classes[sample]  # copies of the mode's classes are compared with that space
-    measured = np.isfinite(values[reference]).any(axis=0)
     few = members[reference].sum() < 20 or (~members[reference]).sum() < MIN_REFERENCE
     if few or kept.sum() < 10:
         return None
-    values, copies = values[:, measured], copies[:, measured]
-    columns = [str(i) for i in range(values.shape[1])]
-    space = LookSpace(values[reference], members[reference], columns)
-    if space.separation < MIN_SEPARATION:
+    found = _reference_space(values, [str(i) for i in range(values.shape[1])], members, reference)
+    if found is None:
         return None
-    originals = space.member_share(values[sample[kept]])
-    own = space.member_share(values[reference][members[reference]], own=True)
-    if own - originals < 0.05:
+    space, measured = found
+    originals = space.member_share(values[sample[kept]][:, measured])
+    own = space.own_share()
+    if own - originals < MIN_LOOK_GAP:
         return None
-    return (space.member_share(copies[kept]) - originals) / (own - originals)
+    return (space.member_share(copies[kept][:, measured]) - originals) / (own - originals)
 
 
 @dataclass(frozen=True)
@@ -467,25 +481,23 @@ def mode_look(
     chosen = np.sort(rng.choice(outside, count, replace=False))
     reference = pool.copy()
     reference[chosen] = False  # the images to transform are not their own neighbours
-    values = features[columns].to_numpy(dtype=np.float64)
-    measured = np.isfinite(values).any(axis=0)  # a colour statistic of grey images is NaN
-    columns, values = [c for c, m in zip(columns, measured, strict=True) if m], values[:, measured]
-    space = LookSpace(values[reference], mask[reference], columns)
-    if space.separation < MIN_SEPARATION:
+    found = _reference_space(features[columns].to_numpy(dtype=np.float64), columns, mask, reference)
+    if found is None:
         return None
+    space = found[0]
     loaded = [p for p in (load_pixels(source, int(i)) for i in chosen) if p is not None]
     if len(loaded) < 10:
         return None
     images = [im for im, _ in loaded]
     look = ModeLook(
         space,
-        columns,
+        space.columns,
         images,
         [scale for _, scale in loaded],
-        originals=space.member_share(_measure(images, columns)),
-        members=space.member_share(values[reference][mask[reference]], own=True),
+        originals=space.member_share(_measure(images, space.columns)),
+        members=space.own_share(),
     )
-    return look if look.members - look.originals >= 0.05 else None
+    return look if look.members - look.originals >= MIN_LOOK_GAP else None
 
 
 def look_of(mode: Any, context: DiagnosisContext) -> ModeLook | None:

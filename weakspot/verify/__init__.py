@@ -163,12 +163,6 @@ def perturb(
             f"max_images must be a whole number of at least {MIN_PUSHED} (the images pushed "
             f"per mode; fewer give no test worth reading), got {max_images!r}."
         )
-    spec = str(predict) if isinstance(predict, str | Path) else None
-    if spec is not None and ":" not in spec and not spec.lower().endswith(".onnx"):
-        raise TrainerError(
-            f"{spec!r} is neither an .onnx classifier nor a file.py:function or "
-            "package.module:function spec."
-        )
     columns = {"label": label, "id_column": id_column, "image_column": image_column}
     problem = _problem(analysis_or_results_dir, data, data, out, columns)
     known = [m["id"] for m in problem.modes]
@@ -222,6 +216,11 @@ def _predictor(predict: Any) -> Callable[[np.ndarray], Any]:
         from weakspot.verify._onnx import onnx_predict
 
         return onnx_predict(predict)
+    if isinstance(predict, str | Path) and ":" not in str(predict):
+        raise TrainerError(
+            f"{str(predict)!r} is neither an .onnx classifier nor a file.py:function or "
+            "package.module:function spec."
+        )
     if isinstance(predict, str):
         predict = load_callable(predict, role="predict")
     if not callable(predict):

@@ -193,19 +193,22 @@ def _augment(problem: Problem, action: dict[str, Any], max_copies: int, seed: in
     folder = problem.out / "verify" / "augmented" / action["id"]
     folder.mkdir(parents=True, exist_ok=True)
     images, unread = read_images(list(tr.frame[tr.image_column].iloc[chosen]))
-    copied = np.array([im is not None for im in images], dtype=bool)
-    if not copied.any():
+    if len(unread) == len(chosen):
         raise InputError(
             f"action {action['id']}: none of the {len(chosen)} training images chosen to copy "
             f"could be read (first: {unread[0]!r}); check the training table's image column "
             f"{tr.image_column!r}."
         )
-    rows = tr.frame.iloc[chosen[copied]].copy()
+    copied: list[int] = []
     paths = []
-    for k, image in zip(chosen[copied], (im for im in images if im is not None), strict=True):
+    for k, image in zip(chosen, images, strict=True):
+        if image is None:
+            continue
         target = folder / f"{k}.png"
         Image.fromarray(apply_spec(spec, image, rng)).save(target)
+        copied.append(int(k))
         paths.append(str(target.resolve()))
+    rows = tr.frame.iloc[copied].copy()
     rows[tr.image_column] = paths
     train = pd.concat([tr.frame, rows], ignore_index=True)
     names = ", ".join(

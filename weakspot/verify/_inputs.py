@@ -19,7 +19,7 @@ import pandas as pd
 from PIL import Image
 
 from weakspot._errors import InputError
-from weakspot.features.images._decode import DecodeFailure, _normalise_mode
+from weakspot.features.images._decode import READ_ERRORS, _normalise_mode
 from weakspot.inputs._columns import (
     ID_NAMES,
     IMAGE_NAMES,
@@ -226,8 +226,7 @@ def read_images(paths: Sequence[str]) -> tuple[list[np.ndarray | None], list[str
         try:
             with Image.open(path) as im:
                 images.append(np.asarray(_normalise_mode(im)[0]))
-        except (DecodeFailure, Image.DecompressionBombError, OSError, SyntaxError, ValueError,
-                EOFError, IndexError, TypeError):  # fmt: skip
+        except READ_ERRORS:
             images.append(None)
             unread.append(str(path))
     return images, unread

@@ -61,6 +61,14 @@ class DecodeFailure(Exception):
     """An image could not be decoded; ``str(error)`` is the reason shown to the user."""
 
 
+# what opening, decoding or converting one image file can raise (Pillow's and ours): a caller
+# that reads images outside the image stage skips the image on these and on nothing else
+READ_ERRORS = (
+    DecodeFailure, Image.DecompressionBombError, OSError, SyntaxError, ValueError, EOFError,
+    IndexError, TypeError,
+)  # fmt: skip
+
+
 @dataclass
 class DecodedImage:
     """What one decode of one image leaves for the later stages.
