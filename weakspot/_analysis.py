@@ -210,6 +210,7 @@ def analyze(
     finder_options: Mapping[str, Mapping[str, Any]] | None = None,
     min_support: int | None = None,
     max_q: float = 0.05,
+    min_lift: float = 1.1,
     max_slices: int = 15,
     n_bins: int = 5,
     random_state: int = 0,
@@ -283,6 +284,9 @@ def analyze(
         Smallest slice reported; default ``max(20, 1% of rows)``.
     max_q : float
         Largest Benjamini-Hochberg q-value reported.
+    min_lift : float
+        Smallest ratio of a reported slice's error rate to the rest's (at least 1): on large
+        sets a significant slice can fail barely more often than the rest.
     max_slices : int
         At most this many slices are reported.
     n_bins : int
@@ -308,7 +312,7 @@ def analyze(
     """
     say = progress or (lambda stage, done=None, total=None: None)
     say("validating input")
-    _check_options(max_q, max_slices, n_bins, random_state, min_support)
+    _check_options(max_q, max_slices, n_bins, random_state, min_support, min_lift)
     cache_dir = check_file_options(cache_dir, embed, max_failed_share)
     check_finders(methods, finder_options)
     runner = get_engine(engine, **({"client": client} if client is not None else {}))
@@ -364,6 +368,7 @@ def analyze(
         finder_options=finder_options,
         min_support=min_support,
         max_q=max_q,
+        min_lift=min_lift,
         max_slices=max_slices,
         random_state=random_state,
         engine=runner,
@@ -405,6 +410,7 @@ def analyze(
         unread={*inputs.refused, *(int(s["index"]) for s in features.skipped)},
     )
     config = _config(search, max_q, max_slices, n_bins, random_state, sensitive, inputs, features)
+    config["min_lift"] = min_lift
     config["train"] = None if split is None else len(split)
     notes = [*inputs.examples.notes, *metrics.notes, *search.notes]
     quality = flag_pictures(inputs, features, random_state=random_state)
@@ -430,9 +436,15 @@ def _config(search, max_q, max_slices, n_bins, random_state, sensitive, inputs, 
     }
 
 
-def _check_options(max_q, max_slices, n_bins, random_state, min_support) -> None:
+def _check_options(max_q, max_slices, n_bins, random_state, min_support, min_lift) -> None:
     if not 0 < max_q <= 1:
         raise InputError(f"max_q= must be in (0, 1], got {max_q}.", parameter="max_q")
+    if not min_lift >= 1:  # also refuses NaN
+        raise InputError(
+            f"min_lift= must be at least 1 (a slice failing no more often than the rest is "
+            f"no failure), got {min_lift}.",
+            parameter="min_lift",
+        )
     if max_slices < 1:
         raise InputError(
             f"max_slices= must be at least 1, got {max_slices}.", parameter="max_slices"

@@ -6,6 +6,7 @@
     .venv/bin/python bench/scale/run.py partition                            # per-partition cost
     .venv/bin/python bench/scale/run.py images --n 20000                     # image features
     .venv/bin/python bench/scale/run.py embed --n 2000                       # ... with embeddings
+    .venv/bin/python bench/scale/run.py analyze --rows 5e6                   # a whole analysis
 
 The table is random bin codes (5 bins per feature) with errors planted in one 2-condition slice,
 made block by block from a seed: in this process for the local engine, on the workers for the
@@ -14,6 +15,12 @@ one-thread worker processes with a 2 GiB memory limit each; a worker's peak memo
 process's maximum resident set (getrusage). Lattice options: alpha 0.95, k 10, level 3,
 min_support 50 (as bench/core's scale section). Both engines must give the same top slices;
 the script checks it and says so.
+
+The ``analyze`` section runs the whole of ``weakspot analyze`` on a folder of Parquet files
+(random metadata, errors planted in ``f0 == 1 and site == b``), once with the local engine and
+once with ``--engine dask --scheduler`` on a cluster of separate processes, each analysis in its
+own process so that its peak memory (the client's, for the cluster) is its own; it checks that
+both write the same ``analysis.json``.
 
 The ``embed`` section runs the image features with the default backbone (EfficientNet-Lite0,
 onnxruntime) on a cluster started as separate processes, ``dask scheduler`` and ``dask worker
@@ -304,6 +311,82 @@ def bench_embed(args) -> None:
     )
 
 
+def write_predictions(folder: Path, n: int, parts: int, seed: int = 0) -> None:
+    """A predictions table of `n` rows in `parts` Parquet files: ten coded columns f0-f9,
+    a site, an age, a binary label and prediction wrong 35% of the time where ``f0 == 1 and
+    site == b`` and 5% elsewhere."""
+    import pandas as pd
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for part, rows in enumerate(_sizes(n, parts)):
+        rng = np.random.default_rng([seed, part])
+        table = pd.DataFrame({f"f{j}": rng.integers(0, 5, rows) for j in range(10)})
+        table["site"] = rng.choice(list("abcd"), rows)
+        table["age"] = rng.normal(40, 10, rows).round(1)
+        label = rng.integers(0, 2, rows)
+        inside = ((table["f0"] == 1) & (table["site"] == "b")).to_numpy()
+        wrong = rng.random(rows) < np.where(inside, 0.35, 0.05)
+        table["label"], table["prediction"] = label, np.where(wrong, 1 - label, label)
+        table["id"] = [f"p{part}-{i}" for i in range(rows)]
+        table.to_parquet(folder / f"part-{part:04d}.parquet")
+
+
+def _analyze_in_child(folder: Path, out: Path, extra: list[str]) -> dict:
+    """``weakspot analyze`` in a child process: wall time, its peak memory, its stage times."""
+    import json
+    import subprocess
+
+    command = [str(Path(sys.executable).with_name("weakspot")), "analyze", str(folder)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([*command, "--out", str(out), "-q", *extra])
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - t0
+    if status != 0:
+        raise SystemExit(f"weakspot analyze failed (status {status}): {' '.join(command)}")
+    timing = json.loads((out / "run.json").read_text())["timing"]
+    return {"seconds": took, "peak_gib": usage.ru_maxrss / 2**20, "stages": timing}
+
+
+def bench_analyze(args) -> None:
+    """The whole `weakspot analyze` on a Parquet folder: local engine vs a cluster."""
+    import json
+    import tempfile
+
+    from tests.scale.cluster import LocalDaskCluster
+
+    n = int(float(args.rows))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "preds"
+        write_predictions(folder, n, max(2, -(-n // 500_000)))
+        runs = {}
+        before = _load()
+        runs["numpy, its own process"] = _analyze_in_child(folder, Path(tmp) / "local", [])
+        cluster = LocalDaskCluster(Path(tmp), n_workers=args.workers, memory_limit="4GiB")
+        try:
+            label = f"dask, {args.workers} worker processes x 1 thread (client)"
+            runs[label] = _analyze_in_child(
+                folder, Path(tmp) / "cluster", ["--engine", "dask", "--scheduler", cluster.address]
+            )
+        finally:
+            cluster.close()
+        docs = [
+            json.loads((Path(tmp) / d / "analysis.json").read_text()) for d in ("local", "cluster")
+        ]
+        for doc in docs:  # how the run was made differs by design
+            doc["config"].pop("run", None)
+        titles = [m["title"] for m in docs[0]["failure_modes"]]
+    print(
+        f"## `weakspot analyze` on {n:,} rows x 12 columns in Parquet (load {before} -> {_load()})\n"
+    )
+    stages = [s["stage"] for s in next(iter(runs.values()))["stages"]]
+    print("| engine | time | peak memory | " + " | ".join(stages) + " |")
+    print("|---" * (3 + len(stages)) + "|")
+    for label, run in runs.items():
+        cells = " | ".join(f"{s['seconds']:.1f} s" for s in run["stages"])
+        print(f"| {label} | {run['seconds']:.1f} s | {run['peak_gib']:.2f} GiB | {cells} |")
+    print(f"\nSame analysis.json on both engines: {docs[0] == docs[1]}; failure modes: {titles}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -325,8 +408,12 @@ def main() -> None:
     emb.add_argument("--batch-size", type=int, default=64)
     emb.add_argument("--workers", type=int, default=2)
     emb.add_argument("--folder", default="/tmp/weakspot-bench-embed")
+    ana = sub.add_parser("analyze")
+    ana.add_argument("--rows", default="1e6")
+    ana.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     sections = {
+        "analyze": bench_analyze,
         "lattice": bench_lattice,
         "partition": bench_partition,
         "images": bench_images,

@@ -187,6 +187,13 @@ def analyze_command(
     max_q: Annotated[
         float, typer.Option(help="Largest Benjamini-Hochberg q-value reported.")
     ] = 0.05,
+    min_lift: Annotated[
+        float,
+        typer.Option(
+            help="Smallest ratio of a reported slice's error rate to the rest's (1.1: at "
+            "least 10% more errors than elsewhere)."
+        ),
+    ] = 1.1,
     max_slices: Annotated[int, typer.Option(help="Most slices reported.")] = 15,
     n_bins: Annotated[int, typer.Option(help="Quantile bins per numeric column.")] = 5,
     random_state: Annotated[

@@ -105,7 +105,8 @@ def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) 
     if not doc["slices"]:
         console.print(
             f"No failure slice: no group's error rate is significantly above the rest "
-            f"({doc['search']['tested']} candidates tested, q < {doc['config']['max_q']})."
+            f"({doc['search']['tested']} candidates tested, q < {doc['config']['max_q']}"
+            f"{_lift_floor(doc)})."
         )
     else:
         table = Table(
@@ -165,3 +166,9 @@ def print_failure_modes(doc: dict[str, Any], console: Console) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
+
+
+def _lift_floor(doc: dict) -> str:
+    """The text ", lift >= 1.1" when analysis.json records the floor (older files do not)."""
+    lift = doc["config"].get("min_lift")
+    return "" if lift is None else f", lift >= {lift:g}"

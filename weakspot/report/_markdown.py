@@ -86,7 +86,8 @@ def render_markdown(
     if not doc["slices"]:
         lines.append(
             "No slice has an error rate significantly above the rest (q < "
-            f"{doc['config']['max_q']}): errors look spread evenly over the features searched."
+            f"{doc['config']['max_q']}{_lift_floor(doc)}): errors look spread evenly over the "
+            "features searched."
         )
     else:
         lines += [
@@ -183,3 +184,10 @@ def verification_lines(
                 tests.append(prose(r["look"]["verdict"]))
             lines.append(f"- {code(r['failure_mode'])} {code(r['title'])}: {'; '.join(tests)}")
     return lines
+
+
+def _lift_floor(doc: dict) -> str:
+    """The text ", at least 1.1x the rest's" when analysis.json records the floor (older files
+    do not)."""
+    lift = doc["config"].get("min_lift")
+    return "" if lift is None else f", at least {lift:g}x the rest's"

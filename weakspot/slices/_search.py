@@ -73,6 +73,7 @@ def find_slices(
     finder_options: Mapping[str, Mapping[str, Any]] | None = None,
     min_support: int | None = None,
     max_q: float = 0.05,
+    min_lift: float = 1.1,
     max_slices: int = 15,
     random_state: int = 0,
     engine: Any = None,
@@ -88,7 +89,7 @@ def find_slices(
         Finders to run; default: every registered finder whose needs the inputs meet.
     finder_options : mapping of finder name to options, optional
         E.g. ``{"lattice": {"max_level": 2}}``.
-    min_support, max_q, max_slices, random_state
+    min_support, max_q, min_lift, max_slices, random_state
         As in `weakspot.analyze`.
     engine : Engine, optional
         Where the row-touching kernels run.
@@ -134,6 +135,7 @@ def find_slices(
         examples.errors,
         min_support=support,
         max_q=max_q,
+        min_lift=min_lift,
         max_slices=max_slices,
         labels=examples.labels,
     )

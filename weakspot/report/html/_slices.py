@@ -31,9 +31,12 @@ def slice_features(s: dict[str, Any]) -> list[str]:
 def slices_section(doc: dict[str, Any], thumbs: Thumbs) -> str:
     slices = doc["slices"]
     config = doc.get("config", {})
+    lift = config.get("min_lift")
     intro = (
         f"{doc['search']['tested']:,} candidate slices tested; reported: q-value at most "
-        f"{config.get('max_q')}, at least {config.get('min_support')} examples, near-copies folded. "
+        f"{config.get('max_q')}"
+        + (f", error rate at least {lift:g}x the rest's" if lift is not None else "")
+        + f", at least {config.get('min_support')} examples, near-copies folded. "
         "Click a slice to open it."
     )
     if not slices:
