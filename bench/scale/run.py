@@ -338,7 +338,7 @@ def _analyze_in_child(folder: Path, out: Path, extra: list[str]) -> dict:
 
     command = [str(Path(sys.executable).with_name("weakspot")), "analyze", str(folder)]
     t0 = time.perf_counter()
-    proc = subprocess.Popen([*command, "--out", str(out), "-q", *extra])
+    proc = subprocess.Popen([*command, "--out", str(out), "-q", *extra], stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     took = time.perf_counter() - t0
     if status != 0:
