@@ -19,7 +19,7 @@ import pandas as pd
 from weakspot._errors import InputError
 from weakspot.features._binning import BinnedFeatures
 from weakspot.features._condition import Condition
-from weakspot.stats import member_mask
+from weakspot.stats import member_mask, unique_inverse
 
 
 @dataclass
@@ -265,7 +265,7 @@ def _numeric_effect(column: pd.Series, target: np.ndarray) -> dict[str, Any] | N
 
 def _categorical_effect(column: pd.Series, target: np.ndarray) -> dict[str, Any] | None:
     text = column.astype("string").fillna("(missing)").to_numpy(dtype=object)
-    values, codes = np.unique(text, return_inverse=True)
+    values, codes = unique_inverse(text)
     if len(values) < 2:
         return None
     share_in = np.bincount(codes[target], minlength=len(values)) / target.sum()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from weakspot.stats import member_mask
+from weakspot.stats import member_mask, unique_inverse
 
 if TYPE_CHECKING:
     from weakspot.explain._explanation import Explanation
@@ -94,7 +94,7 @@ def _numeric_counts(column: pd.Series, mask: np.ndarray, n_bins: int) -> dict[st
 
 def _categorical_counts(column: pd.Series, mask: np.ndarray, max_values: int) -> dict[str, Any]:
     text = column.astype("string").fillna("(missing)").to_numpy(dtype=object)
-    values, codes = np.unique(text, return_inverse=True)
+    values, codes = unique_inverse(text)
     inside = np.bincount(codes[mask], minlength=len(values))
     outside = np.bincount(codes[~mask], minlength=len(values))
     order = np.argsort(

@@ -47,6 +47,26 @@ class BinnedFeatures:
         """Conditions for a list of ``(feature index, bin index)`` pairs."""
         return [self.bins[j][b] for j, b in items]
 
+    def codes_in(self, j: int, allowed: list[int]) -> np.ndarray:
+        """Boolean mask, shape (n_examples,), of the rows whose bin of feature `j` is in
+        `allowed` (a few bin indices).
+
+        Comparisons on the small integer codes: `np.isin` on them took about 15 ms per call on
+        2,000,000 rows, and the slice refinement calls it hundreds of times (docs/scaling.md).
+        """
+        codes = self.codes[:, j]
+        values = sorted(set(allowed))
+        if not values:
+            return np.zeros(len(codes), dtype=bool)
+        if values == list(range(values[0], values[-1] + 1)):
+            if len(values) == 1:
+                return codes == values[0]
+            return (codes >= values[0]) & (codes <= values[-1])
+        mask = codes == values[0]
+        for value in values[1:]:
+            mask |= codes == value
+        return mask
+
     def mask_of(self, items: list[tuple[int, int]]) -> np.ndarray:
         """Boolean membership mask, shape (n_examples,), of the conjunction of `items`."""
         mask = np.ones(self.codes.shape[0], dtype=bool)

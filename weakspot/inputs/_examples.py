@@ -214,11 +214,12 @@ def _ids(frame: pd.DataFrame, id_col: str | None) -> np.ndarray:
             f"The id column {id_col!r} has {int(ids.isna().sum())} missing value(s) (rows {rows}). Fill them or drop id_column=."
         )
     text = _as_text(ids).to_numpy()
-    unique, counts = np.unique(text, return_counts=True)
-    if (counts > 1).any():
-        dupes = unique[counts > 1][:5].tolist()
+    repeated = pd.Series(text).duplicated(keep=False).to_numpy()  # hashing: np.unique sorted
+    if repeated.any():
+        unique = sorted(set(text[repeated].tolist()))
+        dupes = unique[:5]
         raise InputError(
-            f"The id column {id_col!r} has {int((counts > 1).sum())} duplicated id(s), e.g. {dupes}. "
+            f"The id column {id_col!r} has {len(unique)} duplicated id(s), e.g. {dupes}. "
             "Each row must be one example with its own id: remove the duplicates or name another column with id_column=."
         )
     return text.astype(object)

@@ -260,7 +260,7 @@ def rule_members(binned: BinnedFeatures, rule: Sequence[Any]) -> np.ndarray | No
             spans = [bins[b].value for b in allowed]
             if not spans or min(v[0] for v in spans) != low or max(v[1] for v in spans) != high:
                 return None  # a threshold inside a bin: not a union of bins
-            mask &= np.isin(binned.codes[:, j], allowed)
+            mask &= binned.codes_in(j, allowed)
         else:
             return None
     return np.flatnonzero(mask)

@@ -170,9 +170,9 @@ def rows_of(
             allowed = [b for b, cond in enumerate(binned.bins[j]) if cond == c]
             if not allowed and c.op in ("!=", "not in range", "in set", "is not missing"):
                 positive = [b for b, cond in enumerate(binned.bins[j]) if cond.negated() == c]
-                mask &= ~np.isin(binned.codes[:, j], positive)
+                mask &= ~binned.codes_in(j, positive)
                 continue
-            mask &= np.isin(binned.codes[:, j], allowed)
+            mask &= binned.codes_in(j, allowed)
     return mask
 
 

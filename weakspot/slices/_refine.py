@@ -120,7 +120,7 @@ def _mask(
             ]
         else:
             allowed = [b for b, cond in enumerate(binned.bins[j]) if cond == c]
-        mask &= np.isin(binned.codes[:, j], allowed)
+        mask &= binned.codes_in(j, allowed)
     return mask
 
 

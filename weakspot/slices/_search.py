@@ -115,15 +115,16 @@ def find_slices(
     finders = {name: make_finder(name, (finder_options or {}).get(name)) for name in names}
     outputs = []
     held_out = held_out_half(len(examples), random_state)
+    errors = examples.errors  # computed on each access: once here, not twice per slice
     for name, finder in finders.items():
         say(f"searching slices: {name}")
         output = finder.find(context)
         refined = [
             place_cutpoints(
-                refine_slice(s, features.binned, examples.errors),
+                refine_slice(s, features.binned, errors),
                 features.binned,
                 features.columns,
-                examples.errors,
+                errors,
                 held_out,
             )
             for s in output.slices

@@ -8,7 +8,7 @@ import numpy as np
 
 from weakspot.slices._base import FinderOutput
 from weakspot.slices._slice import Alias, Slice, slice_statistics
-from weakspot.stats import benjamini_hochberg, significantly_worse
+from weakspot.stats import benjamini_hochberg, significantly_worse, unique_inverse
 
 
 def select_slices(
@@ -106,7 +106,7 @@ def _q_value_lookup(family: np.ndarray):
 
 def _class_error_rates(labels: np.ndarray, errors: np.ndarray) -> np.ndarray:
     """Each row's class error rate, shape (n,)."""
-    classes, index = np.unique(labels, return_inverse=True)
+    classes, index = unique_inverse(np.asarray(labels))
     rates = np.bincount(index, weights=errors, minlength=len(classes)) / np.bincount(
         index, minlength=len(classes)
     )

@@ -4,6 +4,7 @@ This package sits below every pipeline stage (see the layers contract in pyproje
 metric, a finder and a diagnosis all use the same interval and the same test.
 """
 
+from weakspot.stats._groups import unique_inverse
 from weakspot.stats._sampling import member_mask, random_half
 from weakspot.stats._tests import (
     benjamini_hochberg,
@@ -22,5 +23,6 @@ __all__ = [
     "random_half",
     "significantly_better",
     "significantly_worse",
+    "unique_inverse",
     "wilson_interval",
 ]
