@@ -1,6 +1,7 @@
 """The Dask engine on a real cluster (separate scheduler and worker processes): the same
 ``analysis.json`` as the local engine, with and without embeddings (the backbone runs on the
-workers), and a worker lost during image extraction loses nothing."""
+workers), the quality flags' neighbour search on the workers with the local distances, and a
+worker lost during image extraction loses nothing."""
 
 from __future__ import annotations
 
@@ -150,3 +151,16 @@ def test_a_backbone_that_does_not_pickle_is_refused_with_its_reason(dask_client)
         extract_image_features(
             images, embed=_LockedBackbone(), cache=False, engine=DaskEngine(dask_client)
         )
+
+
+@pytest.mark.parametrize("dim", [29, 1280])
+def test_the_outliers_neighbour_search_on_the_cluster_gives_the_local_distances(
+    dask_client, dim
+) -> None:
+    from weakspot.features.images._flags import knn_distances
+
+    points = np.random.default_rng(dim).normal(size=(12_000, dim))
+    local = knn_distances(points, 10)
+    remote = knn_distances(points, 10, engine=DaskEngine(dask_client))
+    assert remote.shape == (12_000, 10)
+    np.testing.assert_array_equal(remote, local)

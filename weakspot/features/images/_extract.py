@@ -239,7 +239,8 @@ def extract_image_features(
     results = _Results(n)
     work = _ChunkWork(source, store, backbone)
     ranges = (range(i, min(i + batch_size, n)) for i in range(0, n, batch_size))
-    mapped = get_engine(engine).map_chunks(work, ranges, workers=workers, lookahead=workers + 1)
+    runner = get_engine(engine)
+    mapped = runner.map_chunks(work, ranges, workers=workers, lookahead=workers + 1)
     with _torch_threads(backbone, threads), closing(mapped) as chunks:
         done = 0
         for chunk in chunks:
@@ -250,7 +251,7 @@ def extract_image_features(
     if root is not None:
         evict_lru(root, cache_limit_bytes())
     _warn_skipped(results.skipped, n)
-    return _assemble(results, backbone, concepts, user_embeddings, labels, flag_k)
+    return _assemble(results, backbone, concepts, user_embeddings, labels, flag_k, runner)
 
 
 class _Source:
@@ -544,6 +545,7 @@ def _assemble(
     user_embeddings: np.ndarray | None,
     labels: Sequence[Any] | np.ndarray | pd.Series | None,
     flag_k: float,
+    engine: Engine,
 ) -> ImageFeatures:
     props = pd.DataFrame(results.properties, columns=list(extractor_columns()))
     emb = user_embeddings if user_embeddings is not None else results.embeddings
@@ -554,6 +556,7 @@ def _assemble(
         embeddings=emb,
         labels=labels,
         k=flag_k,
+        engine=engine,
     )
     columns = {**extractor_columns(), **FLAG_DESCRIPTIONS}
     concept_frame = None

@@ -9,6 +9,8 @@ property that barely varies (every image 28 x 28) from flagging tiny differences
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,7 @@ from threadpoolctl import threadpool_limits
 
 MIN_GROUP = 30
 _BLOCK_VALUES = 1 << 19  # distances per block of the neighbour search
+_TASK_VALUES = 1 << 24  # distances per task when the search runs on a cluster
 FLAG_COLUMNS = (
     "is_dark",
     "is_light",
@@ -100,22 +103,35 @@ def duplicate_flags(thumb_hash: np.ndarray, phash: np.ndarray, valid: np.ndarray
     return exact, near
 
 
-def knn_distances(points: np.ndarray, k: int, *, max_reference: int = 4_000) -> np.ndarray:
+def knn_distances(
+    points: np.ndarray, k: int, *, max_reference: int = 4_000, engine: Any = None
+) -> np.ndarray:
     """Euclidean distances to the `k` nearest other points, shape (n, k), chunked.
 
     Points are first reduced to at most 64 principal components. Neighbours are searched among
     all points when there are at most `max_reference`, else among a fixed random sample of that
-    many (seed 0), so that 100,000 points take seconds rather than minutes.
+    many (seed 0), so that 100,000 points take seconds rather than minutes. With an engine
+    that runs elsewhere (a Dask cluster) the blocks of points are searched there, each task
+    over whole blocks of the local search, so the distances are the local ones.
 
     BLAS runs on one thread here, whatever the machine: the distances (and so the flags) are
     then the same on every machine, and OpenBLAS's spinning threads, on a busy 2-core machine,
     made the SVD of 3,000 x 1280 embeddings take 7 s instead of 2.3 s (docs/images.md).
     """
     with threadpool_limits(limits=1, user_api="blas"):
-        return _knn_distances(points, k, max_reference)
+        x, ref = _search_space(points, max_reference)
+        search = _NearestBlocks(x[ref], min(k, len(ref) - 1))
+        position = np.full(len(x), -1)
+        position[ref] = np.arange(len(ref))
+        pieces = _pieces(x, position, search.step, engine)
+        if engine is None or getattr(engine, "name", "numpy") == "numpy":
+            return np.concatenate([search(piece) for piece in pieces])
+        found = engine.map_chunks(search, pieces, workers=1, lookahead=4)
+        return np.concatenate(list(found))
 
 
-def _knn_distances(points: np.ndarray, k: int, max_reference: int) -> np.ndarray:
+def _search_space(points: np.ndarray, max_reference: int) -> tuple[np.ndarray, np.ndarray]:
+    """Centred points in at most 64 principal components, float32, and the reference rows."""
     x = points - points.mean(axis=0)
     if x.shape[1] > 64 and len(x) > 64:
         x = x @ _top_components(x[:: max(1, len(x) // 5000)], 64).T
@@ -123,30 +139,53 @@ def _knn_distances(points: np.ndarray, k: int, max_reference: int) -> np.ndarray
     ref = np.arange(len(x))
     if len(x) > max_reference:
         ref = np.sort(np.random.default_rng(0).choice(len(x), max_reference, replace=False))
-    position = np.full(len(x), -1)
-    position[ref] = np.arange(len(ref))
-    xr = x[ref]
-    sq, sq_ref = (x * x).sum(axis=1), (xr * xr).sum(axis=1)
-    k = min(k, len(ref) - 1)
-    out = np.empty((len(x), k), dtype=np.float32)
-    # blocks of about 2 MiB of distances stay in the CPU's cache, which made them faster than
-    # blocks of 20 million (80 MB), with 40 times less memory
-    step = max(1, _BLOCK_VALUES // len(ref))
-    for start in range(0, len(x), step):
-        rows = np.arange(start, min(start + step, len(x)))
+    return x, ref
+
+
+def _pieces(x: np.ndarray, position: np.ndarray, step: int, engine: Any):
+    """(points, their reference positions) in blocks of `step` rows; for a remote engine,
+    tasks of several blocks (about 64 MiB of distances each), each block whole."""
+    per_task = step if engine is None else step * max(1, _TASK_VALUES // _BLOCK_VALUES)
+    for start in range(0, len(x), per_task):
+        yield x[start : start + per_task], position[start : start + per_task]
+
+
+@dataclass(frozen=True)
+class _NearestBlocks:
+    """Distances from points to their `k` nearest reference points, block by block: the
+    function that a remote engine runs on its workers (it pickles with its reference)."""
+
+    reference: np.ndarray  # (m, d) float32
+    k: int
+
+    @property
+    def step(self) -> int:
+        """Rows per block: about 2 MiB of distances, which stay in the CPU's cache."""
+        return max(1, _BLOCK_VALUES // len(self.reference))
+
+    def __call__(self, piece: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        x, position = piece
+        with threadpool_limits(limits=1, user_api="blas"):
+            xr = self.reference
+            sq, sq_ref = (x * x).sum(axis=1), (xr * xr).sum(axis=1)
+            out = np.empty((len(x), self.k), dtype=np.float32)
+            for start in range(0, len(x), self.step):
+                rows = np.arange(start, min(start + self.step, len(x)))
+                out[rows] = self._block(x[rows], sq[rows], sq_ref, position[rows])
+            return out
+
+    def _block(self, x, sq, sq_ref, position) -> np.ndarray:
         # sq + sq_ref - 2 x.xr in place: the same float operations in the same order, without
         # three of the five block-sized temporaries (their page faults cost more than the sums)
-        dot = x[rows] @ xr.T
+        dot = x @ self.reference.T
         dot *= 2
-        d2 = np.add(sq[rows, None], sq_ref[None, :])
+        d2 = np.add(sq[:, None], sq_ref[None, :])
         np.subtract(d2, dot, out=d2)
         del dot
-        own = position[rows] >= 0
-        d2[np.flatnonzero(own), position[rows][own]] = np.inf  # a point is not its neighbour
-        d2.partition(k - 1, axis=1)
-        part = d2[:, :k]
-        out[rows] = np.sqrt(np.maximum(np.sort(part, axis=1), 0))
-    return out
+        own = position >= 0
+        d2[np.flatnonzero(own), position[own]] = np.inf  # a point is not its neighbour
+        d2.partition(self.k - 1, axis=1)
+        return np.sqrt(np.maximum(np.sort(d2[:, : self.k], axis=1), 0))
 
 
 def compute_flags(
@@ -157,8 +196,14 @@ def compute_flags(
     embeddings: np.ndarray | None,
     labels: Sequence[object] | np.ndarray | pd.Series | None,
     k: float = 3.0,
+    engine: Any = None,
 ) -> pd.DataFrame:
-    """All quality flags; one boolean row per image (False for skipped images)."""
+    """All quality flags; one boolean row per image (False for skipped images).
+
+    `engine` (an `Engine`, default this process) runs the outliers' neighbour search, the
+    costliest step (4,000 distances per image); the medians and the duplicate hashes are
+    computed here.
+    """
     n = len(props)
     valid = props["width"].notna().to_numpy()
     groups = np.asarray(labels, dtype=object) if labels is not None else np.zeros(n, dtype=object)
@@ -189,11 +234,11 @@ def compute_flags(
     exact, near = duplicate_flags(thumb_hash, phash, valid)
     flags["is_exact_duplicate"] = exact
     flags["is_near_duplicate"] = near
-    _neighbour_flags(flags, props, embeddings, valid, groups, k)
+    _neighbour_flags(flags, props, embeddings, valid, groups, k, engine)
     return flags.astype(bool)
 
 
-def _neighbour_flags(flags, props, embeddings, valid, groups, k) -> None:
+def _neighbour_flags(flags, props, embeddings, valid, groups, k, engine) -> None:
     """Outliers (and embedding near duplicates) from k-nearest-neighbour distances.
 
     Without embeddings the space is the robust-standardised pixel properties.
@@ -207,7 +252,7 @@ def _neighbour_flags(flags, props, embeddings, valid, groups, k) -> None:
         points = points / np.maximum(np.linalg.norm(points, axis=1, keepdims=True), 1e-12)
     else:
         points = _standardised(props[valid])
-    dist = knn_distances(points, 10)
+    dist = knn_distances(points, 10, engine=engine)
     score = np.full(len(valid), np.nan)
     score[valid] = np.log(dist.mean(axis=1) + 1e-9)
     flags["is_outlier"] = robust_side(score, groups, k=k, floor=0.05, side="high")
