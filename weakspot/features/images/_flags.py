@@ -123,10 +123,11 @@ def knn_distances(
         search = _NearestBlocks(x[ref], min(k, len(ref) - 1))
         position = np.full(len(x), -1)
         position[ref] = np.arange(len(ref))
-        pieces = _pieces(x, position, search.step, engine)
         if engine is None or getattr(engine, "name", "numpy") == "numpy":
-            return np.concatenate([search(piece) for piece in pieces])
-        found = engine.map_chunks(search, pieces, workers=1, lookahead=4)
+            return np.concatenate([search(piece) for piece in _pieces(x, position, search.step)])
+        # a task holds 32 whole blocks: about 64 MiB of distances, worth a round trip
+        per_task = search.step * max(1, _TASK_VALUES // _BLOCK_VALUES)
+        found = engine.map_chunks(search, _pieces(x, position, per_task), workers=1, lookahead=4)
         return np.concatenate(list(found))
 
 
@@ -142,12 +143,10 @@ def _search_space(points: np.ndarray, max_reference: int) -> tuple[np.ndarray, n
     return x, ref
 
 
-def _pieces(x: np.ndarray, position: np.ndarray, step: int, engine: Any):
-    """(points, their reference positions) in blocks of `step` rows; for a remote engine,
-    tasks of several blocks (about 64 MiB of distances each), each block whole."""
-    per_task = step if engine is None else step * max(1, _TASK_VALUES // _BLOCK_VALUES)
-    for start in range(0, len(x), per_task):
-        yield x[start : start + per_task], position[start : start + per_task]
+def _pieces(x: np.ndarray, position: np.ndarray, rows: int):
+    """(points, their reference positions), `rows` rows at a time."""
+    for start in range(0, len(x), rows):
+        yield x[start : start + rows], position[start : start + rows]
 
 
 @dataclass(frozen=True)
