@@ -234,3 +234,21 @@ def test_a_hard_pair_is_named_when_the_mode_holds_one_class_whole(seed):
     found = {d.cause: d for d in diagnose_mode(mode, ctx)}
     assert found["class_confusion"].confidence >= 0.5, found["class_confusion"]
     assert found["class_confusion"].evidence["pair"] == ["coat", "shirt"]
+
+
+def test_a_pair_never_confused_elsewhere_is_a_subgroup_problem_with_a_null_ratio():
+    # site S confuses coats and shirts 40% of the time; no other site ever does
+    rng = np.random.default_rng(3)
+    site = _site(rng, N_EVAL, 0.15)
+    ev, labels = frame(rng, N_EVAL, site=site)
+    group, pair = site == "S", np.isin(labels, ["coat", "shirt"])
+    wrong = group & pair & (rng.random(N_EVAL) < 0.4)
+    swap = {"coat": "shirt", "shirt": "coat"}
+    predictions = np.where(wrong, [swap.get(y, y) for y in labels], labels)
+    mode = mode_of(group, wrong.astype(int), SITE_S)
+    ctx = context(ev, labels, predictions, proba_for(rng, labels, predictions))
+    found = {d.cause: d for d in diagnose_mode(mode, ctx)}["class_confusion"]
+    assert found.evidence["pair"] == ["coat", "shirt"]
+    assert found.evidence["pair_confusion_rate_elsewhere"] == 0.0
+    assert found.evidence["rate_ratio"] is None
+    assert found.confidence == 0.0

@@ -10,7 +10,8 @@ twice as often (then the subgroup matters). The ratio is taken per true class of
 and weighted by the mode's pair errors of that class: a class that the mode holds almost
 whole (fewer than `MIN_OUTSIDE` of its examples outside) has no "elsewhere" and counts 1, so
 a mode holding all shirts and some T-shirts is not called a subgroup problem because the
-T-shirts outside it are confused less.
+T-shirts outside it are confused less. A class whose pair is never confused outside the mode
+gives an infinite ratio: no confidence, and ``rate_ratio`` null in the evidence.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class ClassConfusion:
             "pair_share_of_errors": share,
             "pair_confusion_rate": round(rate_in, 4),
             "pair_confusion_rate_elsewhere": None if rate_out is None else round(rate_out, 4),
-            "rate_ratio": round(ratio, 4),
+            "rate_ratio": round(ratio, 4) if np.isfinite(ratio) else None,
         }
         elsewhere = "" if rate_out is None else f" ({rate_out:.0%} elsewhere)"
         summary = (
@@ -90,9 +91,10 @@ def _pair_rates(
         if elsewhere.sum() < MIN_OUTSIDE:
             ratios.append(1.0)
         else:
-            ratios.append(
-                float(confused[inside].mean()) / max(float(confused[elsewhere].mean()), 1e-9)
-            )
+            # never confused elsewhere: infinitely more often here (the subgroup matters), an
+            # infinity that the evidence writes as null rather than a ratio of 1e8
+            base = float(confused[elsewhere].mean())
+            ratios.append(float(confused[inside].mean()) / base if base > 0 else np.inf)
         weights.append(weight)
     ratio = float(np.average(ratios, weights=weights)) if weights else 1.0
     return rate_in, rate_out, ratio
