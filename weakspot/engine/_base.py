@@ -124,7 +124,9 @@ class Engine(Protocol):
         memory stays bounded whatever the number of chunks; `workers` bounds the local
         threads (an engine with its own workers may ignore it). An engine that runs
         `function` in other processes sends ``function.to_workers()`` instead when `function`
-        has that method (the image-chunk work: it then embeds and caches on the workers).
+        has that method (the image-chunk work: it then embeds and caches on the workers), and
+        each chunk as ``function.pack(chunk)`` when it has that too (the chunk with its own
+        images, so that the function sent once does not carry every image).
         """
         ...
 

@@ -241,15 +241,19 @@ class DaskEngine:
         the client; `workers` (local threads) does not apply. A `function` with a
         ``to_workers()`` method is sent as what that returns: the image-chunk work then embeds
         and writes the feature cache on the worker as well, instead of leaving it to the client.
+        Each chunk then goes as ``function.pack(chunk)`` when that exists: the image work packs
+        a chunk's own paths or pixels with it, so the function sent once holds none.
         """
         depth = max(lookahead, 2 * sum(self.client.nthreads().values()))
         to_workers = getattr(function, "to_workers", None)
         remote = self._shipped(to_workers() if callable(to_workers) else function)
+        pack = getattr(function, "pack", None) if callable(to_workers) else None
         pending: deque[Any] = deque()
         try:
             for chunk in chunks:
+                task = pack(chunk) if callable(pack) else chunk
                 pending.append(
-                    self.client.submit(_apply, remote, chunk, retries=self.retries, pure=False)
+                    self.client.submit(_apply, remote, task, retries=self.retries, pure=False)
                 )
                 if len(pending) > depth:
                     yield pending.popleft().result()

@@ -164,10 +164,14 @@ def test_a_retried_cluster_task_reads_what_its_lost_try_wrote(tmp_path, fashion)
 
     paths = _write(tmp_path / "img", fashion[0][:12])
     store = FeatureCache(tmp_path / "c", _config(None))
-    shipped = pickle.dumps(_ChunkWork(_Source.of(paths), store, None).to_workers())
-    first = pickle.loads(shipped)(range(4, 12))  # a worker that wrote its chunk, then died
+    work = _ChunkWork(_Source.of(paths), store, None)
+    shipped = pickle.dumps(work.to_workers())
+    assert str(paths[0]).encode() not in shipped  # each task carries its own chunk's paths
+    task = pickle.dumps(work.pack(range(4, 12)))
+    assert str(paths[4]).encode() in task and str(paths[3]).encode() not in task
+    first = pickle.loads(shipped)(pickle.loads(task))  # a worker that wrote its chunk, then died
     assert first.stored and len(first.fresh) == 8 and first.nets == []
-    retry = pickle.loads(shipped)(range(4, 12))  # the scheduler's retry, from the same state
+    retry = pickle.loads(shipped)(pickle.loads(task))  # the scheduler's retry, same state
     assert retry.fresh == [] and [it.index for it in retry.items] == list(range(4, 12))
     assert all(it.cached is not None and it.decoded is None for it in retry.items)
     cached = np.stack([it.cached["properties"] for it in retry.items])

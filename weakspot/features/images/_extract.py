@@ -257,8 +257,16 @@ def extract_image_features(
 class _Source:
     """Paths or an array, loaded one image at a time: ``(content hash, decoder)``."""
 
-    def __init__(self, paths: list[str] | None, array: np.ndarray | None) -> None:
-        self.paths, self.array = paths, array
+    def __init__(
+        self, paths: list[str] | None, array: np.ndarray | None, *, offset: int = 0
+    ) -> None:
+        self.paths, self.array, self.offset = paths, array, offset
+
+    def part(self, rows: range) -> _Source:
+        """The images of `rows` only, still addressed by their indices in the whole source."""
+        if self.paths is not None:
+            return _Source(self.paths[rows.start : rows.stop], None, offset=rows.start)
+        return _Source(None, self.array[rows.start : rows.stop], offset=rows.start)  # type: ignore[index]
 
     @classmethod
     def of(cls, images: Any) -> _Source:
@@ -290,9 +298,9 @@ class _Source:
 
     def key_and_pixels(self, i: int) -> tuple[str, bytes | np.ndarray]:
         if self.paths is not None:
-            data = read_file(self.paths[i])
+            data = read_file(self.paths[i - self.offset])
             return content_hash(data), data
-        row = self.array[i]  # type: ignore[index]
+        row = self.array[i - self.offset]  # type: ignore[index]
         return array_hash(row), row
 
 
@@ -368,7 +376,12 @@ class _ChunkWork:
     """
 
     def __init__(
-        self, source: _Source, cache: FeatureCache | None, backbone: Any, *, finish: bool = False
+        self,
+        source: _Source | None,
+        cache: FeatureCache | None,
+        backbone: Any,
+        *,
+        finish: bool = False,
     ) -> None:
         self.source, self.cache, self.backbone, self.finish = source, cache, backbone, finish
         self.net_size = backbone.input_size if backbone is not None else None
@@ -377,13 +390,21 @@ class _ChunkWork:
         """This work as cluster tasks run it: embed and cache on the worker too.
 
         The backbone travels by file path where it can (`for_workers`), with one intra-op
-        thread per worker thread.
+        thread per worker thread. The images do not: each task gets its own chunk's (`pack`),
+        so no task carries 100,000 paths, or a whole array of pixels.
         """
         backbone = for_workers(self.backbone) if self.backbone is not None else None
-        return _ChunkWork(self.source, self.cache, backbone, finish=True)
+        return _ChunkWork(None, self.cache, backbone, finish=True)
 
-    def __call__(self, rows: range) -> _Chunk:
-        read = [self._read(i) for i in rows]
+    def pack(self, rows: range) -> tuple[range, _Source]:
+        """A chunk as a cluster task gets it: its rows and their images."""
+        assert self.source is not None, "pack the chunks of the client's work"
+        return rows, self.source.part(rows)
+
+    def __call__(self, chunk: range | tuple[range, _Source]) -> _Chunk:
+        rows, source = chunk if isinstance(chunk, tuple) else (chunk, self.source)
+        assert source is not None, "a cluster task's chunk carries its images (pack)"
+        read = [self._read(source, i) for i in rows]
         if self.finish:
             read = self._adopt(read)
         items = [self._decode(item, pixels) for item, pixels in read]
@@ -392,13 +413,13 @@ class _ChunkWork:
         nets = [d.net for d in decoded if d.net is not None]
         for d in decoded:
             d.net = None  # the chunk keeps the only reference
-        chunk = _Chunk(items, fresh, _measure(decoded), nets)
-        return self._finish(chunk) if self.finish else chunk
+        done = _Chunk(items, fresh, _measure(decoded), nets)
+        return self._finish(done) if self.finish else done
 
-    def _read(self, i: int) -> tuple[_Item, bytes | np.ndarray | None]:
+    def _read(self, source: _Source, i: int) -> tuple[_Item, bytes | np.ndarray | None]:
         """The item of image `i` (cached, or failed) and its pixels when still to decode."""
         try:
-            key, pixels = self.source.key_and_pixels(i)
+            key, pixels = source.key_and_pixels(i)
         except DecodeFailure as exc:
             return _Item(i, reason=str(exc)), None
         if self.cache is not None and key in self.cache:
