@@ -409,8 +409,9 @@ def analyze(
         images=inputs.images,
         unread={*inputs.refused, *(int(s["index"]) for s in features.skipped)},
     )
-    config = _config(search, max_q, max_slices, n_bins, random_state, sensitive, inputs, features)
-    config["min_lift"] = min_lift
+    config = _config(
+        search, max_q, min_lift, max_slices, n_bins, random_state, sensitive, inputs, features
+    )
     config["train"] = None if split is None else len(split)
     notes = [*inputs.examples.notes, *metrics.notes, *search.notes]
     quality = flag_pictures(inputs, features, random_state=random_state)
@@ -419,12 +420,13 @@ def analyze(
     )
 
 
-def _config(search, max_q, max_slices, n_bins, random_state, sensitive, inputs, features):
+def _config(search, max_q, min_lift, max_slices, n_bins, random_state, sensitive, inputs, features):
     """The options the analysis ran with, as analysis.json records them."""
     return {
         "methods": search.methods,
         "min_support": search.min_support,
         "max_q": max_q,
+        "min_lift": min_lift,
         "max_slices": max_slices,
         "max_level": search.options.get("lattice", {}).get("max_level"),
         "n_bins": n_bins,

@@ -102,7 +102,6 @@ def _leaves(tree: DecisionTreeClassifier, context: SearchContext, columns) -> np
     step = 1 << 18
     return np.concatenate(
         [tree.apply(_design(context, columns, slice(a, a + step))) for a in range(0, n, step)]
-        or [np.zeros(0, dtype=np.intp)]
     )
 
 

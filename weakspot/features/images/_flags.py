@@ -18,6 +18,8 @@ import scipy.fft
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
+from weakspot.engine import get_engine
+
 MIN_GROUP = 30
 _BLOCK_VALUES = 1 << 19  # distances per block of the neighbour search
 _TASK_VALUES = 1 << 24  # distances per task when the search runs on a cluster
@@ -110,9 +112,10 @@ def knn_distances(
 
     Points are first reduced to at most 64 principal components. Neighbours are searched among
     all points when there are at most `max_reference`, else among a fixed random sample of that
-    many (seed 0), so that 100,000 points take seconds rather than minutes. With an engine
-    that runs elsewhere (a Dask cluster) the blocks of points are searched there, each task
-    over whole blocks of the local search, so the distances are the local ones.
+    many (seed 0), so that 100,000 points take seconds rather than minutes. The blocks of
+    points are searched through `engine` (`weakspot.engine.get_engine`; a Dask cluster
+    searches them on its workers), each task over whole blocks, so the distances are the
+    same on every engine.
 
     BLAS runs on one thread here, whatever the machine: the distances (and so the flags) are
     then the same on every machine, and OpenBLAS's spinning threads, on a busy 2-core machine,
@@ -123,11 +126,11 @@ def knn_distances(
         search = _NearestBlocks(x[ref], min(k, len(ref) - 1))
         position = np.full(len(x), -1)
         position[ref] = np.arange(len(ref))
-        if engine is None or getattr(engine, "name", "numpy") == "numpy":
-            return np.concatenate([search(piece) for piece in _pieces(x, position, search.step)])
-        # a task holds 32 whole blocks: about 64 MiB of distances, worth a round trip
+        # a task holds 32 whole blocks: about 64 MiB of distances, worth a round trip to a
+        # cluster's worker; the blocks, and so the distances, are the same on every engine
         per_task = search.step * max(1, _TASK_VALUES // _BLOCK_VALUES)
-        found = engine.map_chunks(search, _pieces(x, position, per_task), workers=1, lookahead=4)
+        pieces = _pieces(x, position, per_task)
+        found = get_engine(engine).map_chunks(search, pieces, workers=1, lookahead=4)
         return np.concatenate(list(found))
 
 
