@@ -316,34 +316,24 @@ def analyze(
     cache_dir = check_file_options(cache_dir, embed, max_failed_share)
     check_finders(methods, finder_options)
     runner = get_engine(engine, **({"client": client} if client is not None else {}))
-    if predictions is None and is_partitioned(data):
-        data = read_partitioned(
-            data,
-            label=label,
-            prediction=prediction,
-            id_column=id_column,
-            image_column=image_column,
-            score_column=score_column,
-            positive_class=positive_class,
-            classes=classes,
-            metadata=metadata,
-            ignore=ignore,
-        )
-    inputs = resolve_inputs(
+    columns = {
+        "label": label,
+        "prediction": prediction,
+        "id_column": id_column,
+        "score_column": score_column,
+        "positive_class": positive_class,
+        "classes": classes,
+        "metadata": metadata,
+        "ignore": ignore,
+    }
+    inputs = _read_inputs(
         data,
         predictions=predictions,
         images=images,
         image_column=image_column,
         embeddings=embeddings,
         allow_outside_root=allow_outside_root,
-        label=label,
-        prediction=prediction,
-        id_column=id_column,
-        score_column=score_column,
-        positive_class=positive_class,
-        classes=classes,
-        metadata=metadata,
-        ignore=ignore,
+        columns=columns,
     )
     check_sensitive(inputs.examples, sensitive)
     image_options = ImageOptions(
@@ -417,6 +407,24 @@ def analyze(
     quality = flag_pictures(inputs, features, random_state=random_state)
     return Analysis(
         inputs, features, metrics, search, explained, config, notes, quality, modes, actions
+    )
+
+
+def _read_inputs(
+    data, *, predictions, images, image_column, embeddings, allow_outside_root, columns
+):
+    """The inputs stage. A Parquet folder or Dask DataFrame is read and joined here, so that
+    the joined table lives no longer than this call: the examples keep only what they use."""
+    if predictions is None and is_partitioned(data):
+        data = read_partitioned(data, image_column=image_column, **columns)
+    return resolve_inputs(
+        data,
+        predictions=predictions,
+        images=images,
+        image_column=image_column,
+        embeddings=embeddings,
+        allow_outside_root=allow_outside_root,
+        **columns,
     )
 
 

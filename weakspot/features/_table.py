@@ -113,7 +113,9 @@ def slicing_features(labels: np.ndarray, metadata: pd.DataFrame) -> pd.DataFrame
     Slicing on the label and the prediction together yields confusion-matrix cells whose error
     rate is 1 by construction; per-class confusions are in the metrics instead.
     """
-    features = metadata.copy()
+    # shallow: the columns stay the metadata's own arrays, not a second copy of every one
+    # (0.5 GB at 5,000,000 rows x 12 columns); inserting the label changes this frame only
+    features = metadata.copy(deep=False)
     features.insert(0, "label", labels)
     if "label" in metadata.columns:
         features = features.loc[:, ~features.columns.duplicated()]

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from weakspot._errors import InputError, missing_dependency
+from weakspot.inputs._arrow_memory import release_arrow_memory
 from weakspot.inputs._columns import LABEL_NAMES, PREDICTION_NAMES, find_column
 from weakspot.inputs._examples import _as_text, build_examples
 
@@ -67,7 +68,10 @@ def read_partitioned(data: Any, **options: Any) -> pd.DataFrame:
             parts.append(table)
     if not parts:
         raise InputError(f"{name} holds no rows: there is nothing to analyse.", parameter="data")
-    return pd.concat(parts, ignore_index=True)
+    table = pd.concat(parts, ignore_index=True)
+    del parts
+    release_arrow_memory()
+    return table
 
 
 def _pandas_text(table: pd.DataFrame) -> pd.DataFrame:
@@ -106,5 +110,5 @@ def _partition_classes(table: pd.DataFrame, options: dict[str, Any]) -> list[str
     seen: set[str] = set()
     for column in (label, prediction):
         if column is not None:
-            seen |= set(_as_text(table[column].dropna()).tolist())
+            seen |= set(_as_text(pd.Series(table[column].dropna().unique())).tolist())
     return sorted(seen) or None

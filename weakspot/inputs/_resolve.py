@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot._errors import InputError
+from weakspot.inputs._arrow_memory import release_arrow_memory
 from weakspot.inputs._embeddings import load_embeddings
 from weakspot.inputs._examples import Examples, build_examples, read_table
 from weakspot.inputs._image_inputs import check_image_array, table_for_image_folder
@@ -67,6 +68,7 @@ def resolve_inputs(
     pixels = found
     if isinstance(found, ImagePaths):
         pixels, refused = found.paths, dict(found.refused)
+    release_arrow_memory()
     return Inputs(
         examples=examples,
         images=pixels,
