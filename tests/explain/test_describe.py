@@ -100,3 +100,17 @@ def test_features_of_another_length_are_refused():
     frame = _table(0, n=100)
     with pytest.raises(InputError, match="features has 50 rows"):
         describe_members(np.array([3]), bin_features(frame), frame.iloc[:50])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_column_counts_in_blocks_equal_one_count(seed, monkeypatch):
+    from weakspot.explain import _describe
+
+    monkeypatch.setattr(_describe, "_COUNT_BLOCK", 7)  # many blocks, a ragged last one
+    rng = np.random.default_rng(seed)
+    masks = np.asfortranarray(rng.random((100, 6)) < 0.4)
+    rows = rng.random(100) < 0.6
+    counts = _describe._column_counts(masks, rows)
+    assert counts.dtype == np.float32
+    assert counts.tolist() == masks[rows].sum(axis=0).tolist()
+    assert _describe._column_counts(masks, np.ones(100, bool)).tolist() == masks.sum(0).tolist()

@@ -190,3 +190,31 @@ def test_reads_every_supported_format(tmp_path, suffix):
 def test_sensitive_column_must_exist(planted):
     with pytest.raises(weakspot.InputError, match=r"sensitive='gender' is not a metadata column"):
         weakspot.analyze(planted, sensitive=["gender"])
+
+
+@pytest.mark.parametrize("text", ["str", object])
+def test_repeated_ids_are_found_in_arrow_and_object_text(text):
+    frame = _base()
+    frame["id"] = frame["id"].astype(text)
+    assert build_examples(frame).ids.tolist() == frame["id"].tolist()
+    frame.loc[7, "id"] = frame.loc[30, "id"]
+    with pytest.raises(weakspot.InputError, match=r"has 1 duplicated id\(s\), e.g. \['r30'\]"):
+        build_examples(frame)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1.0, 2.0, 1.0, 3.0],  # whole floats lose their decimals
+        [0.5, 1.0, 0.5, 2.0],
+        [1, 2, 1, 1],
+        ["cat", "dog", "cat", "cat"],
+        [True, False, True, True],
+    ],
+)
+def test_class_text_made_per_distinct_value_equals_the_text_of_every_row(values):
+    from weakspot.inputs._examples import _as_text, text_by_value
+
+    column = pd.Series(values)
+    made = text_by_value(column)
+    assert made.dtype == object and made.tolist() == _as_text(column).tolist()

@@ -164,3 +164,27 @@ def test_the_outliers_neighbour_search_on_the_cluster_gives_the_local_distances(
     remote = knn_distances(points, 10, engine=DaskEngine(dask_client))
     assert remote.shape == (12_000, 10)
     np.testing.assert_array_equal(remote, local)
+
+
+def test_a_parquet_folder_is_read_by_the_client_and_a_dask_dataframe_on_the_cluster(
+    dask_client, tmp_path
+) -> None:
+    import dask.dataframe as dd
+    import pandas as pd
+    from distributed import get_task_stream
+
+    from weakspot.inputs._partitioned import read_partitioned
+
+    frame = pd.DataFrame(
+        {"id": [f"r{i}" for i in range(60)], "label": ["a", "b"] * 30, "prediction": ["a"] * 60}
+    )
+    for part in range(3):
+        frame.iloc[20 * part : 20 * (part + 1)].to_parquet(tmp_path / f"part-{part}.parquet")
+    with get_task_stream(dask_client) as folder_tasks:
+        read = read_partitioned(tmp_path)
+    assert read["id"].tolist() == frame["id"].tolist()
+    assert folder_tasks.data == []  # no partition crossed the network to get here
+    with get_task_stream(dask_client) as frame_tasks:
+        lazy = read_partitioned(dd.from_pandas(frame, npartitions=3))
+    assert lazy["id"].tolist() == frame["id"].tolist()
+    assert len(frame_tasks.data) >= 3

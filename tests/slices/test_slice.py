@@ -39,3 +39,13 @@ def test_a_slice_record_is_frozen_and_replace_makes_a_new_one():
     assert (ranked.rank, ranked.id, item.rank) == (2, "S2", 0)
     assert ranked.rule() == "site == B"
     assert ranked.mask(4).tolist() == [False, True, True, False]
+
+
+def test_member_positions_are_held_as_int32_when_they_fit():
+    positions = np.array([0, 3, 2**31 - 1], dtype=np.int64)
+    held = Slice(members=positions, method="lattice").members
+    assert held.dtype == np.int32 and held.tolist() == positions.tolist()
+    far = np.array([5, 2**31], dtype=np.int64)  # a table of more than 2^31 rows
+    assert Slice(members=far, method="lattice").members.dtype == np.int64
+    assert Slice(members=np.array([], dtype=np.int64), method="lattice").members.size == 0
+    assert Slice(members=positions[:2], method="lattice").mask(5).tolist() == [1, 0, 0, 1, 0]
