@@ -328,12 +328,12 @@ def analyze(
     }
     inputs = _read_inputs(
         data,
+        columns,
         predictions=predictions,
         images=images,
         image_column=image_column,
         embeddings=embeddings,
         allow_outside_root=allow_outside_root,
-        columns=columns,
     )
     check_sensitive(inputs.examples, sensitive)
     image_options = ImageOptions(
@@ -410,22 +410,13 @@ def analyze(
     )
 
 
-def _read_inputs(
-    data, *, predictions, images, image_column, embeddings, allow_outside_root, columns
-):
+def _read_inputs(data: Any, columns: dict[str, Any], **options: Any) -> Inputs:
     """The inputs stage. A Parquet folder or Dask DataFrame is read and joined here, so that
-    the joined table lives no longer than this call: the examples keep only what they use."""
-    if predictions is None and is_partitioned(data):
-        data = read_partitioned(data, image_column=image_column, **columns)
-    return resolve_inputs(
-        data,
-        predictions=predictions,
-        images=images,
-        image_column=image_column,
-        embeddings=embeddings,
-        allow_outside_root=allow_outside_root,
-        **columns,
-    )
+    the joined table lives no longer than this call: the examples keep only what they use.
+    `columns` are `build_examples`'s column options, `options` the rest of `resolve_inputs`'."""
+    if options["predictions"] is None and is_partitioned(data):
+        data = read_partitioned(data, image_column=options["image_column"], **columns)
+    return resolve_inputs(data, **options, **columns)
 
 
 def _config(search, max_q, min_lift, max_slices, n_bins, random_state, sensitive, inputs, features):
