@@ -3,8 +3,9 @@
 Each partition is read on its own (a folder by this process, a Dask DataFrame where its graph
 runs: on the cluster when a client is running) and validated as it arrives with the same
 checks and messages as a whole table (`build_examples`), the message prefixed with the
-partition it came from, so a bad row in file 713 of 2,000 is named without reading the rest. Checks that need every row (duplicated ids across files, a class that
-only one file lacks) run once more on the whole table after the partitions are joined.
+partition it came from, so a bad row in file 713 of 2,000 is named without reading the rest.
+Checks that need every row (duplicated ids across files, a class that only one file lacks) run
+once more on the whole table after the partitions are joined.
 
 The joined table is held in memory: the analysis stages after the inputs work on it there, and
 only the row-touching kernels run on the cluster (docs/scaling.md says how far that goes).
@@ -61,7 +62,7 @@ def read_partitioned(data: Any, **options: Any) -> pd.DataFrame:
     # pandas' own dtypes, so that the table is the one pandas reads
     # A folder is read by this process, which sees it (`is_partitioned` looked) and joins
     # the table anyway: through a cluster's workers every partition would also cross the
-    # network to get here (5,000,000 rows: 22.9 s against 15.9 s, docs/scaling.md). A Dask
+    # network to get here (5,000,000 rows: 22.9 s against 15.3 s, docs/scaling.md). A Dask
     # DataFrame is computed where its graph says, on the cluster when a client runs.
     scheduler = "threads" if isinstance(data, str | Path) else None
     with dask.config.set({"dataframe.convert-string": False}):
