@@ -247,3 +247,55 @@ def test_every_row_is_in_one_bin_and_each_condition_selects_its_rows(
         # each row is selected by exactly one condition, the one of its code
         assert selected.sum(axis=0).tolist() == [1] * len(frame)
         np.testing.assert_array_equal(selected.argmax(axis=0), codes)
+
+
+def _categories_row_by_row(column: pd.Series, max_categories: int, min_share: float):
+    """The binning's categories as it made them before: every row's text, counted."""
+    if pd.api.types.is_float_dtype(column):
+        column = column + 0.0
+    as_text = column.astype("string")
+    order = sorted(as_text.value_counts().items(), key=lambda kv: (-kv[1], str(kv[0])))
+    keep = [str(v) for v, c in order if c >= min_share * len(column)][:max_categories]
+    lookup = {v: i for i, v in enumerate(keep)}
+    rest = len(order) - len(keep)
+    codes = as_text.map(lookup).astype("Float64").fillna(len(keep)).to_numpy(dtype=np.float64)
+    codes[as_text.isna().to_numpy()] = len(keep) + (1 if rest else 0)
+    return codes.astype(np.uint16), keep
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.sampled_from([1, 2, "1", "b", None, 2.0, True]),
+            st.integers(-3, 3),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    kind=st.sampled_from(["object", "int", "float", "str", "category"]),
+)
+def test_categories_by_distinct_value_equal_the_row_by_row_text(values, kind):
+    from weakspot.features._binning import _bin_categorical
+
+    column = pd.Series(values, dtype=object)
+    if kind == "int":
+        column = pd.Series([v for v in values if isinstance(v, int)] or [0], dtype="int64")
+    elif kind == "float":
+        column = pd.Series([float(v) if isinstance(v, int) else np.nan for v in values] + [-0.0])
+    elif kind == "str":
+        column = column.astype("str").where(column.notna(), None).astype("str")
+    elif kind == "category":
+        column = column.map(lambda v: None if v is None else str(v)).astype("category")
+    codes, conditions = _bin_categorical("x", column, max_categories=4, min_share=0.05)
+    expected_codes, keep = _categories_row_by_row(column, 4, 0.05)
+    assert codes.tolist() == expected_codes.tolist()
+    assert [str(c.value) for c in conditions[: len(keep)]] == [
+        str(_display(column).get(v, v)) for v in keep
+    ]
+
+
+def _display(column: pd.Series) -> dict:
+    from weakspot.features._binning import _display_values
+
+    return _display_values(column)

@@ -159,8 +159,7 @@ def _bin_categorical(
 ) -> tuple[np.ndarray, list[Condition]]:
     if pd.api.types.is_float_dtype(column):
         column = column + 0.0  # -0.0 becomes 0.0: one number, one bin
-    as_text = column.astype("string")
-    counts = as_text.value_counts(dropna=True)
+    value_codes, texts, counts = _text_counts(column)
     # sort by count then by value so the bin order does not depend on hash order
     order = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
     keep: list[str] = [str(v) for v, c in order if c >= min_share * len(column)][:max_categories]
@@ -173,13 +172,32 @@ def _bin_categorical(
         conditions.append(Condition(name, "==", shown.get(rest[0], rest[0])))
     elif rest:
         conditions.append(Condition(name, "not in", sorted(str(shown.get(v, v)) for v in keep)))
-    missing = as_text.isna().to_numpy()
-    mapped = as_text.map(lookup).astype("Float64").fillna(other_code)
-    codes = mapped.to_numpy(dtype=np.float64).astype(np.uint16)
-    codes[missing] = len(conditions)
+    missing = value_codes < 0
+    code_of_value = np.array([lookup.get(t, other_code) for t in texts], dtype=np.uint16)
+    codes = np.full(len(column), len(conditions), dtype=np.uint16)
+    codes[~missing] = code_of_value[value_codes[~missing]]
     if missing.any():
         conditions.append(Condition(name, "is missing", None))
     return codes, conditions
+
+
+def _text_counts(column: pd.Series) -> tuple[np.ndarray, list[str], dict[str, int]]:
+    """Each row's distinct value (-1 where missing), each value's text, and the rows per text.
+
+    A category is the value's text (``astype("string")``), so 1 and "1" are one category.
+    The text is made once per distinct value rather than for every row: on 5,000,000 rows
+    the column's text and its lookup took most of the binning's time. Python objects are made
+    text first: hashing takes 1, 1.0 and True for one value, but they are three texts.
+    """
+    if column.dtype == object:
+        column = column.astype("string")
+    value_codes, uniques = pd.factorize(column)
+    texts = [str(t) for t in pd.Series(uniques).astype("string")]
+    per_value = np.bincount(value_codes[value_codes >= 0], minlength=len(texts))
+    counts: dict[str, int] = {}
+    for text, count in zip(texts, per_value.tolist(), strict=True):
+        counts[text] = counts.get(text, 0) + count
+    return value_codes, texts, counts
 
 
 def _display_values(column: pd.Series) -> dict[str, object]:
