@@ -210,11 +210,12 @@ def test_repeated_ids_are_found_in_arrow_and_object_text(text):
         [1, 2, 1, 1],
         ["cat", "dog", "cat", "cat"],
         [True, False, True, True],
+        [1, True, 1.0, "1", 1],  # one value to hashing, three texts
     ],
 )
 def test_class_text_made_per_distinct_value_equals_the_text_of_every_row(values):
     from weakspot.inputs._examples import _as_text, text_by_value
 
-    column = pd.Series(values)
+    column = pd.Series(values, dtype=object if len({type(v) for v in values}) > 1 else None)
     made = text_by_value(column)
     assert made.dtype == object and made.tolist() == _as_text(column).tolist()

@@ -24,6 +24,7 @@ from weakspot.inputs._columns import (
     require_column,
 )
 from weakspot.inputs._sniff import check_table_file
+from weakspot.stats import distinct_values
 
 PROBA_TOLERANCE = 0.01
 
@@ -243,10 +244,10 @@ def text_by_value(values: pd.Series) -> np.ndarray:
 
     A label column has a few distinct values in millions of rows: text made row by row held
     one Python string per row for a while (hundreds of MB at 5,000,000 rows); here the rows
-    share their class's string.
+    share their class's string. `values` has no missing value (checked before).
     """
-    codes, uniques = pd.factorize(values)
-    return _as_text(pd.Series(uniques)).to_numpy(dtype=object)[codes]
+    codes, uniques = distinct_values(values)
+    return _as_text(uniques).to_numpy(dtype=object)[codes]
 
 
 def _as_text(values: pd.Series) -> pd.Series:

@@ -133,7 +133,7 @@ def find_slices(
     say("testing and ranking slices")
     slices, counts = select_slices(
         outputs,
-        examples.errors,
+        errors,
         min_support=support,
         max_q=max_q,
         min_lift=min_lift,

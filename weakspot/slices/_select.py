@@ -39,7 +39,7 @@ def select_slices(
         Smallest ratio of a reported slice's error rate to the rest's. Significance alone is
         not enough on large sets: with 5,000,000 rows a chance slice at 6.7% errors against
         6.5% elsewhere (lift 1.03) passed q < 0.05, among the hundreds of variants of a real
-        slice that fill the family (docs/statistics.md).
+        slice that fill the family (docs/finders.md, "Significant is not enough").
     max_slices : int
         At most this many slices are returned.
     max_jaccard : float

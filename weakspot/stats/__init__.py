@@ -4,7 +4,7 @@ This package sits below every pipeline stage (see the layers contract in pyproje
 metric, a finder and a diagnosis all use the same interval and the same test.
 """
 
-from weakspot.stats._groups import unique_inverse
+from weakspot.stats._groups import distinct_values, unique_inverse
 from weakspot.stats._sampling import member_mask, random_half
 from weakspot.stats._tests import (
     benjamini_hochberg,
@@ -17,6 +17,7 @@ from weakspot.stats._tests import (
 
 __all__ = [
     "benjamini_hochberg",
+    "distinct_values",
     "excess_error_p_value",
     "held_out_p_value",
     "member_mask",

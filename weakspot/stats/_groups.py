@@ -29,3 +29,16 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty(len(order), dtype=np.intp)
     rank[order] = np.arange(len(order))
     return uniques[order], rank[codes]
+
+
+def distinct_values(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Each row's distinct value (-1 where missing) and the distinct values, shape (n,), (k,).
+
+    `pandas.factorize`, except that Python objects are made text first: hashing takes 1, 1.0
+    and True for one value, but they are three texts, and weakspot's classes and categories
+    are texts. For work done once per distinct value rather than once per row.
+    """
+    if values.dtype == object:
+        values = values.astype("string")
+    codes, uniques = pd.factorize(values)
+    return codes, pd.Series(uniques)
