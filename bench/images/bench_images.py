@@ -20,6 +20,8 @@ Sections:
   profile     where the PNG property path's time goes (cProfile, one thread)
   parts       three kernels of the property path, old way against new (one process)
   memory      peak resident memory for 10,000 and 100,000 small image files (properties)
+  budget      the 0.7 target as microseconds per image: what reading and decoding leave for the
+              properties, hashes and flags, each timed, one thread (PNG, JPEG, large JPEG)
   processes   the decode section's ratio with --n-jobs threads and with as many processes, for
               the bare decode and for ours (10,000 PNG and the 2,000 large JPEGs)
 
@@ -534,6 +536,70 @@ def _jpeg_decode_s(datas: list[bytes], request: tuple[int, int] | None, reps: in
     return best
 
 
+def section_budget(report: dict, n: int = 4_096) -> None:
+    """The 0.7 target as a budget per image, one thread, no profiler, on each set.
+
+    At 0.7 the whole property stage may take ``bare / 0.7`` per image. Reading, hashing and
+    decoding each file (Pillow's open and load, as the bare decode does) are spent before any
+    property; what is left is the budget of the pixel properties, the three hashes and the
+    flags, which are timed here one by one on the same files, in the stage's own chunks.
+    """
+    sets = {
+        "png": export(10_000, "png"),
+        "jpg": export(10_000, "jpg"),
+        "jpg_320x240": export_large(),
+    }
+    for name, paths in sets.items():
+        row = _budget(paths[:n])
+        report[f"budget_{name}"] = row
+        print(f"[budget {name}] {row['images']} files, one thread, us per image: bare decode "
+              f"{row['bare_decode_us']} -> budget at 0.7 {row['budget_at_0.7_us']}; read+hash "
+              f"{row['read_and_hash_file_us']} and decode {row['decode_us']} leave "
+              f"{row['left_for_the_rest_us']} for pixel properties {row['pixel_properties_us']}, "
+              f"hashes {row['hashes_us']}, flags {row['flags_us']}; the stage takes "
+              f"{row['stage_us']} (ratio {row['ratio']}), load {row['load_1min']}")  # fmt: skip
+
+
+def _budget(paths: list[str], reps: int = 3) -> dict:
+    """`section_budget`'s row for one set of files: best of `reps`, us per image."""
+    from weakspot.features.images import _decode, _extract, _flags, _properties
+    from weakspot.features.images._extractors import ImageBatch, measure_properties
+
+    def best(function) -> float:
+        seconds = math.inf
+        for _ in range(reps):
+            start = time.perf_counter()
+            function()
+            seconds = min(seconds, time.perf_counter() - start)
+        return seconds / len(paths) * 1e6
+
+    bare = best(lambda: _bare_share(paths))
+    read = best(lambda: [_decode.content_hash(_decode.read_file(p)) for p in paths])
+    datas = [_decode.read_file(p) for p in paths]
+    decode = best(lambda: [_decode.decode_bytes(d, net_size=None) for d in datas])
+    decoded = [_decode.decode_bytes(d, net_size=None) for d in datas]
+    chunks = [decoded[i : i + 64] for i in range(0, len(decoded), 64)]
+    properties = best(lambda: [measure_properties(ImageBatch(c)) for c in chunks])
+    measured = best(lambda: [_extract._measure(c) for c in chunks])
+    rows = _extract._measure(decoded)
+    props = pd.DataFrame(rows["properties"], columns=list(_properties.PROPERTY_COLUMNS))
+    flags = best(
+        lambda: _flags.compute_flags(
+            props, thumb_hash=rows["thumb_hash"], phash=rows["phash"], embeddings=None, labels=None
+        )
+    )
+    stage = best(lambda: ours(paths, 1))
+    budget = bare / 0.7
+    return {
+        "images": len(paths), "bare_decode_us": round(bare, 1),
+        "budget_at_0.7_us": round(budget, 1), "read_and_hash_file_us": round(read, 1),
+        "decode_us": round(decode, 1), "left_for_the_rest_us": round(budget - read - decode, 1),
+        "pixel_properties_us": round(properties, 1), "hashes_us": round(measured - properties, 1),
+        "flags_us": round(flags, 1), "stage_us": round(stage, 1), "ratio": round(bare / stage, 2),
+        "load_1min": _load(),
+    }  # fmt: skip
+
+
 _PARTS = {  # part -> (file, function) whose cumulative time it is
     "read files": ("_decode.py", "read_file"),
     "hash file bytes": ("_decode.py", "content_hash"),
@@ -642,6 +708,8 @@ def main() -> None:
             section_profile(args.n, report)
         elif name == "memory":
             section_memory(report)
+        elif name == "budget":
+            section_budget(report)
         elif name == "processes":
             section_processes(args.n, args.n_jobs, report)
     CACHE.mkdir(parents=True, exist_ok=True)
