@@ -28,7 +28,12 @@ from weakspot.explain import ExplainedSlice, add_pictures, explain_slices, flag_
 from weakspot.features import BinnedFeatures, FeatureTable, ImageOptions, build_features
 from weakspot.inputs import Examples, Inputs, resolve_inputs
 from weakspot.inputs._options import check_file_options
-from weakspot.inputs._partitioned import is_partitioned, read_partitioned
+from weakspot.inputs._partitioned import (
+    is_partitioned,
+    read_partitioned,
+    read_partitioned_sample,
+)
+from weakspot.inputs._sample import check_sample
 from weakspot.metrics import Metrics, check_sensitive, groups_frame, measure
 from weakspot.report._json import SCHEMA_VERSION, plain
 from weakspot.slices import FINDERS, SliceSearch, check_finders, find_slices
@@ -156,6 +161,7 @@ class Analysis:
                 "has_probabilities": ex.proba is not None,
                 "metadata_columns": list(ex.metadata.columns),
                 "slicing_features": binned.names,
+                **({"sample": self.inputs.sample.to_dict()} if self.inputs.sample else {}),
             },
             "notes": self.notes,
             "skipped": self.skipped,
@@ -197,6 +203,7 @@ def analyze(
     embed_size: int | str = "auto",
     max_failed_share: float = 0.2,
     allow_outside_root: bool = False,
+    sample: int | None = None,
     label: str | None = None,
     prediction: str | None = None,
     id_column: str | None = None,
@@ -263,6 +270,14 @@ def analyze(
         Open image paths from the table that lead outside the image root (the `images`
         folder, else the table's folder, else the working directory). By default such rows
         are skipped with their reason; see docs/security.md.
+    sample : int, optional
+        Analyse only this many rows of a larger table: the rows whose ids hash lowest under a
+        key made from `random_state`, a uniform random sample that every engine, run and
+        partitioning draws alike. The whole table is validated; a Parquet folder or Dask
+        DataFrame is sampled as it is read, so that this process holds about twice the
+        sample and one partition rather than the table. Every later stage, the lattice
+        included, runs on the sample; ``dataset.sample`` and the first note say so
+        (docs/scaling.md).
     label, prediction, id_column, score_column : str, optional
         Column names, detected from common names when omitted.
     positive_class : str, optional
@@ -313,6 +328,7 @@ def analyze(
     say = progress or (lambda stage, done=None, total=None: None)
     say("validating input")
     _check_options(max_q, max_slices, n_bins, random_state, min_support, min_lift)
+    check_sample(sample)
     cache_dir = check_file_options(cache_dir, embed, max_failed_share)
     check_finders(methods, finder_options)
     runner = get_engine(engine, **({"client": client} if client is not None else {}))
@@ -329,6 +345,8 @@ def analyze(
     inputs = _read_inputs(
         data,
         columns,
+        sample=sample,
+        random_state=random_state,
         predictions=predictions,
         images=images,
         image_column=image_column,
@@ -403,20 +421,35 @@ def analyze(
         search, max_q, min_lift, max_slices, n_bins, random_state, sensitive, inputs, features
     )
     config["train"] = None if split is None else len(split)
-    notes = [*inputs.examples.notes, *metrics.notes, *search.notes]
+    if sample is not None:  # only then, so that analyses without it keep their bytes
+        config["sample"] = sample
+    drawn = [inputs.sample.note()] if inputs.sample is not None else []
+    notes = [*drawn, *inputs.examples.notes, *metrics.notes, *search.notes]
     quality = flag_pictures(inputs, features, random_state=random_state)
     return Analysis(
         inputs, features, metrics, search, explained, config, notes, quality, modes, actions
     )
 
 
-def _read_inputs(data: Any, columns: dict[str, Any], **options: Any) -> Inputs:
+def _read_inputs(
+    data: Any, columns: dict[str, Any], *, sample: int | None, random_state: int, **options: Any
+) -> Inputs:
     """The inputs stage. A Parquet folder or Dask DataFrame is read and joined here, so that
-    the joined table lives no longer than this call: the examples keep only what they use.
-    `columns` are `build_examples`'s column options, `options` the rest of `resolve_inputs`'."""
+    the joined table lives no longer than this call: the examples keep only what they use;
+    with `sample`, only the sample is joined. `columns` are `build_examples`'s column
+    options, `options` the rest of `resolve_inputs`'."""
     if options["predictions"] is None and is_partitioned(data):
-        data = read_partitioned(data, image_column=options["image_column"], **columns)
-    return resolve_inputs(data, **options, **columns)
+        image_column = options["image_column"]
+        if sample is None:
+            data = read_partitioned(data, image_column=image_column, **columns)
+            return resolve_inputs(data, **options, **columns)
+        data, rows, classes = read_partitioned_sample(
+            data, sample, random_state=random_state, image_column=image_column, **columns
+        )
+        if columns["classes"] is None and classes is not None:
+            columns = {**columns, "classes": classes}  # those of every row, not the sample's
+        return resolve_inputs(data, rows=rows, **options, **columns)
+    return resolve_inputs(data, sample=sample, random_state=random_state, **options, **columns)
 
 
 def _config(search, max_q, min_lift, max_slices, n_bins, random_state, sensitive, inputs, features):

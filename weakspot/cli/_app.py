@@ -228,6 +228,13 @@ def analyze_command(
         bool,
         typer.Option(help="Open image paths that lead outside the image root (trusted tables)."),
     ] = False,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            help="Analyse N rows of a larger table: those whose ids hash lowest (a uniform "
+            "sample, the same on every engine and run); a Parquet folder is sampled as it is read."
+        ),
+    ] = None,
     engine: Annotated[
         str, typer.Option(help="Where the row-touching kernels run: 'numpy' (here) or 'dask'.")
     ] = "numpy",

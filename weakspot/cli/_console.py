@@ -93,7 +93,13 @@ def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) 
     """Overall metrics and the top slices as readable rules."""
     o = doc["overall"]
     console.print(
-        f"[bold]{o['n']}[/] examples, accuracy [bold]{o['accuracy']:.1%}[/] "
+        f"[bold]{o['n']}[/] examples"
+        + (
+            f" (sampled from {drawn['of']:,} rows)"
+            if (drawn := doc["dataset"].get("sample"))
+            else ""
+        )
+        + f", accuracy [bold]{o['accuracy']:.1%}[/] "
         f"(95% CI {o['accuracy_ci'][0]:.1%}-{o['accuracy_ci'][1]:.1%}), {o['errors']} errors"
         + (f", ECE {o['calibration']['ece']:.3f}" if o.get("calibration") else "")
     )

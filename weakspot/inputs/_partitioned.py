@@ -8,11 +8,13 @@ Checks that need every row (duplicated ids across files, a class that only one f
 once more on the whole table after the partitions are joined.
 
 The joined table is held in memory: the analysis stages after the inputs work on it there, and
-only the row-touching kernels run on the cluster (docs/scaling.md says how far that goes).
+only the row-touching kernels run on the cluster (docs/scaling.md says how far that goes). For
+a table larger than that memory, `read_partitioned_sample` keeps a sample as it reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from weakspot._errors import InputError, missing_dependency
 from weakspot.inputs._arrow_memory import release_arrow_memory
 from weakspot.inputs._columns import LABEL_NAMES, PREDICTION_NAMES, find_column
 from weakspot.inputs._examples import _as_text, build_examples
+from weakspot.inputs._sample import RowSample, SmallestHashes, id_hashes, row_ids
 
 _DEFAULT_TEXT = pd.Series(["text"]).dtype  # str in pandas 3, object before
 
@@ -52,32 +55,78 @@ def read_partitioned(data: Any, **options: Any) -> pd.DataFrame:
     DataFrame, shape (n_rows, n_columns)
         The partitions in order, with a fresh index.
     """
+    parts = list(_validated_partitions(data, options))
+    if not parts:
+        raise InputError(
+            f"{_name(data)} holds no rows: there is nothing to analyse.", parameter="data"
+        )
+    table = pd.concat(parts, ignore_index=True)
+    del parts
+    release_arrow_memory()
+    return table
+
+
+def read_partitioned_sample(
+    data: Any, n: int, *, random_state: int, **options: Any
+) -> tuple[pd.DataFrame, RowSample, list[str] | None]:
+    """`read_partitioned`, keeping only the `n` rows of lowest id hash (`weakspot.inputs._sample`).
+
+    Every partition is validated whole before it is sampled, so a bad row is found wherever
+    it is; the rows kept are those that `sample_examples` would keep from the whole table.
+    Without an id column, an ``id`` column of input positions is added, so that the sample's
+    ids name the input's rows.
+
+    Returns
+    -------
+    table : DataFrame, shape (min(n, n_rows), n_columns)
+        The drawn rows in input order, with a fresh index.
+    drawn : RowSample
+    classes : list of str or None
+        Every label and prediction of the whole input, when the classes come from them (no
+        ``classes=``, no probability columns): a class that no drawn row has is still one.
+    """
+    draw = SmallestHashes(n)
+    seen: set[str] | None = set()
+    for table in _validated_partitions(data, options):
+        ids, positional = row_ids(table, options.get("id_column"), draw.seen)
+        if positional:
+            table = table.assign(id=ids.astype(str).to_numpy(dtype=object))
+        classes = _partition_classes(table, options) if options.get("classes") is None else None
+        seen = None if seen is None or classes is None else seen | set(classes)
+        draw.add(table, id_hashes(ids, random_state))
+    if draw.seen == 0:
+        raise InputError(
+            f"{_name(data)} holds no rows: there is nothing to analyse.", parameter="data"
+        )
+    table, positions = draw.result()
+    release_arrow_memory()
+    return table, RowSample(positions, draw.seen, random_state), sorted(seen) if seen else None
+
+
+def _name(data: Any) -> str:
+    return str(data) if isinstance(data, str | Path) else "the Dask DataFrame"
+
+
+def _validated_partitions(data: Any, options: dict[str, Any]) -> Iterator[pd.DataFrame]:
+    """Each partition of `data` in order, as pandas reads it, validated as it arrives."""
     try:
         import dask
         import dask.dataframe as dd
     except ImportError:
         raise missing_dependency("dask", "dask", "A folder of Parquet files") from None
-    name = str(data) if isinstance(data, str | Path) else "the Dask DataFrame"
-    parts = []
-    # pandas' own dtypes, so that the table is the one pandas reads
     # A folder is read by this process, which sees it (`is_partitioned` looked) and joins
     # the table anyway: through a cluster's workers every partition would also cross the
     # network to get here (5,000,000 rows: 22.9 s against 15.3 s, docs/scaling.md). A Dask
     # DataFrame is computed where its graph says, on the cluster when a client runs.
     scheduler = "threads" if isinstance(data, str | Path) else None
+    # pandas' own dtypes, so that the table is the one pandas reads
     with dask.config.set({"dataframe.convert-string": False}):
         frame = data if not isinstance(data, str | Path) else dd.read_parquet(str(data))
         for i, part in enumerate(frame.to_delayed()):
             (table,) = dask.compute(part, scheduler=scheduler)
             table = _pandas_text(table)
-            _validate(table, f"partition {i} of {name}", options)
-            parts.append(table)
-    if not parts:
-        raise InputError(f"{name} holds no rows: there is nothing to analyse.", parameter="data")
-    table = pd.concat(parts, ignore_index=True)
-    del parts
-    release_arrow_memory()
-    return table
+            _validate(table, f"partition {i} of {_name(data)}", options)
+            yield table
 
 
 def _pandas_text(table: pd.DataFrame) -> pd.DataFrame:

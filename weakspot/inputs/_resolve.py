@@ -16,6 +16,7 @@ from weakspot.inputs._embeddings import load_embeddings
 from weakspot.inputs._examples import Examples, build_examples, read_table
 from weakspot.inputs._image_inputs import check_image_array, table_for_image_folder
 from weakspot.inputs._paths import ImagePaths, resolve_image_paths
+from weakspot.inputs._sample import RowSample, sample_examples
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,12 +34,15 @@ class Inputs:
     refused : mapping of int to str
         Rows whose image is never opened, with the reason: an empty image cell, or a path
         outside the image root (docs/security.md). The image stage lists them as skipped.
+    sample : RowSample or None
+        Which rows of the input these are, when `sample=` kept fewer than all of them.
     """
 
     examples: Examples
     images: np.ndarray | list[str] | None
     embeddings: np.ndarray | None
     refused: Mapping[int, str] = field(default_factory=dict)
+    sample: RowSample | None = None
 
 
 def resolve_inputs(
@@ -49,32 +53,55 @@ def resolve_inputs(
     image_column: str | None = None,
     embeddings: Any = None,
     allow_outside_root: bool = False,
+    sample: int | None = None,
+    random_state: int = 0,
+    rows: RowSample | None = None,
     **columns: Any,
 ) -> Inputs:
     """Read and validate the table, its images and embeddings.
 
     Parameters
     ----------
-    data, predictions, images, image_column, embeddings, allow_outside_root
-        As in `weakspot.analyze`.
+    data, predictions, images, image_column, embeddings, allow_outside_root, sample, random_state
+        As in `weakspot.analyze`: with `sample`, the whole table is validated, then the
+        `sample` rows of lowest id hash are kept (`weakspot.inputs._sample`).
+    rows : RowSample, optional
+        The rows of the input that `data` holds, when it is a sample already drawn (by
+        `read_partitioned_sample`): per-row `images` and `embeddings`, given for the whole
+        input, are taken at its positions.
     **columns
         `build_examples`'s column options: label, prediction, id_column, score_column,
         positive_class, classes, metadata, ignore.
     """
     frame, root = _resolve_table(data, predictions, images)
     examples = build_examples(frame, image_column=image_column, **columns)
-    found = _image_input(examples, root, images, allow_outside_root)
+    del frame
+    if sample is not None and len(examples) > sample:
+        examples, rows = sample_examples(examples, sample, random_state)
+    found = _image_input(examples, root, _per_row(images, rows), allow_outside_root)
     refused: dict[int, str] = {}
     pixels = found
     if isinstance(found, ImagePaths):
         pixels, refused = found.paths, dict(found.refused)
+    given = load_embeddings(embeddings, len(examples) if rows is None else rows.of)
     release_arrow_memory()
     return Inputs(
         examples=examples,
         images=pixels,
-        embeddings=load_embeddings(embeddings, len(examples)),
+        embeddings=given if given is None or rows is None else given[rows.positions],
         refused=refused,
+        sample=rows if rows is not None and len(rows.positions) < rows.of else None,
     )
+
+
+def _per_row(images: Any, rows: RowSample | None) -> Any:
+    """Images given one per input row (an array, a list of paths), at the sample's rows."""
+    if rows is None or images is None or isinstance(images, str | Path):
+        return images
+    images = check_image_array(images, rows.of)
+    if isinstance(images, np.ndarray):
+        return images[rows.positions]
+    return [images[i] for i in rows.positions]
 
 
 def _resolve_table(data, predictions, images) -> tuple[pd.DataFrame, Path | None]:

@@ -57,7 +57,12 @@ def render_markdown(
     lines = [
         "# weakspot summary",
         "",
-        f"- examples: {o['n']}, classes: {len(doc['dataset']['classes'])}",
+        f"- examples: {o['n']}, classes: {len(doc['dataset']['classes'])}"
+        + (
+            f" (sampled from {drawn['of']:,} rows)"
+            if (drawn := doc["dataset"].get("sample"))
+            else ""
+        ),
         f"- accuracy: {o['accuracy']:.1%} (95% CI {o['accuracy_ci'][0]:.1%}-{o['accuracy_ci'][1]:.1%}), errors: {o['errors']}",
     ]
     if o.get("calibration"):

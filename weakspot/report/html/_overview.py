@@ -15,7 +15,7 @@ def overview_tiles(doc: dict[str, Any]) -> str:
     """Examples, accuracy with its interval, errors, ECE, slices and failure modes."""
     o = doc["overall"]
     items = [
-        ("examples", f"{o['n']:,}", f"{len(doc['dataset']['classes'])} classes"),
+        ("examples", f"{o['n']:,}", _examples_caption(doc)),
         ("accuracy", pct(o["accuracy"]), "95% CI " + interval(o["accuracy_ci"])),
         ("errors", f"{o['errors']:,}", f"error rate {pct(o['error_rate'])}"),
     ]
@@ -25,6 +25,13 @@ def overview_tiles(doc: dict[str, Any]) -> str:
     if doc.get("failure_modes") is not None:
         items.append(("failure modes", str(len(doc["failure_modes"])), ""))
     return tiles(items)
+
+
+def _examples_caption(doc: dict[str, Any]) -> str:
+    """The examples tile's caption: the classes, and the input's rows when it was sampled."""
+    classes = f"{len(doc['dataset']['classes'])} classes"
+    drawn = doc["dataset"].get("sample")
+    return f"{classes}; sampled from {drawn['of']:,} rows" if drawn else classes
 
 
 def overview_section(doc: dict[str, Any]) -> str:
