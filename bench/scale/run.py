@@ -7,6 +7,7 @@
     .venv/bin/python bench/scale/run.py images --n 20000                     # image features
     .venv/bin/python bench/scale/run.py embed --n 2000                       # ... with embeddings
     .venv/bin/python bench/scale/run.py analyze --rows 5e6                   # a whole analysis
+    .venv/bin/python bench/scale/run.py analyze --rows 2e7 --sample 1e6 --no-whole  # a sample
 
 The table is random bin codes (5 bins per feature) with errors planted in one 2-condition slice,
 made block by block from a seed: in this process for the local engine, on the workers for the
@@ -348,33 +349,37 @@ def _analyze_in_child(folder: Path, out: Path, extra: list[str]) -> dict:
 
 
 def bench_analyze(args) -> None:
-    """The whole `weakspot analyze` on a Parquet folder: local engine vs a cluster."""
+    """The whole `weakspot analyze` on a Parquet folder: local engine vs a cluster; with
+    ``--sample N`` also both engines on a sample of N rows (``--no-whole``: only those)."""
     import json
     import tempfile
 
     from tests.scale.cluster import LocalDaskCluster
 
     n = int(float(args.rows))
+    variants = [[]] if args.sample is None else [["--sample", str(int(float(args.sample)))]]
+    if args.sample is not None and args.whole:
+        variants.insert(0, [])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "preds"
         write_predictions(folder, n, max(2, -(-n // 500_000)))
-        runs = {}
+        runs, docs, same = {}, {}, {}
         before = _load()
-        runs["numpy, its own process"] = _analyze_in_child(folder, Path(tmp) / "local", [])
         cluster = LocalDaskCluster(Path(tmp), n_workers=args.workers, memory_limit="4GiB")
         try:
-            label = f"dask, {args.workers} worker processes x 1 thread (client)"
-            runs[label] = _analyze_in_child(
-                folder, Path(tmp) / "cluster", ["--engine", "dask", "--scheduler", cluster.address]
-            )
+            for k, extra in enumerate(variants):
+                what = f", sample of {int(float(args.sample)):,}" if extra else ""
+                local, remote = Path(tmp) / f"local{k}", Path(tmp) / f"cluster{k}"
+                runs[f"numpy, its own process{what}"] = _analyze_in_child(folder, local, extra)
+                label = f"dask, {args.workers} worker processes x 1 thread (client){what}"
+                on_cluster = ["--engine", "dask", "--scheduler", cluster.address, *extra]
+                runs[label] = _analyze_in_child(folder, remote, on_cluster)
+                pair = [json.loads((d / "analysis.json").read_text()) for d in (local, remote)]
+                for doc in pair:  # how the run was made differs by design
+                    doc["config"].pop("run", None)
+                docs[what], same[what] = pair[0], pair[0] == pair[1]
         finally:
             cluster.close()
-        docs = [
-            json.loads((Path(tmp) / d / "analysis.json").read_text()) for d in ("local", "cluster")
-        ]
-        for doc in docs:  # how the run was made differs by design
-            doc["config"].pop("run", None)
-        titles = [m["title"] for m in docs[0]["failure_modes"]]
     print(
         f"## `weakspot analyze` on {n:,} rows x 12 columns in Parquet (load {before} -> {_load()})\n"
     )
@@ -382,9 +387,14 @@ def bench_analyze(args) -> None:
     print("| engine | time | peak memory | " + " | ".join(stages) + " |")
     print("|---" * (3 + len(stages)) + "|")
     for label, run in runs.items():
-        cells = " | ".join(f"{s['seconds']:.1f} s" for s in run["stages"])
+        seconds = {s["stage"]: s["seconds"] for s in run["stages"]}
+        cells = " | ".join(f"{seconds[s]:.1f} s" if s in seconds else "-" for s in stages)
         print(f"| {label} | {run['seconds']:.1f} s | {run['peak_gib']:.2f} GiB | {cells} |")
-    print(f"\nSame analysis.json on both engines: {docs[0] == docs[1]}; failure modes: {titles}")
+    for what, doc in docs.items():
+        titles = [m["title"] for m in doc["failure_modes"]]
+        print(f"\n{what.strip(', ') or 'whole table'}: same analysis.json on both engines: "
+              f"{same[what]}; {doc['dataset']['n_examples']:,} rows analysed; failure modes: "
+              f"{titles}")  # fmt: skip
 
 
 def main() -> None:
@@ -411,6 +421,8 @@ def main() -> None:
     ana = sub.add_parser("analyze")
     ana.add_argument("--rows", default="1e6")
     ana.add_argument("--workers", type=int, default=2)
+    ana.add_argument("--sample", default=None, help="also analyse a sample of N rows")
+    ana.add_argument("--no-whole", dest="whole", action="store_false", help="with --sample")
     args = parser.parse_args()
     sections = {
         "analyze": bench_analyze,
