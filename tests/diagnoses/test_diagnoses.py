@@ -252,3 +252,13 @@ def test_a_pair_never_confused_elsewhere_is_a_subgroup_problem_with_a_null_ratio
     assert found.evidence["pair_confusion_rate_elsewhere"] == 0.0
     assert found.evidence["rate_ratio"] is None
     assert found.confidence == 0.0
+
+
+def test_a_table_without_images_is_never_diagnosed_with_image_quality():
+    mode, ctx = _simple(np.random.default_rng(0), train_share=0.15)
+    tabular = {name: "metadata" for name in ctx.kinds}
+    found = diagnose_mode(
+        mode, DiagnosisContext(ctx.evaluation, ctx.classes, tabular, train=ctx.train)
+    )
+    assert "image_quality" not in {d.cause for d in found}
+    assert "image_quality" in {d.cause for d in diagnose_mode(mode, ctx)}

@@ -147,3 +147,23 @@ def test_mode_titled_by_metadata_with_mechanism_in_image_terms(seed):
     record = first.to_dict()
     assert record["id"] == "F1" and record["slices"] == ["S1"] and record["diagnoses"] == []
     assert [m.id for m in modes] == ["F1", "F2"]
+
+
+def test_a_table_mechanism_names_a_column_outside_the_rule_in_words_about_rows():
+    rng = np.random.default_rng(0)
+    n = 4000
+    site = rng.choice(["A", "B"], n)
+    region = np.where(site == "B", rng.choice(["north", "south"], n, p=[0.9, 0.1]), "south")
+    frame = pd.DataFrame({"site": site, "region": region, "age": rng.integers(20, 80, n)})
+    errors = (rng.random(n) < np.where(site == "B", 0.4, 0.05)).astype(np.int8)
+    binned = bin_features(frame)
+    kinds = feature_kinds(frame.columns, metadata=["site", "region", "age"], image_columns=[])
+    found = Slice(np.flatnonzero(site == "B"), "lattice", [Condition("site", "==", "B")])
+    (mode,) = find_failure_modes(
+        [found], errors=errors, binned=binned, features=frame, kinds=kinds
+    )[:1]
+    assert mode.title == "site == B"
+    assert "image" not in mode.mechanism, mode.mechanism
+    # the rows of site == B are all B: the sentence looks past the rule, to region
+    assert mode.mechanism.startswith("examples from site B: of the other columns"), mode.mechanism
+    assert "region: 90% are north vs 0% elsewhere" in mode.mechanism, mode.mechanism

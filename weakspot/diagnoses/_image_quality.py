@@ -45,7 +45,8 @@ class ImageQuality:
     cause: ClassVar[str] = "image_quality"
 
     def applies(self, context: DiagnosisContext) -> bool:
-        return True
+        # a table without images has no picture to be poor: the cause is not a candidate
+        return any(kind in ("photographic", "quality") for kind in context.kinds.values())
 
     def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis:
         ev = context.evaluation

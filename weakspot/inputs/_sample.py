@@ -61,8 +61,8 @@ class RowSample:
         share = len(self.positions) / self.of
         return (
             f"Analysed a sample of {len(self.positions):,} of {self.of:,} rows ({share:.1%}), "
-            f"{SAMPLE_METHOD}: every count, rate and interval is the sample's. Rerun with a "
-            "larger sample=, or none, for all rows."
+            f"{SAMPLE_METHOD}: every count, rate and interval is the sample's. A larger "
+            "sample, or none, analyses more rows."
         )
 
 
@@ -72,8 +72,8 @@ def check_sample(sample: Any) -> None:
         return
     if isinstance(sample, bool) or not isinstance(sample, int | np.integer) or sample < 1:
         raise InputError(
-            f"sample= must be a whole number of rows, at least 1 (or None for all rows); got "
-            f"{sample!r}.",
+            f"sample= must be a whole number of rows, at least 1 (leave it out for all rows); "
+            f"got {sample!r}.",
             parameter="sample",
         )
 

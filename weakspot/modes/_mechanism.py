@@ -4,10 +4,12 @@
 (1% elsewhere)". The sentence takes the plain photographic property whose standardised
 difference between the mode and the rest is largest (at least `MIN_EFFECT`), the adjective
 that direction means, and the quality flag whose share rises most. Without image features
-it names the strongest difference of any feature.
+it names the strongest difference of any column outside the title's rule.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -51,10 +53,20 @@ def mechanism_sentence(
     kinds: dict[str, str],
     feature_info: dict[str, tuple[str, str]],
     title: str | None,
+    rule_features: Sequence[str] = (),
 ) -> str:
-    """One sentence on what sets the rows in `mask` (bool, shape (n,)) apart in image terms."""
-    subject = _subject(title, kinds)
+    """One sentence on what sets the rows in `mask` (bool, shape (n,)) apart in image terms.
+
+    `rule_features` are the columns of the title's rule: the fallback, which names the column
+    that differs most, looks past them (the rows of ``site == B`` are all B by definition).
+    A table without image features gets the fallback, in words about rows, not images.
+    """
     image = [c for c in features.columns if kinds.get(c) in ("photographic", "derived")]
+    has_images = bool(image) or any(kind == "quality" for kind in kinds.values())
+    subject = _subject(title, kinds, "images" if has_images else "examples")
+    others = features.drop(columns=[c for c in rule_features if c in features.columns])
+    if not has_images:
+        return _fallback(subject, mask, others, images=False)
     effects = distinguishing_features(mask, features[image]) if image else []
     plain = [e for e in effects if kinds.get(e["feature"]) == "photographic"]
     strong = [e for e in plain if abs(e["effect"]) >= MIN_EFFECT][:2] or [
@@ -62,7 +74,7 @@ def mechanism_sentence(
     ][:1]
     flag = _top_flag(mask, features, kinds)
     if not strong and flag is None:
-        return _fallback(subject, mask, features)
+        return _fallback(subject, mask, others, images=True)
     words = [flag[0]] if flag is not None and flag[0] in ("dark", "light", "blurry") else []
     figures = []
     for e in strong:
@@ -79,14 +91,15 @@ def mechanism_sentence(
     return "; ".join(parts)
 
 
-def _subject(title: str | None, kinds: dict[str, str]) -> str:
-    """``images from camera C`` for one metadata value, ``images where <title>`` otherwise."""
+def _subject(title: str | None, kinds: dict[str, str], things: str = "images") -> str:
+    """``images from camera C`` for one metadata value, ``images where <title>`` otherwise
+    (``examples ...`` for a table without images)."""
     if not title:
-        return "these images"
+        return f"these {things}"
     feature, _, value = title.partition(" == ")
     if value and " and " not in title and kinds.get(feature) == "metadata":
-        return f"images from {feature} {value}"
-    return f"images where {title}"
+        return f"{things} from {feature} {value}"
+    return f"{things} where {title}"
 
 
 def _top_flag(mask, features: pd.DataFrame, kinds) -> tuple[str, float, float] | None:
@@ -105,18 +118,21 @@ def _top_flag(mask, features: pd.DataFrame, kinds) -> tuple[str, float, float] |
     return best
 
 
-def _fallback(subject: str, mask: np.ndarray, features: pd.DataFrame) -> str:
-    effects = distinguishing_features(mask, features)
+def _fallback(subject: str, mask: np.ndarray, others: pd.DataFrame, *, images: bool) -> str:
+    """The column outside the rule that differs most between `mask` and the rest."""
+    effects = distinguishing_features(mask, others)
+    none = "no image property or other column" if images else "no other column"
     if not effects or effects[0]["strength"] < 0.2:
-        return f"no image property or column sets {subject} clearly apart"
+        return f"{none} sets {subject} clearly apart"
     e = effects[0]
+    head = f"no image property sets {subject} apart; " if images else f"{subject}: "
     if e["kind"] == "numeric":
         return (
-            f"no image property sets {subject} apart; they differ most in {e['feature']}: "
+            f"{head}of the other columns they differ most in {e['feature']}: "
             f"{_num(e['in_slice'])} vs {_num(e['elsewhere'])} elsewhere"
         )
     return (
-        f"no image property sets {subject} apart; they differ most in {e['feature']}: "
+        f"{head}of the other columns they differ most in {e['feature']}: "
         f"{e['in_slice']:.0%} are {e['value']} vs {e['elsewhere']:.0%} elsewhere"
     )
 

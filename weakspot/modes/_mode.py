@@ -221,7 +221,12 @@ def find_failure_modes(
                 kind=title["kind"],
                 f1=float(title["f1"]),
                 mechanism=mechanism_sentence(
-                    mask, features, kinds, feature_info or {}, title["title"] if rule else None
+                    mask,
+                    features,
+                    kinds,
+                    feature_info or {},
+                    title["title"] if rule else None,
+                    rule_features=[c.feature for c in rule or ()],
                 ),
                 slices=tuple(ids[i] for i in group),
                 members=members,
