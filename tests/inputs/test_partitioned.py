@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import planted_table
@@ -55,3 +57,52 @@ def test_checks_across_partitions_run_on_the_whole_table(tmp_path) -> None:
     folder = _write_parts(frame, tmp_path / "preds")
     with pytest.raises(InputError, match=r"The id column 'id' has 1 duplicated id\(s\), e.g. "):
         analyze(folder)
+
+
+def _free(monkeypatch, free: int | None) -> list[str]:
+    """Pretend this machine has `free` bytes free; returns the partitions validated so far."""
+    from weakspot.inputs import _memory, _partitioned
+
+    monkeypatch.setattr(_memory, "available_bytes", lambda: free)
+    read: list[str] = []
+    validate = _partitioned._validate
+    monkeypatch.setattr(
+        _partitioned,
+        "_validate",
+        lambda table, where, options: (read.append(where), validate(table, where, options)),
+    )
+    return read
+
+
+def test_a_folder_this_machine_cannot_hold_is_refused_with_the_sample_that_fits(
+    tmp_path, monkeypatch
+) -> None:
+    frame = planted_table(3, n=4000)
+    folder = _write_parts(frame, tmp_path / "preds", n_parts=4)
+    table_bytes = int(frame.memory_usage(deep=True, index=False).sum())
+    read = _free(monkeypatch, 2 * table_bytes)  # the analysis needs about 3.2 tables
+    with pytest.raises(InputError, match=r"holds 4,000 rows, about .* as a table") as caught:
+        analyze(folder)
+    assert read == [f"partition 0 of {folder}"]  # refused after one partition, not four
+    message = str(caught.value)
+    assert "a whole analysis holds about 3.2 times its table" in message
+    fit = int(re.search(r"Analyse a sample that fits: sample=(\d+), which draws", message)[1])
+    assert 1000 <= fit < 4000 / 1.6  # 0.8 of the free memory, less a partition, per 3.2 rows
+    # the advice works: that sample is read and analysed
+    assert analyze(folder, sample=fit).to_dict()["dataset"]["n_examples"] == fit
+
+
+def test_a_dask_dataframe_is_judged_by_its_partitions_so_far(monkeypatch) -> None:
+    frame = planted_table(3, n=4000)
+    table_bytes = int(frame.memory_usage(deep=True, index=False).sum())
+    _free(monkeypatch, 2 * table_bytes)
+    with pytest.raises(InputError, match=r"holds 4,000 rows \(estimated from the 1 partition read"):
+        analyze(dd.from_pandas(frame, npartitions=4))
+
+
+@pytest.mark.parametrize("free", [None, 10**12])
+def test_with_room_or_no_way_to_tell_the_whole_folder_is_read(tmp_path, monkeypatch, free) -> None:
+    frame = planted_table(3, n=2000)
+    folder = _write_parts(frame, tmp_path / "preds", n_parts=2)
+    read = _free(monkeypatch, free)
+    assert len(read_partitioned(folder)) == 2000 and len(read) == 2

@@ -8,8 +8,9 @@ Checks that need every row (duplicated ids across files, a class that only one f
 once more on the whole table after the partitions are joined.
 
 The joined table is held in memory: the analysis stages after the inputs work on it there, and
-only the row-touching kernels run on the cluster (docs/scaling.md says how far that goes). For
-a table larger than that memory, `read_partitioned_sample` keeps a sample as it reads.
+only the row-touching kernels run on the cluster (docs/scaling.md says how far that goes). A
+whole read that this machine could not hold is refused after its first partition, with the
+sample that fits (`MemoryCheck`); `read_partitioned_sample` keeps a sample as it reads.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from weakspot._errors import InputError, missing_dependency
 from weakspot.inputs._arrow_memory import release_arrow_memory
 from weakspot.inputs._columns import LABEL_NAMES, PREDICTION_NAMES, find_column
 from weakspot.inputs._examples import _as_text, build_examples
+from weakspot.inputs._memory import MemoryCheck
 from weakspot.inputs._sample import RowSample, SmallestHashes, id_hashes, row_ids
 
 _DEFAULT_TEXT = pd.Series(["text"]).dtype  # str in pandas 3, object before
@@ -55,7 +57,11 @@ def read_partitioned(data: Any, **options: Any) -> pd.DataFrame:
     DataFrame, shape (n_rows, n_columns)
         The partitions in order, with a fresh index.
     """
-    parts = list(_validated_partitions(data, options))
+    check = MemoryCheck.start(data, _name(data))
+    parts = []
+    for part in _validated_partitions(data, options):
+        check.add(part)  # refuses, with the sample that fits, a table this machine cannot hold
+        parts.append(part)
     if not parts:
         raise InputError(
             f"{_name(data)} holds no rows: there is nothing to analyse.", parameter="data"
