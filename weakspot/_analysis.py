@@ -23,6 +23,7 @@ import pandas as pd
 from weakspot._errors import InputError, missing_dependency
 from weakspot._failures import failure_stage, training_split
 from weakspot._version import __version__
+from weakspot._whole import WholeCounts, count_whole
 from weakspot.engine import get_engine
 from weakspot.explain import ExplainedSlice, add_pictures, explain_slices, flag_pictures
 from weakspot.features import BinnedFeatures, FeatureTable, ImageOptions, build_features
@@ -64,6 +65,8 @@ class Analysis:
         Reported slices grouped by shared errors, titled, with diagnoses (docs/actions.md).
     actions : list of Action
         What to do, ranked by expected gain; `weakspot.report.write_results` writes their files.
+    whole : WholeCounts or None
+        With a sample: the findings' rules counted on every row of the input (`weakspot._whole`).
     """
 
     inputs: Inputs
@@ -76,6 +79,7 @@ class Analysis:
     quality: list[dict[str, Any]] = field(default_factory=list)
     failure_modes: list[Any] = field(default_factory=list)
     actions: list[Any] = field(default_factory=list)
+    whole: WholeCounts | None = None
 
     def _repr_html_(self) -> str:
         from weakspot.report import analysis_html
@@ -148,9 +152,21 @@ class Analysis:
         """The JSON document written to ``analysis.json`` (see docs/schema.md)."""
         ex, binned, info = self.examples, self.binned, self.features.info
         mode_of = {s: m.id for m in self.failure_modes for s in m.slices}
+        whole = self.whole
         slices = [
-            {**item.to_dict(ex.ids), "failure_mode": mode_of.get(item.id)} for item in self.slices
+            {
+                **item.to_dict(ex.ids),
+                "failure_mode": mode_of.get(item.id),
+                **({"whole": whole.figures(item.id)} if whole else {}),
+            }
+            for item in self.slices
         ]
+        sample = self.inputs.sample
+        drawn = (
+            {**sample.to_dict(), **({"whole": whole.to_dict()} if whole else {})}
+            if sample
+            else None
+        )
         doc = {
             "schema_version": SCHEMA_VERSION,
             "weakspot_version": self.config.get("weakspot_version"),
@@ -161,7 +177,7 @@ class Analysis:
                 "has_probabilities": ex.proba is not None,
                 "metadata_columns": list(ex.metadata.columns),
                 "slicing_features": binned.names,
-                **({"sample": self.inputs.sample.to_dict()} if self.inputs.sample else {}),
+                **({"sample": drawn} if drawn else {}),
             },
             "notes": self.notes,
             "skipped": self.skipped,
@@ -180,7 +196,11 @@ class Analysis:
             "slices": slices,
             "quality": self.quality,  # flagged images per quality flag (report, issue 10)
             "failure_modes": [
-                {**mode.to_dict(), "members": [str(i) for i in ex.ids[mode.members]]}
+                {
+                    **mode.to_dict(),
+                    "members": [str(i) for i in ex.ids[mode.members]],
+                    **({"whole": whole.figures(mode.id)} if whole else {}),
+                }
                 for mode in self.failure_modes
             ],
             "actions": [action.to_dict() for action in self.actions],
@@ -417,6 +437,15 @@ def analyze(
         images=inputs.images,
         unread={*inputs.refused, *(int(s["index"]) for s in features.skipped)},
     )
+    whole = None
+    if inputs.sample is not None:
+        say("counting the findings on every row")
+        findings = {
+            **{item.id: item.conditions for item in explained},
+            **{mode.id: mode.rule for mode in modes},
+        }
+        reading = {"predictions": predictions, "images": images, "image_column": image_column}
+        whole = count_whole(data, findings, inputs.examples, options={**reading, **columns})
     config = _config(
         search, max_q, min_lift, max_slices, n_bins, random_state, sensitive, inputs, features
     )
@@ -427,7 +456,7 @@ def analyze(
     notes = [*drawn, *inputs.examples.notes, *metrics.notes, *search.notes]
     quality = flag_pictures(inputs, features, random_state=random_state)
     return Analysis(
-        inputs, features, metrics, search, explained, config, notes, quality, modes, actions
+        inputs, features, metrics, search, explained, config, notes, quality, modes, actions, whole
     )
 
 

@@ -137,8 +137,9 @@ def test_sample_must_be_a_positive_whole_number(bad) -> None:
 def test_the_report_summary_and_console_say_the_rows_were_sampled(tmp_path) -> None:
     from rich.console import Console
 
-    from weakspot.cli._console import print_summary
+    from weakspot.cli._console import print_failure_modes, print_summary
     from weakspot.report import render_html, render_markdown
+    from weakspot.report._whole_text import whole_sentence
 
     doc = analyze(planted_table(10, n=2000), sample=600).to_dict()
     assert "2 classes; sampled from 2,000 rows" in render_html(doc)
@@ -146,3 +147,83 @@ def test_the_report_summary_and_console_say_the_rows_were_sampled(tmp_path) -> N
     console = Console(record=True, width=200)
     print_summary(doc, console, {})
     assert "600 examples (sampled from 2,000 rows), accuracy" in console.export_text()
+    # the first failure mode, counted on every row, in the words of each report
+    text = whole_sentence(doc["failure_modes"][0]["whole"])
+    assert text.startswith("on all 2,000 rows: ") and "% fail (95% CI " in text
+    assert "<p class='whole'><b>O" + text[1:] + "</b>.</p>" in render_html(doc)
+    assert f"- slice 1 {whole_sentence(doc['slices'][0]['whole'])}" in render_markdown(doc)
+    print_failure_modes(doc, console)
+    assert text in console.export_text()
+
+
+def _whole_counts(frame: pd.DataFrame, rule) -> tuple[int, int]:
+    """The rule's rows and errors on the whole table, counted directly."""
+    from weakspot.features._condition import Condition
+    from weakspot.features._table import slicing_features
+    from weakspot.inputs import build_examples
+    from weakspot.modes import rule_mask
+
+    examples = build_examples(frame)
+    conditions = [Condition(c["feature"], c["op"], _ends(c)) for c in rule]
+    mask = rule_mask(conditions, slicing_features(examples.labels, examples.metadata))
+    return int(mask.sum()), int(examples.errors[mask].sum())
+
+
+def _ends(condition: dict):
+    """A JSON interval's open ends (null) as the infinities they stand for."""
+    value = condition["value"]
+    if condition["op"] in ("in", "not in range"):
+        return [-np.inf if value[0] is None else value[0], np.inf if value[1] is None else value[1]]
+    return value
+
+
+def test_a_samples_findings_are_counted_exactly_on_every_row(tmp_path) -> None:
+    frame = planted_table(6, n=20_000)
+    doc = analyze(frame, sample=5000).to_dict()
+    whole_errors = _whole_counts(frame, [])[1]
+    assert doc["dataset"]["sample"]["whole"] == {
+        "rows": 20_000,
+        "errors": whole_errors,
+        "error_rate": whole_errors / 20_000,
+    }
+    findings = [(s["predicate"], s["whole"]) for s in doc["slices"]]
+    findings += [(m["rule"], m["whole"]) for m in doc["failure_modes"]]
+    assert findings and all(whole["counted"] for _, whole in findings)
+    for rule, whole in findings:
+        size, errors = _whole_counts(frame, rule)
+        assert (whole["size"], whole["errors"], whole["of"]) == (size, errors, 20_000)
+        assert whole["ci"][0] <= whole["error_rate"] == errors / size <= whole["ci"][1]
+        assert whole["rest_error_rate"] == (whole_errors - errors) / (20_000 - size)
+    # the planted slice fails about 40% of the time on every row, 8% elsewhere
+    assert 0.35 < findings[0][1]["error_rate"] < 0.45 and findings[0][1]["lift"] > 4
+    # the same counts from a Parquet folder, read again by partitions
+    _write_parts(frame, tmp_path / "preds", n_parts=5)
+    assert document(analyze(tmp_path / "preds", sample=5000)) == document(
+        analyze(frame, sample=5000)
+    )
+
+
+def test_a_whole_analysis_has_no_whole_figures() -> None:
+    doc = analyze(planted_table(6, n=2000)).to_dict()
+    assert "whole" not in doc["slices"][0] and "whole" not in doc["failure_modes"][0]
+
+
+def test_a_member_set_or_a_rule_over_image_features_is_not_counted() -> None:
+    from weakspot._whole import NOT_COUNTED_IMAGES, NOT_COUNTED_MEMBERS, count_whole
+    from weakspot.features._condition import Condition
+    from weakspot.inputs import build_examples
+
+    frame = planted_table(6, n=2000)
+    findings = {
+        "S1": [Condition("site", "==", "B")],
+        "S2": None,
+        "S3": [Condition("site", "==", "B"), Condition("brightness", "in", [0.0, 0.2])],
+    }
+    whole = count_whole(frame, findings, build_examples(frame), options={})
+    assert (
+        whole.figures("S1")["counted"]
+        and whole.figures("S1")["size"] == (frame["site"] == "B").sum()
+    )
+    assert whole.figures("S2") == {"counted": False, "of": 2000, "reason": NOT_COUNTED_MEMBERS}
+    assert whole.figures("S3") == {"counted": False, "of": 2000, "reason": NOT_COUNTED_IMAGES}
+    assert whole.figures("S4") is None

@@ -188,3 +188,20 @@ def test_a_parquet_folder_is_read_by_the_client_and_a_dask_dataframe_on_the_clus
         lazy = read_partitioned(dd.from_pandas(frame, npartitions=3))
     assert lazy["id"].tolist() == frame["id"].tolist()
     assert len(frame_tasks.data) >= 3
+
+
+def test_a_samples_findings_are_counted_on_the_workers_as_locally(dask_client) -> None:
+    import dask.dataframe as dd
+    from distributed import get_task_stream
+
+    from tests.conftest import planted_table
+
+    frame = planted_table(6, n=8000)
+    local = weakspot.analyze(frame, sample=3000)
+    lazy = dd.from_pandas(frame, npartitions=4)
+    with get_task_stream(dask_client) as tasks:
+        remote = weakspot.analyze(lazy, sample=3000, engine="dask", client=dask_client)
+    assert document(remote) == document(local)
+    assert remote.to_dict()["failure_modes"][0]["whole"]["counted"]
+    # the counting pass ran where the partitions are: its tasks are on the task stream
+    assert sum("_examples_of" in task["key"] for task in tasks.data) == 4

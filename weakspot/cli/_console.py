@@ -11,6 +11,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
+from weakspot.report._whole_text import whole_sentence
+
 out = Console()
 err = Console(stderr=True)
 
@@ -156,6 +158,9 @@ def print_failure_modes(doc: dict[str, Any], console: Console) -> None:
             soft_wrap=True,
         )
         console.print(f"     {escape(clean(mode['mechanism']))}", highlight=False, soft_wrap=True)
+        whole = whole_sentence(mode.get("whole"))  # a sample's mode, counted on every row
+        if whole:
+            console.print(f"     {escape(whole)}", highlight=False, soft_wrap=True)
         tested = [d for d in mode["diagnoses"] if d["tested"]]
         if tested:
             top = tested[0]

@@ -15,7 +15,7 @@ sample that fits (`MemoryCheck`); `read_partitioned_sample` keeps a sample as it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,30 @@ def read_partitioned_sample(
     table, positions = draw.result()
     release_arrow_memory()
     return table, RowSample(positions, draw.seen, random_state), sorted(seen) if seen else None
+
+
+def map_partitions(data: Any, fn: Callable[[Any], Any], **options: Any) -> list[Any]:
+    """``fn(build_examples(partition, **options))`` for every non-empty partition, in order.
+
+    For an input already validated (no partition prefix on messages): a folder's partitions
+    are read by this process's threads, a Dask DataFrame's where its graph runs (the workers,
+    with a client), and `fn` runs there too, so only its results travel.
+    """
+    import dask
+    import dask.dataframe as dd
+
+    scheduler = "threads" if isinstance(data, str | Path) else None
+    with dask.config.set({"dataframe.convert-string": False}):
+        frame = data if not isinstance(data, str | Path) else dd.read_parquet(str(data))
+        tasks = [dask.delayed(_examples_of)(part, fn, options) for part in frame.to_delayed()]
+        results = dask.compute(*tasks, scheduler=scheduler)
+    return [r for r in results if r is not None]
+
+
+def _examples_of(table: pd.DataFrame, fn: Callable[[Any], Any], options: dict[str, Any]) -> Any:
+    if len(table) == 0:
+        return None
+    return fn(build_examples(_pandas_text(table), **options))
 
 
 def _name(data: Any) -> str:

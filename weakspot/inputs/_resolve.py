@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from weakspot.inputs._arrow_memory import release_arrow_memory
 from weakspot.inputs._embeddings import load_embeddings
 from weakspot.inputs._examples import Examples, build_examples, read_table
 from weakspot.inputs._image_inputs import check_image_array, table_for_image_folder
+from weakspot.inputs._partitioned import is_partitioned, map_partitions
 from weakspot.inputs._paths import ImagePaths, resolve_image_paths
 from weakspot.inputs._sample import RowSample, sample_examples
 
@@ -142,3 +143,26 @@ def _image_input(examples: Examples, root: Path | None, images: Any, allow_outsi
             )
         return None
     return resolve_image_paths(examples.image_paths, root, allow_outside_root=allow_outside)
+
+
+def map_examples(
+    data: Any,
+    fn: Callable[[Examples], Any],
+    *,
+    predictions: Any = None,
+    images: Any = None,
+    image_column: str | None = None,
+    **columns: Any,
+) -> list[Any]:
+    """`fn` applied to the `Examples` of every partition of the whole input, in order.
+
+    A second pass over an input already validated (by `resolve_inputs`): a Parquet folder is
+    read here by threads, a Dask DataFrame's partitions are turned into `Examples` and given to
+    `fn` where they are computed (the cluster's workers when a client runs, so `fn` must
+    pickle), and any other input is one partition. `columns` are `build_examples`' options;
+    give ``classes=`` (those of the whole input), since one partition may lack some.
+    """
+    if predictions is None and is_partitioned(data):
+        return map_partitions(data, fn, image_column=image_column, **columns)
+    frame, _ = _resolve_table(data, predictions, images)
+    return [fn(build_examples(frame, image_column=image_column, **columns))]

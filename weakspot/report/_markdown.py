@@ -6,6 +6,8 @@ import functools
 import re
 from typing import Any
 
+from weakspot.report._whole_text import whole_sentence
+
 # characters that end a table row or a line, or that a renderer may drop or reorder
 _BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -105,6 +107,9 @@ def render_markdown(
                 f"| {s['rank']} | {literal(s['title'])} | {s['size']} | {s['error_rate']:.1%} "
                 f"({s['ci'][0]:.1%}-{s['ci'][1]:.1%}) | {lift} | {s['q_value']:.2g} | {literal(s['method'])} |"
             )
+        wholes = [(s["rank"], whole_sentence(s.get("whole"))) for s in doc["slices"]]
+        if any(text for _, text in wholes):  # a sample's slices, counted on every input row
+            lines += [""] + [f"- slice {rank} {text}" for rank, text in wholes if text]
     if doc.get("skipped"):
         lines += ["", f"{len(doc['skipped'])} input(s) were skipped; see analysis.json `skipped`."]
     return "\n".join(lines) + "\n"
@@ -124,6 +129,9 @@ def failure_mode_lines(doc: dict[str, Any]) -> list[str]:
             f"{mode['size']} examples)"
         )
         lines += ["", prose(mode["mechanism"]), ""]
+        whole = whole_sentence(mode.get("whole"))
+        if whole:
+            lines += [prose(whole[0].upper() + whole[1:]) + ".", ""]
         tested = [d for d in mode["diagnoses"] if d["tested"]]
         for d in tested[:3]:
             lines.append(f"- cause `{d['cause']}` ({d['confidence']:.2f}): {prose(d['summary'])}")

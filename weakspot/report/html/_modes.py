@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from weakspot.report._whole_text import whole_sentence
 from weakspot.report.html import _svg
 from weakspot.report.html._parts import section, table, value_html
 from weakspot.report.html._safe import esc, href, num
@@ -36,6 +37,9 @@ def mode_card(mode: dict[str, Any], *, open_: bool = False) -> str:
         f"<span>{len(mode.get('slices') or [])} slice(s)</span></span></summary>"
     )
     parts = [f"<p>{esc(mode.get('mechanism'))}</p>"] if mode.get("mechanism") else []
+    whole = whole_sentence(mode.get("whole"))  # a sample's mode, counted on every input row
+    if whole:
+        parts.append(f"<p class='whole'><b>{esc(whole[0].upper() + whole[1:])}</b>.</p>")
     if mode.get("slices"):
         parts.append("<p>slices: " + ", ".join(_jump("slice", s) for s in mode["slices"]) + "</p>")
     if mode.get("also_described_as"):

@@ -1,0 +1,137 @@
+"""A sample's findings counted on every row of its input.
+
+An analysis of ``sample=N`` rows finds its slices and failure modes on the sample; their sizes,
+error rates and intervals are the sample's. A finding with a rule (``site == b and f0 == 1``)
+can be counted on the whole input in one more pass over it: each partition sends back, per
+rule, how many of its rows the rule selects and how many of those fail (sufficient statistics,
+summed here), so that the report can set "on all 20,000,000 rows: 35.1% fail" beside the
+sample's figures. The pass runs where the partitions are (a Dask DataFrame's on its workers)
+and holds one partition at a time per thread.
+
+A rule over image features (brightness, an embedding direction) is not counted: those
+features exist for the sampled rows only. Nor is a member set (an embedding finder's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from weakspot.features._condition import Condition
+from weakspot.features._table import slicing_features
+from weakspot.inputs import Examples
+from weakspot.inputs._resolve import map_examples
+from weakspot.modes import rule_mask
+from weakspot.stats import wilson_interval
+
+NOT_COUNTED_IMAGES = "rests on image features, which exist for the sampled rows only"
+NOT_COUNTED_MEMBERS = "a member set without a rule: only its sampled members are known"
+
+
+@dataclass(frozen=True)
+class WholeCounts:
+    """Rows and errors of the whole input, overall and under each finding's rule.
+
+    Attributes
+    ----------
+    rows, errors : int
+        The whole input's rows and wrong predictions.
+    counted : dict of str to (int, int)
+        Finding id (``S1``, ``F1``) -> (rows its rule selects, errors among them).
+    not_counted : dict of str to str
+        Finding id -> why it was not counted.
+    """
+
+    rows: int
+    errors: int
+    counted: dict[str, tuple[int, int]]
+    not_counted: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``dataset.sample.whole``: the input's own error rate beside the sample's."""
+        return {
+            "rows": self.rows,
+            "errors": self.errors,
+            "error_rate": _rate(self.errors, self.rows),
+        }
+
+    def figures(self, finding: str) -> dict[str, Any] | None:
+        """``whole`` of a slice or failure mode record: its figures on every row, or why none."""
+        if finding in self.not_counted:
+            return {"counted": False, "of": self.rows, "reason": self.not_counted[finding]}
+        if finding not in self.counted:
+            return None
+        size, errors = self.counted[finding]
+        low, high = wilson_interval(errors, size)
+        rest_rate = _rate(self.errors - errors, self.rows - size)
+        rate = _rate(errors, size)
+        return {
+            "counted": True,
+            "of": self.rows,
+            "size": size,
+            "errors": errors,
+            "error_rate": rate,
+            "ci": [float(low), float(high)],
+            "rest_error_rate": rest_rate,
+            "lift": None if rate is None or not rest_rate else rate / rest_rate,
+        }
+
+
+def count_whole(
+    data: Any,
+    findings: dict[str, Sequence[Condition] | None],
+    sample: Examples,
+    *,
+    options: dict[str, Any],
+) -> WholeCounts:
+    """Count every finding's rule on the whole input `data` (one pass over its partitions).
+
+    Parameters
+    ----------
+    data : the input `analyze` was given (a table, its path, a Parquet folder, a Dask DataFrame)
+    findings : dict of str to rule or None
+        Finding id -> its rule; None for a member set.
+    sample : Examples
+        The analysed sample, whose columns tell which rules the input's own columns hold.
+    options : dict
+        `map_examples`' options: predictions, images, image_column and `build_examples`' columns.
+    """
+    columns = {*sample.metadata.columns, "label"}
+    rules: dict[str, list[Condition]] = {}
+    not_counted: dict[str, str] = {}
+    for finding, rule in findings.items():
+        if rule is None:
+            not_counted[finding] = NOT_COUNTED_MEMBERS
+        elif any(c.feature not in columns for c in rule):
+            not_counted[finding] = NOT_COUNTED_IMAGES
+        else:
+            rules[finding] = list(rule)
+    count = partial(partition_counts, rules=list(rules.values()))
+    parts = map_examples(data, count, **{**options, "classes": sample.classes})
+    total = np.stack(parts).sum(axis=0)
+    counted = {f: (int(total[i + 1, 0]), int(total[i + 1, 1])) for i, f in enumerate(rules)}
+    return WholeCounts(int(total[0, 0]), int(total[0, 1]), counted, not_counted)
+
+
+def partition_counts(examples: Examples, rules: list[list[Condition]]) -> np.ndarray:
+    """One partition's sufficient statistics, int64 of shape (1 + len(rules), 2).
+
+    Row 0: the partition's rows and errors; row 1 + i: the rows rule i selects and their
+    errors. Summed over partitions, they are the whole input's counts exactly.
+    """
+    features = slicing_features(examples.labels, examples.metadata)
+    errors = examples.errors.astype(bool)
+    out = np.empty((1 + len(rules), 2), dtype=np.int64)
+    out[0] = len(examples), np.count_nonzero(errors)
+    for i, rule in enumerate(rules, start=1):
+        mask = rule_mask(rule, features)
+        out[i] = np.count_nonzero(mask), np.count_nonzero(mask & errors)
+    return out
+
+
+def _rate(errors: int, rows: int) -> float | None:
+    return None if rows == 0 else errors / rows
