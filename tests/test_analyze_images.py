@@ -11,6 +11,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import weakspot
+from weakspot._whole import NOT_COUNTED_IMAGES
 from weakspot.cli import app
 
 
@@ -184,3 +185,19 @@ def test_metadata_named_like_an_image_property_keeps_its_name():
     analysis = weakspot.analyze(frame, images=images, embed=None)
     assert "brightness" in analysis.binned.names and "image_brightness" in analysis.binned.names
     assert analysis.features.info["image_brightness"][0] == "Brightness"
+
+
+def test_a_sampled_image_folder_counts_what_the_table_holds_and_says_why_not_the_rest(tmp_path):
+    images, labels, predictions = _images(900, 2)
+    ids = _write_folder(tmp_path / "val", images, labels)
+    pd.DataFrame({"id": ids, "prediction": predictions}).to_csv(tmp_path / "p.csv", index=False)
+    doc = weakspot.analyze(
+        tmp_path / "val", predictions=tmp_path / "p.csv", embed=None, sample=600
+    ).to_dict()
+    assert doc["dataset"]["sample"]["whole"]["rows"] == 900
+    assert doc["dataset"]["sample"]["whole"]["errors"] == int((labels != predictions).sum())
+    wholes = {s["id"]: (s["predicate"], s["whole"]) for s in doc["slices"]}
+    on_pixels = [w for rule, w in wholes.values() if rule and rule[0]["feature"] != "label"]
+    assert on_pixels, wholes  # the darkened third is found by its image properties
+    for whole in on_pixels:  # which exist for the 600 sampled images only
+        assert whole == {"counted": False, "of": 900, "reason": NOT_COUNTED_IMAGES}

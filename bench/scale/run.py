@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from weakspot.engine import DaskEngine, NumpyEngine  # noqa: E402
 from weakspot.engine._numpy import NumpyRows, count_cells_numpy  # noqa: E402
 from weakspot.features.images._fit_size import cpu_count, thread_split  # noqa: E402
+from weakspot.report._whole_text import whole_sentence  # noqa: E402
 from weakspot.slices import lattice_search  # noqa: E402
 
 DOMAIN = 5
@@ -383,7 +384,7 @@ def bench_analyze(args) -> None:
     print(
         f"## `weakspot analyze` on {n:,} rows x 12 columns in Parquet (load {before} -> {_load()})\n"
     )
-    stages = [s["stage"] for s in next(iter(runs.values()))["stages"]]
+    stages = list(dict.fromkeys(s["stage"] for run in runs.values() for s in run["stages"]))
     print("| engine | time | peak memory | " + " | ".join(stages) + " |")
     print("|---" * (3 + len(stages)) + "|")
     for label, run in runs.items():
@@ -395,6 +396,12 @@ def bench_analyze(args) -> None:
         print(f"\n{what.strip(', ') or 'whole table'}: same analysis.json on both engines: "
               f"{same[what]}; {doc['dataset']['n_examples']:,} rows analysed; failure modes: "
               f"{titles}")  # fmt: skip
+        for mode in doc["failure_modes"]:
+            figures = f"{mode['size']:,} rows, {mode['error_rate']:.2%} fail"
+            whole = whole_sentence(mode.get("whole"))  # a sample's mode, counted on every row
+            print(
+                f"- {mode['id']} in the analysed rows: {figures}" + (f"; {whole}" if whole else "")
+            )
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
-def _images_analysis():
+def _images_analysis(sample=None):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 255, size=(240, 16, 16), dtype=np.uint8)
     images[:60] //= 6  # a dark quarter that fails more often
@@ -33,13 +33,19 @@ def _images_analysis():
     frame = {"label": labels, "prediction": predictions, "site": rng.choice(list("xy"), 240)}
     import pandas as pd
 
-    return weakspot.analyze(pd.DataFrame(frame), images=images, embed=None)
+    return weakspot.analyze(pd.DataFrame(frame), images=images, embed=None, sample=sample)
 
 
-@pytest.mark.parametrize("make", ["tabular", "tabular_with_probabilities", "images"])
+@pytest.mark.parametrize(
+    "make", ["tabular", "tabular_with_probabilities", "images", "tabular_sample", "images_sample"]
+)
 def test_analysis_json_follows_the_schema(make):
     if make == "images":
         analysis = _images_analysis()
+    elif make == "tabular_sample":  # the whole input's figures beside the sample's
+        analysis = weakspot.analyze(planted_table(1, n=8000), sample=3000)
+    elif make == "images_sample":  # rules over image features: not counted, with the reason
+        analysis = _images_analysis(sample=200)
     else:
         frame = planted_table(1)
         if make == "tabular_with_probabilities":

@@ -61,8 +61,9 @@ class RowSample:
         share = len(self.positions) / self.of
         return (
             f"Analysed a sample of {len(self.positions):,} of {self.of:,} rows ({share:.1%}), "
-            f"{SAMPLE_METHOD}: every count, rate and interval is the sample's. A larger "
-            "sample, or none, analyses more rows."
+            f"{SAMPLE_METHOD}: the slices are found, and measured, on the sample; each one "
+            f"with a rule is also counted on all {self.of:,} rows (its 'whole' figures). A "
+            "larger sample, or none, searches more rows."
         )
 
 
