@@ -129,3 +129,27 @@ def test_a_slice_shows_its_example_pictures_inline(hostile):
     assert "<h4>Errors inside</h4>" in body
     assert body.count('<img class="thumb" src="data:image/png;base64,') >= 1
     assert "data-t=" not in body  # no page script in a notebook to resolve keyed pictures
+
+
+@pytest.mark.parametrize(("confidence", "headline"), [(0.8, "class_confusion 0.80"), (0.0, None)])
+def test_a_mode_headlines_a_cause_only_when_one_is_diagnosed(analysis, confidence, headline):
+    from rich.console import Console
+
+    from weakspot.cli._console import print_failure_modes
+    from weakspot.report.html._modes import mode_card
+
+    doc = analysis.to_dict()
+    mode = doc["failure_modes"][0]
+    top = {**mode["diagnoses"][0], "cause": "class_confusion", "confidence": confidence}
+    mode = {**mode, "diagnoses": [top, *mode["diagnoses"][1:]]}
+    card = mode_card(mode)
+    console = Console(record=True, width=300)
+    print_failure_modes({**doc, "failure_modes": [mode]}, console)
+    said = console.export_text()
+    if headline:
+        assert f"<span class='badge'>{headline}</span>" in card
+        assert "cause: class_confusion (0.80)" in said
+    else:  # every tested cause failed its test: that is not a diagnosis to headline
+        assert "<span class='badge muted'>no cause diagnosed</span>" in card
+        assert "class_confusion 0.00</span>" not in card
+        assert "cause: none diagnosed (every tested cause below confidence 0.30" in said

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
+from weakspot.actions import MIN_CONFIDENCE
 from weakspot.report._whole_text import whole_sentence
 
 out = Console()
@@ -162,11 +163,19 @@ def print_failure_modes(doc: dict[str, Any], console: Console) -> None:
         if whole:
             console.print(f"     {escape(whole)}", highlight=False, soft_wrap=True)
         tested = [d for d in mode["diagnoses"] if d["tested"]]
-        if tested:
+        if tested and tested[0]["confidence"] >= MIN_CONFIDENCE:
             top = tested[0]
             console.print(
                 f"     cause: [bold]{top['cause']}[/] ({top['confidence']:.2f}) "
                 f"{escape(clean(top['summary']))}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        elif tested:  # the likeliest of causes that all failed their test is not a diagnosis
+            console.print(
+                f"     cause: none diagnosed (every tested cause below confidence "
+                f"{MIN_CONFIDENCE:.2f}; the likeliest, {tested[0]['cause']}, at "
+                f"{tested[0]['confidence']:.2f})",
                 highlight=False,
                 soft_wrap=True,
             )

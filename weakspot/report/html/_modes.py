@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from weakspot.actions import MIN_CONFIDENCE
 from weakspot.report._whole_text import whole_sentence
 from weakspot.report.html import _svg
 from weakspot.report.html._parts import section, table, value_html
@@ -28,6 +29,9 @@ def mode_card(mode: dict[str, Any], *, open_: bool = False) -> str:
     top = diagnoses[0] if diagnoses else None
     headline = (
         f"<span class='badge'>{esc(top.get('cause'))} {num(top.get('confidence'), '.2f')}</span>"
+        if top and top.get("tested") and (top.get("confidence") or 0) >= MIN_CONFIDENCE
+        # a cause at confidence 0 in the headline reads as the diagnosis; it is none
+        else "<span class='badge muted'>no cause diagnosed</span>"
         if top
         else ""
     )
