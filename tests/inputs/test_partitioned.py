@@ -106,3 +106,38 @@ def test_with_room_or_no_way_to_tell_the_whole_folder_is_read(tmp_path, monkeypa
     folder = _write_parts(frame, tmp_path / "preds", n_parts=2)
     read = _free(monkeypatch, free)
     assert len(read_partitioned(folder)) == 2000 and len(read) == 2
+
+
+def test_one_parquet_file_of_several_row_groups_is_read_a_row_group_at_a_time(tmp_path) -> None:
+    frame = planted_table(2, n=3000)
+    many, one = tmp_path / "many.parquet", tmp_path / "one.parquet"
+    frame.to_parquet(many, row_group_size=1000)
+    frame.to_parquet(one)
+    assert is_partitioned(many) and not is_partitioned(one)
+    assert read_partitioned(many).equals(frame)
+    assert document(analyze(many)) == document(analyze(frame)) == document(analyze(one))
+    sampled = document(analyze(frame, sample=1200))
+    assert document(analyze(many, sample=1200)) == sampled == document(analyze(one, sample=1200))
+
+
+def test_a_bad_row_group_is_named_and_a_broken_file_keeps_the_whole_read_message(tmp_path):
+    frame = planted_table(4, n=3000)
+    frame.loc[2500, "label"] = None
+    frame.to_parquet(tmp_path / "bad.parquet", row_group_size=1000)
+    with pytest.raises(InputError, match=r"partition 2 of .*bad.parquet: The label column"):
+        analyze(tmp_path / "bad.parquet")
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
+    assert not is_partitioned(tmp_path / "broken.parquet")  # the table reader names the problem
+    with pytest.raises(InputError, match="broken.parquet"):
+        analyze(tmp_path / "broken.parquet")
+
+
+def test_one_large_parquet_file_is_judged_by_its_footer_and_first_row_group(
+    tmp_path, monkeypatch
+) -> None:
+    frame = planted_table(3, n=4000)
+    frame.to_parquet(tmp_path / "preds.parquet", row_group_size=1000)
+    read = _free(monkeypatch, 2 * int(frame.memory_usage(deep=True, index=False).sum()))
+    with pytest.raises(InputError, match=r"preds.parquet holds 4,000 rows, about"):
+        analyze(tmp_path / "preds.parquet")
+    assert len(read) == 1

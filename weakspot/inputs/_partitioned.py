@@ -32,12 +32,30 @@ _DEFAULT_TEXT = pd.Series(["text"]).dtype  # str in pandas 3, object before
 
 
 def is_partitioned(data: Any) -> bool:
-    """True for a Dask DataFrame, or a folder holding ``.parquet`` files (at any depth)."""
+    """True for a Dask DataFrame, a folder holding ``.parquet`` files (at any depth), or one
+    Parquet file of several row groups when Dask is installed (read a row group at a time, so
+    that ``sample=`` never holds the whole file, and a whole read can be judged before it
+    fills the memory; pyarrow writes a row group per 1,048,576 rows by default)."""
     if hasattr(data, "npartitions") and hasattr(data, "to_delayed"):
         return True
-    if isinstance(data, str | Path) and Path(data).is_dir():
-        return next(Path(data).rglob("*.parquet"), None) is not None
-    return False
+    if not isinstance(data, str | Path):
+        return False
+    path = Path(data)
+    if path.is_dir():
+        return next(path.rglob("*.parquet"), None) is not None
+    return path.suffix.lower() == ".parquet" and path.is_file() and _row_groups(path) > 1
+
+
+def _row_groups(path: Path) -> int:
+    """Row groups of a Parquet file from its footer; 0 when unreadable (the whole read names
+    the problem) or when Dask, which reads them one by one, is missing."""
+    try:
+        import dask.dataframe  # noqa: F401
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_row_groups)
+    except (ImportError, OSError, ValueError):
+        return 0
 
 
 def read_partitioned(data: Any, **options: Any) -> pd.DataFrame:
@@ -117,11 +135,10 @@ def map_partitions(data: Any, fn: Callable[[Any], Any], **options: Any) -> list[
     with a client), and `fn` runs there too, so only its results travel.
     """
     import dask
-    import dask.dataframe as dd
 
     scheduler = "threads" if isinstance(data, str | Path) else None
     with dask.config.set({"dataframe.convert-string": False}):
-        frame = data if not isinstance(data, str | Path) else dd.read_parquet(str(data))
+        frame = _lazy_frame(data)
         tasks = [dask.delayed(_examples_of)(part, fn, options) for part in frame.to_delayed()]
         results = dask.compute(*tasks, scheduler=scheduler)
     return [r for r in results if r is not None]
@@ -141,7 +158,7 @@ def _validated_partitions(data: Any, options: dict[str, Any]) -> Iterator[pd.Dat
     """Each partition of `data` in order, as pandas reads it, validated as it arrives."""
     try:
         import dask
-        import dask.dataframe as dd
+        import dask.dataframe  # noqa: F401  (what reads the partitions; checked here)
     except ImportError:
         raise missing_dependency("dask", "dask", "A folder of Parquet files") from None
     # A folder is read by this process, which sees it (`is_partitioned` looked) and joins
@@ -151,12 +168,23 @@ def _validated_partitions(data: Any, options: dict[str, Any]) -> Iterator[pd.Dat
     scheduler = "threads" if isinstance(data, str | Path) else None
     # pandas' own dtypes, so that the table is the one pandas reads
     with dask.config.set({"dataframe.convert-string": False}):
-        frame = data if not isinstance(data, str | Path) else dd.read_parquet(str(data))
+        frame = _lazy_frame(data)
         for i, part in enumerate(frame.to_delayed()):
             (table,) = dask.compute(part, scheduler=scheduler)
             table = _pandas_text(table)
             _validate(table, f"partition {i} of {_name(data)}", options)
             yield table
+
+
+def _lazy_frame(data: Any) -> Any:
+    """The Dask DataFrame of `data`: itself, a folder's files, or one file's row groups."""
+    import dask.dataframe as dd
+
+    if not isinstance(data, str | Path):
+        return data
+    if Path(data).is_file():
+        return dd.read_parquet(str(data), split_row_groups=True)
+    return dd.read_parquet(str(data))
 
 
 def _pandas_text(table: pd.DataFrame) -> pd.DataFrame:
