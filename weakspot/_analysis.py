@@ -445,7 +445,14 @@ def analyze(
             **{mode.id: mode.rule for mode in modes},
         }
         reading = {"predictions": predictions, "images": images, "image_column": image_column}
-        whole = count_whole(data, findings, inputs.examples, options={**reading, **columns})
+        whole = count_whole(
+            data,
+            findings,
+            inputs.examples,
+            options={**reading, **columns},
+            max_q=max_q,
+            min_lift=min_lift,
+        )
     config = _config(
         search, max_q, min_lift, max_slices, n_bins, random_state, sensitive, inputs, features
     )

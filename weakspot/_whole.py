@@ -8,6 +8,12 @@ summed here), so that the report can set "on all 20,000,000 rows: 35.1% fail" be
 sample's figures. The pass runs where the partitions are (a Dask DataFrame's on its workers)
 and holds one partition at a time per thread.
 
+The rows outside the sample never took part in the search, so they also test each finding
+afresh: its errors there against the rest of those rows (the same one-sided exact test as the
+search's, Benjamini-Hochberg across the findings), and a finding whose q-value there passes
+`max_q` with a lift of at least `min_lift` (the bars a reported slice passed on the sample) is
+*confirmed*; one that is not is likely the sample's chance.
+
 A rule over image features (brightness, an embedding direction) is not counted: those
 features exist for the sampled rows only. Nor is a member set (an embedding finder's).
 """
@@ -26,7 +32,7 @@ from weakspot.features._table import slicing_features
 from weakspot.inputs import Examples
 from weakspot.inputs._resolve import map_examples
 from weakspot.modes import rule_mask
-from weakspot.stats import wilson_interval
+from weakspot.stats import benjamini_hochberg, excess_error_p_value, wilson_interval
 
 NOT_COUNTED_IMAGES = "rests on image features, which exist for the sampled rows only"
 NOT_COUNTED_MEMBERS = "a member set without a rule: only its sampled members are known"
@@ -44,12 +50,18 @@ class WholeCounts:
         Finding id (``S1``, ``F1``) -> (rows its rule selects, errors among them).
     not_counted : dict of str to str
         Finding id -> why it was not counted.
+    held_out : dict of str to dict
+        Finding id -> its test on the rows outside the sample: ``{rows, errors, of, lift,
+        p_value, q_value, confirmed, verdict}``, `verdict` being ``confirmed``, ``not
+        significant`` (q above `max_q`: likely the sample's chance) or ``too weak`` (lift
+        below `min_lift` there).
     """
 
     rows: int
     errors: int
     counted: dict[str, tuple[int, int]]
     not_counted: dict[str, str]
+    held_out: dict[str, dict[str, Any]]
 
     def to_dict(self) -> dict[str, Any]:
         """``dataset.sample.whole``: the input's own error rate beside the sample's."""
@@ -78,6 +90,7 @@ class WholeCounts:
             "ci": [float(low), float(high)],
             "rest_error_rate": rest_rate,
             "lift": None if rate is None or not rest_rate else rate / rest_rate,
+            "held_out": self.held_out[finding],
         }
 
 
@@ -87,6 +100,8 @@ def count_whole(
     sample: Examples,
     *,
     options: dict[str, Any],
+    max_q: float = 0.05,
+    min_lift: float = 1.1,
 ) -> WholeCounts:
     """Count every finding's rule on the whole input `data` (one pass over its partitions).
 
@@ -99,6 +114,8 @@ def count_whole(
         The analysed sample, whose columns tell which rules the input's own columns hold.
     options : dict
         `map_examples`' options: predictions, images, image_column and `build_examples`' columns.
+    max_q, min_lift : float
+        The bars a finding must pass on the rows outside the sample to be confirmed.
     """
     columns = {*sample.metadata.columns, "label"}
     rules: dict[str, list[Condition]] = {}
@@ -113,8 +130,48 @@ def count_whole(
     count = partial(partition_counts, rules=list(rules.values()))
     parts = map_examples(data, count, **{**options, "classes": sample.classes})
     total = np.stack(parts).sum(axis=0)
+    held_out = total - partition_counts(sample, list(rules.values()))
     counted = {f: (int(total[i + 1, 0]), int(total[i + 1, 1])) for i, f in enumerate(rules)}
-    return WholeCounts(int(total[0, 0]), int(total[0, 1]), counted, not_counted)
+    tests = _held_out_tests(held_out, max_q=max_q, min_lift=min_lift)
+    return WholeCounts(
+        int(total[0, 0]),
+        int(total[0, 1]),
+        counted,
+        not_counted,
+        dict(zip(rules, tests, strict=True)),
+    )
+
+
+def _held_out_tests(counts: np.ndarray, *, max_q: float, min_lift: float) -> list[dict[str, Any]]:
+    """Each rule tested on the rows outside the sample; `counts` as `partition_counts` gives.
+
+    The family is the distinct rules: a slice and the failure mode it titles are one test.
+    """
+    rows, errors = int(counts[0, 0]), int(counts[0, 1])
+    sizes, hits = counts[1:, 0], counts[1:, 1]
+    distinct, which = np.unique(counts[1:], axis=0, return_inverse=True)
+    p = excess_error_p_value(distinct[:, 1], distinct[:, 0], errors, rows)
+    q = benjamini_hochberg(p)[which.ravel()]
+    tests = []
+    for n, e, p_value, q_value in zip(sizes, hits, p[which.ravel()], q, strict=True):
+        rate, rest = _rate(int(e), int(n)), _rate(errors - int(e), rows - int(n))
+        lift = None if rate is None or not rest else rate / rest
+        significant = bool(n > 0 and q_value <= max_q)
+        strong = lift is None or lift >= min_lift
+        verdict = "not significant" if not significant else "confirmed" if strong else "too weak"
+        tests.append(
+            {
+                "rows": int(n),
+                "errors": int(e),
+                "of": rows,
+                "lift": lift,
+                "p_value": float(p_value),
+                "q_value": float(q_value),
+                "confirmed": verdict == "confirmed",
+                "verdict": verdict,
+            }
+        )
+    return tests
 
 
 def partition_counts(examples: Examples, rules: list[list[Condition]]) -> np.ndarray:

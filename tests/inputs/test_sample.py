@@ -227,3 +227,52 @@ def test_a_member_set_or_a_rule_over_image_features_is_not_counted() -> None:
     assert whole.figures("S2") == {"counted": False, "of": 2000, "reason": NOT_COUNTED_MEMBERS}
     assert whole.figures("S3") == {"counted": False, "of": 2000, "reason": NOT_COUNTED_IMAGES}
     assert whole.figures("S4") is None
+
+
+def test_the_rows_outside_the_sample_confirm_a_real_finding_and_not_a_chance_one() -> None:
+    from weakspot._whole import count_whole
+    from weakspot.features._condition import Condition
+    from weakspot.inputs import build_examples
+    from weakspot.inputs._sample import sample_examples
+
+    rng = np.random.default_rng(0)
+    n = 60_000
+    site = rng.choice(["a", "b", "c"], n)
+    weak = rng.random(n) < 0.5  # fails 1.05 times as often: real, and below the 1.1 bar
+    noise = rng.choice(["x", "y"], n)  # nothing to do with errors
+    rate = np.where(site == "b", 0.3, np.where(weak, 0.105, 0.1))
+    wrong = rng.random(n) < rate
+    label = rng.choice(["cat", "dog"], n)
+    frame = pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(n)],
+            "label": label,
+            "prediction": np.where(wrong, np.where(label == "cat", "dog", "cat"), label),
+            "site": site,
+            "weak": np.where(weak, "yes", "no"),
+            "noise": noise,
+        }
+    )
+    whole = build_examples(frame)
+    sample, drawn = sample_examples(whole, 10_000, 0)
+    findings = {
+        "S1": [Condition("site", "==", "b")],
+        "S2": [Condition("weak", "==", "yes"), Condition("site", "!=", "b")],
+        "S3": [Condition("noise", "==", "x"), Condition("site", "!=", "b")],
+        "F1": [Condition("site", "==", "b")],  # the same rule: one test, not two
+    }
+    counts = count_whole(frame, findings, sample, options={})
+    outside = ~np.isin(np.arange(n), drawn.positions)
+    for finding, rule in findings.items():
+        test = counts.held_out[finding]
+        mask = outside.copy()
+        for c in rule:
+            column = frame[c.feature].to_numpy()
+            mask &= (column == c.value) if c.op == "==" else (column != c.value)
+        assert (test["rows"], test["errors"]) == (mask.sum(), wrong[mask].sum())
+        assert test["of"] == outside.sum() == n - 10_000
+    verdicts = {f: counts.held_out[f]["verdict"] for f in findings}
+    assert verdicts["S1"] == verdicts["F1"] == "confirmed"
+    assert verdicts["S2"] in ("too weak", "not significant")  # lift about 1.05 < 1.1
+    assert verdicts["S3"] == "not significant"
+    assert counts.held_out["S1"]["q_value"] == counts.held_out["F1"]["q_value"]

@@ -23,5 +23,27 @@ def whole_sentence(whole: Mapping[str, Any] | None) -> str | None:
     elsewhere = "" if rest is None else f", {rest:.1%} elsewhere"
     return (
         f"{rows}: {whole['size']:,} examples, {whole['error_rate']:.1%} fail "
-        f"(95% CI {low:.1%}-{high:.1%}){elsewhere}"
+        f"(95% CI {low:.1%}-{high:.1%}){elsewhere}{_held_out(whole.get('held_out'))}"
     )
+
+
+def _held_out(test: Mapping[str, Any] | None) -> str:
+    """``; confirmed on the 4,800,000 rows outside the sample (q 1e-12)``, or why not."""
+    if not test:
+        return ""
+    outside = f"the {test['of']:,} rows outside the sample"
+    q = "q < 1e-300" if test["q_value"] == 0 else f"q {test['q_value']:.2g}"
+    if test["confirmed"]:
+        return f"; confirmed on {outside} ({q})"
+    if test.get("verdict") == "too weak":
+        return (
+            f"; weaker on {outside}: lift {test['lift']:.2f} there ({q}), below the reporting bar"
+        )
+    lift = "" if test["lift"] is None else f"lift {test['lift']:.2f}, "
+    return f"; not confirmed on {outside} ({lift}{q}): likely the sample's chance"
+
+
+def confirmed(record: Mapping[str, Any]) -> bool | None:
+    """Whether a sampled finding held on the rows outside the sample; None when not tested."""
+    test = (record.get("whole") or {}).get("held_out")
+    return None if not test else bool(test["confirmed"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from weakspot.report._whole_text import whole_sentence
+from weakspot.report._whole_text import confirmed, whole_sentence
 from weakspot.report.html import _svg
 from weakspot.report.html._parts import Thumbs, kv, section, table, thumb_grid
 from weakspot.report.html._safe import esc, interval, num, pct
@@ -111,6 +111,8 @@ def slice_card(s: dict[str, Any], thumbs: Thumbs, *, open_: bool = False) -> str
         if s.get("failure_mode")
         else ""
     )
+    if confirmed(s) is False:  # a sample's slice that did not hold on the rows outside it
+        mode += " <span class='badge muted'>not confirmed</span>"
     summary = (
         f"<summary><span class='rank'>{esc(s['id'])}</span>"
         f"<span class='title'>{esc(s['title'])}{mode}</span>"
