@@ -146,7 +146,12 @@ def test_the_report_summary_and_console_say_the_rows_were_sampled(tmp_path) -> N
     assert "- examples: 600, classes: 2 (sampled from 2,000 rows)" in render_markdown(doc)
     console = Console(record=True, width=200)
     print_summary(doc, console, {})
-    assert "600 examples (sampled from 2,000 rows), accuracy" in console.export_text()
+    said = console.export_text()
+    assert "600 examples (sampled from 2,000 rows), accuracy" in said
+    errors = doc["dataset"]["sample"]["whole"]["errors"]
+    on_all = f"accuracy on all 2,000 rows: {1 - errors / 2000:.1%} ({errors:,} errors)"
+    assert on_all in said and f"- {on_all}" in render_markdown(doc)
+    assert "accuracy, all rows" in render_html(doc)
     # the first failure mode, counted on every row, in the words of each report
     text = whole_sentence(doc["failure_modes"][0]["whole"])
     assert text.startswith("on all 2,000 rows: ") and "% fail (95% CI " in text

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from weakspot.actions import MIN_CONFIDENCE
-from weakspot.report._whole_text import whole_sentence
+from weakspot.report._whole_text import whole_accuracy, whole_sentence
 
 out = Console()
 err = Console(stderr=True)
@@ -106,6 +106,8 @@ def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) 
         f"(95% CI {o['accuracy_ci'][0]:.1%}-{o['accuracy_ci'][1]:.1%}), {o['errors']} errors"
         + (f", ECE {o['calibration']['ece']:.3f}" if o.get("calibration") else "")
     )
+    if whole_accuracy(doc):  # a sample's input, counted whole
+        console.print(whole_accuracy(doc), highlight=False)
     if doc.get("skipped"):
         console.print(
             f"[yellow]{len(doc['skipped'])} input(s) skipped[/] (listed in analysis.json)"

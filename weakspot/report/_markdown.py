@@ -6,7 +6,7 @@ import functools
 import re
 from typing import Any
 
-from weakspot.report._whole_text import whole_sentence
+from weakspot.report._whole_text import whole_accuracy, whole_sentence
 
 # characters that end a table row or a line, or that a renderer may drop or reorder
 _BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
@@ -67,6 +67,8 @@ def render_markdown(
         ),
         f"- accuracy: {o['accuracy']:.1%} (95% CI {o['accuracy_ci'][0]:.1%}-{o['accuracy_ci'][1]:.1%}), errors: {o['errors']}",
     ]
+    if whole_accuracy(doc):  # a sample's input, counted whole
+        lines.append(f"- {whole_accuracy(doc)}")
     if o.get("calibration"):
         lines.append(f"- expected calibration error: {o['calibration']['ece']:.3f}")
     gaps = [f for f in doc["disaggregated"]["features"] if f["sensitive"]]

@@ -19,6 +19,10 @@ def overview_tiles(doc: dict[str, Any]) -> str:
         ("accuracy", pct(o["accuracy"]), "95% CI " + interval(o["accuracy_ci"])),
         ("errors", f"{o['errors']:,}", f"error rate {pct(o['error_rate'])}"),
     ]
+    whole = (doc["dataset"].get("sample") or {}).get("whole")
+    if whole:  # a sample's input, counted whole in the pass that counts the findings
+        accuracy = 1 - whole["error_rate"]
+        items.insert(2, ("accuracy, all rows", pct(accuracy), f"of {whole['rows']:,} rows"))
     if o.get("calibration"):
         items.append(("ECE", num(o["calibration"]["ece"], ".3f"), "expected calibration error"))
     items.append(("slices", str(len(doc["slices"])), f"of {doc['search']['tested']:,} tested"))
