@@ -23,7 +23,7 @@ import pandas as pd
 from weakspot._errors import InputError, missing_dependency
 from weakspot._failures import failure_stage, training_split
 from weakspot._version import __version__
-from weakspot._whole import WholeCounts, count_whole
+from weakspot._whole import WholeCounts, count_whole, group_rules
 from weakspot.engine import get_engine
 from weakspot.explain import ExplainedSlice, add_pictures, explain_slices, flag_pictures
 from weakspot.features import BinnedFeatures, FeatureTable, ImageOptions, build_features
@@ -182,7 +182,9 @@ class Analysis:
             "notes": self.notes,
             "skipped": self.skipped,
             "overall": self.overall,
-            "disaggregated": self.disaggregated,
+            "disaggregated": whole.disaggregated(self.disaggregated)
+            if whole
+            else self.disaggregated,
             "features": [
                 {
                     "name": name,
@@ -452,6 +454,7 @@ def analyze(
             options={**reading, **columns},
             max_q=max_q,
             min_lift=min_lift,
+            groups=group_rules(features.binned, sensitive),
         )
     config = _config(
         search, max_q, min_lift, max_slices, n_bins, random_state, sensitive, inputs, features

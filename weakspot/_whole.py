@@ -20,8 +20,9 @@ features exist for the sampled rows only. Nor is a member set (an embedding find
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -31,6 +32,7 @@ from weakspot.features._condition import Condition
 from weakspot.features._table import slicing_features
 from weakspot.inputs import Examples
 from weakspot.inputs._resolve import map_examples
+from weakspot.metrics._disaggregated import MIN_GROUP_FOR_GAP
 from weakspot.modes import rule_mask
 from weakspot.stats import benjamini_hochberg, excess_error_p_value, wilson_interval
 
@@ -62,6 +64,29 @@ class WholeCounts:
     counted: dict[str, tuple[int, int]]
     not_counted: dict[str, str]
     held_out: dict[str, dict[str, Any]]
+    groups: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+
+    def disaggregated(self, sample: dict[str, Any]) -> dict[str, Any]:
+        """The sample's ``disaggregated`` with each countable subgroup's ``whole`` figures
+        (``{n, errors, accuracy, ci}``) and each feature's gap on every row (``whole``)."""
+        groups = []
+        by_feature: dict[str, list[dict[str, Any]]] = {}
+        for group in sample["groups"]:
+            counts = self.groups.get((group["feature"], group["group"]))
+            if counts is None or counts[0] == 0:
+                groups.append(group)
+                continue
+            n, errors = counts
+            low, high = wilson_interval(n - errors, n)
+            whole: dict[str, Any] = {"n": n, "errors": errors, "accuracy": 1 - errors / n}
+            whole["ci"] = [float(low), float(high)]
+            groups.append({**group, "whole": whole})
+            by_feature.setdefault(group["feature"], []).append({**whole, "group": group["group"]})
+        features = [
+            {**f, "whole": _gap(by_feature[f["feature"]])} if f["feature"] in by_feature else f
+            for f in sample["features"]
+        ]
+        return {**sample, "groups": groups, "features": features}
 
     def to_dict(self) -> dict[str, Any]:
         """``dataset.sample.whole``: the input's own error rate beside the sample's."""
@@ -102,6 +127,7 @@ def count_whole(
     options: dict[str, Any],
     max_q: float = 0.05,
     min_lift: float = 1.1,
+    groups: dict[tuple[str, str], list[Condition]] | None = None,
 ) -> WholeCounts:
     """Count every finding's rule on the whole input `data` (one pass over its partitions).
 
@@ -116,6 +142,8 @@ def count_whole(
         `map_examples`' options: predictions, images, image_column and `build_examples`' columns.
     max_q, min_lift : float
         The bars a finding must pass on the rows outside the sample to be confirmed.
+    groups : dict of (feature, group) to rule, optional
+        The subgroups to count too (`group_rules`); they are measured, not tested.
     """
     columns = {*sample.metadata.columns, "label"}
     rules: dict[str, list[Condition]] = {}
@@ -123,23 +151,62 @@ def count_whole(
     for finding, rule in findings.items():
         if rule is None:
             not_counted[finding] = NOT_COUNTED_MEMBERS
-        elif any(c.feature not in columns for c in rule):
+        elif not _countable(rule, columns):
             not_counted[finding] = NOT_COUNTED_IMAGES
         else:
             rules[finding] = list(rule)
-    count = partial(partition_counts, rules=list(rules.values()))
+    groups = {key: rule for key, rule in (groups or {}).items() if _countable(rule, columns)}
+    found = list(rules.values())
+    count = partial(partition_counts, rules=[*found, *groups.values()])
     parts = map_examples(data, count, **{**options, "classes": sample.classes})
     total = np.stack(parts).sum(axis=0)
-    held_out = total - partition_counts(sample, list(rules.values()))
-    counted = {f: (int(total[i + 1, 0]), int(total[i + 1, 1])) for i, f in enumerate(rules)}
+    pairs = [(int(n), int(e)) for n, e in total[1:]]
+    held_out = total[: 1 + len(found)] - partition_counts(sample, found)
     tests = _held_out_tests(held_out, max_q=max_q, min_lift=min_lift)
     return WholeCounts(
         int(total[0, 0]),
         int(total[0, 1]),
-        counted,
+        dict(zip(rules, pairs[: len(found)], strict=True)),
         not_counted,
         dict(zip(rules, tests, strict=True)),
+        dict(zip(groups, pairs[len(found) :], strict=True)),
     )
+
+
+def group_rules(
+    binned: Any, sensitive: Sequence[str] | None
+) -> dict[tuple[str, str], list[Condition]]:
+    """Every subgroup `metrics.disaggregated_metrics` measures, as (feature, group) -> rule:
+    each bin of each feature, and each cell of the sensitive features' intersection."""
+    rules = {
+        (name, c.describe()): [c]
+        for name, bins in zip(binned.names, binned.bins, strict=True)
+        for c in bins
+    }
+    if sensitive and len(sensitive) >= 2:
+        per = [binned.bins[binned.names.index(f)] for f in sensitive]
+        for cell in itertools.product(*per):
+            key = (" x ".join(sensitive), " and ".join(c.describe() for c in cell))
+            rules[key] = list(cell)
+    return rules
+
+
+def _countable(rule: Sequence[Condition], columns: set[str]) -> bool:
+    return all(c.feature in columns for c in rule)
+
+
+def _gap(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """A feature's accuracy gap on every row, as `metrics` takes it on the sample (groups of
+    at least `MIN_GROUP_FOR_GAP` rows, significant when the intervals do not overlap)."""
+    big = [r for r in records if r["n"] >= MIN_GROUP_FOR_GAP] or records
+    best = max(big, key=lambda r: r["accuracy"])
+    worst = min(big, key=lambda r: r["accuracy"])
+    return {
+        "accuracy_gap": best["accuracy"] - worst["accuracy"],
+        "best_group": best["group"],
+        "worst_group": worst["group"],
+        "gap_significant": worst["ci"][1] < best["ci"][0],
+    }
 
 
 def _held_out_tests(counts: np.ndarray, *, max_q: float, min_lift: float) -> list[dict[str, Any]]:

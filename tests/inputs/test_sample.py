@@ -139,7 +139,7 @@ def test_the_report_summary_and_console_say_the_rows_were_sampled(tmp_path) -> N
 
     from weakspot.cli._console import print_failure_modes, print_summary
     from weakspot.report import render_html, render_markdown
-    from weakspot.report._whole_text import whole_sentence
+    from weakspot.report._whole_text import whole_gap, whole_sentence
 
     doc = analyze(planted_table(10, n=2000), sample=600).to_dict()
     assert "2 classes; sampled from 2,000 rows" in render_html(doc)
@@ -152,6 +152,10 @@ def test_the_report_summary_and_console_say_the_rows_were_sampled(tmp_path) -> N
     on_all = f"accuracy on all 2,000 rows: {1 - errors / 2000:.1%} ({errors:,} errors)"
     assert on_all in said and f"- {on_all}" in render_markdown(doc)
     assert "accuracy, all rows" in render_html(doc)
+    # the subgroups, counted on every row, beside the sample's
+    site = next(f for f in doc["disaggregated"]["features"] if f["feature"] == "site")
+    assert f"<td>{whole_gap(site)}</td>" in render_html(doc)
+    assert "accuracy, all rows (95% CI)" in render_html(doc)
     # the first failure mode, counted on every row, in the words of each report
     text = whole_sentence(doc["failure_modes"][0]["whole"])
     assert text.startswith("on all 2,000 rows: ") and "% fail (95% CI " in text
@@ -281,3 +285,19 @@ def test_the_rows_outside_the_sample_confirm_a_real_finding_and_not_a_chance_one
     assert verdicts["S2"] in ("too weak", "not significant")  # lift about 1.05 < 1.1
     assert verdicts["S3"] == "not significant"
     assert counts.held_out["S1"]["q_value"] == counts.held_out["F1"]["q_value"]
+
+
+def test_a_samples_subgroups_are_counted_on_every_row() -> None:
+    frame = planted_table(6, n=12_000)
+    doc = analyze(frame, sample=3000, sensitive=["site", "device"]).to_dict()
+    wrong = frame["label"] != frame["prediction"]
+    groups = {(g["feature"], g["group"]): g.get("whole") for g in doc["disaggregated"]["groups"]}
+    for site in "ABCD":
+        whole = groups[("site", f"site == {site}")]
+        rows = frame["site"] == site
+        assert (whole["n"], whole["errors"]) == (rows.sum(), (rows & wrong).sum())
+    cell = groups[("site x device", "site == B and device == phone")]
+    rows = (frame["site"] == "B") & (frame["device"] == "phone")
+    assert (cell["n"], cell["errors"]) == (rows.sum(), (rows & wrong).sum())
+    site = next(f for f in doc["disaggregated"]["features"] if f["feature"] == "site")
+    assert site["whole"]["worst_group"] == "site == B" and site["whole"]["gap_significant"]

@@ -6,7 +6,7 @@ import functools
 import re
 from typing import Any
 
-from weakspot.report._whole_text import whole_accuracy, whole_sentence
+from weakspot.report._whole_text import whole_accuracy, whole_gap, whole_sentence
 
 # characters that end a table row or a line, or that a renderer may drop or reorder
 _BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
@@ -73,16 +73,19 @@ def render_markdown(
         lines.append(f"- expected calibration error: {o['calibration']['ece']:.3f}")
     gaps = [f for f in doc["disaggregated"]["features"] if f["sensitive"]]
     if gaps:
+        on_all = any(f.get("whole") for f in gaps)  # a sample's input, counted whole
         lines += [
             "",
             "## Sensitive attributes",
             "",
-            "| attribute | accuracy gap | worst group | significant |",
-            "|---|---|---|---|",
+            "| attribute | accuracy gap | worst group | significant |"
+            + (" on all rows |" if on_all else ""),
+            "|---|---|---|---|" + ("---|" if on_all else ""),
         ]
         for f in gaps:
+            whole = f" {literal(whole_gap(f) or '-')} |" if on_all else ""
             lines.append(
-                f"| {literal(f['feature'])} | {f['accuracy_gap']:.1%} | {literal(f['worst_group'])} | {'yes' if f['gap_significant'] else 'no'} |"
+                f"| {literal(f['feature'])} | {f['accuracy_gap']:.1%} | {literal(f['worst_group'])} | {'yes' if f['gap_significant'] else 'no'} |{whole}"
             )
     lines += failure_mode_lines(doc)
     lines += verification_lines(verification, perturbation)

@@ -56,3 +56,12 @@ def whole_accuracy(doc: Mapping[str, Any]) -> str | None:
         return None
     accuracy = 1 - whole["error_rate"]
     return f"accuracy on all {whole['rows']:,} rows: {accuracy:.1%} ({whole['errors']:,} errors)"
+
+
+def whole_gap(feature: Mapping[str, Any]) -> str | None:
+    """``14.6%, worst site == B (significant)``: a sampled feature's gap on every row."""
+    whole = feature.get("whole")
+    if not whole:
+        return None
+    significant = "significant" if whole["gap_significant"] else "not significant"
+    return f"{whole['accuracy_gap']:.1%}, worst {whole['worst_group']} ({significant})"

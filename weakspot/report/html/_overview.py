@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from weakspot.report._whole_text import whole_gap
 from weakspot.report.html import _svg
 from weakspot.report.html._parts import section, table, tiles
 from weakspot.report.html._safe import esc, interval, num, pct
@@ -96,32 +97,38 @@ def _is_metadata(doc: dict[str, Any], name: str) -> bool:
 
 
 def _gap_table(features: list[dict[str, Any]]) -> str:
+    binary = any("demographic_parity_difference" in f for f in features)
+    on_all = any(f.get("whole") for f in features)  # a sample's input, counted whole
     rows = []
     for f in features:
-        fair = ""
-        if "demographic_parity_difference" in f:
-            fair = (
+        row = [
+            esc(f["feature"]) + (" <span class='badge'>sensitive</span>" if f["sensitive"] else ""),
+            str(f["n_groups"]),
+            pct(f["accuracy_gap"]),
+            esc(f.get("worst_group")),
+            esc(f.get("best_group")),
+            "<b class='wrong'>yes</b>" if f["gap_significant"] else "no",
+        ]
+        if binary:
+            row.append(
                 f"DP {num(f['demographic_parity_difference'], '.3f')}, "
                 f"EO {num(f['equalized_odds_difference'], '.3f')}"
+                if "demographic_parity_difference" in f
+                else ""
             )
-        rows.append(
-            [
-                esc(f["feature"])
-                + (" <span class='badge'>sensitive</span>" if f["sensitive"] else ""),
-                str(f["n_groups"]),
-                pct(f["accuracy_gap"]),
-                esc(f.get("worst_group")),
-                esc(f.get("best_group")),
-                "<b class='wrong'>yes</b>" if f["gap_significant"] else "no",
-                fair,
-            ]
-        )
+        if on_all:
+            row.append(esc(whole_gap(f) or "-"))
+        rows.append(row)
     head = ["feature", "groups", "accuracy gap", "worst group", "best group", "significant"]
-    if any("demographic_parity_difference" in f for f in features):
-        head.append("binary fairness")
-    else:
-        rows = [r[:-1] for r in rows]
+    head += ["binary fairness"] * binary + ["on all rows"] * on_all
     return table(head, rows, numeric={1, 2})
+
+
+def _whole_cells(whole: dict[str, Any] | None) -> list[str]:
+    """A subgroup's rows and accuracy on every row of a sampled input; dashes if not counted."""
+    if not whole:
+        return ["-", "-"]
+    return [f"{whole['n']:,}", f"{pct(whole['accuracy'])} ({interval(whole['ci'])})"]
 
 
 def subgroups_section(doc: dict[str, Any]) -> str:
@@ -139,13 +146,16 @@ def subgroups_section(doc: dict[str, Any]) -> str:
             f"<details><summary>Image properties and flags ({len(derived)})</summary>"
             f"{_gap_table(derived)}</details>"
         )
+    on_all = any(g.get("whole") for g in d["groups"])  # a sample's input, counted whole
     every = table(
-        ["feature", "group", "n", "accuracy", "95% CI"],
+        ["feature", "group", "n", "accuracy", "95% CI"]
+        + ["n, all rows", "accuracy, all rows (95% CI)"] * on_all,
         [
             [esc(g["feature"]), esc(g["group"]), str(g["n"]), pct(g["accuracy"]), interval(g["ci"])]
+            + (_whole_cells(g.get("whole")) if on_all else [])
             for g in d["groups"]
         ],
-        numeric={2, 3},
+        numeric={2, 3, 5, 6} if on_all else {2, 3},
     )
     body += f"<details><summary>Every subgroup ({len(d['groups'])})</summary>{every}</details>"
     intro = (
