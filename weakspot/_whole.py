@@ -251,8 +251,9 @@ def partition_counts(examples: Examples, rules: list[list[Condition]]) -> np.nda
     errors = examples.errors.astype(bool)
     out = np.empty((1 + len(rules), 2), dtype=np.int64)
     out[0] = len(examples), np.count_nonzero(errors)
+    prepared: dict[Any, Any] = {}  # each column's values made once for all the rules
     for i, rule in enumerate(rules, start=1):
-        mask = rule_mask(rule, features)
+        mask = rule_mask(rule, features, prepared)
         out[i] = np.count_nonzero(mask), np.count_nonzero(mask & errors)
     return out
 
