@@ -167,3 +167,38 @@ def test_a_table_mechanism_names_a_column_outside_the_rule_in_words_about_rows()
     # the rows of site == B are all B: the sentence looks past the rule, to region
     assert mode.mechanism.startswith("examples from site B: of the other columns"), mode.mechanism
     assert "region: 90% are north vs 0% elsewhere" in mode.mechanism, mode.mechanism
+
+
+def test_a_rule_over_prepared_columns_selects_what_it_selects_without_them():
+    from weakspot.modes import condition_mask
+
+    frame = pd.DataFrame(
+        {
+            "site": ["a", "b", None, "a", "c", "b"],
+            "age": [10.0, np.nan, 30.0, 45.0, 60.0, 20.0],
+            "code": [1, 2, 1, 3, 2, 1],
+        }
+    )
+    conditions = [
+        Condition("site", "==", "a"),
+        Condition("site", "!=", "b"),
+        Condition("site", "in set", ["a", "c"]),
+        Condition("site", "not in", ["a", "zzz"]),
+        Condition("site", "is missing", None),
+        Condition("age", "in", [15.0, np.inf]),
+        Condition("age", "not in range", [-np.inf, 40.0]),
+        Condition("age", "is not missing", None),
+        Condition("code", "==", 1),
+        Condition("absent", "==", "x"),
+    ]
+    cache: dict = {}
+    for condition in conditions:
+        alone = condition_mask(condition, frame)
+        assert alone.dtype == bool
+        np.testing.assert_array_equal(condition_mask(condition, frame, cache), alone)
+    np.testing.assert_array_equal(
+        rule_mask(conditions[:2], frame, cache), condition_mask(conditions[0], frame)
+    )
+    assert condition_mask(Condition("code", "==", 1), frame).tolist() == [
+        True, False, True, False, False, True,
+    ]  # fmt: skip
