@@ -32,7 +32,7 @@ from weakspot.features._condition import Condition
 from weakspot.features._table import slicing_features
 from weakspot.inputs import Examples
 from weakspot.inputs._resolve import map_examples
-from weakspot.metrics._disaggregated import MIN_GROUP_FOR_GAP
+from weakspot.metrics._disaggregated import accuracy_gap
 from weakspot.modes import rule_mask
 from weakspot.stats import benjamini_hochberg, excess_error_p_value, wilson_interval
 
@@ -83,7 +83,9 @@ class WholeCounts:
             groups.append({**group, "whole": whole})
             by_feature.setdefault(group["feature"], []).append({**whole, "group": group["group"]})
         features = [
-            {**f, "whole": _gap(by_feature[f["feature"]])} if f["feature"] in by_feature else f
+            {**f, "whole": accuracy_gap(by_feature[f["feature"]])}
+            if f["feature"] in by_feature
+            else f
             for f in sample["features"]
         ]
         return {**sample, "groups": groups, "features": features}
@@ -193,20 +195,6 @@ def group_rules(
 
 def _countable(rule: Sequence[Condition], columns: set[str]) -> bool:
     return all(c.feature in columns for c in rule)
-
-
-def _gap(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """A feature's accuracy gap on every row, as `metrics` takes it on the sample (groups of
-    at least `MIN_GROUP_FOR_GAP` rows, significant when the intervals do not overlap)."""
-    big = [r for r in records if r["n"] >= MIN_GROUP_FOR_GAP] or records
-    best = max(big, key=lambda r: r["accuracy"])
-    worst = min(big, key=lambda r: r["accuracy"])
-    return {
-        "accuracy_gap": best["accuracy"] - worst["accuracy"],
-        "best_group": best["group"],
-        "worst_group": worst["group"],
-        "gap_significant": worst["ci"][1] < best["ci"][0],
-    }
 
 
 def _held_out_tests(counts: np.ndarray, *, max_q: float, min_lift: float) -> list[dict[str, Any]]:

@@ -118,17 +118,11 @@ def _feature_summary(
     name: str, records: list[dict[str, Any]], binary: bool, sensitive: list[str]
 ) -> dict[str, Any]:
     big = [r for r in records if r["n"] >= MIN_GROUP_FOR_GAP] or records
-    best = max(big, key=lambda r: r["accuracy"])
-    worst = min(big, key=lambda r: r["accuracy"])
     summary: dict[str, Any] = {
         "feature": name,
         "sensitive": name in sensitive or " x " in name,
         "n_groups": len(records),
-        "accuracy_gap": best["accuracy"] - worst["accuracy"],
-        "best_group": best["group"],
-        "worst_group": worst["group"],
-        # the gap is significant when the two intervals do not overlap
-        "gap_significant": worst["ci"][1] < best["ci"][0],
+        **accuracy_gap(records),
     }
     if binary:
         summary["demographic_parity_difference"] = _spread([r["selection_rate"] for r in big])
@@ -136,6 +130,21 @@ def _feature_summary(
             _spread([r["tpr"] for r in big]), _spread([r["fpr"] for r in big])
         )
     return summary
+
+
+def accuracy_gap(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The best and worst of a feature's groups (``{group, n, accuracy, ci}`` records) among
+    those of at least `MIN_GROUP_FOR_GAP` rows, and whether their intervals part."""
+    big = [r for r in records if r["n"] >= MIN_GROUP_FOR_GAP] or records
+    best = max(big, key=lambda r: r["accuracy"])
+    worst = min(big, key=lambda r: r["accuracy"])
+    return {
+        "accuracy_gap": best["accuracy"] - worst["accuracy"],
+        "best_group": best["group"],
+        "worst_group": worst["group"],
+        # the gap is significant when the two intervals do not overlap
+        "gap_significant": worst["ci"][1] < best["ci"][0],
+    }
 
 
 def _spread(values: list[float | None]) -> float:
