@@ -164,7 +164,8 @@ def count_whole(
     total = np.stack(parts).sum(axis=0)
     pairs = [(int(n), int(e)) for n, e in total[1:]]
     held_out = total[: 1 + len(found)] - partition_counts(sample, found)
-    tests = _held_out_tests(held_out, max_q=max_q, min_lift=min_lift)
+    same = [tuple(sorted(c.describe() for c in rule)) for rule in found]
+    tests = _held_out_tests(held_out, same, max_q=max_q, min_lift=min_lift)
     return WholeCounts(
         int(total[0, 0]),
         int(total[0, 1]),
@@ -197,18 +198,25 @@ def _countable(rule: Sequence[Condition], columns: set[str]) -> bool:
     return all(c.feature in columns for c in rule)
 
 
-def _held_out_tests(counts: np.ndarray, *, max_q: float, min_lift: float) -> list[dict[str, Any]]:
-    """Each rule tested on the rows outside the sample; `counts` as `partition_counts` gives.
+def _held_out_tests(
+    counts: np.ndarray, rules: list[tuple[str, ...]], *, max_q: float, min_lift: float
+) -> list[dict[str, Any]]:
+    """Each rule tested on the rows outside the sample; `counts` as `partition_counts` gives,
+    `rules` each rule's conditions as text.
 
     The family is the distinct rules: a slice and the failure mode it titles are one test.
     """
     rows, errors = int(counts[0, 0]), int(counts[0, 1])
     sizes, hits = counts[1:, 0], counts[1:, 1]
-    distinct, which = np.unique(counts[1:], axis=0, return_inverse=True)
-    p = excess_error_p_value(distinct[:, 1], distinct[:, 0], errors, rows)
-    q = benjamini_hochberg(p)[which.ravel()]
+    first = {rule: i for i, rule in reversed(list(enumerate(rules)))}
+    family = sorted(set(first.values()))
+    p_family = excess_error_p_value(hits[family], sizes[family], errors, rows)
+    q_family = benjamini_hochberg(p_family)
+    slot = {i: k for k, i in enumerate(family)}
+    which = [slot[first[rule]] for rule in rules]
     tests = []
-    for n, e, p_value, q_value in zip(sizes, hits, p[which.ravel()], q, strict=True):
+    for n, e, k in zip(sizes, hits, which, strict=True):
+        p_value, q_value = p_family[k], q_family[k]
         rate, rest = _rate(int(e), int(n)), _rate(errors - int(e), rows - int(n))
         lift = None if rate is None or not rest else rate / rest
         significant = bool(n > 0 and q_value <= max_q)
