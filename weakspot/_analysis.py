@@ -295,11 +295,13 @@ def analyze(
     sample : int, optional
         Analyse only this many rows of a larger table: the rows whose ids hash lowest under a
         key made from `random_state`, a uniform random sample that every engine, run and
-        partitioning draws alike. The whole table is validated; a Parquet folder or Dask
-        DataFrame is sampled as it is read, so that this process holds about twice the
-        sample and one partition rather than the table. Every later stage, the lattice
-        included, runs on the sample; ``dataset.sample`` and the first note say so
-        (docs/scaling.md).
+        partitioning draws alike. The whole table is validated; a Parquet folder or file of
+        several row groups, or a Dask DataFrame, is sampled as it is read, so that this
+        process holds about twice the sample and one partition rather than the table. Every
+        later stage, the lattice included, runs on the sample; ``dataset.sample`` and the
+        first note say so. Then one more pass counts the overall errors, every subgroup and
+        every finding with a rule on all rows (``whole`` in analysis.json) and tests each
+        finding on the rows outside the sample (docs/scaling.md).
     label, prediction, id_column, score_column : str, optional
         Column names, detected from common names when omitted.
     positive_class : str, optional

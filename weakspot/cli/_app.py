@@ -232,7 +232,9 @@ def analyze_command(
         int | None,
         typer.Option(
             help="Analyse N rows of a larger table: those whose ids hash lowest (a uniform "
-            "sample, the same on every engine and run); a Parquet folder is sampled as it is read."
+            "sample, the same on every engine and run); a Parquet folder or file is sampled as "
+            "it is read. The findings, subgroups and accuracy are then counted on every row, "
+            "and each finding is tested on the rows outside the sample."
         ),
     ] = None,
     engine: Annotated[
