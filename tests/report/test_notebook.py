@@ -152,4 +152,5 @@ def test_a_mode_headlines_a_cause_only_when_one_is_diagnosed(analysis, confidenc
     else:  # every tested cause failed its test: that is not a diagnosis to headline
         assert "<span class='badge muted'>no cause diagnosed</span>" in card
         assert "class_confusion 0.00</span>" not in card
-        assert "cause: none diagnosed (every tested cause below confidence 0.30" in said
+        assert "cause: none diagnosed (every tested cause below 0.30); likeliest: " in said
+        assert "class_confusion (0.00) 100% of the mode's errors confuse" in said

@@ -174,10 +174,11 @@ def print_failure_modes(doc: dict[str, Any], console: Console) -> None:
                 soft_wrap=True,
             )
         elif tested:  # the likeliest of causes that all failed their test is not a diagnosis
+            top = tested[0]
             console.print(
-                f"     cause: none diagnosed (every tested cause below confidence "
-                f"{MIN_CONFIDENCE:.2f}; the likeliest, {tested[0]['cause']}, at "
-                f"{tested[0]['confidence']:.2f})",
+                f"     cause: none diagnosed (every tested cause below {MIN_CONFIDENCE:.2f}); "
+                f"likeliest: {top['cause']} ({top['confidence']:.2f}) "
+                f"{escape(clean(top['summary']))}",
                 highlight=False,
                 soft_wrap=True,
             )
