@@ -202,3 +202,23 @@ def test_a_rule_over_prepared_columns_selects_what_it_selects_without_them():
     assert condition_mask(Condition("code", "==", 1), frame).tolist() == [
         True, False, True, False, False, True,
     ]  # fmt: skip
+
+
+def test_a_rule_that_catches_few_of_the_failures_is_not_another_description():
+    from weakspot.modes._mode import MIN_ALSO_F1
+
+    frame, errors = _camera_table(0)
+    binned = bin_features(frame)
+    kinds = feature_kinds(
+        frame.columns, metadata=["camera"], image_columns=["brightness", "clipping", "is_dark"]
+    )
+    found = Slice(
+        np.flatnonzero(frame["camera"] == "C"), "lattice", [Condition("camera", "==", "C")]
+    )
+    (mode,) = find_failure_modes(
+        [found], errors=errors, binned=binned, features=frame, kinds=kinds
+    )[:1]
+    assert mode.also_described_as  # the darkness describes it too
+    assert all(d["f1"] >= MIN_ALSO_F1 for d in mode.also_described_as), mode.also_described_as
+    # without the floor `label != bag` (F1 0.14) was listed: it describes something else
+    assert "label != bag" not in {d["title"] for d in mode.also_described_as}

@@ -33,6 +33,9 @@ from weakspot.modes._rules import rule_mask
 
 MIN_SHARED = 0.5
 F1_SLACK = 0.05
+# an "also described as" rule must catch at least this share of the failing members, F1-wise:
+# below it a rule describes something else (``label == cat`` at F1 0.07 on a site's failure)
+MIN_ALSO_F1 = 0.3
 
 
 class ReportedSlice(Protocol):
@@ -69,7 +72,8 @@ class FailureMode:
     error_rate : float
     rest_error_rate : float
     also_described_as : tuple of dict
-        ``{title, f1, kind}`` of the other faithful descriptions, best first.
+        ``{title, f1, kind}`` of the other faithful descriptions (F1 at least
+        `MIN_ALSO_F1`), best first.
     diagnoses : tuple of Diagnosis
         Filled by `weakspot.diagnoses.diagnose`, most confident first.
     actions : tuple of str
@@ -236,6 +240,7 @@ def find_failure_modes(
                 also_described_as=tuple(
                     {"title": o["title"], "f1": round(float(o["f1"]), 3), "kind": o["kind"]}
                     for o in others
+                    if o["f1"] >= MIN_ALSO_F1
                 ),
             )
         )
