@@ -126,6 +126,24 @@ def test_a_bad_row_outside_the_sample_is_still_found(tmp_path) -> None:
         analyze(tmp_path / "preds", sample=100)
     with pytest.raises(InputError, match="label column 'label' has 1 missing"):
         analyze(frame, sample=100)
+    # a Dask DataFrame is validated where it is computed; the first bad partition is named
+    frame.loc[10, "label"] = None
+    lazy = dd.from_pandas(frame, npartitions=4)
+    with pytest.raises(InputError, match="partition 0 of the Dask DataFrame: The label column"):
+        analyze(lazy, sample=100)
+
+
+def test_a_dask_dataframe_sample_brings_back_only_the_drawn_rows() -> None:
+    from weakspot.inputs._partitioned import read_partitioned_sample
+
+    frame = planted_table(9, n=3000)
+    frame.iloc[::7, frame.columns.get_loc("id")] = frame["id"].iloc[::7] + "x"
+    lazy = dd.from_pandas(frame, npartitions=5)
+    table, drawn, classes = read_partitioned_sample(lazy, 400, random_state=3)
+    expected = lowest_hashes(id_hashes(frame["id"], 3), 400)
+    np.testing.assert_array_equal(drawn.positions, expected)
+    assert table.equals(frame.iloc[expected].reset_index(drop=True))
+    assert drawn.of == 3000 and classes == sorted(set(frame["label"]) | set(frame["prediction"]))
 
 
 @pytest.mark.parametrize("bad", [0, -3, 2.5, True, "100"])

@@ -19,14 +19,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from weakspot._errors import InputError, missing_dependency
 from weakspot.inputs._arrow_memory import release_arrow_memory
-from weakspot.inputs._columns import LABEL_NAMES, PREDICTION_NAMES, find_column
+from weakspot.inputs._columns import ID_NAMES, LABEL_NAMES, PREDICTION_NAMES, find_column
 from weakspot.inputs._examples import _as_text, build_examples
 from weakspot.inputs._memory import MemoryCheck
-from weakspot.inputs._sample import RowSample, SmallestHashes, id_hashes, row_ids
+from weakspot.inputs._sample import (
+    RowSample,
+    SmallestHashes,
+    id_hashes,
+    lowest_hashes,
+    row_ids,
+)
 
 _DEFAULT_TEXT = pd.Series(["text"]).dtype  # str in pandas 3, object before
 
@@ -109,6 +116,8 @@ def read_partitioned_sample(
         Every label and prediction of the whole input, when the classes come from them (no
         ``classes=``, no probability columns): a class that no drawn row has is still one.
     """
+    if not isinstance(data, str | Path) and _id_column(data, options) is not None:
+        return _sample_on_workers(data, n, random_state=random_state, options=options)
     draw = SmallestHashes(n)
     seen: set[str] | None = set()
     for table in _validated_partitions(data, options):
@@ -125,6 +134,78 @@ def read_partitioned_sample(
     table, positions = draw.result()
     release_arrow_memory()
     return table, RowSample(positions, draw.seen, random_state), sorted(seen) if seen else None
+
+
+def _id_column(frame: Any, options: dict[str, Any]) -> str | None:
+    """The id column a Dask DataFrame's partitions have (from its empty `_meta`), if any; a
+    named column it lacks is left to the partitions' validation, which names the partition."""
+    try:
+        return find_column(frame._meta, options.get("id_column"), ID_NAMES, "id", "id_column")
+    except InputError:
+        return None
+
+
+def _sample_on_workers(
+    frame: Any, n: int, *, random_state: int, options: dict[str, Any]
+) -> tuple[pd.DataFrame, RowSample, list[str] | None]:
+    """`read_partitioned_sample` of a Dask DataFrame with an id column, where it is computed.
+
+    Each partition is validated and hashed where it lives (the workers, with a client) and
+    sends back only its length, its `n` lowest hashes and its classes; the client picks the
+    `n` lowest of those (a row not among its partition's `n` lowest is not among all rows'),
+    and a second pass brings back only the chosen rows. So the client never holds a partition
+    and the validation runs in parallel; the partitions are computed twice. Positional ids
+    (no id column) need each partition's offset first, and take the client's streaming path.
+    """
+    import dask
+
+    with dask.config.set({"dataframe.convert-string": False}):
+        parts = frame.to_delayed()
+        drafts = dask.compute(
+            *[dask.delayed(_draft)(p, i, n, random_state, options) for i, p in enumerate(parts)]
+        )
+        for draft in drafts:  # the first bad partition in input order, as a read would name it
+            if isinstance(draft, InputError):
+                raise draft
+        lengths = np.array([d[0] for d in drafts], dtype=np.int64)
+        if lengths.sum() == 0:
+            raise InputError(
+                "the Dask DataFrame holds no rows: there is nothing to analyse.", parameter="data"
+            )
+        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        hashes = np.concatenate([d[1] for d in drafts])
+        positions = np.concatenate([offsets[i] + d[2] for i, d in enumerate(drafts)])
+        chosen = positions[np.sort(np.lexsort((positions, hashes))[:n])]
+        part_of = np.searchsorted(offsets, chosen, side="right") - 1
+        wanted = [chosen[part_of == i] - offsets[i] for i in range(len(parts))]
+        rows = dask.compute(
+            *[dask.delayed(_rows)(p, w) for p, w in zip(parts, wanted, strict=True) if len(w)]
+        )
+    table = pd.concat(rows, ignore_index=True) if len(rows) > 1 else rows[0].reset_index(drop=True)
+    classes = [d[3] for d in drafts if d[0]]
+    union = None if any(c is None for c in classes) else sorted(set().union(*classes)) or None
+    return table, RowSample(chosen, int(lengths.sum()), random_state), union
+
+
+def _draft(
+    part: pd.DataFrame, i: int, n: int, random_state: int, options: dict[str, Any]
+) -> tuple[int, np.ndarray, np.ndarray, list[str] | None] | InputError:
+    """One partition, validated: its length, its `n` lowest hashes with their positions in it,
+    and its classes; or the validation's error, returned so that the client raises the first."""
+    table = _pandas_text(part)
+    try:
+        _validate(table, f"partition {i} of the Dask DataFrame", options)
+    except InputError as exc:
+        return exc
+    ids, _ = row_ids(table, options.get("id_column"), 0)
+    hashes = id_hashes(ids, random_state)
+    keep = lowest_hashes(hashes, n)
+    classes = _partition_classes(table, options) if options.get("classes") is None else None
+    return len(table), hashes[keep], keep.astype(np.int64), classes
+
+
+def _rows(part: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    return _pandas_text(part).iloc[positions]
 
 
 def map_partitions(data: Any, fn: Callable[[Any], Any], **options: Any) -> list[Any]:
