@@ -54,7 +54,7 @@ class WholeCounts:
         Finding id -> why it was not counted.
     held_out : dict of str to dict
         Finding id -> its test on the rows outside the sample: ``{rows, errors, of, lift,
-        p_value, q_value, confirmed, verdict}``, `verdict` being ``confirmed``, ``not
+        p_value, q_value, verdict}``, `verdict` being ``confirmed``, ``not
         significant`` (q above `max_q`: likely the sample's chance) or ``too weak`` (lift
         below `min_lift` there).
     """
@@ -230,7 +230,6 @@ def _held_out_tests(
                 "lift": lift,
                 "p_value": float(p_value),
                 "q_value": float(q_value),
-                "confirmed": verdict == "confirmed",
                 "verdict": verdict,
             }
         )

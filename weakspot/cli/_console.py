@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from weakspot.actions import MIN_CONFIDENCE
+from weakspot.report._causes import likeliest
 from weakspot.report._whole_text import whole_accuracy, whole_sentence
 
 out = Console()
@@ -106,8 +107,9 @@ def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) 
         f"(95% CI {o['accuracy_ci'][0]:.1%}-{o['accuracy_ci'][1]:.1%}), {o['errors']} errors"
         + (f", ECE {o['calibration']['ece']:.3f}" if o.get("calibration") else "")
     )
-    if whole_accuracy(doc):  # a sample's input, counted whole
-        console.print(whole_accuracy(doc), highlight=False)
+    accuracy_all = whole_accuracy(doc)  # a sample's input, counted whole
+    if accuracy_all:
+        console.print(accuracy_all, highlight=False)
     if doc.get("skipped"):
         console.print(
             f"[yellow]{len(doc['skipped'])} input(s) skipped[/] (listed in analysis.json)"
@@ -164,17 +166,15 @@ def print_failure_modes(doc: dict[str, Any], console: Console) -> None:
         whole = whole_sentence(mode.get("whole"))  # a sample's mode, counted on every row
         if whole:
             console.print(f"     {escape(whole)}", highlight=False, soft_wrap=True)
-        tested = [d for d in mode["diagnoses"] if d["tested"]]
-        if tested and tested[0]["confidence"] >= MIN_CONFIDENCE:
-            top = tested[0]
+        top, diagnosed = likeliest(mode)
+        if top is not None and diagnosed:
             console.print(
                 f"     cause: [bold]{top['cause']}[/] ({top['confidence']:.2f}) "
                 f"{escape(clean(top['summary']))}",
                 highlight=False,
                 soft_wrap=True,
             )
-        elif tested:  # the likeliest of causes that all failed their test is not a diagnosis
-            top = tested[0]
+        elif top is not None:  # the likeliest of causes that all failed their test
             console.print(
                 f"     cause: none diagnosed (every tested cause below {MIN_CONFIDENCE:.2f}); "
                 f"likeliest: {top['cause']} ({top['confidence']:.2f}) "

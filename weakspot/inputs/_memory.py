@@ -85,8 +85,9 @@ class MemoryCheck:
 
     def add(self, table: pd.DataFrame) -> None:
         """Count one partition just read; raise `InputError` when the whole cannot fit."""
+        part = int(table.memory_usage(deep=True, index=False).sum())
         self.rows += len(table)
-        self.bytes += int(table.memory_usage(deep=True, index=False).sum())
+        self.bytes += part
         self.seen += 1
         if self.free_at_start is None or self.rows == 0:
             return
@@ -95,13 +96,13 @@ class MemoryCheck:
         need = ANALYSIS_TIMES_TABLE * per_row * rows
         if need <= self.free_at_start:
             return
-        raise InputError(self._message(rows, per_row, need, table), parameter="sample")
+        raise InputError(self._message(rows, per_row, need, part), parameter="sample")
 
-    def _message(self, rows: int, per_row: float, need: float, table: pd.DataFrame) -> str:
+    def _message(self, rows: int, per_row: float, need: float, part: int) -> str:
         free = self.free_at_start or 0
         # a sampled read holds about twice the sample and one partition (`SmallestHashes`);
         # the analysis of n rows, ANALYSIS_TIMES_TABLE tables of n rows; a fifth spare
-        room = max(0.0, 0.8 * free - table.memory_usage(deep=True, index=False).sum())
+        room = max(0.0, 0.8 * free - part)
         fit = _round_down(room / (ANALYSIS_TIMES_TABLE * per_row))
         read = f"{self.seen} partition{'s' if self.seen > 1 else ''}"
         counted = "" if self.total_rows else f" (estimated from the {read} read so far)"

@@ -6,7 +6,7 @@ import functools
 import re
 from typing import Any
 
-from weakspot.report._whole_text import whole_accuracy, whole_gap, whole_sentence
+from weakspot.report._whole_text import whole_accuracy, whole_gap, whole_line, whole_sentence
 
 # characters that end a table row or a line, or that a renderer may drop or reorder
 _BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
@@ -67,8 +67,9 @@ def render_markdown(
         ),
         f"- accuracy: {o['accuracy']:.1%} (95% CI {o['accuracy_ci'][0]:.1%}-{o['accuracy_ci'][1]:.1%}), errors: {o['errors']}",
     ]
-    if whole_accuracy(doc):  # a sample's input, counted whole
-        lines.append(f"- {whole_accuracy(doc)}")
+    accuracy_all = whole_accuracy(doc)  # a sample's input, counted whole
+    if accuracy_all:
+        lines.append(f"- {accuracy_all}")
     if o.get("calibration"):
         lines.append(f"- expected calibration error: {o['calibration']['ece']:.3f}")
     gaps = [f for f in doc["disaggregated"]["features"] if f["sensitive"]]
@@ -134,9 +135,9 @@ def failure_mode_lines(doc: dict[str, Any]) -> list[str]:
             f"{mode['size']} examples)"
         )
         lines += ["", prose(mode["mechanism"]), ""]
-        whole = whole_sentence(mode.get("whole"))
+        whole = whole_line(mode.get("whole"))
         if whole:
-            lines += [prose(whole[0].upper() + whole[1:]) + ".", ""]
+            lines += [prose(whole) + ".", ""]
         tested = [d for d in mode["diagnoses"] if d["tested"]]
         for d in tested[:3]:
             lines.append(f"- cause `{d['cause']}` ({d['confidence']:.2f}): {prose(d['summary'])}")

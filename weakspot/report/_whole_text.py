@@ -27,15 +27,21 @@ def whole_sentence(whole: Mapping[str, Any] | None) -> str | None:
     )
 
 
+def whole_line(whole: Mapping[str, Any] | None) -> str | None:
+    """`whole_sentence` to open a line of its own: ``On all 20,000 rows: ...``."""
+    text = whole_sentence(whole)
+    return None if text is None else text[0].upper() + text[1:]
+
+
 def _held_out(test: Mapping[str, Any] | None) -> str:
     """``; confirmed on the 4,800,000 rows outside the sample (q 1e-12)``, or why not."""
     if not test:
         return ""
     outside = f"the {test['of']:,} rows outside the sample"
     q = "q < 1e-300" if test["q_value"] == 0 else f"q {test['q_value']:.2g}"
-    if test["confirmed"]:
+    if test["verdict"] == "confirmed":
         return f"; confirmed on {outside} ({q})"
-    if test.get("verdict") == "too weak":
+    if test["verdict"] == "too weak":
         return (
             f"; weaker on {outside}: lift {test['lift']:.2f} there ({q}), below the reporting bar"
         )
@@ -46,7 +52,7 @@ def _held_out(test: Mapping[str, Any] | None) -> str:
 def confirmed(record: Mapping[str, Any]) -> bool | None:
     """Whether a sampled finding held on the rows outside the sample; None when not tested."""
     test = (record.get("whole") or {}).get("held_out")
-    return None if not test else bool(test["confirmed"])
+    return None if not test else test["verdict"] == "confirmed"
 
 
 def whole_accuracy(doc: Mapping[str, Any]) -> str | None:

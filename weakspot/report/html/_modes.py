@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from weakspot.actions import MIN_CONFIDENCE
-from weakspot.report._whole_text import whole_sentence
+from weakspot.report._causes import likeliest
+from weakspot.report._whole_text import whole_line
 from weakspot.report.html import _svg
 from weakspot.report.html._parts import section, table, value_html
 from weakspot.report.html._safe import esc, href, num
@@ -26,13 +26,12 @@ def _jump(prefix: str, ident: Any) -> str:
 def mode_card(mode: dict[str, Any], *, open_: bool = False) -> str:
     """One failure mode: title, mechanism, its slices, diagnoses with evidence, actions."""
     diagnoses = mode.get("diagnoses") or []
-    top = diagnoses[0] if diagnoses else None
+    top, diagnosed = likeliest(mode)
     headline = (
         f"<span class='badge'>{esc(top.get('cause'))} {num(top.get('confidence'), '.2f')}</span>"
-        if top and top.get("tested") and (top.get("confidence") or 0) >= MIN_CONFIDENCE
-        # a cause at confidence 0 in the headline reads as the diagnosis; it is none
+        if top and diagnosed
         else "<span class='badge muted'>no cause diagnosed</span>"
-        if top
+        if diagnoses
         else ""
     )
     summary = (
@@ -41,9 +40,9 @@ def mode_card(mode: dict[str, Any], *, open_: bool = False) -> str:
         f"<span>{len(mode.get('slices') or [])} slice(s)</span></span></summary>"
     )
     parts = [f"<p>{esc(mode.get('mechanism'))}</p>"] if mode.get("mechanism") else []
-    whole = whole_sentence(mode.get("whole"))  # a sample's mode, counted on every input row
+    whole = whole_line(mode.get("whole"))  # a sample's mode, counted on every input row
     if whole:
-        parts.append(f"<p class='whole'><b>{esc(whole[0].upper() + whole[1:])}</b>.</p>")
+        parts.append(f"<p class='whole'><b>{esc(whole)}</b>.</p>")
     if mode.get("slices"):
         parts.append("<p>slices: " + ", ".join(_jump("slice", s) for s in mode["slices"]) + "</p>")
     if mode.get("also_described_as"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from weakspot.report._whole_text import confirmed, whole_sentence
+from weakspot.report._whole_text import confirmed, whole_line
 from weakspot.report.html import _svg
 from weakspot.report.html._parts import Thumbs, kv, section, table, thumb_grid
 from weakspot.report.html._safe import esc, interval, num, pct
@@ -140,9 +140,9 @@ def slice_card(s: dict[str, Any], thumbs: Thumbs, *, open_: bool = False) -> str
 
 def _about(s: dict[str, Any]) -> str:
     parts = [f"<p>{esc(s.get('description'))}</p>"]
-    whole = whole_sentence(s.get("whole"))  # a sample's slice, counted on every input row
+    whole = whole_line(s.get("whole"))  # a sample's slice, counted on every input row
     if whole:
-        parts.append(f"<p class='whole'><b>{esc(whole[0].upper() + whole[1:])}</b>.</p>")
+        parts.append(f"<p class='whole'><b>{esc(whole)}</b>.</p>")
     if s.get("rule"):
         parts.append(f"<p>rule: <code>{esc(s['rule'])}</code></p>")
     if s["method"] == "error_tree" and s.get("predicate"):
