@@ -133,7 +133,9 @@ class FeatureCache:
 
     def _read(self, path: Path, fields: tuple[str, ...]) -> dict[str, np.ndarray]:
         try:
-            with np.load(path, allow_pickle=False) as data:
+            # the file is opened here, not by np.load: when a garbled chunk makes np.load raise
+            # while it reads the zip directory, the handle it opened itself is never closed
+            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
                 return {f: data[f] for f in fields if f in data.files}
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
             logger.warning("ignoring unreadable cache file %s: %s", path, exc)
