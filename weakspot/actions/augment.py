@@ -26,26 +26,26 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
+
+# the transforms that also set a property live with the properties (`PropertySetter`)
+from weakspot.features.images import brightness_contrast, gaussian_blur, gaussian_noise
+
+__all__ = [
+    "ALBUMENTATIONS_VERSION",
+    "apply_spec",
+    "apply_transform",
+    "brightness_contrast",
+    "crop_and_pad",
+    "downscale",
+    "frame",
+    "gamma",
+    "gaussian_blur",
+    "gaussian_noise",
+    "invert",
+]
 
 ALBUMENTATIONS_VERSION = "2.0.8"
-
-
-def brightness_contrast(image: np.ndarray, brightness: float, contrast: float) -> np.ndarray:
-    """``(1 + contrast) * image + brightness * 255``, clipped; uint8 in, uint8 out, any shape."""
-    out = (1.0 + contrast) * image.astype(np.float32) + brightness * 255.0
-    return np.clip(out, 0, 255).astype(np.uint8)
-
-
-def gaussian_blur(image: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur of a uint8 image of shape (H, W) or (H, W, C), sigma in pixels."""
-    return np.asarray(Image.fromarray(image).filter(ImageFilter.GaussianBlur(sigma)))
-
-
-def gaussian_noise(image: np.ndarray, std: float, rng: np.random.Generator) -> np.ndarray:
-    """Additive Gaussian noise of standard deviation ``std * 255``, clipped to uint8."""
-    noisy = image.astype(np.float32) + rng.normal(0.0, std * 255.0, image.shape)
-    return np.clip(noisy, 0, 255).astype(np.uint8)
 
 
 def gamma(image: np.ndarray, g: float) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,9 @@ import pandas as pd
 from weakspot._errors import MissingDependency
 from weakspot.features._binning import BinnedFeatures, bin_features
 from weakspot.inputs import Inputs
+
+if TYPE_CHECKING:  # the image stage is imported only when there are images
+    from weakspot.features.images import PropertyDescriptor
 
 logger = logging.getLogger("weakspot")
 
@@ -53,6 +56,10 @@ class FeatureTable:
         Column -> (human name, unit), for image-derived columns.
     kinds : mapping of str to str
         Column -> one of `KINDS`.
+    descriptors : mapping of str to PropertyDescriptor
+        Image property and flag column -> what it means to the later stages (declared by its
+        extractor; see `weakspot.features.images.PropertyDescriptor`), under the column's
+        name in this table (``image_brightness`` when a metadata column took ``brightness``).
     embeddings : ndarray of float32, shape (n, d), or None
     skipped : list of dict
         Images that could not be read: ``{index, path, reason}``.
@@ -64,6 +71,7 @@ class FeatureTable:
     kinds: Mapping[str, str] = field(default_factory=dict)
     embeddings: np.ndarray | None = None
     skipped: list[dict[str, Any]] = field(default_factory=list)
+    descriptors: Mapping[str, PropertyDescriptor] = field(default_factory=dict)
 
 
 def build_features(
@@ -85,6 +93,7 @@ def build_features(
     columns = slicing_features(examples.labels, examples.metadata)
     kinds = {c: "label" if c == "label" else "metadata" for c in columns.columns}
     info: dict[str, tuple[str, str]] = {}
+    descriptors: dict[str, PropertyDescriptor] = {}
     skipped: list[dict[str, Any]] = []
     embeddings = inputs.embeddings
     if inputs.images is not None:
@@ -94,6 +103,7 @@ def build_features(
         columns = pd.concat([columns, image_columns.rename(columns=clash)], axis=1)
         kinds.update({clash.get(c, c): kind for c, kind in image_kinds.items()})
         info = {clash.get(k, k): v for k, v in extracted.columns.items()}
+        descriptors = {clash.get(k, k): v for k, v in extracted.descriptors.items()}
         skipped = extracted.skipped
         embeddings = extracted.embeddings
     columns = drop_constant(columns)
@@ -104,6 +114,7 @@ def build_features(
         kinds={c: kinds[c] for c in columns.columns},
         embeddings=embeddings,
         skipped=skipped,
+        descriptors={c: d for c, d in descriptors.items() if c in columns.columns},
     )
 
 

@@ -8,9 +8,13 @@ Public entry points::
     features = extract_image_features(source["path"].tolist(), labels=source["label"])
     features.properties, features.flags, features.concepts, features.embeddings
 
-See ``docs/images.md`` for every property's formula, unit and range.
+See ``docs/images.md`` for every property's formula, unit and range. Each column's meaning
+for the later stages (its kind, the words for its values, its degraded direction, how to set
+it) is its `PropertyDescriptor`, declared by the extractor that fills it
+(`property_descriptors` looks them all up).
 """
 
+from weakspot.features.images._adjust import brightness_contrast, gaussian_blur, gaussian_noise
 from weakspot.features.images._backbones import (
     Backbone,
     BackboneOutput,
@@ -19,6 +23,14 @@ from weakspot.features.images._backbones import (
     TextAlignedBackbone,
     TorchBackbone,
     imagenet_class_names,
+)
+from weakspot.features.images._descriptors import (
+    DEGRADED_DIRECTIONS,
+    PROPERTY_KINDS,
+    Medians,
+    PropertyDescriptor,
+    PropertyKind,
+    PropertySetter,
 )
 from weakspot.features.images._extract import (
     EXTRACTOR_VERSION,
@@ -29,28 +41,42 @@ from weakspot.features.images._extractors import (
     PROPERTY_EXTRACTORS,
     ImageBatch,
     PropertyExtractor,
+    measure_images,
+    property_descriptors,
     register_property_extractor,
 )
-from weakspot.features.images._flags import FLAG_COLUMNS
+from weakspot.features.images._flags import FLAG_COLUMNS, FLAG_DESCRIPTORS
 from weakspot.features.images._properties import PROPERTY_COLUMNS
 from weakspot.inputs._image_folder import load_images_source
 
 __all__ = [
+    "DEGRADED_DIRECTIONS",
     "EXTRACTOR_VERSION",
     "FLAG_COLUMNS",
+    "FLAG_DESCRIPTORS",
     "PROPERTY_COLUMNS",
     "PROPERTY_EXTRACTORS",
+    "PROPERTY_KINDS",
     "Backbone",
     "BackboneOutput",
     "EfficientNetLite0",
     "ImageBatch",
     "ImageFeatures",
+    "Medians",
     "OnnxBackbone",
+    "PropertyDescriptor",
     "PropertyExtractor",
+    "PropertyKind",
+    "PropertySetter",
     "TextAlignedBackbone",
     "TorchBackbone",
+    "brightness_contrast",
     "extract_image_features",
+    "gaussian_blur",
+    "gaussian_noise",
     "imagenet_class_names",
     "load_images_source",
+    "measure_images",
+    "property_descriptors",
     "register_property_extractor",
 ]

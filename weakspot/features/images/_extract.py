@@ -45,14 +45,16 @@ from weakspot.features.images._decode import (
     hash_inputs,
     read_file,
 )
+from weakspot.features.images._descriptors import PropertyDescriptor
 from weakspot.features.images._extractors import (
     ImageBatch,
     extractor_columns,
     extractors_key,
     measure_properties,
+    property_descriptors,
 )
 from weakspot.features.images._fit_size import cpu_count, fitted_input_size, thread_split
-from weakspot.features.images._flags import FLAG_COLUMNS, compute_flags, perceptual_hash
+from weakspot.features.images._flags import FLAG_DESCRIPTORS, compute_flags, perceptual_hash
 
 logger = logging.getLogger("weakspot.features.images")
 
@@ -64,7 +66,7 @@ CONCEPT_COLUMNS: dict[str, tuple[str, str]] = {
     "concept_score": ("Concept score", "softmax probability or cosine similarity"),
 }
 FLAG_DESCRIPTIONS: dict[str, tuple[str, str]] = {
-    name: (name.removeprefix("is_").replace("_", " ").capitalize(), "flag") for name in FLAG_COLUMNS
+    name: (d.name, d.unit) for name, d in FLAG_DESCRIPTORS.items()
 }
 
 
@@ -89,6 +91,9 @@ class ImageFeatures:
         Column name -> (human name, unit) for every column above.
     n_cached : int
         Images whose features came from the cache rather than being computed.
+    descriptors : dict of str to PropertyDescriptor
+        What each property and flag column means to the later stages (its extractor's
+        declaration; see `property_descriptors`).
     """
 
     properties: pd.DataFrame
@@ -98,6 +103,7 @@ class ImageFeatures:
     skipped: list[dict[str, Any]]
     columns: dict[str, tuple[str, str]]
     n_cached: int = 0
+    descriptors: dict[str, PropertyDescriptor] = field(default_factory=dict)
 
 
 @dataclass
@@ -586,8 +592,10 @@ def _assemble(
         concept_frame = _concept_frame(results, names)
         columns.update(CONCEPT_COLUMNS)
         columns.update({c: (c, "cosine similarity") for c in concept_frame.columns[2:]})
+    described = property_descriptors()
+    descriptors = {c: described[c] for c in [*props.columns, *flags.columns]}
     return ImageFeatures(
-        props, flags, concept_frame, emb, results.skipped, columns, results.n_cached
+        props, flags, concept_frame, emb, results.skipped, columns, results.n_cached, descriptors
     )
 
 

@@ -19,6 +19,7 @@ import scipy.linalg
 from threadpoolctl import threadpool_limits
 
 from weakspot.engine import get_engine
+from weakspot.features.images._descriptors import PropertyDescriptor
 
 MIN_GROUP = 30
 _BLOCK_VALUES = 1 << 19  # distances per block of the neighbour search
@@ -35,6 +36,29 @@ FLAG_COLUMNS = (
     "is_near_duplicate",
     "is_outlier",
 )
+# the word for a flagged image, as a failure mode's mechanism says it ("97% flagged dark")
+_FLAG_WORDS = {
+    "is_dark": "dark",
+    "is_light": "light",
+    "is_blurry": "blurry",
+    "is_low_information": "low-information",
+    "is_odd_size": "odd-sized",
+    "is_odd_aspect_ratio": "odd aspect ratio",
+    "is_grayscale": "grayscale",
+    "is_exact_duplicate": "exact duplicate",
+    "is_near_duplicate": "near duplicate",
+    "is_outlier": "outlier",
+}
+FLAG_DESCRIPTORS: dict[str, PropertyDescriptor] = {
+    name: PropertyDescriptor(
+        name.removeprefix("is_").replace("_", " ").capitalize(),
+        "flag",
+        kind="quality",
+        high=_FLAG_WORDS[name],
+        transformable=False,
+    )
+    for name in FLAG_COLUMNS
+}
 
 
 def robust_side(
