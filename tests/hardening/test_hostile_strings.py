@@ -5,6 +5,7 @@ analysis.json (the exact value) and report.html (parsed: no script, no event han
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from rich.console import Console
 from tests.conftest import planted_table
 from tests.hardening.conftest import run
 from weakspot.cli._console import clean, plain, say_line
-from weakspot.report._markdown import literal
+from weakspot.report._markdown import literal, prose
 
 HOSTILE = [
     "<img src=x onerror=alert(1)>",
@@ -195,3 +196,40 @@ def test_json_keeps_hostile_values_exact() -> None:
         for s in doc["slices"]
         for c in s["predicate"]
     )
+
+
+# GitHub links these in rendered text (not in code spans): a mention notifies the account, a
+# reference links (and notifies) an issue
+_LIVE_REFERENCE = re.compile(r"(?<![\w`])(@[A-Za-z0-9]|#[0-9]|GH-[0-9])")
+
+
+def _live_references(markdown: str) -> list[str]:
+    """Mentions and issue references that GitHub would link in `markdown`'s rendered text."""
+    texts = [t.content for t in _tokens(markdown) if t.type == "text"]
+    return [m[0] for text in texts for m in _LIVE_REFERENCE.finditer(text)]
+
+
+def test_mentions_and_issue_references_in_values_stay_inert_in_the_summary(tmp_path: Path):
+    frame = planted_table(1, n=2000)
+    planted = frame["site"].iloc[0]  # the planted failure's site
+    frame["site"] = frame["site"].map(lambda s: "@octocat" if s == planted else f"{s} #123 GH-7")
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    result = run(["analyze", tmp_path / "p.csv", "--out", tmp_path / "o"])
+    assert result.exit_code == 0, result.output
+    summary = (tmp_path / "o" / "summary.md").read_text(encoding="utf-8")
+    assert "site == @\u200boctocat" in summary  # in a sentence, outside any code span
+    assert "`site == @octocat and age >= 60`" in summary  # a code span keeps the exact text
+    assert _live_references(summary) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("@octocat and @org/team", "@\u200boctocat and @\u200borg/team"),
+        ("see #123, GH-45 and x#7", "see \\#\u200b123, GH-\u200b45 and x\\#\u200b7"),
+        ("mail a@b.c, # 1, @ 2", "mail a@\u200bb.c, \\# 1, @ 2"),
+    ],
+)
+def test_prose_breaks_mentions_and_references(text: str, shown: str) -> None:
+    assert prose(text) == shown
+    assert _live_references(prose(text)) == []

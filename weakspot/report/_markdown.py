@@ -35,6 +35,10 @@ def literal(value: Any, *, in_table: bool = True) -> str:
 
 
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+!|~&:])")
+# what GitHub links in text after the Markdown is rendered (a backslash escape does not stop
+# it): a mention notifies an account or a team, a reference links an issue and notifies it
+_REFERENCE = re.compile(r"(@|#|\bGH-)(?=[0-9A-Za-z])")
+_ZERO_WIDTH_SPACE = "\u200b"
 
 
 def prose(value: Any) -> str:
@@ -42,9 +46,13 @@ def prose(value: Any) -> str:
 
     Every ASCII punctuation character that GitHub-flavoured Markdown could read as markup (HTML,
     links, images, emphasis, autolinks, table cells) is backslash-escaped, so the sentence
-    reads as written and nothing in it renders; line breaks become spaces.
+    reads as written and nothing in it renders; line breaks become spaces. A mention
+    (``@octocat``) or an issue reference (``#123``, ``GH-123``) gets a zero-width space after
+    its ``@``, ``#`` or ``GH-``: it reads the same, but GitHub neither links nor notifies it
+    (code spans, `literal`, need nothing: GitHub links nothing inside them).
     """
-    return _PUNCTUATION.sub(r"\\\1", _CONTROL.sub("", _BREAKS.sub(" ", str(value))))
+    text = _PUNCTUATION.sub(r"\\\1", _CONTROL.sub("", _BREAKS.sub(" ", str(value))))
+    return _REFERENCE.sub(r"\1" + _ZERO_WIDTH_SPACE, text)
 
 
 def render_markdown(
