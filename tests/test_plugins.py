@@ -159,8 +159,11 @@ def image_batch():
 def test_property_extractor_fills_each_declared_column_once_per_image(name, image_batch):
     cls = registry("weakspot.features.images", "PROPERTY_EXTRACTORS")[name]
     assert isinstance(cls.version, str) and cls.version
-    for column, (human, unit) in cls.columns.items():
-        assert column.isidentifier() and human and isinstance(unit, str)
+    described = pytest.importorskip("weakspot.features.images").property_descriptors()
+    for column in cls.columns:
+        descriptor = described[column]  # a (name, unit) pair reads as a derived property
+        assert column.isidentifier() and descriptor.name and isinstance(descriptor.unit, str)
+        assert descriptor.kind in ("photographic", "content", "derived", "quality")
     values = cls().measure(image_batch)
     assert set(values) == set(cls.columns)
     for column, column_values in values.items():

@@ -124,6 +124,7 @@ def failure_stage(
         image_columns=[
             c for c, k in features.kinds.items() if k in ("flag", "property", "concept")
         ],
+        descriptors=features.descriptors,
     )
     modes = find_failure_modes(
         slices,
@@ -133,6 +134,7 @@ def failure_stage(
         kinds=kinds,
         feature_info=dict(features.info),
         slice_ids=[item.id for item in slices],
+        descriptors=features.descriptors,
     )
     context = DiagnosisContext(
         Split(
@@ -150,5 +152,6 @@ def failure_stage(
         dict(features.info),
         train=train,
         random_state=random_state,
+        descriptors=features.descriptors,
     )
     return plan_actions(diagnose(modes, context), context)

@@ -10,12 +10,14 @@ test. Register it with `@register_diagnosis`; `tests/diagnoses/test_registry.py`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
+
+from weakspot.features.images import PropertyDescriptor, property_descriptors
 
 CAUSES = (
     "under_representation",
@@ -94,6 +96,10 @@ class DiagnosisContext:
         Feature -> (human name, unit).
     train : Split or None
     random_state : int
+    descriptors : mapping of str to PropertyDescriptor
+        What each image column means (`FeatureTable.descriptors`); default every registered
+        extractor's columns and the quality flags
+        (`weakspot.features.images.property_descriptors`).
     """
 
     evaluation: Split
@@ -102,6 +108,7 @@ class DiagnosisContext:
     feature_info: dict[str, tuple[str, str]] = field(default_factory=dict)
     train: Split | None = None
     random_state: int = 0
+    descriptors: Mapping[str, PropertyDescriptor] = field(default_factory=property_descriptors)
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 

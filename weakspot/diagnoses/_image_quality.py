@@ -3,8 +3,9 @@
 Strength: the larger of the quality flag whose share rises most in the mode (share inside
 minus outside) and the plain photographic property whose values are *extreme for their
 class* most more often in the mode than in the rest of its classes (robust z beyond 2.5 in
-the property's degraded direction: darker or brighter, lower contrast, less sharp, noisier;
-see `weakspot.diagnoses._evidence.extreme_shares`). Extremity is judged against the whole
+the property's degraded direction, which its `PropertyDescriptor` declares: darker or
+brighter, lower contrast, less sharp, noisier; a property that declares none is not
+counted; see `weakspot.diagnoses._evidence.extreme_shares`). Extremity is judged against the whole
 class, so a mode cut out of a class's ordinary range by a threshold on a property does not
 read as a degraded picture (an earlier version compared with the class's non-members and
 called such splits quality problems), and a mode that is one class does not read as a
@@ -22,22 +23,7 @@ import numpy as np
 
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext, clip01, register_diagnosis
 from weakspot.diagnoses._evidence import extreme_shares, mode_mask, training_share
-
-# the direction in which a plain property means a worse picture: -1 lower, +1 higher, 0 either
-DEGRADED = {
-    "brightness": 0,
-    "contrast": -1,
-    "sharpness": -1,
-    "blur": 1,
-    "noise": 1,
-    "object_size": -1,
-    "rotation": 1,
-    "aspect_ratio": 0,
-    "width": -1,
-    "height": -1,
-    "centre_border_contrast": 0,
-    "border_uniformity": 0,
-}
+from weakspot.features.images import DEGRADED_DIRECTIONS
 
 
 @register_diagnosis
@@ -51,8 +37,7 @@ class ImageQuality:
     def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis:
         ev = context.evaluation
         mask = mode_mask(mode, len(ev))
-        plain_names = {n: d for n, d in DEGRADED.items() if context.kinds.get(n) == "photographic"}
-        extremes = extreme_shares(mask, ev.features, ev.labels, plain_names)
+        extremes = extreme_shares(mask, ev.features, ev.labels, self.directions(context))
         plain = extremes[0] if extremes and extremes[0]["excess"] > 0 else None
         flag = self._flag(mask, context)
         strength = max(clip01(plain["excess"]) if plain else 0.0, flag[1] if flag else 0.0)
@@ -78,6 +63,16 @@ class ImageQuality:
         flagged = f", {flag[0]} on {flag[1]:.0%} more of it" if flag else ""
         summary = f"Image quality: {what}{flagged}{note}."
         return Diagnosis(self.cause, confidence, summary, evidence)
+
+    @staticmethod
+    def directions(context: DiagnosisContext) -> dict[str, int]:
+        """Plain photographic columns -> the direction their descriptor calls degraded (-1
+        lower, +1 higher, 0 either); columns that declare none are left out."""
+        return {
+            name: DEGRADED_DIRECTIONS[d.degraded]
+            for name, d in context.descriptors.items()
+            if d.degraded is not None and context.kinds.get(name) == "photographic"
+        }
 
     def _flag(self, mask: np.ndarray, context: DiagnosisContext) -> tuple[str, float] | None:
         features = context.evaluation.features

@@ -59,7 +59,8 @@ class FeatureTable:
     descriptors : mapping of str to PropertyDescriptor
         Image property and flag column -> what it means to the later stages (declared by its
         extractor; see `weakspot.features.images.PropertyDescriptor`), under the column's
-        name in this table (``image_brightness`` when a metadata column took ``brightness``).
+        name in this table (``image_brightness`` when a metadata column took ``brightness``);
+        constant columns, left out of `columns`, keep theirs.
     embeddings : ndarray of float32, shape (n, d), or None
     skipped : list of dict
         Images that could not be read: ``{index, path, reason}``.
@@ -114,7 +115,7 @@ def build_features(
         kinds={c: kinds[c] for c in columns.columns},
         embeddings=embeddings,
         skipped=skipped,
-        descriptors={c: d for c, d in descriptors.items() if c in columns.columns},
+        descriptors=descriptors,
     )
 
 

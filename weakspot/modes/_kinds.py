@@ -5,23 +5,26 @@ fidelity the title takes, in this order (`KIND_ORDER`, lowest first):
 
 0. ``metadata``: a column the user gave (``camera == C``): a camera, a site, an annotator;
 1. ``quality`` / ``photographic``: a quality flag (``is_dark``) or a plain photographic
-   property (brightness, contrast, sharpness, blur, noise, object size, rotation, border),
+   property (brightness, contrast, sharpness, blur, noise, the border, the canvas's size),
    which a person can see and an augmentation can reproduce;
 2. ``label``: the true class alone;
 3. ``derived``: derived image statistics (clipping, entropy, file size, dark share, mean
    channel values and the like), faithful but one step removed from what a person sees;
 4. ``concept``: an embedding concept tag, or an embedding group read through its rule.
 
+An image column's kind is the one its extractor declares in its `PropertyDescriptor`
+(``weakspot.features.images``); a ``content`` property (what the picture shows: an object's
+size, a rotation) reads as a photographic one, and a column without a descriptor as derived.
 A rule's kind is that of its least actionable condition; a condition on the label adds no
 kind of its own unless the rule is only about the label.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-from weakspot.features._condition import Condition
-from weakspot.features.images import FLAG_COLUMNS
+from weakspot.features import Condition
+from weakspot.features.images import PropertyDescriptor, property_descriptors
 
 KIND_ORDER = ("metadata", "quality", "photographic", "label", "derived", "concept")
 # quality flags and plain photographic properties share one level of preference
@@ -33,23 +36,13 @@ KIND_RANK = {
     "derived": 3,
     "concept": 4,
 }
-QUALITY_FLAGS = frozenset(FLAG_COLUMNS)  # the quality flags the image stage computes
-PHOTOGRAPHIC = frozenset(
-    {
-        "brightness",
-        "contrast",
-        "sharpness",
-        "blur",
-        "noise",
-        "object_size",
-        "rotation",
-        "centre_border_contrast",
-        "border_uniformity",
-        "aspect_ratio",
-        "width",
-        "height",
-    }
-)
+# a descriptor's kind -> the kind of `KIND_ORDER` it takes
+_DESCRIBED = {
+    "photographic": "photographic",
+    "content": "photographic",
+    "derived": "derived",
+    "quality": "quality",
+}
 
 
 def feature_kinds(
@@ -57,6 +50,7 @@ def feature_kinds(
     *,
     metadata: Iterable[str] = (),
     image_columns: Iterable[str] = (),
+    descriptors: Mapping[str, PropertyDescriptor] | None = None,
 ) -> dict[str, str]:
     """The kind of each slicing feature.
 
@@ -69,34 +63,40 @@ def feature_kinds(
     image_columns : iterable of str
         Columns computed from the images (properties, flags, concept tags); a property that
         was renamed ``image_<name>`` because a metadata column had its name keeps its kind.
+    descriptors : mapping of str to PropertyDescriptor, optional
+        What each image column means (`FeatureTable.descriptors`); default every registered
+        extractor's columns and the quality flags (`property_descriptors`).
 
     Returns
     -------
     dict of str to str
-        Feature -> one of `KIND_ORDER`. Columns in neither list count as metadata.
+        Feature -> one of `KIND_ORDER`. Columns in neither list count as metadata, unless
+        their name is that of a quality flag or of a photographic or content property.
     """
+    described = property_descriptors() if descriptors is None else descriptors
     meta, images = set(metadata), set(image_columns)
     kinds = {}
     for name in columns:
         base = name[len("image_") :] if name.startswith("image_") and name in images else name
+        descriptor = described.get(name, described.get(base))
         if name == "label":
             kinds[name] = "label"
-        elif name in images or (name not in meta and _is_image_name(base)):
-            kinds[name] = _image_kind(base)
+        elif name in images or (name not in meta and _is_image_name(base, descriptor)):
+            kinds[name] = _image_kind(base, descriptor)
         else:
             kinds[name] = "metadata"
     return kinds
 
 
-def _is_image_name(name: str) -> bool:
-    return name in QUALITY_FLAGS or name in PHOTOGRAPHIC or name == "concept"
+def _is_image_name(name: str, descriptor: PropertyDescriptor | None) -> bool:
+    if descriptor is not None:
+        return _DESCRIBED[descriptor.kind] != "derived"
+    return name == "concept"
 
 
-def _image_kind(name: str) -> str:
-    if name in QUALITY_FLAGS:
-        return "quality"
-    if name in PHOTOGRAPHIC:
-        return "photographic"
+def _image_kind(name: str, descriptor: PropertyDescriptor | None) -> str:
+    if descriptor is not None:
+        return _DESCRIBED[descriptor.kind]
     if name == "concept" or name.startswith("phrase_"):
         return "concept"
     return "derived"

@@ -2,49 +2,25 @@
 
 "images where camera == C are dark: brightness 0.11 vs 0.42 elsewhere; 97% flagged dark
 (1% elsewhere)". The sentence takes the plain photographic property whose standardised
-difference between the mode and the rest is largest (at least `MIN_EFFECT`), the adjective
-that direction means, and the quality flag whose share rises most. Without image features
-it names the strongest difference of any column outside the title's rule.
+difference between the mode and the rest is largest (at least `MIN_EFFECT`), the word its
+`PropertyDescriptor` gives that direction (``low`` / ``high``), and the quality flag whose
+share rises most (a flag that thresholds a photographic property, such as ``is_dark``, also
+names the look). Without image features it names the strongest difference of any column
+outside the title's rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from weakspot.explain._describe import distinguishing_features
+from weakspot.features.images import PropertyDescriptor, property_descriptors
 
 MIN_EFFECT = 0.5
 MIN_FLAG_SHARE = 0.3
-# property -> (adjective when lower in the mode, adjective when higher)
-ADJECTIVES = {
-    "brightness": ("dark", "bright"),
-    "contrast": ("low in contrast", "high in contrast"),
-    "sharpness": ("blurry", "sharp"),
-    "blur": ("sharp", "blurry"),
-    "noise": ("clean", "noisy"),
-    "centre_border_contrast": ("darker at the centre", "brighter at the centre"),
-    "border_uniformity": ("busy at the border", "uniform at the border"),
-    "aspect_ratio": ("tall", "wide"),
-    "width": ("narrow", "wide"),
-    "height": ("short", "tall"),
-    "object_size": ("small objects", "large objects"),
-    "rotation": ("less rotated", "rotated"),
-}
-FLAG_WORDS = {
-    "is_dark": "dark",
-    "is_light": "light",
-    "is_blurry": "blurry",
-    "is_low_information": "low-information",
-    "is_odd_size": "odd-sized",
-    "is_odd_aspect_ratio": "odd aspect ratio",
-    "is_grayscale": "grayscale",
-    "is_exact_duplicate": "exact duplicate",
-    "is_near_duplicate": "near duplicate",
-    "is_outlier": "outlier",
-}
 
 
 def mechanism_sentence(
@@ -54,13 +30,16 @@ def mechanism_sentence(
     feature_info: dict[str, tuple[str, str]],
     title: str | None,
     rule_features: Sequence[str] = (),
+    descriptors: Mapping[str, PropertyDescriptor] | None = None,
 ) -> str:
     """One sentence on what sets the rows in `mask` (bool, shape (n,)) apart in image terms.
 
     `rule_features` are the columns of the title's rule: the fallback, which names the column
     that differs most, looks past them (the rows of ``site == B`` are all B by definition).
     A table without image features gets the fallback, in words about rows, not images.
+    `descriptors` give each image column's words (default: `property_descriptors`).
     """
+    described = property_descriptors() if descriptors is None else descriptors
     image = [c for c in features.columns if kinds.get(c) in ("photographic", "derived")]
     has_images = bool(image) or any(kind == "quality" for kind in kinds.values())
     subject = _subject(title, kinds, "images" if has_images else "examples")
@@ -75,18 +54,25 @@ def mechanism_sentence(
     flag = _top_flag(mask, features, kinds)
     if not strong and flag is None:
         return _fallback(subject, mask, others, images=True)
-    words = [flag[0]] if flag is not None and flag[0] in ("dark", "light", "blurry") else []
+    # a flag that thresholds a photographic property is a look ("dark"), not only a flag
+    looks = {
+        f for d in described.values() if d.kind in ("photographic", "content") for f in d.flags
+    }
+    words = [_flag_word(flag[0], described)] if flag is not None and flag[0] in looks else []
     figures = []
     for e in strong:
         name = feature_info.get(e["feature"], (e["feature"], ""))[0].lower()
-        low, high = ADJECTIVES.get(e["feature"], (f"low in {name}", f"high in {name}"))
-        words.append(low if e["effect"] < 0 else high)
+        higher = e["effect"] >= 0
+        descriptor = described.get(e["feature"])
+        fallback = f"{'high' if higher else 'low'} in {name}"
+        words.append(descriptor.word(higher) if descriptor is not None else fallback)
         figures.append(f"{name} {_num(e['in_slice'])} vs {_num(e['elsewhere'])} elsewhere")
     words = list(dict.fromkeys(words))
     head = f"{subject} are {' and '.join(words)}" if words else f"{subject} stand out"
     parts = [head + (": " + ", ".join(figures) if figures else "")]
     if flag is not None:
-        word, inside, outside = flag
+        column, inside, outside = flag
+        word = _flag_word(column, described)
         parts.append(f"{inside:.0%} flagged {word} ({outside:.0%} elsewhere)")
     return "; ".join(parts)
 
@@ -114,8 +100,14 @@ def _top_flag(mask, features: pd.DataFrame, kinds) -> tuple[str, float, float] |
             and inside - outside > 0.2
             and (best is None or inside - outside > best[1] - best[2])
         ):
-            best = (FLAG_WORDS.get(column, column), float(inside), float(outside))
+            best = (column, float(inside), float(outside))
     return best
+
+
+def _flag_word(column: str, described: Mapping[str, PropertyDescriptor]) -> str:
+    """The word of a flagged image ("dark"): its descriptor's `high`, else the column."""
+    descriptor = described.get(column)
+    return descriptor.high if descriptor is not None and descriptor.high else column
 
 
 def _fallback(subject: str, mask: np.ndarray, others: pd.DataFrame, *, images: bool) -> str:

@@ -15,7 +15,7 @@ described as", with their F1.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -26,6 +26,7 @@ from weakspot._display import html_of
 from weakspot.explain._describe import describe_members
 from weakspot.features._binning import BinnedFeatures
 from weakspot.features._condition import Condition
+from weakspot.features.images import PropertyDescriptor
 from weakspot.modes._cores import actionable_core, actionable_twin
 from weakspot.modes._kinds import KIND_RANK, rule_kind
 from weakspot.modes._mechanism import mechanism_sentence
@@ -172,6 +173,7 @@ def find_failure_modes(
     slice_ids: Sequence[str] | None = None,
     min_shared: float = MIN_SHARED,
     f1_slack: float = F1_SLACK,
+    descriptors: Mapping[str, PropertyDescriptor] | None = None,
 ) -> list[FailureMode]:
     """Group reported slices into failure modes and name each by what a person can act on.
 
@@ -191,6 +193,9 @@ def find_failure_modes(
         Ids of the slices (default ``S1``, ``S2``, ... in order).
     min_shared, f1_slack : float
         See `group_slices`, and the F1 within which a more actionable rule wins the title.
+    descriptors : mapping of str to PropertyDescriptor, optional
+        What each image column means (`FeatureTable.descriptors`), for the mechanism's words;
+        default every registered extractor's columns and the quality flags.
     """
     ids = list(slice_ids) if slice_ids is not None else [f"S{i + 1}" for i in range(len(slices))]
     errors = np.asarray(errors).astype(bool)
@@ -231,6 +236,7 @@ def find_failure_modes(
                     feature_info or {},
                     title["title"] if rule else None,
                     rule_features=[c.feature for c in rule or ()],
+                    descriptors=descriptors,
                 ),
                 slices=tuple(ids[i] for i in group),
                 members=members,
