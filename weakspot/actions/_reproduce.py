@@ -9,7 +9,10 @@ images in a property space where each property weighs by how well it separates t
 the rest (``|2 AUC - 1|``, at least `WEIGHT_FLOOR`). A copy counts by the share of mode members
 among its `K` nearest images, discounted beyond the mode's own reach (`LookSpace`); a
 candidate's **reproduction** is the copies' mean share rescaled from 0 (the untransformed
-images) to 1 (the mode's own members). The best candidates are refined a step at a time
+images) to 1 (the mode's own members). The properties are those of the registered extractors
+that a pixel transform can change (`PropertyDescriptor.transformable`), and the `matched`
+candidates are those the properties' descriptors propose (`PropertyDescriptor.towards`). The
+best candidates are refined a step at a time
 (`_climb`); the best makes the spec if its reproduction reaches `MIN_REPRODUCTION`, and a second
 transform joins it when the pair gains at least `MIN_SECOND_GAIN`.
 
@@ -29,6 +32,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageOps
 
+from weakspot._errors import InputError
 from weakspot.actions.augment import (
     brightness_contrast,
     downscale,
@@ -40,14 +44,8 @@ from weakspot.actions.augment import (
 )
 from weakspot.diagnoses._base import DiagnosisContext
 from weakspot.diagnoses._evidence import mode_mask
-from weakspot.features.images._decode import (
-    READ_ERRORS,
-    _as_uint8,
-    _normalise_mode,
-    decode_array,
-    read_file,
-)
-from weakspot.features.images._properties import PROPERTY_COLUMNS, compute_properties
+from weakspot.features.images import measure_images, property_descriptors
+from weakspot.features.images._decode import READ_ERRORS, _as_uint8, _normalise_mode, read_file
 
 K = 15  # neighbours per measured copy
 N_IMAGES = 60  # images from outside the mode that each candidate transforms
@@ -61,8 +59,6 @@ REACH_PERCENTILE = 50  # of the members' k-th neighbour distance (see `LookSpace
 WEIGHT_FLOOR = 0.25  # the least weight of a property that varies (see `LookSpace`)
 MIN_REFERENCE = 20  # outside images of the mode's classes left untransformed, to compare with
 MIN_LOOK_GAP = 0.05  # members' own share over the untransformed images': less, no look to reach
-# properties of the file or the canvas, which no pixel transform changes
-_NOT_PIXELS = {"width", "height", "megapixels", "aspect_ratio", "file_size", "jpeg_quality"}
 
 
 @dataclass(frozen=True)
@@ -305,21 +301,25 @@ class LookSpace:
         return float((self.members[found].mean(axis=1) * reach).mean())
 
 
+def transformable_columns() -> list[str]:
+    """The registered extractors' columns that a pixel transform can change, in registration
+    order (`PropertyDescriptor.transformable`; quality flags are not among them)."""
+    return [c for c, d in property_descriptors().items() if d.transformable]
+
+
 def pixel_columns(features: pd.DataFrame, kinds: dict[str, str]) -> list[str]:
     """The evaluation's image-property columns that a pixel transform can change (a user's
     metadata column of the same name is not one: the image stage renames its own)."""
     return [
         c
-        for c in PROPERTY_COLUMNS
-        if c in features.columns and kinds.get(c, "metadata") != "metadata" and c not in _NOT_PIXELS
+        for c in transformable_columns()
+        if c in features.columns and kinds.get(c, "metadata") != "metadata"
     ]
 
 
 def _measure(images: list[np.ndarray], columns: list[str]) -> np.ndarray:
     """Properties (columns `columns`) of uint8 images, measured as the image stage does."""
-    position = [list(PROPERTY_COLUMNS).index(c) for c in columns]
-    decoded = [decode_array(im, net_size=None) for im in images]
-    return compute_properties(decoded)[:, position]
+    return measure_images(images, columns)
 
 
 def _reference_space(
@@ -341,9 +341,9 @@ def measure_pixels(images: Sequence[np.ndarray]) -> tuple[np.ndarray, list[str]]
     -------
     values : ndarray of float, shape (n, p)
     columns : list of str
-        The `PROPERTY_COLUMNS` a pixel transform can change, in that order.
+        The property columns a pixel transform can change (`transformable_columns`).
     """
-    columns = [c for c in PROPERTY_COLUMNS if c not in _NOT_PIXELS]
+    columns = transformable_columns()
     return _measure(list(images), columns), columns
 
 
@@ -571,10 +571,11 @@ def find_reproduction(look: ModeLook | None, *, random_state: int = 0) -> Reprod
 
 def matched(values: np.ndarray, members: np.ndarray, columns: list[str]) -> list[Candidate]:
     """Candidates whose strength is read off the mode's own figures (medians inside vs
-    outside, values of shape (n, p) in `columns`): the contrast ratio and the brightness it
-    leaves, the gamma that maps one brightness to the other, the blur that lowers the
-    sharpness by its ratio (a Laplacian's variance falls about as sigma^-4) and the noise that
-    adds up to the mode's. They join the fixed grid, which cannot hold every strength."""
+    outside, values of shape (n, p) in `columns`), as each property's descriptor proposes
+    them (`PropertyDescriptor.towards`): for the built-in ones the contrast ratio and the
+    brightness it leaves, the gamma that maps one brightness to the other, the blur that
+    lowers the sharpness by its ratio and the noise that adds up to the mode's. They join the
+    fixed grid, which cannot hold every strength."""
     at = {c: j for j, c in enumerate(columns)}
 
     def medians(name: str) -> tuple[float, float] | None:
@@ -584,21 +585,17 @@ def matched(values: np.ndarray, members: np.ndarray, columns: list[str]) -> list
         inside, outside = np.nanmedian(column[members]), np.nanmedian(column[~members])
         return (float(inside), float(outside)) if np.isfinite([inside, outside]).all() else None
 
+    described = property_descriptors()
     out = []
-    bright, contrast = medians("brightness"), medians("contrast")
-    if bright and contrast and contrast[1] > 0:
-        c = float(np.clip(contrast[0] / contrast[1] - 1, -0.95, 3.0))
-        b = float(np.clip(bright[0] - (1 + c) * bright[1], -1.0, 1.0))
-        out.append(Candidate("RandomBrightnessContrast", (round(b, 3), round(c, 3))))
-    if bright and 0 < bright[0] < 1 and 0 < bright[1] < 1:
-        g = float(np.clip(np.log(bright[0]) / np.log(bright[1]), 0.1, 10.0))
-        out.append(Candidate("RandomGamma", round(g, 3)))
-    sharp = medians("sharpness")
-    if sharp and sharp[0] > 0 and sharp[1] > sharp[0]:
-        out.append(Candidate("GaussianBlur", round(float((sharp[1] / sharp[0]) ** 0.25), 3)))
-    noise = medians("noise")
-    if noise and noise[0] > noise[1]:
-        out.append(Candidate("GaussNoise", round(float(np.sqrt(noise[0] ** 2 - noise[1] ** 2)), 3)))
+    for column in columns:
+        towards = described[column].towards if column in described else None
+        for name, value in towards(medians) if towards is not None else []:
+            if name not in _APPLY:
+                raise InputError(
+                    f"The descriptor of property {column!r} proposes transform {name!r}, which "
+                    f"the augmentation search cannot apply; propose one of {sorted(_APPLY)}."
+                )
+            out.append(Candidate(name, value))
     return out
 
 

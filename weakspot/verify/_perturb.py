@@ -2,19 +2,23 @@
 
 For a mode whose rule names an image property weakspot can set, evaluation images from
 outside the mode are pushed to the mode's level of that property (the median over the mode's
-members, measured with `weakspot.features.images._properties.stack_properties`) and predicted
-again. The change in error rate on those same images, with a 95% interval (paired
-differences, normal approximation) and McNemar's exact test, is compared with the mode's
-excess error rate (mode minus rest, original predictions):
+members, measured by the property's extractor at each image's own size,
+`weakspot.features.images.measure_images`) and predicted again. The change in error rate on
+those same images, with a 95% interval (paired differences, normal approximation) and
+McNemar's exact test, is compared with the mode's excess error rate (mode minus rest,
+original predictions):
 
 - ``sensitive to X``: the error rate rises significantly, by at least half the excess;
 - ``partly sensitive to X``: it rises significantly, by less than half;
 - ``X only marks examples that are hard for another reason``: no significant rise.
 
-Settable properties (`SETTERS`): brightness, dark_share, light_share, shadows, highlights
+A property is settable when its `PropertyDescriptor` has a setter (a user's extractor may
+declare one): of the built-ins brightness, dark_share, light_share, shadows, highlights
 (additive shift), contrast and dynamic_range (scaling about the mean), sharpness, blur and
-edge_density (Gaussian blur), noise (Gaussian noise). The parameter of each is
-found by bisection so that the measured property reaches the target level.
+edge_density (Gaussian blur), noise (Gaussian noise), and the border's two properties. The
+setter's strength is found by bisection so that the measured property reaches the target
+level. A quality flag stands for the property its descriptor names it a threshold of
+(``is_dark`` for brightness).
 
 **The look test** (`look_test`): when the analysis wrote an augmentation spec for the mode
 (its transforms were chosen because their copies land among the mode's images), the same
@@ -45,84 +49,42 @@ import numpy as np
 from PIL import Image
 
 from weakspot.actions._reproduce import MIN_REPRODUCTION, copies_reproduction, measure_pixels
-from weakspot.actions.augment import (
-    apply_spec,
-    brightness_contrast,
-    gaussian_blur,
-    gaussian_noise,
-)
-from weakspot.features.images._properties import _border, stack_properties
+from weakspot.actions.augment import apply_spec
+from weakspot.features.images import PropertyDescriptor, measure_images, property_descriptors
 from weakspot.verify._compare import ALPHA, mcnemar
 from weakspot.verify._inputs import original_correct
 from weakspot.verify._trainer import TrainerError, as_labels
 
 
-def _contrast(image: np.ndarray, c: float, rng: np.random.Generator) -> np.ndarray:
-    mean = float(image.mean())
-    out = mean + (1.0 + c) * (image.astype(np.float32) - mean)
-    return np.clip(out, 0, 255).astype(np.uint8)
+def settable_properties() -> dict[str, PropertyDescriptor]:
+    """The registered properties `perturb` can set: those whose descriptor has a setter."""
+    return {c: d for c, d in property_descriptors().items() if d.setter is not None}
 
 
-def _paint_border(image: np.ndarray, q: float, rng: np.random.Generator) -> np.ndarray:
-    """The border ring the properties measure, blended towards white (q > 0) or black (q < 0)
-    by |q|: a frame of that brightness, which moves the centre-border contrast."""
-    out = image.astype(np.float32)
-    ring = _border(*image.shape[:2])
-    target = 255.0 if q > 0 else 0.0
-    out[ring] = (1 - abs(q)) * out[ring] + abs(q) * target
-    return np.clip(out, 0, 255).astype(np.uint8)
-
-
-def _even_border(image: np.ndarray, p: float, rng: np.random.Generator) -> np.ndarray:
-    """The border ring blended by p towards its own mean: a more uniform border."""
-    out = image.astype(np.float32)
-    ring = _border(*image.shape[:2])
-    out[ring] = (1 - p) * out[ring] + p * out[ring].mean(axis=0)
-    return np.clip(out, 0, 255).astype(np.uint8)
-
-
-# property -> (set(image, parameter, rng), parameter range)
-SETTERS: dict[
-    str, tuple[Callable[[np.ndarray, float, np.random.Generator], np.ndarray], tuple[float, float]]
-] = {
-    "brightness": (lambda im, b, rng: brightness_contrast(im, b, 0.0), (-1.0, 1.0)),
-    "contrast": (_contrast, (-1.0, 3.0)),
-    "sharpness": (lambda im, s, rng: gaussian_blur(im, s) if s > 0 else im, (0.0, 8.0)),
-    "blur": (lambda im, s, rng: gaussian_blur(im, s) if s > 0 else im, (0.0, 8.0)),
-    "noise": (lambda im, s, rng: gaussian_noise(im, s, rng) if s > 0 else im, (0.0, 0.5)),
-    "centre_border_contrast": (_paint_border, (-1.0, 1.0)),
-    "border_uniformity": (_even_border, (0.0, 1.0)),
-}
-# properties set through another's setter (the bisection measures the named property itself)
-for _alias, _via in {
-    "dark_share": "brightness",
-    "light_share": "brightness",
-    "shadows": "brightness",
-    "highlights": "brightness",
-    "dynamic_range": "contrast",
-    "edge_density": "sharpness",
-}.items():
-    SETTERS[_alias] = SETTERS[_via]
+def flag_properties() -> dict[str, str]:
+    """Quality flag -> the settable property it thresholds (``is_dark`` -> brightness)."""
+    return {flag: c for c, d in settable_properties().items() for flag in d.flags}
 
 
 def measure(image: np.ndarray, name: str) -> float:
-    """One property of one uint8 image, shape (H, W) or (H, W, 3)."""
-    return float(stack_properties(image[None])[name][0])
+    """One property of one uint8 image, shape (H, W) or (H, W, 3), at the image's own size."""
+    return float(measure_images([image], [name], full_size=True)[0, 0])
 
 
 def set_property(
     image: np.ndarray, name: str, level: float, seed: int = 0, steps: int = 18
 ) -> np.ndarray:
-    """`image` with property `name` pushed to `level` (bisection on the setter's parameter)."""
-    setter, (low, high) = SETTERS[name]
-    if name == "noise" and level < measure(image, name):
-        # adding noise only raises it; a Gaussian blur is what lowers measured noise
-        setter, (low, high) = SETTERS["sharpness"]
-    if name in ("sharpness", "blur", "noise", "edge_density"):
-        low = 0.0  # these setters only degrade
+    """`image` with property `name` pushed to `level` (bisection on the strength of the setter
+    its descriptor declares)."""
+    setter = settable_properties()[name].setter
+    assert setter is not None, "settable_properties holds only properties with a setter"
+    if setter.lowering is not None and level < measure(image, name):
+        # the setter moves the property one way only (added noise never lowers the noise)
+        setter = setter.lowering
+    low, high = (float(s) for s in setter.strengths)
 
     def at(p: float) -> tuple[np.ndarray, float]:
-        out = setter(image, p, np.random.default_rng(seed))
+        out = setter.apply(image, p, np.random.default_rng(seed))
         return out, measure(out, name)
 
     lo_img, lo_val = at(low)
@@ -141,24 +103,21 @@ def set_property(
     return best[0]
 
 
-# a quality flag that is True in a mode is tested through the property it thresholds
-FLAG_PROPERTIES = {"is_dark": "brightness", "is_light": "brightness", "is_blurry": "sharpness"}
-
-
 def settable_condition(rule: list[dict[str, Any]] | None) -> dict[str, Any] | None:
     """The first condition of a mode's rule on a property weakspot can set, or None.
 
-    ``is_dark == True`` (and the other flags of `FLAG_PROPERTIES`) stands for its property:
+    ``is_dark == True`` (and the other flags of `flag_properties`) stands for its property:
     the images are pushed to the mode's median brightness, and the condition records the
     flag it came from (``via``).
     """
+    settable, flags = settable_properties(), flag_properties()
     for condition in rule or []:
         feature = condition.get("feature")
-        if feature in SETTERS:
+        if feature in settable:
             return condition
         flag_set = condition.get("op") == "==" and str(condition.get("value")) == "True"
-        if feature in FLAG_PROPERTIES and flag_set:
-            return {"feature": FLAG_PROPERTIES[feature], "op": "median", "via": feature}
+        if feature in flags and flag_set:
+            return {"feature": flags[feature], "op": "median", "via": feature}
     return None
 
 
@@ -412,7 +371,7 @@ def perturb_modes(
             )
         condition = settable_condition(mode["rule"])
         if condition is None:
-            settable = sorted([*SETTERS, *FLAG_PROPERTIES])
+            settable = sorted([*settable_properties(), *flag_properties()])
             reason = f"its rule names no property weakspot can set ({settable})"
             record = {**head, "verdict": None, "reason": reason, **look}
             results.append({**record, "conclusion": conclusion(record)})
