@@ -114,13 +114,20 @@ def test_finder_output_has_the_promised_shapes(name, planted):
 @pytest.mark.parametrize("name", plugins("weakspot.slices", "FINDERS"))
 def test_finder_proposes_nothing_when_every_prediction_is_right(name, planted):
     output = make_finder(name).find(
-        dataclasses.replace(planted, errors=np.zeros_like(planted.errors))
+        dataclasses.replace(
+            planted,
+            outcomes=dataclasses.replace(planted.outcomes, loss=np.zeros(len(planted.errors))),
+        )
     )
     assert output.slices == []
     assert output.family_p_values.shape == output.proposed_p_values.shape == (0,)
 
 
-WITHOUT = {"embeddings": {"embeddings": None}, "probabilities": {"proba": None}}
+def _without(context, need):
+    """`context` less what a finder may need."""
+    if need == "embeddings":
+        return dataclasses.replace(context, embeddings=None)
+    return dataclasses.replace(context, outcomes=dataclasses.replace(context.outcomes, proba=None))
 
 
 @pytest.mark.parametrize(
@@ -128,7 +135,7 @@ WITHOUT = {"embeddings": {"embeddings": None}, "probabilities": {"proba": None}}
 )
 def test_finder_without_what_it_needs_proposes_nothing(name, planted):
     for need in FINDERS[name].needs:
-        output = make_finder(name).find(dataclasses.replace(planted, **WITHOUT[need]))
+        output = make_finder(name).find(_without(planted, need))
         assert output.slices == [] and output.proposed_p_values.shape == (0,)
 
 

@@ -22,22 +22,25 @@ import pandas as pd
 
 from weakspot._errors import InputError, missing_dependency
 from weakspot._failures import failure_stage, training_split
+from weakspot._options import AnalysisOptions, TrainingOptions, check_needs, will_have_embeddings
 from weakspot._version import __version__
 from weakspot._whole import WholeCounts, count_whole, group_rules
 from weakspot.engine import get_engine
 from weakspot.explain import ExplainedSlice, add_pictures, explain_slices, flag_pictures
 from weakspot.features import BinnedFeatures, FeatureTable, ImageOptions, build_features
-from weakspot.inputs import Examples, Inputs, resolve_inputs
-from weakspot.inputs._options import check_file_options
-from weakspot.inputs._partitioned import (
+from weakspot.inputs import (
+    ColumnOptions,
+    Examples,
+    Inputs,
+    ReadOptions,
     is_partitioned,
     read_partitioned,
     read_partitioned_sample,
+    resolve_inputs,
 )
-from weakspot.inputs._sample import check_sample
 from weakspot.metrics import Metrics, check_sensitive, groups_frame, measure
-from weakspot.report._json import SCHEMA_VERSION, plain
-from weakspot.slices import FINDERS, SliceSearch, check_finders, find_slices
+from weakspot.report import SCHEMA_VERSION, plain
+from weakspot.slices import SearchOptions, SliceSearch, find_slices
 
 Progress = Callable[..., None]
 
@@ -170,6 +173,11 @@ class Analysis:
         doc = {
             "schema_version": SCHEMA_VERSION,
             "weakspot_version": self.config.get("weakspot_version"),
+            "task": {
+                "name": ex.outcomes.task,
+                "unit": ex.outcomes.unit,
+                "binary_loss": ex.outcomes.binary,
+            },
             "config": self.config,
             "dataset": {
                 "n_examples": len(ex),
@@ -249,6 +257,7 @@ def analyze(
     train: pd.DataFrame | str | Path | None = None,
     train_images: Any = None,
     train_embeddings: np.ndarray | str | Path | None = None,
+    task: str = "classification",
 ) -> Analysis:
     """Analyse a classifier's predictions: metrics, subgroup gaps and failure slices.
 
@@ -348,61 +357,62 @@ def analyze(
         As `images`, for the training table.
     train_embeddings : ndarray of shape (n_train, d) or path of a .npy file, optional
         Precomputed training embeddings, to go with precomputed `embeddings`.
+    task : str
+        The kind of model (``weakspot.tasks.TASKS``): it reads the label and prediction columns
+        and defines a unit's error. ``"classification"`` (single-label) is built in; a
+        registered task is chosen by its name (docs/architecture.md).
     """
     say = progress or (lambda stage, done=None, total=None: None)
     say("validating input")
-    _check_options(max_q, max_slices, n_bins, random_state, min_support, min_lift)
-    check_sample(sample)
-    cache_dir = check_file_options(cache_dir, embed, max_failed_share)
-    check_finders(methods, finder_options)
-    runner = get_engine(engine, **({"client": client} if client is not None else {}))
-    columns = {
-        "label": label,
-        "prediction": prediction,
-        "id_column": id_column,
-        "score_column": score_column,
-        "positive_class": positive_class,
-        "classes": classes,
-        "metadata": metadata,
-        "ignore": ignore,
-    }
-    inputs = _read_inputs(
-        data,
-        columns,
+    options = AnalysisOptions(
+        columns=ColumnOptions(
+            label=label,
+            prediction=prediction,
+            id_column=id_column,
+            score_column=score_column,
+            positive_class=positive_class,
+            classes=classes,
+            metadata=metadata,
+            ignore=ignore,
+            task=task,
+        ),
+        reading=ReadOptions(predictions, images, image_column, embeddings, allow_outside_root),
+        images=ImageOptions(
+            embed, layer, concepts, cache_dir, max_failed_share, cache=cache, embed_size=embed_size
+        ),
+        search=SearchOptions(methods, finder_options, min_support, max_q, min_lift, max_slices),
+        training=TrainingOptions(train, train_images, train_embeddings),
+        sensitive=tuple(sensitive or ()),
+        n_bins=n_bins,
         sample=sample,
         random_state=random_state,
-        predictions=predictions,
-        images=images,
-        image_column=image_column,
-        embeddings=embeddings,
-        allow_outside_root=allow_outside_root,
-    )
+    ).checked()
+    runner = get_engine(engine, **({"client": client} if client is not None else {}))
+    return _run(data, options, runner, say)
+
+
+def _run(data: Any, options: AnalysisOptions, runner: Any, say: Progress) -> Analysis:
+    """Every stage, in order, on checked options."""
+    inputs = _read_inputs(data, options)
+    sensitive = list(options.sensitive)
     check_sensitive(inputs.examples, sensitive)
-    image_options = ImageOptions(
-        embed, layer, concepts, cache_dir, max_failed_share, cache=cache, embed_size=embed_size
-    )
+    check_needs(options.search, will_have_embeddings(inputs, options.images))
     if inputs.images is not None:
         say("extracting image features", 0, len(inputs.examples))
     features = build_features(
         inputs,
-        images=image_options,
-        n_bins=n_bins,
+        images=options.images,
+        n_bins=options.n_bins,
         progress=lambda done, total: say("extracting image features", done, total),
         engine=runner,
     )
-    check_needs(methods, features.embeddings)
     say("measuring performance")
     metrics = measure(inputs.examples, features, sensitive=sensitive)
     search = find_slices(
         inputs.examples,
         features,
-        methods=methods,
-        finder_options=finder_options,
-        min_support=min_support,
-        max_q=max_q,
-        min_lift=min_lift,
-        max_slices=max_slices,
-        random_state=random_state,
+        options.search,
+        random_state=options.random_state,
         engine=runner,
         progress=say,
     )
@@ -413,23 +423,24 @@ def analyze(
         explained,
         inputs,
         features.embeddings,
-        embed=embed,
-        random_state=random_state,
+        embed=options.images.embed,
+        random_state=options.random_state,
         unread={int(s["index"]) for s in features.skipped},
     )
     split = None
-    if train is not None:
+    training = options.training
+    if training.data is not None:
         say("reading the training set")
         split = training_split(
-            train,
-            images=train_images,
-            embeddings=train_embeddings,
+            training.data,
+            images=training.images,
+            embeddings=training.embeddings,
             evaluation=inputs.examples,
             features=features,
-            image_options=image_options,
-            label=label,
-            id_column=id_column,
-            image_column=image_column,
+            image_options=options.images,
+            label=options.columns.label,
+            id_column=options.columns.id_column,
+            image_column=options.reading.image_column,
         )
     say("diagnosing failure modes")
     modes, actions = failure_stage(
@@ -437,7 +448,7 @@ def analyze(
         examples=inputs.examples,
         features=features,
         train=split,
-        random_state=random_state,
+        random_state=options.random_state,
         images=inputs.images,
         unread={*inputs.refused, *(int(s["index"]) for s in features.skipped)},
     )
@@ -448,103 +459,65 @@ def analyze(
             **{item.id: item.conditions for item in explained},
             **{mode.id: mode.rule for mode in modes},
         }
-        reading = {"predictions": predictions, "images": images, "image_column": image_column}
         whole = count_whole(
             data,
             findings,
             inputs.examples,
-            options={**reading, **columns},
-            max_q=max_q,
-            min_lift=min_lift,
+            columns=options.columns,
+            reading=options.reading,
+            max_q=options.search.max_q,
+            min_lift=options.search.min_lift,
             groups=group_rules(features.binned, sensitive),
         )
-    config = _config(
-        search, max_q, min_lift, max_slices, n_bins, random_state, sensitive, inputs, features
-    )
+    config = _config(search, options, inputs, features)
     config["train"] = None if split is None else len(split)
-    if sample is not None:  # only then, so that analyses without it keep their bytes
-        config["sample"] = sample
+    if options.sample is not None:  # only then, so that analyses without it keep their bytes
+        config["sample"] = options.sample
     drawn = [inputs.sample.note()] if inputs.sample is not None else []
     notes = [*drawn, *inputs.examples.notes, *metrics.notes, *search.notes]
-    quality = flag_pictures(inputs, features, random_state=random_state)
+    quality = flag_pictures(inputs, features, random_state=options.random_state)
     return Analysis(
         inputs, features, metrics, search, explained, config, notes, quality, modes, actions, whole
     )
 
 
-def _read_inputs(
-    data: Any, columns: dict[str, Any], *, sample: int | None, random_state: int, **options: Any
-) -> Inputs:
+def _read_inputs(data: Any, options: AnalysisOptions) -> Inputs:
     """The inputs stage. A Parquet folder or Dask DataFrame is read and joined here, so that
     the joined table lives no longer than this call: the examples keep only what they use;
-    with `sample`, only the sample is joined. `columns` are `build_examples`'s column
-    options, `options` the rest of `resolve_inputs`'."""
-    if options["predictions"] is None and is_partitioned(data):
-        image_column = options["image_column"]
+    with a sample, only the sample is joined."""
+    columns, reading = options.columns.as_kwargs(), options.reading
+    sample, random_state = options.sample, options.random_state
+    if reading.predictions is None and is_partitioned(data):
+        image_column = reading.image_column
         if sample is None:
             data = read_partitioned(data, image_column=image_column, **columns)
-            return resolve_inputs(data, **options, **columns)
+            return resolve_inputs(data, **reading.as_kwargs(), **columns)
         data, rows, classes = read_partitioned_sample(
             data, sample, random_state=random_state, image_column=image_column, **columns
         )
         if columns["classes"] is None and classes is not None:
-            columns = {**columns, "classes": classes}  # those of every row, not the sample's
-        return resolve_inputs(data, rows=rows, **options, **columns)
-    return resolve_inputs(data, sample=sample, random_state=random_state, **options, **columns)
+            columns["classes"] = classes  # those of every row, not the sample's
+        return resolve_inputs(data, rows=rows, **reading.as_kwargs(), **columns)
+    return resolve_inputs(
+        data, sample=sample, random_state=random_state, **reading.as_kwargs(), **columns
+    )
 
 
-def _config(search, max_q, min_lift, max_slices, n_bins, random_state, sensitive, inputs, features):
+def _config(
+    search: SliceSearch, options: AnalysisOptions, inputs: Inputs, features: FeatureTable
+) -> dict[str, Any]:
     """The options the analysis ran with, as analysis.json records them."""
     return {
         "methods": search.methods,
         "min_support": search.min_support,
-        "max_q": max_q,
-        "min_lift": min_lift,
-        "max_slices": max_slices,
+        "max_q": options.search.max_q,
+        "min_lift": options.search.min_lift,
+        "max_slices": options.search.max_slices,
         "max_level": search.options.get("lattice", {}).get("max_level"),
-        "n_bins": n_bins,
-        "random_state": random_state,
-        "sensitive": list(sensitive or []),
+        "n_bins": options.n_bins,
+        "random_state": options.random_state,
+        "sensitive": list(options.sensitive),
         "weakspot_version": __version__,
         "images": inputs.images is not None,
         "embedding_dim": None if features.embeddings is None else int(features.embeddings.shape[1]),
     }
-
-
-def _check_options(max_q, max_slices, n_bins, random_state, min_support, min_lift) -> None:
-    if not 0 < max_q <= 1:
-        raise InputError(f"max_q= must be in (0, 1], got {max_q}.", parameter="max_q")
-    if not min_lift >= 1:  # also refuses NaN
-        raise InputError(
-            f"min_lift= must be at least 1 (a slice failing no more often than the rest is "
-            f"no failure), got {min_lift}.",
-            parameter="min_lift",
-        )
-    if max_slices < 1:
-        raise InputError(
-            f"max_slices= must be at least 1, got {max_slices}.", parameter="max_slices"
-        )
-    if n_bins < 2:
-        raise InputError(f"n_bins= must be at least 2, got {n_bins}.", parameter="n_bins")
-    if min_support is not None and min_support < 1:
-        raise InputError(
-            f"min_support= must be at least 1, got {min_support}.", parameter="min_support"
-        )
-    if not isinstance(random_state, int | np.integer) or not 0 <= random_state < 2**32:
-        raise InputError(
-            f"random_state= must be an integer from 0 to 2**32 - 1, got {random_state!r}.",
-            parameter="random_state",
-        )
-
-
-def check_needs(methods: Sequence[str] | None, embeddings: np.ndarray | None) -> None:
-    """A finder asked for by name whose needs the inputs do not meet is an error, not silence."""
-    need = [m for m in methods or () if "embeddings" in FINDERS[m].needs]
-    if need and embeddings is None:
-        raise InputError(
-            f"methods= {need} search embedding space, but this analysis has no embeddings. "
-            "Give images (with a backbone: embed='efficientnet' or an .onnx model) or "
-            "embeddings= (an (n, d) array or .npy file), or choose among "
-            f"{[m for m, cls in FINDERS.items() if not cls.needs]}.",
-            parameter="methods",
-        )

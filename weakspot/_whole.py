@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -30,8 +30,7 @@ import numpy as np
 
 from weakspot.features._condition import Condition
 from weakspot.features._table import slicing_features
-from weakspot.inputs import Examples
-from weakspot.inputs._resolve import map_examples
+from weakspot.inputs import ColumnOptions, Examples, ReadOptions, map_examples
 from weakspot.metrics._disaggregated import accuracy_gap
 from weakspot.modes import rule_mask
 from weakspot.stats import benjamini_hochberg, excess_error_p_value, wilson_interval
@@ -126,7 +125,8 @@ def count_whole(
     findings: dict[str, Sequence[Condition] | None],
     sample: Examples,
     *,
-    options: dict[str, Any],
+    columns: ColumnOptions | None = None,
+    reading: ReadOptions | None = None,
     max_q: float = 0.05,
     min_lift: float = 1.1,
     groups: dict[tuple[str, str], list[Condition]] | None = None,
@@ -140,27 +140,37 @@ def count_whole(
         Finding id -> its rule; None for a member set.
     sample : Examples
         The analysed sample, whose columns tell which rules the input's own columns hold.
-    options : dict
-        `map_examples`' options: predictions, images, image_column and `build_examples`' columns.
+    columns, reading : ColumnOptions, ReadOptions, optional
+        How `analyze` read the input (default: the detected columns of a plain table); the
+        classes are those of the sample, so that every partition reads its labels alike.
     max_q, min_lift : float
         The bars a finding must pass on the rows outside the sample to be confirmed.
     groups : dict of (feature, group) to rule, optional
         The subgroups to count too (`group_rules`); they are measured, not tested.
     """
-    columns = {*sample.metadata.columns, "label"}
+    table_columns = {*sample.metadata.columns, "label"}
     rules: dict[str, list[Condition]] = {}
     not_counted: dict[str, str] = {}
     for finding, rule in findings.items():
         if rule is None:
             not_counted[finding] = NOT_COUNTED_MEMBERS
-        elif not _countable(rule, columns):
+        elif not _countable(rule, table_columns):
             not_counted[finding] = NOT_COUNTED_IMAGES
         else:
             rules[finding] = list(rule)
-    groups = {key: rule for key, rule in (groups or {}).items() if _countable(rule, columns)}
+    groups = {key: rule for key, rule in (groups or {}).items() if _countable(rule, table_columns)}
     found = list(rules.values())
     count = partial(partition_counts, rules=[*found, *groups.values()])
-    parts = map_examples(data, count, **{**options, "classes": sample.classes})
+    reading = reading or ReadOptions()
+    as_read = replace(columns or ColumnOptions(), classes=list(sample.classes))
+    parts = map_examples(
+        data,
+        count,
+        predictions=reading.predictions,
+        images=reading.images,
+        image_column=reading.image_column,
+        **as_read.as_kwargs(),
+    )
     total = np.stack(parts).sum(axis=0)
     pairs = [(int(n), int(e)) for n, e in total[1:]]
     held_out = total[: 1 + len(found)] - partition_counts(sample, found)

@@ -18,6 +18,7 @@ import pandas as pd
 from weakspot.features._binning import bin_features
 from weakspot.slices._base import FINDERS, SearchContext
 from weakspot.slices._select import select_slices
+from weakspot.tasks import ClassificationOutcomes
 
 
 @dataclass
@@ -75,11 +76,13 @@ def embedding_task(
     context = SearchContext(
         binned=bin_features(features),
         features=features,
-        errors=wrong.astype(np.int8),
-        labels=np.array(classes)[labels],
-        predictions=np.array(classes)[predicted],
-        proba=proba,
-        classes=classes,
+        outcomes=ClassificationOutcomes(
+            loss=wrong.astype(float),
+            labels=np.array(classes)[labels],
+            predictions=np.array(classes)[predicted],
+            classes=classes,
+            proba=proba,
+        ),
         embeddings=embeddings.astype(np.float32),
         min_support=max(20, n // 100),
         random_state=seed,

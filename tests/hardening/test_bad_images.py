@@ -177,6 +177,7 @@ def test_the_picture_stage_never_opens_a_skipped_image(tmp_path: Path, monkeypat
         ids=np.arange(10).astype(str),
         labels=labels,
         predictions=labels[::-1],
+        errors=(labels != labels[::-1]).astype(np.int8),
         rng=np.random.default_rng(0),
         unread={0, 2, 4, 6, 8},
     )

@@ -200,22 +200,3 @@ def test_repeated_ids_are_found_in_arrow_and_object_text(text):
     frame.loc[7, "id"] = frame.loc[30, "id"]
     with pytest.raises(weakspot.InputError, match=r"has 1 duplicated id\(s\), e.g. \['r30'\]"):
         build_examples(frame)
-
-
-@pytest.mark.parametrize(
-    "values",
-    [
-        [1.0, 2.0, 1.0, 3.0],  # whole floats lose their decimals
-        [0.5, 1.0, 0.5, 2.0],
-        [1, 2, 1, 1],
-        ["cat", "dog", "cat", "cat"],
-        [True, False, True, True],
-        [1, True, 1.0, "1", 1],  # one value to hashing, three texts
-    ],
-)
-def test_class_text_made_per_distinct_value_equals_the_text_of_every_row(values):
-    from weakspot.inputs._examples import _as_text, text_by_value
-
-    column = pd.Series(values, dtype=object if len({type(v) for v in values}) > 1 else None)
-    made = text_by_value(column)
-    assert made.dtype == object and made.tolist() == _as_text(column).tolist()

@@ -246,7 +246,7 @@ def test_a_member_set_or_a_rule_over_image_features_is_not_counted() -> None:
         "S2": None,
         "S3": [Condition("site", "==", "B"), Condition("brightness", "in", [0.0, 0.2])],
     }
-    whole = count_whole(frame, findings, build_examples(frame), options={})
+    whole = count_whole(frame, findings, build_examples(frame))
     assert (
         whole.figures("S1")["counted"]
         and whole.figures("S1")["size"] == (frame["site"] == "B").sum()
@@ -288,7 +288,7 @@ def test_the_rows_outside_the_sample_confirm_a_real_finding_and_not_a_chance_one
         "S3": [Condition("noise", "==", "x"), Condition("site", "!=", "b")],
         "F1": [Condition("site", "==", "b")],  # the same rule: one test, not two
     }
-    counts = count_whole(frame, findings, sample, options={})
+    counts = count_whole(frame, findings, sample)
     outside = ~np.isin(np.arange(n), drawn.positions)
     for finding, rule in findings.items():
         test = counts.held_out[finding]

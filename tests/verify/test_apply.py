@@ -166,7 +166,7 @@ def test_unreadable_training_images_are_not_copied_and_are_listed(tmp_path):
 
 
 def test_just_train_twice_upweights_training_errors():
-    weight, changes = jtt_weights(np.array(["a", "b", "a"]), np.array(["a", "a", "b"]))
+    weight, changes = jtt_weights(np.array(["a", "b", "a"]) != np.array(["a", "a", "b"]))
     assert weight.tolist() == [1.0, 5.0, 5.0] and changes == [
         "2 training rows the baseline gets wrong weigh 5"
     ]

@@ -21,6 +21,7 @@ from weakspot.actions._base import Action, artifact_name, gain_action, register_
 from weakspot.actions._reweight import look_alikes
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import mode_mask
+from weakspot.tasks import get_task
 
 MIN_CURVE = 20
 N_NEAREST = 20
@@ -49,7 +50,9 @@ def learning_curve(mode: Any, context: DiagnosisContext, similar: np.ndarray) ->
         with warnings.catch_warnings():  # a capped solver is enough for a curve's trend
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(x_train[rows] / scale, np.asarray(train.labels).astype(str)[rows])
-        points.append([len(keep), float((model.predict(x_eval) != y_eval).mean())])
+        points.append(
+            [len(keep), float(get_task(ev.task).loss(y_eval, model.predict(x_eval)).mean())]
+        )
     n, err = np.array(points).T
     slope, intercept = np.polyfit(np.log(n), err, 1)
     errors = np.asarray(ev.errors) == 1

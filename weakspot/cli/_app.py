@@ -246,6 +246,13 @@ def analyze_command(
     workers: Annotated[
         int | None, typer.Option(help="With --engine dask: start a local cluster of N workers.")
     ] = None,
+    task: Annotated[
+        str,
+        typer.Option(
+            help="The kind of model, which defines an error: 'classification' (single-label); "
+            "see docs/architecture.md for adding one."
+        ),
+    ] = "classification",
 ) -> None:
     given = dict(locals())  # every parameter, named as analyze() names it (tested)
     options = {name: given[name] for name in ANALYZE_PARAMETERS}

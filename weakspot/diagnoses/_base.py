@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot.features.images import PropertyDescriptor, property_descriptors
+from weakspot.tasks import get_task
 
 CAUSES = (
     "under_representation",
@@ -51,6 +52,8 @@ class Split:
         The images themselves, for the actions that measure transformed copies.
     unread : frozenset of int
         Rows whose image must not be opened again (skipped or refused by the image stage).
+    task : str
+        The task whose loss defines an error (``weakspot.tasks``).
     """
 
     features: pd.DataFrame
@@ -61,16 +64,18 @@ class Split:
     embeddings: np.ndarray | None = None
     images: np.ndarray | Sequence[str] | None = field(default=None, repr=False)
     unread: frozenset[int] = frozenset()
+    task: str = "classification"
 
     def __len__(self) -> int:
         return len(self.labels)
 
     @property
     def errors(self) -> np.ndarray | None:
-        """1 where the prediction is wrong, shape (n,); None without predictions."""
+        """The task's loss, shape (n,) (int8 1 where a classifier is wrong); None without
+        predictions."""
         if self.predictions is None:
             return None
-        return (np.asarray(self.predictions) != np.asarray(self.labels)).astype(np.int8)
+        return get_task(self.task).loss(self.labels, self.predictions).astype(np.int8)
 
     @property
     def id_text(self) -> np.ndarray:

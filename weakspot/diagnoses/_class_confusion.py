@@ -39,7 +39,8 @@ class ClassConfusion:
         mask = mode_mask(mode, len(ev))
         labels = np.asarray(ev.labels).astype(str)
         predictions = np.asarray(ev.predictions).astype(str)
-        wrong = mask & (labels != predictions)
+        errors = np.asarray(ev.errors) == 1
+        wrong = mask & errors
         pairs = Counter(
             tuple(sorted(p)) for p in zip(labels[wrong], predictions[wrong], strict=True)
         )
@@ -47,7 +48,7 @@ class ClassConfusion:
             return Diagnosis(self.cause, 0.0, "The mode has no errors.", {})
         (a, b), count = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))
         share = interval(count, int(wrong.sum()))
-        rate_in, rate_out, ratio = _pair_rates(mask, wrong, labels, predictions, (a, b))
+        rate_in, rate_out, ratio = _pair_rates(mask, errors, labels, predictions, (a, b))
         confidence = clip01((share["value"] - 0.3) / 0.5) * clip01(2 - ratio)
         evidence = {
             "pair": [a, b],
@@ -66,17 +67,18 @@ class ClassConfusion:
 
 def _pair_rates(
     mask: np.ndarray,
-    wrong: np.ndarray,
+    errors: np.ndarray,
     labels: np.ndarray,
     predictions: np.ndarray,
     pair: tuple[str, str],
 ) -> tuple[float, float | None, float]:
     """Pair confusion rate in the mode, elsewhere (None if never measurable), and the ratio.
 
-    `wrong` is the mode's errors (bool, shape (n,)); the ratio is the per-class one of the
+    `errors` is the task's loss as bool, shape (n,); the ratio is the per-class one of the
     module docstring.
     """
-    confused = np.isin(labels, pair) & np.isin(predictions, pair) & (labels != predictions)
+    wrong = mask & errors
+    confused = np.isin(labels, pair) & np.isin(predictions, pair) & errors
     in_pair = np.isin(labels, pair)
     rate_in = float(confused[in_pair & mask].mean()) if (in_pair & mask).any() else 0.0
     outside = in_pair & ~mask

@@ -221,6 +221,7 @@ def add_pictures(
             ids=examples.ids,
             labels=examples.labels,
             predictions=examples.predictions,
+            errors=examples.errors,
             rng=rng,
             unread=unread,
         )

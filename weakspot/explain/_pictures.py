@@ -98,6 +98,7 @@ def slice_examples(
     ids: np.ndarray,
     labels: np.ndarray,
     predictions: np.ndarray,
+    errors: np.ndarray,
     rng: np.random.Generator,
     k: int = 6,
     unread: Collection[int] = (),
@@ -112,7 +113,7 @@ def slice_examples(
     readable = np.ones(n, dtype=bool)
     readable[np.fromiter((int(i) for i in unread), dtype=np.int64, count=len(unread))] = False
     inside = item.mask(n)
-    wrong = labels != predictions
+    wrong = np.asarray(errors) > 0  # the task's loss, never a comparison of our own
     pool_in = np.flatnonzero(inside & wrong & readable)
     if len(pool_in) == 0:
         pool_in = np.flatnonzero(inside & readable)

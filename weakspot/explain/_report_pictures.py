@@ -46,7 +46,7 @@ def contrast_examples(
     ids, labels, predictions = ex.ids, ex.labels, ex.predictions
     inside = np.zeros(len(labels), dtype=bool)
     inside[members] = True
-    wrong = labels != predictions
+    wrong = ex.errors > 0
     right_in = np.flatnonzero(inside & ~wrong)
     classes = np.isin(labels, labels[inside & wrong]) if (inside & wrong).any() else inside
     wrong_out = np.flatnonzero(~inside & wrong & classes)
@@ -77,6 +77,7 @@ def flag_pictures(
         ids=ex.ids,
         labels=ex.labels,
         predictions=ex.predictions,
+        errors=ex.errors,
         rng=rng,
     )
 
@@ -88,6 +89,7 @@ def flagged_examples(
     ids: np.ndarray,
     labels: np.ndarray,
     predictions: np.ndarray,
+    errors: np.ndarray,
     rng: np.random.Generator,
     k: int = 8,
 ) -> list[dict[str, Any]]:
@@ -103,7 +105,7 @@ def flagged_examples(
     list of dict
         ``{flag, count, share, error_rate, examples}``, most frequent flag first.
     """
-    wrong = labels != predictions
+    wrong = np.asarray(errors) > 0
     out = []
     for name in flags.columns:
         mask = flags[name].fillna(False).to_numpy(dtype=bool)

@@ -13,20 +13,18 @@ import numpy as np
 import pandas as pd
 
 from weakspot._errors import InputError
-from weakspot.inputs._columns import (
+from weakspot.inputs._image_bytes import find_bytes_column, image_cells
+from weakspot.inputs._sniff import check_table_file
+from weakspot.tasks import (
     ID_NAMES,
     IMAGE_NAMES,
-    LABEL_NAMES,
-    PREDICTION_NAMES,
-    SCORE_NAMES,
+    ClassificationOutcomes,
+    Outcomes,
+    TargetColumns,
+    as_text,
     find_column,
-    proba_columns,
-    require_column,
+    get_task,
 )
-from weakspot.inputs._sniff import check_table_file
-from weakspot.stats import distinct_values
-
-PROBA_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
@@ -36,32 +34,76 @@ class Examples:
     Attributes
     ----------
     ids : ndarray of str, shape (n,)
-    labels, predictions : ndarray of str, shape (n,)
-        Class names as text (integral numbers are written without decimals).
-    classes : list of str
-        Sorted class names (from the probability columns when given).
-    proba : ndarray of float, shape (n, n_classes), or None
-        Class probabilities in the order of `classes`.
+    outcomes : Outcomes
+        What the task made of the target and prediction columns: one loss per unit (for a
+        classifier, `ClassificationOutcomes` with labels, predictions, classes, probabilities).
     metadata : DataFrame, shape (n, n_metadata)
         Columns to measure and slice on.
-    image_paths : ndarray of str, shape (n,), or None
+    image_paths : ndarray, shape (n,), or None
+        The image column: paths as text, or, when it holds image bytes
+        (`weakspot.inputs._image_bytes`), its cells as they are.
     notes : list of str
         Things the user should know (left-out columns, ...).
     """
 
     ids: np.ndarray
-    labels: np.ndarray
-    predictions: np.ndarray
-    classes: list[str]
-    proba: np.ndarray | None
+    outcomes: Outcomes
     metadata: pd.DataFrame
     image_paths: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
+    def task(self) -> str:
+        """The task's name (``"classification"``)."""
+        return self.outcomes.task
+
+    @property
     def errors(self) -> np.ndarray:
-        """1 where the prediction is wrong, shape (n,), dtype int8."""
-        return (self.labels != self.predictions).astype(np.int8)
+        """The unit's loss as the slice engine counts it, shape (n,): int8 0/1 for a binary
+        loss (a classifier: 1 where the prediction is wrong). Defined once, by the task."""
+        return self.outcomes.errors
+
+    @property
+    def classification(self) -> ClassificationOutcomes:
+        """The outcomes of a classifier; `InputError` for another task (a stage that needs
+        classes or probabilities says so rather than reading them by accident)."""
+        if not isinstance(self.outcomes, ClassificationOutcomes):
+            raise InputError(
+                f"This needs a classifier's labels and predictions, but the task is "
+                f"{self.outcomes.task!r}."
+            )
+        return self.outcomes
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Class names as text, shape (n,) (classification)."""
+        return self.classification.labels
+
+    @property
+    def predictions(self) -> np.ndarray:
+        """Predicted class names as text, shape (n,) (classification)."""
+        return self.classification.predictions
+
+    @property
+    def classes(self) -> list[str]:
+        """Sorted class names (classification)."""
+        return self.classification.classes
+
+    @property
+    def proba(self) -> np.ndarray | None:
+        """Class probabilities, shape (n, n_classes), in the order of `classes`, or None."""
+        return self.classification.proba
+
+    def take(self, positions: np.ndarray) -> Examples:
+        """The examples at `positions` (shape (m,)), in that order."""
+        image_paths = self.image_paths
+        return Examples(
+            ids=self.ids[positions],
+            outcomes=self.outcomes.take(positions),
+            metadata=self.metadata.iloc[positions].reset_index(drop=True),
+            image_paths=None if image_paths is None else image_paths[positions],
+            notes=self.notes,
+        )
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -160,6 +202,7 @@ def build_examples(
     classes: list[str] | None = None,
     metadata: list[str] | None = None,
     ignore: list[str] | None = None,
+    task: str = "classification",
 ) -> Examples:
     """Validate a predictions table and turn it into `Examples`.
 
@@ -177,6 +220,9 @@ def build_examples(
         Columns to slice on (default: every other column).
     ignore : list of str, optional
         Columns to leave out.
+    task : str
+        The kind of model (``weakspot.tasks.TASKS``): it reads the target and prediction
+        columns into the examples' `outcomes`.
     """
     if not isinstance(frame, pd.DataFrame):
         raise InputError(
@@ -184,25 +230,19 @@ def build_examples(
         )
     if len(frame) == 0:
         raise InputError("The table has no rows: there is nothing to analyse.")
-    label_col = require_column(frame, label, LABEL_NAMES, "label", "label")
-    pred_col = require_column(frame, prediction, PREDICTION_NAMES, "prediction", "prediction")
+    columns = TargetColumns(label, prediction, score_column, positive_class, classes)
+    reader = get_task(task)
+    targets = reader.target_columns(frame, columns)
     id_col = find_column(frame, id_column, ID_NAMES, "id", "id_column")
     image_col = find_column(frame, image_column, IMAGE_NAMES, "image path", "image_column")
-    score_col = find_column(frame, score_column, SCORE_NAMES, "score", "score_column")
+    image_col = image_col or find_bytes_column(frame)  # a `datasets` Image column, any name
 
     ids = _ids(frame, id_col)
-    labels = _class_text(frame[label_col], "label", label_col, ids)
-    predictions = _class_text(frame[pred_col], "prediction", pred_col, ids)
-    probas = proba_columns(frame)
-    all_classes = _classes(labels, predictions, probas, classes)
-    proba = _proba(frame, probas, score_col, all_classes, positive_class, ids, predictions)
-
-    used = {label_col, pred_col, id_col, image_col, score_col, *probas.values()} - {None}
+    outcomes, task_notes = reader.read(frame, columns, ids)
+    used = {*targets.values(), id_col, image_col} - {None}
     meta, notes = _metadata(frame, used, metadata, ignore)
-    if score_col is not None and not probas:
-        notes.append(_score_note(score_col, all_classes, positive_class))
-    image_paths = frame[image_col].astype(str).to_numpy() if image_col else None
-    return Examples(ids, labels, predictions, all_classes, proba, meta, image_paths, notes)
+    image_paths = image_cells(frame[image_col]) if image_col else None
+    return Examples(ids, outcomes, meta, image_paths, [*notes, *task_notes])
 
 
 def _ids(frame: pd.DataFrame, id_col: str | None) -> np.ndarray:
@@ -214,7 +254,7 @@ def _ids(frame: pd.DataFrame, id_col: str | None) -> np.ndarray:
         raise InputError(
             f"The id column {id_col!r} has {int(ids.isna().sum())} missing value(s) (rows {rows}). Fill them or drop id_column=."
         )
-    text = _as_text(ids)
+    text = as_text(ids)
     if _has_repeats(text):
         repeated = text.duplicated(keep=False).to_numpy()
         unique = sorted(set(text[repeated].tolist()))
@@ -237,167 +277,6 @@ def _has_repeats(text: pd.Series) -> bool:
 
         return bool(pc.count_distinct(pa.array(text.array), mode="all").as_py() < len(text))
     return bool(text.duplicated().any())
-
-
-def text_by_value(values: pd.Series) -> np.ndarray:
-    """`_as_text` of every value, as an object array, converting each distinct value once.
-
-    A label column has a few distinct values in millions of rows: text made row by row held
-    one Python string per row for a while (hundreds of MB at 5,000,000 rows); here the rows
-    share their class's string. `values` has no missing value (checked before).
-    """
-    codes, uniques = distinct_values(values)
-    return _as_text(uniques).to_numpy(dtype=object)[codes]
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    """Values as text; whole floats lose their decimals so 1.0 and 1 are the same class."""
-    if pd.api.types.is_float_dtype(values):
-        finite = values.dropna()
-        if len(finite) and np.all(np.mod(finite, 1) == 0):
-            return values.astype("Int64").astype(str)
-    return values.astype(str)
-
-
-def _class_text(values: pd.Series, role: str, column: str, ids: np.ndarray) -> np.ndarray:
-    missing = values.isna().to_numpy()
-    if missing.any():
-        example = ids[missing][:5].tolist()
-        raise InputError(
-            f"The {role} column {column!r} has {int(missing.sum())} missing value(s), for example at ids "
-            f"{example}. Every example needs a {role}: fill them in or drop those rows before the analysis."
-        )
-    return text_by_value(values)
-
-
-def _classes(
-    labels: np.ndarray, predictions: np.ndarray, probas: dict[str, str], given: list[str] | None
-) -> list[str]:
-    label_set = set(labels.tolist())
-    if given is not None:
-        classes = sorted(map(str, given))
-    elif probas:
-        classes = sorted(probas)
-    else:
-        classes = sorted(label_set)
-    if len(label_set) < 2 and given is None:
-        raise InputError(
-            f"The labels hold a single class ({next(iter(label_set))!r}): error analysis needs at least two "
-            "classes. Check that the label column is the true class, not a constant."
-        )
-    unknown_labels = sorted(label_set - set(classes))
-    if unknown_labels:
-        raise InputError(
-            f"Labels {unknown_labels[:5]} are not among the classes {classes[:10]}. Check the proba_<class> columns or classes=."
-        )
-    unseen = sorted(set(predictions.tolist()) - set(classes))
-    if unseen:
-        raise InputError(
-            f"The predictions hold class(es) never seen as labels: {unseen[:5]} (labels: {classes[:10]}). "
-            "Usually the two columns are encoded differently (e.g. 0/1 against 'cat'/'dog'); if the class is "
-            "genuinely absent from this evaluation set, list every class with classes=[...]."
-        )
-    return classes
-
-
-def _proba(
-    frame, probas, score_col, classes, positive_class, ids, predictions
-) -> np.ndarray | None:
-    if probas:
-        matrix = np.column_stack([_numeric(frame[probas[c]], probas[c]) for c in classes])
-        return _check_proba(matrix, [probas[c] for c in classes], ids)
-    if score_col is None:
-        return None
-    if len(classes) != 2:
-        raise InputError(
-            f"A single score column ({score_col!r}) only describes a binary task, but there are {len(classes)} "
-            f"classes. Give one proba_<class> column per class ({', '.join('proba_' + c for c in classes[:4])}...)."
-        )
-    positive = classes[1] if positive_class is None else str(positive_class)
-    if positive not in classes:
-        raise InputError(
-            f"positive_class={positive!r} is not one of the classes {classes}. Give the class the "
-            f"score column {score_col!r} is the probability of.",
-            parameter="positive_class",
-        )
-    score = _numeric(frame[score_col], score_col)
-    _check_proba(score[:, None], [score_col], ids, check_sum=False)
-    _check_score_direction(score, predictions, score_col, classes, positive, positive_class)
-    matrix = (
-        np.column_stack([1 - score, score])
-        if positive == classes[1]
-        else np.column_stack([score, 1 - score])
-    )
-    return matrix
-
-
-def _numeric(values: pd.Series, column: str) -> np.ndarray:
-    numbers = pd.to_numeric(values, errors="coerce")
-    bad = numbers.isna() & values.notna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            f"The probability column {column!r} holds text that is not a number (row {row}: "
-            f"{str(values.iloc[row])[:40]!r}). Give probabilities in [0, 1]."
-        )
-    return numbers.to_numpy(dtype=float)
-
-
-def _score_note(score_col: str, classes: list[str], positive_class: str | None) -> str:
-    positive = classes[1] if positive_class is None else str(positive_class)
-    how = (
-        "as given by positive_class="
-        if positive_class is not None
-        else ("the last class in sorted order, as positive_class= is not given")
-    )
-    return f"The score column {score_col!r} is read as the probability of {positive!r} ({how})."
-
-
-def _check_score_direction(score, predicted, score_col, classes, positive, given) -> None:
-    """A binary score must agree with the prediction column: score >= 0.5 where the prediction
-    is the positive class. When the other class fits the predictions better, the score is read
-    the wrong way round, and every calibration figure would be wrong; stop and say so."""
-    says_positive = score >= 0.5
-    agree = float(np.mean(says_positive == (predicted == positive)))
-    if agree >= 0.5:
-        return
-    other = classes[0] if positive == classes[1] else classes[1]
-    why = (
-        "assumed: the last class in sorted order, as positive_class= is not given"
-        if given is None
-        else "as given by positive_class="
-    )
-    raise InputError(
-        f"The score column {score_col!r} is read as the probability of {positive!r} ({why}), but "
-        f"then it contradicts the prediction column on {1 - agree:.0%} of the rows (score >= 0.5 "
-        f"where the prediction is not {positive!r}, or below where it is). Read as the "
-        f"probability of {other!r} it agrees on {1 - agree:.0%}. Pass positive_class={other!r}, "
-        "or check that the score belongs to these predictions."
-    )
-
-
-def _check_proba(
-    matrix: np.ndarray, columns: list[str], ids: np.ndarray, *, check_sum: bool = True
-) -> np.ndarray:
-    bad = ~np.isfinite(matrix).all(axis=1)
-    if bad.any():
-        raise InputError(
-            f"Probability columns {columns[:4]} have {int(bad.sum())} missing or infinite value(s), e.g. at ids {ids[bad][:5].tolist()}. Fill them in."
-        )
-    outside = ((matrix < 0) | (matrix > 1)).any(axis=1)
-    if outside.any():
-        raise InputError(
-            f"Probabilities must lie in [0, 1]; {int(outside.sum())} row(s) do not, e.g. at ids {ids[outside][:5].tolist()}. Apply a softmax/sigmoid to the scores first."
-        )
-    if check_sum:
-        off = np.abs(matrix.sum(axis=1) - 1) > PROBA_TOLERANCE
-        if off.any():
-            sums = matrix.sum(axis=1)[off][:3].round(3).tolist()
-            raise InputError(
-                f"Probability columns do not sum to one in {int(off.sum())} row(s) (sums {sums}, e.g. at ids "
-                f"{ids[off][:5].tolist()}). Give one proba_<class> column for every class, normalised to sum to 1."
-            )
-    return matrix
 
 
 def _metadata(

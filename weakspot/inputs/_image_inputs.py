@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from weakspot._errors import InputError
-from weakspot.inputs._columns import IMAGE_NAMES, find_column
 from weakspot.inputs._image_folder import load_images_source
+from weakspot.tasks import IMAGE_NAMES, find_column
 
 
 def table_for_image_folder(folder: str | Path, predictions: pd.DataFrame) -> pd.DataFrame:

@@ -6,10 +6,61 @@ that a wrong option never surfaces as a traceback from onnx or the file system.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from weakspot._errors import InputError
+from weakspot.tasks import TASKS
+
+
+@dataclass(frozen=True)
+class ColumnOptions:
+    """Which columns of the table hold what, and the task that reads them (see
+    `weakspot.analyze`). `as_kwargs` gives `build_examples`' keyword arguments, generated from
+    the fields so that an option added here reaches every table form at once."""
+
+    label: str | None = None
+    prediction: str | None = None
+    id_column: str | None = None
+    score_column: str | None = None
+    positive_class: str | None = None
+    classes: list[str] | None = None
+    metadata: list[str] | None = None
+    ignore: list[str] | None = None
+    task: str = "classification"
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def check(self) -> None:
+        """The task must be registered; the column lists must be lists of names."""
+        if self.task not in TASKS:
+            raise InputError(
+                f"task={self.task!r} is not a known task; choose among {sorted(TASKS)}.",
+                parameter="task",
+            )
+        for name in ("classes", "metadata", "ignore"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, str) or not hasattr(value, "__iter__")):
+                raise InputError(
+                    f"{name}= must be a list of names, got {value!r}; write {name}=[{value!r}].",
+                    parameter=name,
+                )
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Where the rows' images and embeddings come from (see `weakspot.analyze`)."""
+
+    predictions: Any = None
+    images: Any = None
+    image_column: str | None = None
+    embeddings: Any = None
+    allow_outside_root: bool = False
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def check_file_options(cache_dir: Any, embed: Any, max_failed_share: float) -> Path | None:

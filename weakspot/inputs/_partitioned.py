@@ -24,8 +24,7 @@ import pandas as pd
 
 from weakspot._errors import InputError, missing_dependency
 from weakspot.inputs._arrow_memory import release_arrow_memory
-from weakspot.inputs._columns import ID_NAMES, LABEL_NAMES, PREDICTION_NAMES, find_column
-from weakspot.inputs._examples import _as_text, build_examples
+from weakspot.inputs._examples import build_examples
 from weakspot.inputs._memory import MemoryCheck
 from weakspot.inputs._sample import (
     RowSample,
@@ -34,6 +33,7 @@ from weakspot.inputs._sample import (
     lowest_hashes,
     row_ids,
 )
+from weakspot.tasks import ID_NAMES, LABEL_NAMES, PREDICTION_NAMES, as_text, find_column
 
 _DEFAULT_TEXT = pd.Series(["text"]).dtype  # str in pandas 3, object before
 
@@ -304,5 +304,5 @@ def _partition_classes(table: pd.DataFrame, options: dict[str, Any]) -> list[str
     seen: set[str] = set()
     for column in (label, prediction):
         if column is not None:
-            seen |= set(_as_text(pd.Series(table[column].dropna().unique())).tolist())
+            seen |= set(as_text(pd.Series(table[column].dropna().unique())).tolist())
     return sorted(seen) or None

@@ -16,15 +16,15 @@ same rows arrive in other files, ids do not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from weakspot._errors import InputError
-from weakspot.inputs._columns import ID_NAMES, find_column
-from weakspot.inputs._examples import Examples, _as_text
+from weakspot.inputs._examples import Examples
+from weakspot.tasks import ID_NAMES, as_text, find_column
 
 SAMPLE_METHOD = "the rows whose ids hash lowest (SipHash keyed by the seed)"
 
@@ -86,7 +86,7 @@ def id_hashes(ids: pd.Series, random_state: int) -> np.ndarray:
     id 7 of an integer column and "7" of a text column are one id, as in ``analysis.json``.
     """
     key = f"weakspot{random_state:08x}"  # 16 characters: the key SipHash takes
-    text = _as_text(ids.reset_index(drop=True))
+    text = as_text(ids.reset_index(drop=True))
     return pd.util.hash_pandas_object(text, index=False, hash_key=key).to_numpy(np.uint64)
 
 
@@ -176,12 +176,4 @@ def sample_examples(examples: Examples, n: int, random_state: int) -> tuple[Exam
 
 def take_examples(examples: Examples, positions: np.ndarray) -> Examples:
     """`examples` at `positions` only (increasing), every per-row field taken alike."""
-    return replace(
-        examples,
-        ids=examples.ids[positions],
-        labels=examples.labels[positions],
-        predictions=examples.predictions[positions],
-        proba=None if examples.proba is None else examples.proba[positions],
-        metadata=examples.metadata.iloc[positions].reset_index(drop=True),
-        image_paths=None if examples.image_paths is None else examples.image_paths[positions],
-    )
+    return examples.take(positions)

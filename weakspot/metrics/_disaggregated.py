@@ -9,6 +9,7 @@ import pandas as pd
 
 from weakspot.features._binning import BinnedFeatures
 from weakspot.stats import wilson_interval
+from weakspot.tasks import get_task
 
 MIN_GROUP_FOR_GAP = 10
 
@@ -20,6 +21,7 @@ def disaggregated_metrics(
     classes: list[str],
     *,
     sensitive: list[str] | None = None,
+    errors: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Accuracy of every subgroup, with Wilson intervals, and the gaps between subgroups.
 
@@ -31,6 +33,8 @@ def disaggregated_metrics(
     classes : list of str
     sensitive : list of str, optional
         Feature names whose intersection is also measured (e.g. ``sex x age``).
+    errors : ndarray of {0, 1}, shape (n,), optional
+        The task's loss (`Examples.errors`); default the classifier's, label != prediction.
 
     Returns
     -------
@@ -38,7 +42,9 @@ def disaggregated_metrics(
     binary tasks selection_rate, tpr, fpr) and ``features`` (per feature: largest accuracy gap,
     and for binary tasks the demographic-parity and equalized-odds differences).
     """
-    correct = labels == predictions
+    if errors is None:
+        errors = get_task("classification").loss(labels, predictions)
+    correct = np.asarray(errors) == 0
     positive = classes[-1] if len(classes) == 2 else None
     groups: list[dict[str, Any]] = []
     summaries: list[dict[str, Any]] = []

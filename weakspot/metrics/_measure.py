@@ -46,18 +46,24 @@ def check_sensitive(examples: Examples, sensitive: Sequence[str] | None) -> None
 def measure(
     examples: Examples, features: FeatureTable, *, sensitive: Sequence[str] | None = None
 ) -> Metrics:
-    """Metrics overall and per subgroup of every slicing feature and of the sensitive columns."""
+    """Metrics overall and per subgroup of every slicing feature and of the sensitive columns.
+
+    Accuracy is one minus the task's loss (`Examples.errors`); per-class figures, the
+    confusion matrix and calibration need a classifier's outcomes (`Examples.classification`).
+    """
+    ours = examples.classification
     overall = overall_metrics(
-        examples.labels, examples.predictions, examples.classes, examples.proba
+        ours.labels, ours.predictions, ours.classes, ours.proba, errors=examples.errors
     )
     names = features.binned.names
     constant = [c for c in sensitive or [] if c not in names]
     disaggregated = disaggregated_metrics(
         features.binned,
-        examples.labels,
-        examples.predictions,
-        examples.classes,
+        ours.labels,
+        ours.predictions,
+        ours.classes,
         sensitive=[c for c in sensitive or [] if c in names],
+        errors=examples.errors,
     )
     notes = [
         f"Sensitive column {c!r} has a single value: there are no subgroups to compare."

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from weakspot.stats import wilson_interval
+from weakspot.tasks import get_task
 
 
 def overall_metrics(
@@ -15,6 +16,7 @@ def overall_metrics(
     classes: list[str],
     proba: np.ndarray | None,
     *,
+    errors: np.ndarray | None = None,
     n_calibration_bins: int = 10,
 ) -> dict[str, Any]:
     """Summary metrics of a classifier on one evaluation set.
@@ -24,6 +26,8 @@ def overall_metrics(
     labels, predictions : ndarray of str, shape (n,)
     classes : list of str, length k
     proba : ndarray of float, shape (n, k), or None
+    errors : ndarray of {0, 1}, shape (n,), optional
+        The task's loss (`Examples.errors`); default the classifier's, label != prediction.
 
     Returns
     -------
@@ -32,7 +36,9 @@ def overall_metrics(
     (None without probabilities).
     """
     n = int(labels.shape[0])
-    correct = int((labels == predictions).sum())
+    if errors is None:
+        errors = get_task("classification").loss(labels, predictions)
+    correct = n - int(np.asarray(errors).sum())
     low, high = wilson_interval(correct, n)
     return {
         "n": n,

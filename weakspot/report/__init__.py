@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from weakspot.report._html import render_html
-from weakspot.report._json import Document, plain, write_json
+from weakspot.report._json import SCHEMA_VERSION, Document, plain, write_json
 from weakspot.report._markdown import render_markdown
 from weakspot.report._members import MAX_INLINE_MEMBERS, read_members, write_large_members
 from weakspot.report._notebook import analysis_html, failure_mode_html, slice_html
@@ -22,10 +22,12 @@ from weakspot.report._outcomes import (
 from weakspot.report._output import claim_output_folder, write_outputs
 
 __all__ = [
+    "SCHEMA_VERSION",
     "Document",
     "analysis_html",
     "claim_output_folder",
     "failure_mode_html",
+    "plain",
     "read_members",
     "rebuild_report",
     "render_html",

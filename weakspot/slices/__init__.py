@@ -21,7 +21,13 @@ from weakspot.slices._base import (
     register_finder,
 )
 from weakspot.slices._lattice import LatticeResult, lattice_search, sliceline_score
-from weakspot.slices._search import SliceSearch, check_finders, default_min_support, find_slices
+from weakspot.slices._search import (
+    SearchOptions,
+    SliceSearch,
+    check_finders,
+    default_min_support,
+    find_slices,
+)
 from weakspot.slices._select import select_slices
 from weakspot.slices._slice import Alias, Condition, Slice, SliceStats, slice_statistics
 
@@ -32,6 +38,7 @@ __all__ = [
     "FinderOutput",
     "LatticeResult",
     "SearchContext",
+    "SearchOptions",
     "Slice",
     "SliceFinder",
     "SliceSearch",

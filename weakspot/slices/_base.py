@@ -23,6 +23,7 @@ from weakspot._errors import InputError
 from weakspot.features._binning import BinnedFeatures
 from weakspot.inputs import load_embeddings
 from weakspot.slices._slice import Slice
+from weakspot.tasks import ClassificationOutcomes, Outcomes
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,9 @@ class SearchContext:
         Bin codes of every slicing feature, shape (n, n_features).
     features : DataFrame, shape (n, n_features)
         The same features before binning (metadata, image properties, ...).
-    errors : ndarray of {0, 1}, shape (n,)
-        1 where the model's prediction is wrong.
-    labels, predictions : ndarray of str, shape (n,)
-    proba : ndarray of float, shape (n, n_classes), or None
-    classes : list of str
+    outcomes : Outcomes
+        The task's record of each unit (`weakspot.tasks`): its loss, and for a classifier the
+        labels, predictions, classes and probabilities (the properties below).
     embeddings : ndarray of float, shape (n, d), or None
     min_support : int
         Smallest slice worth reporting.
@@ -50,15 +49,45 @@ class SearchContext:
 
     binned: BinnedFeatures
     features: pd.DataFrame
-    errors: np.ndarray
-    labels: np.ndarray
-    predictions: np.ndarray
-    proba: np.ndarray | None
-    classes: list[str]
+    outcomes: Outcomes
     embeddings: np.ndarray | None
     min_support: int
     random_state: int = 0
     engine: Any = None
+
+    @property
+    def errors(self) -> np.ndarray:
+        """The unit's loss, shape (n,): int8 0/1 (1 where a classifier is wrong) for a binary
+        loss, float otherwise. The slice statistics follow `outcomes.binary`."""
+        return self.outcomes.errors
+
+    @property
+    def classification(self) -> ClassificationOutcomes:
+        """A classifier's outcomes; `InputError` for another task (the finders that read
+        classes are the class-wise ones: barlow, domino, failure_direction)."""
+        if not isinstance(self.outcomes, ClassificationOutcomes):
+            raise InputError(f"This finder needs a classifier; the task is {self.outcomes.task!r}.")
+        return self.outcomes
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Class names, shape (n,) (classification)."""
+        return self.classification.labels
+
+    @property
+    def predictions(self) -> np.ndarray:
+        """Predicted class names, shape (n,) (classification)."""
+        return self.classification.predictions
+
+    @property
+    def proba(self) -> np.ndarray | None:
+        """Class probabilities, shape (n, n_classes), or None."""
+        return self.outcomes.proba if isinstance(self.outcomes, ClassificationOutcomes) else None
+
+    @property
+    def classes(self) -> list[str]:
+        """Sorted class names (classification)."""
+        return self.classification.classes
 
     def __post_init__(self) -> None:
         # finders may be called directly, so the context checks what analyze() checked

@@ -10,7 +10,7 @@ import numpy as np
 from weakspot.slices._base import FinderOutput, SearchContext, register_finder
 from weakspot.slices._lattice import lattice_search, sliceline_score
 from weakspot.slices._slice import Slice
-from weakspot.stats import excess_error_p_value
+from weakspot.stats import LossPopulation, excess_loss_p_value
 
 
 @register_finder
@@ -45,7 +45,8 @@ class LatticeFinder:
             engine=context.engine,
         )
         n, total = len(context.errors), int(context.errors.sum())
-        family = excess_error_p_value(result.evaluated_errors, result.evaluated_sizes, total, n)
+        population = LossPopulation.of(context.errors)  # exact test for 0/1 errors
+        family = excess_loss_p_value(result.evaluated_errors, result.evaluated_sizes, population)
         rows = self._proposals(result, family, n, total)
         scores = sliceline_score(
             result.evaluated_sizes[rows],

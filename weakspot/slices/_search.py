@@ -51,6 +51,42 @@ def default_min_support(n: int) -> int:
     return max(20, int(np.ceil(0.01 * n)))
 
 
+@dataclass(frozen=True)
+class SearchOptions:
+    """How the slices are searched and which are reported (see `weakspot.analyze` for each).
+
+    `check` validates them before any work; `find_slices` reads them.
+    """
+
+    methods: Sequence[str] | None = None
+    finder_options: Mapping[str, Mapping[str, Any]] | None = None
+    min_support: int | None = None
+    max_q: float = 0.05
+    min_lift: float = 1.1
+    max_slices: int = 15
+
+    def check(self) -> None:
+        """Raise `InputError`, naming the option, for a value no search can use."""
+        if not 0 < self.max_q <= 1:
+            raise InputError(f"max_q= must be in (0, 1], got {self.max_q}.", parameter="max_q")
+        if not self.min_lift >= 1:  # also refuses NaN
+            raise InputError(
+                f"min_lift= must be at least 1 (a slice failing no more often than the rest is "
+                f"no failure), got {self.min_lift}.",
+                parameter="min_lift",
+            )
+        if self.max_slices < 1:
+            raise InputError(
+                f"max_slices= must be at least 1, got {self.max_slices}.", parameter="max_slices"
+            )
+        if self.min_support is not None and self.min_support < 1:
+            raise InputError(
+                f"min_support= must be at least 1, got {self.min_support}.",
+                parameter="min_support",
+            )
+        check_finders(self.methods, self.finder_options)
+
+
 def check_finders(
     methods: Sequence[str] | None, finder_options: Mapping[str, Mapping[str, Any]] | None
 ) -> None:
@@ -68,13 +104,8 @@ def check_finders(
 def find_slices(
     examples: Examples,
     features: FeatureTable,
+    options: SearchOptions | None = None,
     *,
-    methods: Sequence[str] | None = None,
-    finder_options: Mapping[str, Mapping[str, Any]] | None = None,
-    min_support: int | None = None,
-    max_q: float = 0.05,
-    min_lift: float = 1.1,
-    max_slices: int = 15,
     random_state: int = 0,
     engine: Any = None,
     progress: Callable[[str], None] | None = None,
@@ -85,27 +116,25 @@ def find_slices(
     ----------
     examples : Examples
     features : FeatureTable
-    methods : sequence of str, optional
-        Finders to run; default: every registered finder whose needs the inputs meet.
-    finder_options : mapping of finder name to options, optional
-        E.g. ``{"lattice": {"max_level": 2}}``.
-    min_support, max_q, min_lift, max_slices, random_state
-        As in `weakspot.analyze`.
+    options : SearchOptions, optional
+        The finders (default: every registered finder whose needs the inputs meet), their
+        options (e.g. ``{"lattice": {"max_level": 2}}``), min_support, max_q, min_lift and
+        max_slices, as in `weakspot.analyze`.
+    random_state : int
     engine : Engine, optional
         Where the row-touching kernels run.
     progress : callable, optional
         Called with a stage name as each finder starts.
     """
     say = progress or (lambda stage: None)
-    support = min_support if min_support is not None else default_min_support(len(examples))
+    options = options or SearchOptions()
+    methods, finder_options = options.methods, options.finder_options
+    given = options.min_support
+    support = given if given is not None else default_min_support(len(examples))
     context = SearchContext(
         binned=features.binned,
         features=features.columns,
-        errors=examples.errors,
-        labels=examples.labels,
-        predictions=examples.predictions,
-        proba=examples.proba,
-        classes=examples.classes,
+        outcomes=examples.outcomes,
         embeddings=features.embeddings,
         min_support=support,
         random_state=random_state,
@@ -135,9 +164,9 @@ def find_slices(
         outputs,
         errors,
         min_support=support,
-        max_q=max_q,
-        min_lift=min_lift,
-        max_slices=max_slices,
+        max_q=options.max_q,
+        min_lift=options.min_lift,
+        max_slices=options.max_slices,
         labels=examples.labels,
     )
     return SliceSearch(

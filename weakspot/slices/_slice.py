@@ -15,7 +15,7 @@ import numpy as np
 
 from weakspot._display import html_of
 from weakspot.features._condition import Condition
-from weakspot.stats import excess_error_p_value, member_mask, wilson_interval
+from weakspot.stats import LossPopulation, excess_loss_p_value, member_mask, wilson_interval
 
 
 @dataclass(frozen=True)
@@ -204,5 +204,6 @@ def slice_statistics(
         rest_error_rate=rest_rate,
         lift=lift,
         excess_errors=slice_errors - size * total_errors / n,
-        p_value=float(excess_error_p_value([slice_errors], [size], total_errors, n)[0]),
+        # the test follows the loss's kind: exact for 0/1 errors (weakspot.stats._loss)
+        p_value=float(excess_loss_p_value([slice_errors], [size], LossPopulation.of(errors))[0]),
     )

@@ -227,11 +227,10 @@ def _augment(problem: Problem, action: dict[str, Any], max_copies: int, seed: in
     return Applied(train, np.ones(len(train)), changes)
 
 
-def jtt_weights(
-    train_labels: np.ndarray, train_predictions: np.ndarray
-) -> tuple[np.ndarray, list[str]]:
-    """Just-Train-Twice weights: the baseline's training errors weigh `JTT_UPWEIGHT`."""
-    wrong = np.asarray(train_labels) != np.asarray(train_predictions)
+def jtt_weights(wrong: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Just-Train-Twice weights: the baseline's training errors (`wrong`, bool (n_train,),
+    from the task's loss) weigh `JTT_UPWEIGHT`."""
+    wrong = np.asarray(wrong, dtype=bool)
     weight = np.where(wrong, JTT_UPWEIGHT, 1.0)
     return weight, [
         f"{int(wrong.sum())} training rows the baseline gets wrong weigh {JTT_UPWEIGHT:g}"
@@ -261,8 +260,8 @@ def relabel_bound(
         (m["id"], m["members"]) for m in problem.modes
     ]:
         if mask.any():
-            now = float((predictions[mask] == ev.labels[mask]).mean())
-            then = float((predictions[mask] == fixed[mask]).mean())
+            now = 1 - float(problem.task.loss(ev.labels[mask], predictions[mask]).mean())
+            then = 1 - float(problem.task.loss(fixed[mask], predictions[mask]).mean())
             out[name] = {"accuracy_now": round(now, 4), "accuracy_if_right": round(then, 4)}
     out["note"] = "if every suggestion is right; a bound on the change, not a measurement"
     return out

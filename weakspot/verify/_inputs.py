@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +20,17 @@ from PIL import Image
 
 from weakspot._errors import InputError
 from weakspot.features.images._decode import READ_ERRORS, _normalise_mode
-from weakspot.inputs._columns import (
+from weakspot.inputs._examples import read_table
+from weakspot.tasks import (
     ID_NAMES,
     IMAGE_NAMES,
     LABEL_NAMES,
     PREDICTION_NAMES,
+    Classification,
+    Task,
     find_column,
     require_column,
 )
-from weakspot.inputs._examples import read_table
 from weakspot.verify._trainer import class_text
 
 
@@ -64,6 +66,13 @@ class Problem:
     modes: list[dict[str, Any]]
     actions: list[dict[str, Any]]
     out: Path
+    task: Task = field(default_factory=Classification)
+
+    def wrong(self, predictions: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Where `predictions` (shape (m,)) are wrong on the evaluation rows `rows` (default:
+        all), bool (m,): the task's loss, the one definition of an error."""
+        labels = self.evaluate.labels if rows is None else self.evaluate.labels[rows]
+        return self.task.loss(labels, np.asarray(predictions)) > 0
 
 
 def read_labelled(
@@ -212,7 +221,7 @@ def original_correct(problem: Problem) -> np.ndarray | None:
     column = find_column(frame, None, PREDICTION_NAMES, "prediction", "--prediction")
     if column is None:
         return None
-    return np.asarray(class_text(frame[column]) == problem.evaluate.labels)
+    return ~problem.wrong(np.asarray(class_text(frame[column])))
 
 
 def read_images(paths: Sequence[str]) -> tuple[list[np.ndarray | None], list[str]]:

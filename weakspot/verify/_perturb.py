@@ -51,6 +51,7 @@ from PIL import Image
 from weakspot.actions._reproduce import MIN_REPRODUCTION, copies_reproduction, measure_pixels
 from weakspot.actions.augment import apply_spec
 from weakspot.features.images import PropertyDescriptor, measure_images, property_descriptors
+from weakspot.tasks import Classification
 from weakspot.verify._compare import ALPHA, mcnemar
 from weakspot.verify._inputs import original_correct
 from weakspot.verify._trainer import TrainerError, as_labels
@@ -270,8 +271,10 @@ def _pushed_change(
 ) -> dict[str, Any]:
     """The error rate of the `outside` images before and after the push, with its interval,
     McNemar's test and the verdict against the mode's excess error rate."""
-    before = _predict(predict, [images[k] for k in outside], classes) != labels[outside]
-    after = _predict(predict, pushed, classes) != labels[outside]
+    # a classifier's `predict` (perturbation checks a classifier): its task's loss says wrong
+    loss = Classification().loss
+    before = loss(labels[outside], _predict(predict, [images[k] for k in outside], classes)) > 0
+    after = loss(labels[outside], _predict(predict, pushed, classes)) > 0
     diff = after.astype(float) - before.astype(float)
     rise = float(diff.mean())
     half = 1.96 * float(diff.std(ddof=1)) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
@@ -339,7 +342,7 @@ def perturb_modes(
     labels = ev.labels[keep]
     original = original_correct(problem)
     if original is None:  # no predictions in the table: the model's own errors
-        original = _predict(predict, readable, problem.classes) == labels
+        original = ~problem.wrong(_predict(predict, readable, problem.classes), keep)
     else:
         original = original[keep]
     properties = measure_pixels(readable)[0]

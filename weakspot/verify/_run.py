@@ -120,7 +120,7 @@ def run_verification(
     base_predictions = [
         fit(problem.train.frame, np.ones(len(problem.train.frame)), "baseline", s) for s in seeds
     ]
-    base = [p == ev.labels for p in base_predictions]
+    base = [~problem.wrong(p) for p in base_predictions]
     doc["baseline"] = _summary(problem, base)
     original = original_correct(problem)
     if original is not None:
@@ -142,7 +142,8 @@ def run_verification(
                 next(step, None)
             else:
                 runs = [
-                    fit(applied.train, applied.weight, action["id"], s) == ev.labels for s in seeds
+                    ~problem.wrong(fit(applied.train, applied.weight, action["id"], s))
+                    for s in seeds
                 ]
                 _fill(record, problem, base, runs, original, action["failure_mode"], alpha)
         except TrainerError as error:
@@ -248,8 +249,8 @@ def _jtt(problem, fit, seeds, base, original, alpha, result) -> dict[str, Any]:
         on_train = fit(
             tr.frame, np.ones(len(tr.frame)), "JTT first pass", seeds[0], evaluate=tr.frame
         )
-        weight, record["changes"] = jtt_weights(tr.labels, on_train)
-        runs = [fit(tr.frame, weight, "JTT", s) == problem.evaluate.labels for s in seeds]
+        weight, record["changes"] = jtt_weights(problem.task.loss(tr.labels, on_train) > 0)
+        runs = [~problem.wrong(fit(tr.frame, weight, "JTT", s)) for s in seeds]
         _fill(record, problem, base, runs, original, None, alpha)
     except TrainerError as error:
         record.update(status="failed", reason=str(error))

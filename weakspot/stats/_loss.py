@@ -1,0 +1,88 @@
+"""The slice test for any task's loss: more loss in a group than a random draw of its size?
+
+Under the null, a group of `k` units is a random draw without replacement from the `N` units
+of the population, and its summed loss is compared with that draw's distribution:
+
+- a 0/1 loss (a classifier's errors) sums to a hypergeometric count, and the one-sided tail is
+  exact (`excess_error_p_value`, Fisher's exact test of the group against the rest);
+- a continuous loss (a regressor's absolute error) has the draw's mean ``k * mu`` and variance
+  ``k * sigma^2 * (N - k) / (N - 1)`` (the finite-population correction), and the one-sided
+  tail is the normal one. For a 0/1 loss this is the normal approximation of the exact test.
+
+`LossPopulation.of(loss)` remembers what a population needs (its size, sum and sum of
+squares) and whether the loss is binary, so that a finder calls one function whatever the task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import norm
+
+from weakspot.stats._tests import excess_error_p_value
+
+
+@dataclass(frozen=True)
+class LossPopulation:
+    """The units a group is drawn from, as the slice test needs them.
+
+    Attributes
+    ----------
+    size : int
+        Number of units N.
+    total : float
+        Summed loss (the error count for a 0/1 loss).
+    total_squares : float
+        Summed squared loss (equal to `total` for a 0/1 loss).
+    binary : bool
+        Whether every loss is 0 or 1 (then the exact hypergeometric test applies).
+    """
+
+    size: int
+    total: float
+    total_squares: float
+    binary: bool
+
+    @classmethod
+    def of(cls, loss: np.ndarray) -> LossPopulation:
+        """The population of `loss`, shape (N,); binary when its dtype is integral or bool
+        (`Outcomes.errors` gives int8 for a 0/1 loss, float64 otherwise)."""
+        values = np.asarray(loss)
+        binary = values.dtype.kind in "biu"
+        as_float = values.astype(np.float64)
+        return cls(int(values.shape[0]), float(as_float.sum()), float(as_float @ as_float), binary)
+
+
+def excess_loss_p_value(group_totals, group_sizes, population: LossPopulation) -> np.ndarray:
+    """One-sided p-values that each group holds more loss than a random draw of its size.
+
+    Parameters
+    ----------
+    group_totals, group_sizes : array-like, shape (m,)
+        Each group's summed loss and number of units.
+    population : LossPopulation
+        The units the groups are drawn from.
+
+    Returns
+    -------
+    ndarray of float, shape (m,), in [0, 1]: exact for a binary loss, normal with the
+    finite-population correction otherwise (1 for an empty group or a constant loss).
+    """
+    if population.binary:
+        return excess_error_p_value(
+            np.rint(np.asarray(group_totals, dtype=float)).astype(np.int64),
+            group_sizes,
+            int(round(population.total)),
+            population.size,
+        )
+    totals = np.asarray(group_totals, dtype=float)
+    k = np.asarray(group_sizes, dtype=float)
+    n = float(population.size)
+    mean = population.total / n if n else 0.0
+    variance = max(population.total_squares / n - mean * mean, 0.0) if n else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.sqrt(k * variance * (n - k) / max(n - 1.0, 1.0))
+        z = (totals - k * mean) / spread
+    p = np.where((k > 0) & (spread > 0), norm.sf(z), 1.0)
+    return np.clip(p, 0.0, 1.0)
