@@ -25,7 +25,8 @@ from weakspot.report._outcomes import (
     read_analysis,
     read_outcomes,
 )
-from weakspot.report._paired import TESTS, PairedChange, holm
+from weakspot.report._paired import TESTS, PairedChange
+from weakspot.stats import holm
 
 KEYS = {
     "overall": {"min_accuracy", "max_ece"},

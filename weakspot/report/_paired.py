@@ -1,7 +1,8 @@
-"""Paired statistics for two models on the same examples: McNemar's exact test and deltas.
+"""How the outcomes of two models on the same examples changed: counts, deltas, p-values.
 
 Two analyses of one evaluation set are paired example by example, so a difference in error
 rate is tested on the examples whose outcome changed (McNemar), not as two independent samples.
+The statistics themselves are `weakspot.stats`'s; this module counts what they need.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import binomtest, fisher_exact, norm
 
-from weakspot.stats import wilson_interval
+from weakspot.stats import (
+    mcnemar_p_value,
+    paired_difference_interval,
+    unpaired_worse_p_value,
+    wilson_interval,
+)
 
 TESTS = ("mcnemar", "fisher")
 
@@ -54,12 +59,9 @@ class PairedChange:
 
     def delta_ci(self, confidence: float = 0.95) -> tuple[float, float]:
         """Wald interval of the paired difference of error rates (approximate for small n)."""
-        if not self.n:
-            return (-1.0, 1.0)
-        b, c, n = self.newly_wrong, self.newly_right, self.n
-        se = np.sqrt(max(b + c - (b - c) ** 2 / n, 0.0)) / n
-        z = norm.ppf(0.5 + confidence / 2)
-        return (max(-1.0, self.delta - z * se), min(1.0, self.delta + z * se))
+        return paired_difference_interval(
+            self.newly_wrong, self.newly_right, self.n, confidence=confidence
+        )
 
     def p_worse(self, test: str = "mcnemar") -> float:
         """One-sided p-value that the new model errs more often on these examples.
@@ -68,22 +70,12 @@ class PairedChange:
         test on the 2x2 table of errors, treating the two runs as independent samples.
         """
         if test == "mcnemar":
-            k = self.newly_wrong + self.newly_right
-            return (
-                1.0
-                if k == 0
-                else float(binomtest(self.newly_wrong, k, 0.5, alternative="greater").pvalue)
-            )
-        table = [
-            [self.new_errors, self.n - self.new_errors],
-            [self.old_errors, self.n - self.old_errors],
-        ]
-        return float(fisher_exact(table, alternative="greater")[1])
+            return mcnemar_p_value(self.newly_wrong, self.newly_right, alternative="greater")
+        return unpaired_worse_p_value(self.new_errors, self.old_errors, self.n)
 
     def p_two_sided(self) -> float:
         """Exact McNemar p-value of any change."""
-        k = self.newly_wrong + self.newly_right
-        return 1.0 if k == 0 else float(binomtest(self.newly_wrong, k, 0.5).pvalue)
+        return mcnemar_p_value(self.newly_wrong, self.newly_right)
 
     def to_dict(self) -> dict[str, Any]:
         old_ci = wilson_interval(self.old_errors, self.n)
@@ -100,15 +92,3 @@ class PairedChange:
             "newly_right": self.newly_right,
             "p_value": self.p_two_sided(),
         }
-
-
-def holm(p_values: list[float]) -> list[float]:
-    """Holm-Bonferroni adjusted p-values (same order as given)."""
-    m = len(p_values)
-    order = np.argsort(p_values, kind="stable")
-    adjusted = np.empty(m)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p_values[i]))
-        adjusted[i] = running
-    return adjusted.tolist()

@@ -21,7 +21,12 @@ import pandas as pd
 from weakspot.features._binning import BinnedFeatures
 from weakspot.features._condition import Condition
 from weakspot.slices._slice import Slice
-from weakspot.stats import excess_error_p_value, random_half
+from weakspot.stats import (
+    excess_error_p_value,
+    random_half,
+    significantly_better,
+    significantly_worse,
+)
 
 MAX_CANDIDATES = 40
 MOVE_ALPHA = 0.01
@@ -103,28 +108,12 @@ def _best_cut(conditions, position, end, binned, features, errors, search_rows) 
 def _moved_rows_differ(old, new, values, base, errors, alpha: float = MOVE_ALPHA) -> bool:
     """Whether the rows the new cut adds fail more than the rows outside, or the rows it
     drops fail less than the rows it keeps (one-sided exact tests on the search rows)."""
-    from scipy.stats import hypergeom
-
     inside_old = base & (values >= old.value[0]) & (values < old.value[1])
     inside_new = base & (values >= new.value[0]) & (values < new.value[1])
     added, dropped = inside_new & ~inside_old, inside_old & ~inside_new
-    if added.any():
-        outside = base & ~inside_old
-        p = excess_error_p_value(
-            [errors[added].sum()], [added.sum()], int(errors[outside].sum()), int(outside.sum())
-        )[0]
-        if p > alpha:
-            return False
-    if dropped.any():
-        p = hypergeom.cdf(
-            int(errors[dropped].sum()),
-            int(inside_old.sum()),
-            int(errors[inside_old].sum()),
-            int(dropped.sum()),
-        )
-        if p > alpha:
-            return False
-    return True
+    if added.any() and not significantly_worse(added, base & ~inside_old, errors, alpha):
+        return False
+    return not dropped.any() or significantly_better(dropped, inside_old, errors, alpha)
 
 
 def _p(condition, values, base, errors, total_errors, total) -> float:

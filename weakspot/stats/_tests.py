@@ -92,16 +92,45 @@ def significantly_worse(
     return bool(p <= alpha)
 
 
+def fewer_errors_p_value(
+    slice_errors, slice_sizes, total_errors: int, total_size: int
+) -> np.ndarray:
+    """One-sided exact p-value that a slice holds fewer errors than chance would put there.
+
+    The lower tail of the same hypergeometric law as `excess_error_p_value`: P(X <= errors).
+
+    Parameters
+    ----------
+    slice_errors, slice_sizes : array-like of int, shape (m,)
+    total_errors, total_size : int
+
+    Returns
+    -------
+    ndarray of float, shape (m,)
+    """
+    e = np.asarray(slice_errors, dtype=np.int64)
+    s = np.asarray(slice_sizes, dtype=np.int64)
+    return np.asarray(hypergeom.cdf(e, total_size, total_errors, s), dtype=float)
+
+
 def significantly_better(
     part: np.ndarray, population: np.ndarray, errors: np.ndarray, alpha: float
 ) -> bool:
-    """Whether `part` holds significantly fewer errors than a random draw from `population`."""
-    p = hypergeom.cdf(
-        int(errors[part].sum()),
-        int(population.sum()),
+    """Whether `part` holds significantly fewer errors than a random draw from `population`.
+
+    Parameters
+    ----------
+    part, population : ndarray of bool, shape (n,)
+    errors : ndarray of {0, 1}, shape (n,)
+    alpha : float
+        Level of the one-sided exact test.
+    """
+    p = fewer_errors_p_value(
+        [int(errors[part].sum())],
+        [int(part.sum())],
         int(errors[population].sum()),
-        int(part.sum()),
-    )
+        int(population.sum()),
+    )[0]
     return bool(p <= alpha)
 
 

@@ -1,8 +1,8 @@
 """Comparing a retrain with the baseline retrain on the same evaluation examples.
 
-Accuracy carries a Wilson interval (`scipy.stats.binomtest(...).proportion_ci`); the paired
-test is McNemar's exact test: under no effect, the examples one model gets right and the other
-wrong split evenly, so their count is binomial(n_discordant, 1/2). With several repeats an
+Accuracy carries a Wilson interval (`weakspot.stats.wilson_interval`); the paired test is
+McNemar's exact test (`weakspot.stats.mcnemar_p_value`): under no effect, the examples one
+model gets right and the other wrong split evenly, so their count is binomial(n_discordant, 1/2). With several repeats an
 example counts as correct when it is correct in more than half of them (one paired binary
 outcome per example, so the test stays exact); the spread across seeds is reported beside it.
 The verdict is ``helps`` or ``harms`` when McNemar's p-value is below `alpha` in that
@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.stats import binomtest
+
+from weakspot.stats import mcnemar_p_value, wilson_interval
 
 ALPHA = 0.05
 
@@ -26,8 +27,12 @@ def accuracy(correct: np.ndarray) -> dict[str, Any]:
     k = int(np.sum(correct))
     if n == 0:
         return {"accuracy": None, "ci": [None, None], "n": 0}
-    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return {"accuracy": round(k / n, 4), "ci": [round(ci.low, 4), round(ci.high, 4)], "n": n}
+    low, high = wilson_interval(k, n, confidence=0.95)
+    return {
+        "accuracy": round(k / n, 4),
+        "ci": [round(float(low), 4), round(float(high), 4)],
+        "n": n,
+    }
 
 
 def mcnemar(before: np.ndarray, after: np.ndarray) -> dict[str, Any]:
@@ -38,7 +43,7 @@ def mcnemar(before: np.ndarray, after: np.ndarray) -> dict[str, Any]:
     """
     fixed = int(np.sum(~before & after))
     broken = int(np.sum(before & ~after))
-    p = 1.0 if fixed + broken == 0 else float(binomtest(fixed, fixed + broken, 0.5).pvalue)
+    p = mcnemar_p_value(fixed, broken)
     return {"fixed": fixed, "broken": broken, "p_value": float(f"{p:.4g}")}
 
 
