@@ -51,6 +51,31 @@ def planted_table(
     return frame
 
 
+def tiny_onnx(path: Path) -> Path:
+    """Write a three-node ONNX backbone (average pool, flatten, a 3 x 2 linear layer) to
+    `path`: inputs (n, 3, 16, 16), embeddings of 3 (``pooled``) or 2 (``logits``) values."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    weight = numpy_helper.from_array(np.arange(6, dtype=np.float32).reshape(3, 2), "W")
+    nodes = [
+        helper.make_node("GlobalAveragePool", ["pixels"], ["pooled"]),
+        helper.make_node("Flatten", ["pooled"], ["features"]),
+        helper.make_node("Gemm", ["features", "W"], ["logits"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "tiny",
+        [helper.make_tensor_value_info("pixels", TensorProto.FLOAT, ["n", 3, 16, 16])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", 2])],
+        [weight],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return path
+
+
 @pytest.fixture
 def planted() -> pd.DataFrame:
     return planted_table(0)

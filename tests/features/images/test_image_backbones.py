@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import tiny_onnx
 from weakspot._errors import InputError, MissingDependency
 from weakspot.features.images import (
     TextAlignedBackbone,
@@ -98,33 +99,11 @@ def test_skipped_images_have_nan_embeddings(tmp_path, fashion):
     assert np.isfinite(np.delete(result.embeddings, 2, axis=0)).all()
 
 
-def _tiny_onnx(path):
-    onnx = pytest.importorskip("onnx")
-    from onnx import TensorProto, helper, numpy_helper
-
-    weight = numpy_helper.from_array(np.arange(6, dtype=np.float32).reshape(3, 2), "W")
-    nodes = [
-        helper.make_node("GlobalAveragePool", ["pixels"], ["pooled"]),
-        helper.make_node("Flatten", ["pooled"], ["features"]),
-        helper.make_node("Gemm", ["features", "W"], ["logits"]),
-    ]
-    graph = helper.make_graph(
-        nodes,
-        "tiny",
-        [helper.make_tensor_value_info("pixels", TensorProto.FLOAT, ["n", 3, 16, 16])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", 2])],
-        [weight],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.save(model, path)
-
-
 @pytest.mark.parametrize("layer", [None, "pooled", "logits"])
 def test_onnx_model_embeds_at_named_or_default_layer(tmp_path, layer):
     pytest.importorskip("onnxruntime")
     path = tmp_path / "tiny.onnx"
-    _tiny_onnx(path)
+    tiny_onnx(path)
     images = np.zeros((3, 16, 16, 3), dtype=np.uint8)
     images[:, :, :, 0] = [[[0]], [[51]], [[255]]]
     result = extract_image_features(images, embed=str(path), layer=layer)
@@ -206,7 +185,7 @@ def test_backbones_for_workers_pickle_as_file_paths_and_embed_alike(tmp_path, fa
     from weakspot.features.images._backbones import for_workers
 
     path = tmp_path / "tiny.onnx"
-    _tiny_onnx(path)
+    tiny_onnx(path)
     rgb = np.repeat(fashion[0][:6, :, :, None], 3, axis=3)
     for backbone, images in (
         (EfficientNetLite0(input_size=64), np.pad(rgb, ((0, 0), (18, 18), (18, 18), (0, 0)))),
@@ -230,7 +209,7 @@ def test_a_worker_refuses_an_onnx_file_changed_under_it(tmp_path):
     from weakspot.features.images._backbones import for_workers
 
     path = tmp_path / "tiny.onnx"
-    _tiny_onnx(path)
+    tiny_onnx(path)
     message = pickle.dumps(for_workers(OnnxBackbone(path)))
     path.write_bytes(path.read_bytes() + b"\0")
     with pytest.raises(InputError, match=r"tiny.onnx' changed while it was in use"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from weakspot.report.html._parts import Thumbs, kv, section, table, thumb_grid, value_html
-from weakspot.report.html._safe import esc, num, pct
+from weakspot.report.html._safe import esc, pct
 
 MAX_SKIPPED_ROWS = 200
 
@@ -49,7 +49,12 @@ def quality_section(doc: dict[str, Any], thumbs: Thumbs) -> str:
 
 
 def provenance_section(doc: dict[str, Any], run: dict[str, Any] | None = None) -> str:
-    """Version, inputs, options, timing per stage and the command line (from ``run.json``)."""
+    """Version, inputs, options and the command line (from ``run.json``).
+
+    The run's start time and time per stage stay in ``run.json``: the report is byte-identical
+    for the same inputs and options, so that a report kept in a repository or compared in CI
+    changes only when the analysis does.
+    """
     config = dict(doc.get("config") or {})
     run = run or {}
     dataset = doc.get("dataset") or {}
@@ -69,18 +74,10 @@ def provenance_section(doc: dict[str, Any], run: dict[str, Any] | None = None) -
     for key, value in (run.get("inputs") or {}).items():
         if value is not None:
             pairs.append((f"input: {key}", f"<code>{esc(value)}</code>"))
-    if run.get("started"):
-        pairs.append(("started", esc(run["started"])))
     parts = ["<h3>Run</h3>", kv(pairs), "<h3>Options</h3>"]
     parts.append(kv([(k, value_html(v)) for k, v in sorted(config.items())]))
-    timing = run.get("timing") or []
-    if timing:
-        total = sum(t.get("seconds") or 0 for t in timing)
-        rows = [[esc(t.get("stage")), num(t.get("seconds"), ".2f")] for t in timing]
-        rows.append(["<b>total</b>", f"<b>{num(total, '.2f')}</b>"])
-        parts.append("<h3>Time per stage (s)</h3>" + table(["stage", "seconds"], rows, numeric={1}))
     intro = (
-        ""
+        "The start time and the time per stage are in run.json."
         if run
         else "Written from Python: the command line and timing are recorded by the weakspot command (run.json)."
     )
