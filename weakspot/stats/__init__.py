@@ -6,6 +6,7 @@ metric, a finder and a diagnosis all use the same interval and the same test.
 """
 
 from weakspot.stats._groups import distinct_values, unique_inverse
+from weakspot.stats._loss import LossPopulation, excess_loss_p_value
 from weakspot.stats._paired import (
     holm,
     mcnemar_p_value,
@@ -24,9 +25,11 @@ from weakspot.stats._tests import (
 )
 
 __all__ = [
+    "LossPopulation",
     "benjamini_hochberg",
     "distinct_values",
     "excess_error_p_value",
+    "excess_loss_p_value",
     "fewer_errors_p_value",
     "held_out_p_value",
     "holm",
