@@ -29,7 +29,7 @@ diagnosis, and its setter lets ``perturb`` set it on an image::
         def measure(self, batch: ImageBatch) -> dict[str, np.ndarray]:
             out = np.empty(len(batch))
             for i, d in enumerate(batch.decoded):
-                rgb = d.thumb if d.thumb.ndim == 3 else np.stack([d.thumb] * 3, axis=-1)
+                rgb = (d.thumb if d.thumb.ndim == 3 else np.stack([d.thumb] * 3, -1)).astype(int)
                 out[i] = np.mean(rgb[..., 0] > rgb[..., 1:].max(axis=-1) + 40)
             return {"red_share": out}
 
