@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,8 @@ from weakspot.inputs._embeddings import load_embeddings
 from weakspot.inputs._examples import Examples, build_examples, read_table
 from weakspot.inputs._image_inputs import check_image_array, table_for_image_folder
 from weakspot.inputs._partitioned import is_partitioned, map_partitions
-from weakspot.inputs._paths import ImagePaths, resolve_image_paths
+from weakspot.inputs._image_bytes import holds_bytes, resolve_image_cells
+from weakspot.inputs._paths import ImagePaths
 from weakspot.inputs._sample import RowSample, sample_examples
 
 
@@ -84,6 +85,8 @@ def resolve_inputs(
     pixels = found
     if isinstance(found, ImagePaths):
         pixels, refused = found.paths, dict(found.refused)
+        if holds_bytes(examples.image_paths):  # now in files: keep their paths, not the bytes
+            examples = replace(examples, image_paths=np.array(found.paths, dtype=object))
     given = load_embeddings(embeddings, len(examples) if rows is None else rows.of)
     release_arrow_memory()
     return Inputs(
@@ -142,7 +145,7 @@ def _image_input(examples: Examples, root: Path | None, images: Any, allow_outsi
                 parameter="image_column",
             )
         return None
-    return resolve_image_paths(examples.image_paths, root, allow_outside_root=allow_outside)
+    return resolve_image_cells(examples.image_paths, root, allow_outside_root=allow_outside)
 
 
 def map_examples(

@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import platformdirs
+
+from weakspot.inputs._image_bytes import BYTES_FOLDER
+from weakspot.inputs._image_bytes import user_cache_root as user_cache_root  # one definition
 
 logger = logging.getLogger("weakspot.features.images")
 
-CACHE_DIR_ENV = "WEAKSPOT_CACHE_DIR"
 CACHE_MAX_MB_ENV = "WEAKSPOT_CACHE_MAX_MB"
 DEFAULT_MAX_MB = 2048.0
 
@@ -148,12 +149,6 @@ def _touch(path: Path) -> None:
         os.utime(path)
 
 
-def user_cache_root() -> Path:
-    """weakspot's cache folder: ``$WEAKSPOT_CACHE_DIR`` if set, else platformdirs' user cache."""
-    folder = os.environ.get(CACHE_DIR_ENV)
-    return Path(folder) if folder else Path(platformdirs.user_cache_dir("weakspot"))
-
-
 def cache_limit_bytes() -> int:
     """The cache's size limit: ``$WEAKSPOT_CACHE_MAX_MB`` MiB, default `DEFAULT_MAX_MB`."""
     text = os.environ.get(CACHE_MAX_MB_ENV, "")
@@ -168,11 +163,13 @@ def cache_limit_bytes() -> int:
 def evict_lru(root: str | Path, max_bytes: int) -> int:
     """Delete the least recently used chunk files under `root` until it holds <= `max_bytes`.
 
-    Only feature chunks (``images-*/chunk-*.npz``) are counted and deleted; exported models are
-    kept. Returns the number of files deleted.
+    Only feature chunks (``images-*/chunk-*.npz``) and images written from a table's bytes
+    (``image-bytes/<hash>/<name>``) are counted and deleted; exported models are kept.
+    Returns the number of files deleted.
     """
     files = []
-    for path in Path(root).glob("images-*/chunk-*.npz"):
+    blobs = Path(root).glob(f"{BYTES_FOLDER}/*/[!.]*")  # not a write in flight (.tmp-*)
+    for path in [*Path(root).glob("images-*/chunk-*.npz"), *blobs]:
         try:
             stat = path.stat()
         except OSError:

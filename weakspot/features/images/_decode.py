@@ -26,10 +26,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from weakspot.inputs._image_bytes import MAX_IMAGE_BYTES
+from weakspot.inputs._image_bytes import content_hash as content_hash  # the feature cache's key
+
 THUMB_SIDE = 64
 HASH_SIDE = 32
 MAX_PIXELS = 89_478_485  # Pillow's default decompression-bomb limit (1024 * 1024 * 1024 // 4 // 3)
-MAX_FILE_BYTES = 256 * 1024 * 1024  # no image a classifier is evaluated on is near this size
+MAX_FILE_BYTES = MAX_IMAGE_BYTES  # the same bound on a file and on image bytes in a table
 # A stack of thumbnails is measured (`stack_properties`, `hash_inputs`) in pieces of at most
 # this many uint8 values, as each image's values depend on its own pixels only: the
 # temporaries (int64 / float copies, 4-12 bytes a value) then stay under about 3 MiB, which
@@ -87,11 +90,6 @@ class DecodedImage:
     thumb: np.ndarray
     net: np.ndarray | None
     meta: dict[str, float]
-
-
-def content_hash(data: bytes) -> str:
-    """Hex digest (32 characters) of a file's bytes, the key of the feature cache."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def array_hash(arr: np.ndarray) -> str:
