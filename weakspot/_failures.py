@@ -68,11 +68,12 @@ def training_split(
         if predicted is None:
             label_column = require_column(frame, label, LABEL_NAMES, "label", "--label")
             frame = frame.assign(**{NO_PREDICTION: frame[label_column]})
-        if images is None and isinstance(data, str | Path):
-            images = Path(data).parent
         inputs = resolve_inputs(
             frame,
             images=images,
+            # read here, like the evaluation table in the inputs stage: relative image paths
+            # are under its folder, and a table without an image column has no images
+            root=Path(data).parent if isinstance(data, str | Path) else None,
             image_column=image_column,
             embeddings=embeddings,
             label=label,

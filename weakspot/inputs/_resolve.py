@@ -58,6 +58,7 @@ def resolve_inputs(
     sample: int | None = None,
     random_state: int = 0,
     rows: RowSample | None = None,
+    root: str | Path | None = None,
     **columns: Any,
 ) -> Inputs:
     """Read and validate the table, its images and embeddings.
@@ -71,11 +72,16 @@ def resolve_inputs(
         The rows of the input that `data` holds, when it is a sample already drawn (by
         `read_partitioned_sample`): per-row `images` and `embeddings`, given for the whole
         input, are taken at its positions.
+    root : str or Path, optional
+        For a DataFrame `data` read from a file by the caller: that file's folder, which its
+        relative image paths are under, as they are under a table path's own folder. It is
+        no promise of images: a table without an image-path column has none (unlike
+        `images`, which asks for them).
     **columns
         `build_examples`'s column options: label, prediction, id_column, score_column,
         positive_class, classes, metadata, ignore.
     """
-    frame, root = _resolve_table(data, predictions, images)
+    frame, root = _resolve_table(data, predictions, images, root)
     examples = build_examples(frame, image_column=image_column, **columns)
     del frame
     if sample is not None and len(examples) > sample:
@@ -108,8 +114,9 @@ def _per_row(images: Any, rows: RowSample | None) -> Any:
     return [images[i] for i in rows.positions]
 
 
-def _resolve_table(data, predictions, images) -> tuple[pd.DataFrame, Path | None]:
-    """The predictions table, and the folder its image paths are relative to (if any)."""
+def _resolve_table(data, predictions, images, root=None) -> tuple[pd.DataFrame, Path | None]:
+    """The predictions table, and the folder its image paths are relative to (if any): the
+    `images` folder, else a table path's folder, else `root` (a DataFrame's)."""
     if isinstance(data, str | Path) and Path(data).is_dir():
         if predictions is None:
             raise InputError(
@@ -129,7 +136,9 @@ def _resolve_table(data, predictions, images) -> tuple[pd.DataFrame, Path | None
     frame = read_table(data) if isinstance(data, str | Path) else data
     if isinstance(images, str | Path):
         return frame, Path(images)
-    return frame, Path(data).parent if isinstance(data, str | Path) else None
+    if isinstance(data, str | Path):
+        return frame, Path(data).parent
+    return frame, None if root is None else Path(root)
 
 
 def _image_input(examples: Examples, root: Path | None, images: Any, allow_outside: bool) -> Any:
