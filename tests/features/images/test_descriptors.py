@@ -112,7 +112,7 @@ class _Base:
         ),
         (
             {"is_dark": ("Dark", "0/1")},
-            r"fills column\(s\) \['is_dark'\] that extractor 'quality flags'",
+            r"fills column\(s\) \['is_dark'\] that the image stage's quality flags already fill",
         ),
     ],
 )

@@ -106,13 +106,16 @@ def register_property_extractor(cls: type[Any]) -> type[Any]:
     """
     for column, descriptor in cls.columns.items():
         check_descriptor(cls.name, column, descriptor)
-    taken = {c: n for n, other in PROPERTY_EXTRACTORS.items() for c in other.columns}
-    taken.update({flag: "quality flags" for flag in FLAG_DESCRIPTORS})
-    clash = sorted(c for c in cls.columns if taken.get(c, cls.name) != cls.name)
+    taken = {
+        c: f"extractor {n!r}" for n, other in PROPERTY_EXTRACTORS.items() for c in other.columns
+    }
+    taken.update({flag: "the image stage's quality flags" for flag in FLAG_DESCRIPTORS})
+    own = f"extractor {cls.name!r}"
+    clash = sorted(c for c in cls.columns if taken.get(c, own) != own)
     if clash:
         raise InputError(
-            f"Extractor {cls.name!r} fills column(s) {clash} that extractor "
-            f"{taken[clash[0]]!r} already fills; give the columns other names."
+            f"Extractor {cls.name!r} fills column(s) {clash} that {taken[clash[0]]} already "
+            "fills; give the columns other names."
         )
     PROPERTY_EXTRACTORS[cls.name] = cls
     return cls
