@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import pkgutil
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,14 +13,19 @@ import pytest
 from jsonschema import Draft202012Validator
 
 import weakspot
+import weakspot.actions
+import weakspot.diagnoses
 from tests.conftest import planted_table
+from weakspot.actions import ACTIONS
+from weakspot.diagnoses import CAUSES, DIAGNOSES
+from weakspot.report import analysis_schema
 
 SCHEMA = Path(weakspot.__file__).parent / "report" / "analysis.schema.json"
 DOCS = Path(__file__).parents[2] / "docs" / "schema.md"
 
 
 def _validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    schema = analysis_schema()
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
@@ -78,3 +85,41 @@ def test_docs_describe_every_field_of_the_schema():
     per_slice = set(schema["$defs"]["slice"]["properties"])
     assert top - documented == set()
     assert per_slice - documented == set()
+
+
+def test_the_cause_and_action_kind_enums_are_the_registries():
+    defs = analysis_schema()["$defs"]
+    assert defs["cause"]["enum"] == sorted(DIAGNOSES) == sorted(CAUSES)
+    assert defs["action_kind"]["enum"] == sorted(ACTIONS)
+    # every module of both packages was imported, so every built-in plug-in is registered
+    for package in (weakspot.diagnoses, weakspot.actions):
+        for module in pkgutil.iter_modules(package.__path__):
+            assert f"{package.__name__}.{module.name}" in sys.modules
+    # the shipped file leaves both open, and every cause and kind in it points at them
+    shipped = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert "enum" not in shipped["$defs"]["cause"] and "enum" not in shipped["$defs"]["action_kind"]
+    assert shipped["$defs"]["diagnosis"]["properties"]["cause"] == {"$ref": "#/$defs/cause"}
+    assert shipped["$defs"]["action"]["properties"]["kind"] == {"$ref": "#/$defs/action_kind"}
+    # and no enum of the file lists them again
+    registered = set(DIAGNOSES) | set(ACTIONS)
+    assert [e for e in _enums(shipped) if registered & set(map(str, e))] == []
+
+
+def _enums(node) -> list[list]:
+    """Every enum in a JSON document, depth first."""
+    if isinstance(node, dict):
+        own = [node["enum"]] if "enum" in node else []
+        return own + [e for value in node.values() for e in _enums(value)]
+    if isinstance(node, list):
+        return [e for value in node for e in _enums(value)]
+    return []
+
+
+def test_a_cause_or_action_kind_nobody_registered_breaks_the_schema():
+    doc = weakspot.analyze(planted_table(0)).to_dict()
+    (action,) = [a for a in doc["actions"] if a["kind"] == "gate"]
+    action["kind"] = "pray"
+    doc["failure_modes"][0]["diagnoses"][0]["cause"] = "bad_luck"
+    messages = [e.message for e in _validator().iter_errors(doc)]
+    assert any("'pray' is not one of" in m for m in messages)
+    assert any("'bad_luck' is not one of" in m for m in messages)

@@ -2,9 +2,11 @@
 
 An action answers "what do I do now?" for one diagnosed cause of one failure mode. It writes
 an artifact a training script consumes (a CSV of ids, sample weights, an augmentation spec,
-a collection spec, calibration parameters, a gate check) (written under ``<out>/actions/`` by `write_action_files`) and says
-how many errors it can plausibly recover, and how that figure was estimated. Register an
-action with `@register_action`; `tests/actions/test_actions.py` runs every one.
+a collection spec, calibration parameters, a gate check), written under ``<out>/actions/`` by
+`write_action_files`, and says how many errors it can plausibly recover, and how that figure
+was estimated. Register an action with `@register_action`: a built-in one is a module of its
+own under weakspot/actions/ (the package imports every module it holds), a user's registers
+from anywhere. `tests/actions/test_actions.py` runs every one.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
+from weakspot.diagnoses._base import DIAGNOSES, Diagnosis, DiagnosisContext
 
 MIN_CONFIDENCE = 0.3  # a cause below this confidence gets no action
 
@@ -69,7 +71,12 @@ class Action:
 
 
 class ActionPlugin(Protocol):
-    """An action kind: which causes it serves, and `propose`."""
+    """An action kind: which causes it serves, and `propose`.
+
+    `kind` is the registry's key and an entry of the action kind enum of analysis.json's schema
+    (`weakspot.report.analysis_schema`); `serves` lists the causes it addresses. A diagnosis
+    may also name the kind in its own ``served_by`` (`serving_kinds` reads both).
+    """
 
     kind: ClassVar[str]
     serves: ClassVar[tuple[str, ...]]
@@ -83,9 +90,22 @@ ACTIONS: dict[str, type[Any]] = {}
 
 
 def register_action(cls: type[Any]) -> type[Any]:
-    """Class decorator that adds an action kind to the registry under ``cls.kind``."""
+    """Class decorator that adds an action kind to the registry under ``cls.kind``.
+
+    Remove one with ``ACTIONS.pop(kind)``.
+    """
     ACTIONS[cls.kind] = cls
     return cls
+
+
+def serving_kinds(cause: str) -> list[str]:
+    """The action kinds that serve `cause`, in name order.
+
+    A kind serves a cause when its ``serves`` lists the cause or when the cause's diagnosis
+    lists the kind in its ``served_by``, so either side can be added in one file.
+    """
+    named = set(getattr(DIAGNOSES.get(cause), "served_by", ()))
+    return [kind for kind in sorted(ACTIONS) if cause in ACTIONS[kind].serves or kind in named]
 
 
 def excess_errors(mode: Any, context: DiagnosisContext) -> float:

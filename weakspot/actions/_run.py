@@ -7,7 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from weakspot.actions._base import ACTIONS, MIN_CONFIDENCE, Action, write_action_files
+from weakspot.actions._base import (
+    ACTIONS,
+    MIN_CONFIDENCE,
+    Action,
+    serving_kinds,
+    write_action_files,
+)
 from weakspot.actions._gate import gate_file
 from weakspot.actions._reproduce import reproduction_of
 from weakspot.diagnoses._base import DiagnosisContext
@@ -35,11 +41,10 @@ def plan_actions(modes: Sequence[Any], context: DiagnosisContext) -> tuple[list[
         for diagnosis in mode.diagnoses:
             if not diagnosis.tested or diagnosis.confidence < MIN_CONFIDENCE:
                 continue
-            for kind in sorted(ACTIONS):
-                plugin = ACTIONS[kind]()
-                if kind in kinds or diagnosis.cause not in plugin.serves:
+            for kind in serving_kinds(diagnosis.cause):
+                if kind in kinds:
                     continue
-                action = plugin.propose(mode, diagnosis, context)
+                action = ACTIONS[kind]().propose(mode, diagnosis, context)
                 if action is not None:
                     kinds.add(kind)
                     proposed.append(action)

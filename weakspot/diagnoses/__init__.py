@@ -1,15 +1,13 @@
-"""Diagnoses: one plug-in per cause, each testing it on a failure mode with its evidence."""
+"""Diagnoses: one plug-in per cause, each testing it on a failure mode with its evidence.
 
-from weakspot.diagnoses import (  # noqa: F401  (each module registers its diagnosis)
-    _class_confusion,
-    _distribution_shift,
-    _image_quality,
-    _label_noise,
-    _miscalibration,
-    _spurious_correlation,
-    _threshold,
-    _under_representation,
-)
+Every module of this package is imported below, in name order, so that a new diagnosis is one
+file: its `@register_diagnosis` class carries its cause, which is all the rest (`CAUSES`, the
+schema's cause enum, the actions that serve it) reads.
+"""
+
+import importlib
+import pkgutil
+
 from weakspot.diagnoses._base import (
     CAUSES,
     DIAGNOSES,
@@ -20,6 +18,9 @@ from weakspot.diagnoses._base import (
     register_diagnosis,
 )
 from weakspot.diagnoses._run import diagnose, diagnose_mode
+
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    importlib.import_module(f"{__name__}.{_module}")  # each plug-in module registers itself
 
 __all__ = [
     "CAUSES",

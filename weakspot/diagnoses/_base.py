@@ -5,12 +5,14 @@ A diagnosis tests one cause on one failure mode. It receives the mode and a
 and returns a `Diagnosis`: the cause, a confidence in [0, 1], a sentence, and the evidence
 (figures, with 95% intervals where they are estimates). A diagnosis that needs what the
 context lacks (a training set, probabilities) returns confidence 0 and says what it could not
-test. Register it with `@register_diagnosis`; `tests/diagnoses/test_registry.py` runs every one.
+test. Register it with `@register_diagnosis`: a built-in one is a module of its own under
+weakspot/diagnoses/ (the package imports every module it holds), a user's registers from
+anywhere. `tests/test_plugins.py` runs every one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import KeysView, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -19,17 +21,6 @@ import pandas as pd
 
 from weakspot.features.images import PropertyDescriptor, property_descriptors
 from weakspot.tasks import get_task
-
-CAUSES = (
-    "under_representation",
-    "spurious_correlation",
-    "label_noise",
-    "distribution_shift",
-    "image_quality",
-    "miscalibration",
-    "class_confusion",
-    "threshold",
-)
 
 
 @dataclass(frozen=True)
@@ -158,7 +149,13 @@ def untested(cause: str, why: str) -> Diagnosis:
 
 
 class DiagnosisPlugin(Protocol):
-    """A diagnosis: a `cause` name and `diagnose(mode, context)`."""
+    """A diagnosis: a `cause` name and `diagnose(mode, context)`.
+
+    `cause` is the whole registration: the registry's key, an entry of `CAUSES` and of the
+    cause enum of analysis.json's schema (`weakspot.report.analysis_schema`). A plug-in may also
+    name, in a class attribute ``served_by: tuple[str, ...]``, the action kinds that serve its
+    cause, besides the actions whose own ``serves`` lists it.
+    """
 
     cause: ClassVar[str]
 
@@ -169,9 +166,16 @@ class DiagnosisPlugin(Protocol):
 
 DIAGNOSES: dict[str, type[Any]] = {}
 
+# every registered diagnosis's cause, in registration order: a live view, so that a plug-in
+# registered later is a cause too
+CAUSES: KeysView[str] = DIAGNOSES.keys()
+
 
 def register_diagnosis(cls: type[Any]) -> type[Any]:
-    """Class decorator that adds a diagnosis to the registry under ``cls.cause``."""
+    """Class decorator that adds a diagnosis to the registry under ``cls.cause``.
+
+    Remove one with ``DIAGNOSES.pop(cause)``.
+    """
     DIAGNOSES[cls.cause] = cls
     return cls
 

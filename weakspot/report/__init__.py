@@ -20,11 +20,13 @@ from weakspot.report._outcomes import (
     read_verification,
 )
 from weakspot.report._output import claim_output_folder, write_outputs
+from weakspot.report._schema import analysis_schema
 
 __all__ = [
     "SCHEMA_VERSION",
     "Document",
     "analysis_html",
+    "analysis_schema",
     "claim_output_folder",
     "failure_mode_html",
     "plain",
