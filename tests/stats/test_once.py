@@ -2,8 +2,9 @@
 
 The scan reads every module of the package outside weakspot/stats with its strings and comments
 blanked (so a docstring may name a test) and looks for the telltales of each formula: the scipy
-distribution calls an exact test is made of, Wilson's ``z ** 2 / n`` terms, Holm's running
-maximum. A hit names the file, the line and the weakspot.stats function to call instead.
+distribution calls an exact test is made of, Wilson's ``z ** 2 / n`` terms, Holm's
+``(m - rank) *`` multiplier. A hit names the file, the line and the weakspot.stats function to
+call instead.
 """
 
 from __future__ import annotations
@@ -71,8 +72,8 @@ TELLTALES = [
         "half = z * np.sqrt(p * (1 - p) / n)",
     ),
     (
-        r"maximum\s*\.\s*accumulate|\(\s*m\s*-\s*\w+\s*\)\s*\*",
-        "Holm's step-down multiplier (m - rank) * p or its running maximum",
+        r"\(\s*m\s*-\s*[\w.()]+?\s*\)\s*\*|\*\s*\(\s*m\s*-\s*",
+        "Holm's step-down multiplier (m - rank) * p",
         "holm",
         "running = max(running, min(1.0, (m - rank) * p[i]))",
     ),
@@ -131,6 +132,13 @@ def test_every_telltale_catches_its_example(pattern, example):
     assert re.search(pattern, example)
 
 
+def test_the_holm_telltale_catches_the_vectorised_form_but_not_a_running_maximum():
+    holm = _pattern("(m - rank)")
+    assert re.search(holm, "adjusted = np.maximum.accumulate(p[order] * (m - np.arange(m)))")
+    # a precision envelope (detection's average precision) is a running maximum, not Holm
+    assert not re.search(holm, "pr = np.maximum.accumulate(pr[:, ::-1], axis=1)[:, ::-1]")
+
+
 def test_the_scan_ignores_strings_and_comments_only(tmp_path):
     module = tmp_path / "planted.py"
     module.write_text(
@@ -154,5 +162,5 @@ def test_the_one_implementation_in_weakspot_stats_shows_the_telltales():
     )
     for pattern in (r"\bbinomtest\s*\(", r"\bhypergeom\s*\.", r"\bz\s*(?:\*\*\s*2|\*\s*z)\s*/"):
         assert re.search(pattern, stats_code)
-    holm = _pattern("(m -")
+    holm = _pattern("(m - rank)")
     assert re.search(holm, (STATS / "_paired.py").read_text())
