@@ -129,6 +129,86 @@ def test_images_without_a_prediction_are_named(tmp_path):
         weakspot.analyze(tmp_path / "val", predictions=tmp_path / "p.csv")
 
 
+def _folder_with_repeated_names(root, n: int = 80) -> pd.DataFrame:
+    """An ImageFolder whose classes reuse file names (boot/0000.png and shirt/0000.png), and the
+    predictions of its images, each named by its path relative to the folder."""
+    images, labels, predictions = _images(n, 11)
+    relative: list[str] = []
+    for pixels, label in zip(images, labels, strict=True):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        name = f"{label}/{sum(r.startswith(label) for r in relative):04d}.png"
+        Image.fromarray(pixels).save(root / name)
+        relative.append(name)
+    return pd.DataFrame({"file": relative, "prediction": predictions, "site": np.arange(n) % 2})
+
+
+def _analyze_folder(tmp_path, *options: str):
+    result = CliRunner().invoke(
+        app,
+        ["analyze", str(tmp_path / "val"), "--predictions", str(tmp_path / "p.csv")]
+        + ["--out", str(tmp_path / "out"), "--embed", "none", "--quiet", *options],
+    )
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("column", "options"),
+    [
+        ("path", []),
+        ("path", ["--id-column", "path"]),
+        ("file", []),
+        ("image", []),
+        ("id", []),
+        ("name", ["--image-column", "name"]),
+        ("name", ["--id-column", "name"]),
+    ],
+)
+def test_an_image_folder_joins_on_the_column_that_names_its_files(tmp_path, column, options):
+    table = _folder_with_repeated_names(tmp_path / "val").rename(columns={"file": column})
+    table.to_csv(tmp_path / "p.csv", index=False)
+    code, output = _analyze_folder(tmp_path, *options)
+    assert code == 0, output
+    doc = json.loads((tmp_path / "out" / "analysis.json").read_text())
+    assert doc["dataset"]["n_examples"] == 80 and doc["skipped"] == []
+    outcomes = pd.read_csv(tmp_path / "out" / "examples.csv").set_index("id")
+    assert sorted(outcomes.index) == sorted(table[column])  # the ids are the names it gave
+    expected = table.set_index(column)["prediction"]
+    assert (outcomes["prediction"] == expected[outcomes.index]).all()
+    assert (outcomes["label"] == [i.split("/")[0] for i in outcomes.index]).all()
+
+
+@pytest.mark.parametrize("named", ["relative", "absolute", "under the folder's name"])
+def test_an_image_folder_row_whose_file_is_gone_is_skipped_and_listed(tmp_path, named):
+    table = _folder_with_repeated_names(tmp_path / "val").rename(columns={"file": "path"})
+    gone = pd.DataFrame({"path": ["boot/gone.png"], "prediction": ["boot"], "site": [0]})
+    table = pd.concat([table, gone], ignore_index=True)
+    table["label"] = table["path"].str.split("/").str[0]
+    if named == "absolute":
+        table["path"] = [str(tmp_path / "val" / p) for p in table["path"]]
+    elif named == "under the folder's name":
+        table["path"] = "val/" + table["path"]
+    table.to_csv(tmp_path / "p.csv", index=False)
+    code, output = _analyze_folder(tmp_path)
+    assert code == 0, output
+    doc = json.loads((tmp_path / "out" / "analysis.json").read_text())
+    assert doc["dataset"]["n_examples"] == 81
+    assert [(s["path"], s["reason"]) for s in doc["skipped"]] == [
+        (str((tmp_path / "val" / "boot" / "gone.png").resolve()), "missing file")
+    ]
+
+
+def test_an_image_folder_join_refuses_what_it_cannot_tell_apart(tmp_path):
+    table = _folder_with_repeated_names(tmp_path / "val")
+    table.assign(file=table["file"].str.split("/").str[1]).to_csv(tmp_path / "p.csv", index=False)
+    code, output = _analyze_folder(tmp_path)
+    assert code == 2
+    assert "'0000.png' in column 'file' names 2 images" in output, output
+    pd.concat([table, table.iloc[[5]]]).to_csv(tmp_path / "p.csv", index=False)
+    code, output = _analyze_folder(tmp_path)
+    assert code == 2
+    assert "Rows [5, 80] of the predictions table (column 'file') both name the image" in output
+
+
 def test_image_array_of_wrong_length():
     images, labels, predictions = _images(10, 5)
     frame = pd.DataFrame({"label": labels, "prediction": predictions})

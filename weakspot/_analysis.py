@@ -269,8 +269,11 @@ def analyze(
         columns (or one score column for a binary task), an optional id, and metadata.
         An image folder (one sub-folder per class) needs `predictions`.
     predictions : DataFrame or path, optional
-        With an image folder as `data`: the predictions, one row per image, tied to the files
-        by an ``id`` column holding the path relative to the folder.
+        With an image folder as `data`: the predictions, one row per image, each naming its
+        file by the path relative to the folder (or a path ending in it, or a file name no
+        other image has) in the column `id_column` or `image_column` names, else in an ``id``,
+        ``path``, ``file`` or ``image`` column. A row that names no file is skipped and listed
+        (``Analysis.skipped``), like an unreadable image.
     images : folder, list of paths or ndarray, optional
         The images of the rows: the folder that the table's image-path column is relative to,
         one path per row, or pixels of shape (n, H, W) or (n, H, W, C). Without it, a table

@@ -95,7 +95,9 @@ def analyze_command(
     predictions: Annotated[
         Path | None,
         typer.Option(
-            help="With an image folder as TABLE: the predictions table, tied by an 'id' column."
+            help="With an image folder as TABLE: the predictions table, each row naming its "
+            "image (path relative to the folder, or a unique file name) in an 'id', 'path', "
+            "'file' or 'image' column, or the one --id-column or --image-column names."
         ),
     ] = None,
     images: Annotated[

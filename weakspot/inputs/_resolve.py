@@ -81,7 +81,14 @@ def resolve_inputs(
         `build_examples`'s column options: label, prediction, id_column, score_column,
         positive_class, classes, metadata, ignore.
     """
-    frame, root = _resolve_table(data, predictions, images, root)
+    frame, root, image_column = _resolve_table(
+        data,
+        predictions,
+        images,
+        root,
+        id_column=columns.get("id_column"),
+        image_column=image_column,
+    )
     examples = build_examples(frame, image_column=image_column, **columns)
     del frame
     if sample is not None and len(examples) > sample:
@@ -114,9 +121,12 @@ def _per_row(images: Any, rows: RowSample | None) -> Any:
     return [images[i] for i in rows.positions]
 
 
-def _resolve_table(data, predictions, images, root=None) -> tuple[pd.DataFrame, Path | None]:
-    """The predictions table, and the folder its image paths are relative to (if any): the
-    `images` folder, else a table path's folder, else `root` (a DataFrame's)."""
+def _resolve_table(
+    data, predictions, images, root=None, *, id_column=None, image_column=None
+) -> tuple[pd.DataFrame, Path | None, str | None]:
+    """The predictions table, the folder its image paths are relative to (if any): the
+    `images` folder, else a table path's folder, else `root` (a DataFrame's), and its image
+    column (`image_column`, or the column an image folder's join wrote)."""
     if isinstance(data, str | Path) and Path(data).is_dir():
         if predictions is None:
             raise InputError(
@@ -126,7 +136,10 @@ def _resolve_table(data, predictions, images, root=None) -> tuple[pd.DataFrame, 
                 parameter="predictions",
             )
         table = read_table(predictions) if isinstance(predictions, str | Path) else predictions
-        return table_for_image_folder(data, table), Path(data)
+        joined, column = table_for_image_folder(
+            data, table, id_column=id_column, image_column=image_column
+        )
+        return joined, Path(data), column
     if predictions is not None:
         raise InputError(
             "predictions= goes with an image folder as data; here data is already the "
@@ -135,10 +148,10 @@ def _resolve_table(data, predictions, images, root=None) -> tuple[pd.DataFrame, 
         )
     frame = read_table(data) if isinstance(data, str | Path) else data
     if isinstance(images, str | Path):
-        return frame, Path(images)
+        return frame, Path(images), image_column
     if isinstance(data, str | Path):
-        return frame, Path(data).parent
-    return frame, None if root is None else Path(root)
+        return frame, Path(data).parent, image_column
+    return frame, None if root is None else Path(root), image_column
 
 
 def _image_input(examples: Examples, root: Path | None, images: Any, allow_outside: bool) -> Any:
@@ -176,5 +189,7 @@ def map_examples(
     """
     if predictions is None and is_partitioned(data):
         return map_partitions(data, fn, image_column=image_column, **columns)
-    frame, _ = _resolve_table(data, predictions, images)
+    frame, _, image_column = _resolve_table(
+        data, predictions, images, id_column=columns.get("id_column"), image_column=image_column
+    )
     return [fn(build_examples(frame, image_column=image_column, **columns))]
