@@ -10,6 +10,8 @@ import pytest
 from PIL import Image
 
 from weakspot._errors import InputError
+from weakspot.actions import Action
+from weakspot.modes import FailureMode
 from weakspot.verify._apply import apply_action, jtt_weights, relabel_bound
 from weakspot.verify._inputs import Problem, read_labelled
 
@@ -18,14 +20,8 @@ def _problem(tmp_path, train: pd.DataFrame, evaluate: pd.DataFrame, members=None
     tr = read_labelled(train, label=None, id_column=None, image_column=None, role="train")
     ev = read_labelled(evaluate, label=None, id_column=None, image_column=None, role="data")
     mask = np.zeros(len(evaluate), bool) if members is None else members
-    return Problem(
-        tr,
-        ev,
-        ["cat", "dog"],
-        [{"id": "F1", "title": "t", "rule": None, "members": mask}],
-        [],
-        tmp_path,
-    )
+    mode = FailureMode("F1", "t", None, "metadata", 1.0, "", (), np.flatnonzero(mask), 0, 0, 0)
+    return Problem(tr, ev, ["cat", "dog"], [mode], [], tmp_path)
 
 
 TRAIN = pd.DataFrame({"id": ["a", "b", "c", "d"], "label": ["cat", "cat", "cat", "dog"]})
@@ -34,14 +30,10 @@ EVAL = pd.DataFrame(
 )
 
 
-def _action(kind: str, text: str | None) -> dict:
-    return {
-        "id": "A1",
-        "kind": kind,
-        "failure_mode": "F1",
-        "artifact": f"actions/F1-{kind}.csv",
-        "text": text,
-    }
+def _action(kind: str, text: str | None, artifact: str | None = None) -> Action:
+    artifact = artifact or f"actions/F1-{kind}.csv"
+    files = {} if text is None else {artifact: text}
+    return Action("A1", kind, "F1", "cause", {}, "", artifact, files)
 
 
 def test_weights_by_id_and_unknown_ids_reported(tmp_path):
@@ -121,13 +113,7 @@ def test_augmentation_writes_transformed_copies_and_adds_rows(tmp_path):
             ],
         }
     }
-    action = {
-        "id": "A1",
-        "kind": "augment",
-        "failure_mode": "F1",
-        "artifact": "actions/F1-augment.json",
-        "text": json.dumps(spec),
-    }
+    action = _action("augment", json.dumps(spec), "actions/F1-augment.json")
     applied = apply_action(problem, action)
     assert len(applied.train) == 8  # a copy of every training image, whatever its class
     assert applied.train["label"].tolist()[4:] == ["cat", "cat", "cat", "dog"]
@@ -150,8 +136,7 @@ def test_unreadable_training_images_are_not_copied_and_are_listed(tmp_path):
     darken = {"__class_fullname__": "RandomBrightnessContrast", "brightness_limit": [-0.5, -0.5],
               "contrast_limit": [0, 0], "p": 1.0}  # fmt: skip
     spec = {"transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": [darken]}}
-    action = {"id": "A1", "kind": "augment", "failure_mode": "F1",
-              "artifact": "actions/F1-augment.json", "text": json.dumps(spec)}  # fmt: skip
+    action = _action("augment", json.dumps(spec), "actions/F1-augment.json")
     applied = apply_action(problem, action)
     assert len(applied.train) == 6  # two copies: of im0 and im3
     assert applied.changes[0].startswith("2 transformed copies")

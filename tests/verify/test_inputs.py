@@ -25,7 +25,11 @@ def test_modes_read_from_a_results_folder_are_the_analysis_modes(tmp_path):
     from_folder = problem_from_results(tmp_path, train=table, data=table)
     in_memory = problem_from_analysis(analysis, train=table, data=table, out=tmp_path)
     for a, b in zip(from_folder.modes, in_memory.modes, strict=True):
-        assert a["id"] == b["id"] and np.array_equal(a["members"], b["members"])
+        assert a.id == b.id and np.array_equal(a.members, b.members)
+        assert a.rule == b.rule and a.title == b.title
+        assert [d.to_dict() for d in a.diagnoses] == [d.to_dict() for d in b.diagnoses]
+    for a, b in zip(from_folder.actions, in_memory.actions, strict=True):
+        assert a.to_dict() == b.to_dict() and a.text == b.text
 
 
 def test_a_large_modes_members_go_to_parquet_and_come_back(tmp_path):
@@ -59,3 +63,33 @@ def test_a_training_table_that_cannot_be_verified_with_is_named(table, message):
 
     with pytest.raises(InputError, match=message):
         read_labelled(table, role="train")
+
+
+def test_an_artifact_outside_the_results_folder_is_never_read(tmp_path):
+    from weakspot.report import read_findings
+
+    (tmp_path / "secret.txt").write_text("not for weakspot")
+    results = tmp_path / "results"
+    results.mkdir()
+    doc = {
+        "dataset": {"n_examples": 2, "classes": ["a", "b"]},
+        "failure_modes": [],
+        "actions": [{"id": "A1", "kind": "gate", "failure_mode": "F1", "cause": "regression",
+                     "expected_gain": {}, "steps": "", "artifact": "../secret.txt"}],
+    }  # fmt: skip
+    (results / "analysis.json").write_text(json.dumps(doc))
+    with pytest.raises(weakspot.InputError, match=r"artifact '\.\./secret\.txt' leads outside"):
+        read_findings(results, ["0", "1"])
+
+
+def test_a_mode_from_an_older_file_is_the_examples_of_half_its_slices(tmp_path):
+    from weakspot.report import read_findings
+
+    doc = {
+        "dataset": {"n_examples": 4, "classes": ["a", "b"]},
+        "slices": [{"id": "S1", "members": ["p", "q"]}, {"id": "S2", "members": ["q", "r"]}],
+        "failure_modes": [{"id": "F1", "title": "t", "slices": ["S1", "S2"], "rule": None}],
+    }
+    (tmp_path / "analysis.json").write_text(json.dumps(doc))
+    found = read_findings(tmp_path, ["p", "q", "r", "s"])
+    assert found.modes[0].members.tolist() == [0, 1, 2] and found.actions == []

@@ -194,6 +194,7 @@ def test_the_look_test_applies_the_modes_augmentation_spec(tmp_path, predict, ve
                 "id": "A1",
                 "kind": "augment",
                 "failure_mode": "F1",
+                "cause": "image_quality",
                 "artifact": "actions/F1-augment.json",
             }
         ],

@@ -69,6 +69,26 @@ class Action:
             "artifact": self.artifact,
         }
 
+    @classmethod
+    def from_dict(cls, record: dict[str, Any], files: dict[str, str] | None = None) -> Action:
+        """The action of one ``actions`` record of analysis.json, with the `files` read back
+        (relative path -> text; `weakspot.report.read_findings` reads its artifact)."""
+        return cls(
+            id=str(record["id"]),
+            kind=str(record["kind"]),
+            failure_mode=str(record["failure_mode"]),
+            cause=str(record["cause"]),
+            expected_gain=dict(record.get("expected_gain") or {}),
+            steps=str(record.get("steps", "")),
+            artifact=str(record["artifact"]),
+            files=dict(files or {}),
+        )
+
+    @property
+    def text(self) -> str | None:
+        """The artifact's contents, or None when its file is missing."""
+        return self.files.get(self.artifact)
+
 
 class ActionPlugin(Protocol):
     """An action kind: which causes it serves, and `propose`.

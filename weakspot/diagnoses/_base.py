@@ -142,6 +142,17 @@ class Diagnosis:
             "tested": self.tested,
         }
 
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Diagnosis:
+        """The diagnosis of one ``diagnoses`` record of analysis.json (`to_dict`'s inverse)."""
+        return cls(
+            str(record["cause"]),
+            float(record["confidence"]),
+            str(record["summary"]),
+            dict(record.get("evidence") or {}),
+            tested=bool(record.get("tested", True)),
+        )
+
 
 def untested(cause: str, why: str) -> Diagnosis:
     """The diagnosis of a cause that could not be tested, saying why."""

@@ -30,6 +30,16 @@ class Condition:
     def to_dict(self) -> dict[str, Any]:
         return {"feature": self.feature, "op": self.op, "value": self.value}
 
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Condition:
+        """The condition of a ``{feature, op, value}`` record of analysis.json (`to_dict`'s
+        inverse; an interval's JSON ``null`` bound is the infinite one it was written from)."""
+        value = record.get("value")
+        if record["op"] in ("in", "not in range") and isinstance(value, list):
+            low, high = value
+            value = [float("-inf") if low is None else low, float("inf") if high is None else high]
+        return cls(str(record["feature"]), str(record["op"]), value)
+
     def describe(self) -> str:
         """Return the condition as text a person can read, e.g. ``age in [63, 79)``."""
         if self.op == "in":

@@ -107,6 +107,31 @@ class FailureMode:
         """The failure mode in a notebook: the report's card (see `weakspot._display`), or None."""
         return html_of(self)
 
+    @classmethod
+    def from_dict(
+        cls, record: Mapping[str, Any], members: np.ndarray, diagnoses: Sequence[Any] = ()
+    ) -> FailureMode:
+        """The failure mode of one ``failure_modes`` record of analysis.json (`to_dict`'s
+        inverse), its `members` given as row positions (shape (size,)): the record names them
+        by id, which only the reader knows how to place (`weakspot.report.read_findings`)."""
+        rule = record.get("rule")
+        return cls(
+            id=str(record["id"]),
+            title=str(record["title"]),
+            rule=None if rule is None else tuple(Condition.from_dict(c) for c in rule),
+            kind=str(record.get("kind", "")),
+            f1=float(record.get("f1", 0.0)),
+            mechanism=str(record.get("mechanism", "")),
+            slices=tuple(record.get("slices", ())),
+            members=np.asarray(members, dtype=np.int64),
+            errors=int(record.get("errors", 0)),
+            error_rate=float(record.get("error_rate") or 0.0),
+            rest_error_rate=float(record.get("rest_error_rate") or 0.0),
+            also_described_as=tuple(record.get("also_described_as", ())),
+            diagnoses=tuple(diagnoses),
+            actions=tuple(record.get("actions", ())),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for ``analysis.json``'s ``failure_modes``."""
         return {

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from weakspot.report._findings import Findings, read_findings
 from weakspot.report._html import render_html
 from weakspot.report._json import SCHEMA_VERSION, Document, plain, write_json
 from weakspot.report._markdown import render_markdown
@@ -25,11 +26,13 @@ from weakspot.report._schema import analysis_schema
 __all__ = [
     "SCHEMA_VERSION",
     "Document",
+    "Findings",
     "analysis_html",
     "analysis_schema",
     "claim_output_folder",
     "failure_mode_html",
     "plain",
+    "read_findings",
     "read_members",
     "rebuild_report",
     "render_html",

@@ -56,8 +56,11 @@ def results_file(results: str | Path, name: str | Path = "analysis.json") -> Pat
     return path / name
 
 
-def read_analysis(results: str | Path) -> dict[str, Any]:
-    """The analysis.json document of a results folder, checked to be a weakspot analysis."""
+def read_analysis(
+    results: str | Path, *, needs: tuple[str, ...] = ("overall", "slices", "schema_version")
+) -> dict[str, Any]:
+    """The analysis.json document of a results folder, checked to be a weakspot analysis that
+    holds the keys `needs` (the findings' reader needs only ``dataset``)."""
     path = results_file(results)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -69,10 +72,8 @@ def read_analysis(results: str | Path) -> dict[str, Any]:
         raise InputError(
             f"{str(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno})."
         ) from None
-    if not isinstance(doc, dict) or not {"overall", "slices", "schema_version"} <= set(doc):
-        raise InputError(
-            f"{str(path)!r} is not a weakspot analysis.json (no overall/slices/schema_version)."
-        )
+    if not isinstance(doc, dict) or not set(needs) <= set(doc):
+        raise InputError(f"{str(path)!r} is not a weakspot analysis.json (no {'/'.join(needs)}).")
     return doc
 
 

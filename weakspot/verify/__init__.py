@@ -165,7 +165,7 @@ def perturb(
         )
     columns = {"label": label, "id_column": id_column, "image_column": image_column}
     problem = _problem(analysis_or_results_dir, data, data, out, columns)
-    known = [m["id"] for m in problem.modes]
+    known = [m.id for m in problem.modes]
     unknown = [m for m in modes or [] if m not in known]
     if unknown:
         raise InputError(

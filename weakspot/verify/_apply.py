@@ -29,6 +29,7 @@ import pandas as pd
 from PIL import Image
 
 from weakspot._errors import InputError
+from weakspot.actions import Action
 from weakspot.actions.augment import apply_spec
 from weakspot.verify._inputs import Problem, read_images
 from weakspot.verify._trainer import class_text
@@ -67,16 +68,16 @@ class Applied:
     reason: str = ""
 
 
-def _csv(action: dict[str, Any], needed: tuple[str, ...]) -> pd.DataFrame:
-    if action.get("text") is None:
+def _csv(action: Action, needed: tuple[str, ...]) -> pd.DataFrame:
+    if action.text is None:
         raise InputError(
-            f"action {action['id']}'s file {action['artifact']!r} is missing from the results "
+            f"action {action.id}'s file {action.artifact!r} is missing from the results "
             "folder; re-run weakspot analyze with the training set."
         )
-    table = pd.read_csv(io.StringIO(action["text"]), dtype={"id": str})
+    table = pd.read_csv(io.StringIO(action.text), dtype={"id": str})
     missing = [c for c in needed if c not in table.columns]
     if missing:
-        raise InputError(f"action {action['id']}'s file {action['artifact']!r} lacks {missing}.")
+        raise InputError(f"action {action.id}'s file {action.artifact!r} lacks {missing}.")
     return table
 
 
@@ -92,7 +93,7 @@ def _by_id(
 
 def apply_action(
     problem: Problem,
-    action: dict[str, Any],
+    action: Action,
     *,
     min_confidence: float = 0.5,
     max_copies: int = MAX_COPIES,
@@ -101,7 +102,7 @@ def apply_action(
     """The training table and weights with `action` applied; see the module docstring."""
     train = problem.train.frame
     ones = np.ones(len(train))
-    kind = action["kind"]
+    kind = action.kind
     if kind in NOT_RETRAINABLE:
         return Applied(train, ones, [], False, NOT_RETRAINABLE[kind])
     if kind == "reweight":
@@ -141,7 +142,7 @@ def _group_weights(groups: np.ndarray, unmatched: int) -> tuple[np.ndarray, list
     return weight, changes + _unmatched(unmatched)
 
 
-def _relabel(problem: Problem, action: dict[str, Any], min_confidence: float) -> Applied:
+def _relabel(problem: Problem, action: Action, min_confidence: float) -> Applied:
     table = _csv(action, ("id", "split", "suggested_label", "confidence"))
     train = problem.train.frame.copy()
     rows = table[(table["split"] == "train") & (table["confidence"] >= min_confidence)]
@@ -174,15 +175,15 @@ def _like(labels: np.ndarray, original: pd.Series) -> pd.Series:
     return pd.Series(labels, index=original.index)
 
 
-def _augment(problem: Problem, action: dict[str, Any], max_copies: int, seed: int) -> Applied:
+def _augment(problem: Problem, action: Action, max_copies: int, seed: int) -> Applied:
     tr = problem.train
     if tr.image_column is None:
         return Applied(
             tr.frame, np.ones(len(tr.frame)), [], False, "the training table has no image column"
         )
-    if action.get("text") is None:
-        raise InputError(f"action {action['id']}'s spec {action['artifact']!r} is missing.")
-    spec = json.loads(action["text"])
+    if action.text is None:
+        raise InputError(f"action {action.id}'s spec {action.artifact!r} is missing.")
+    spec = json.loads(action.text)
     rng = np.random.default_rng(seed)
     # every class, as a training pipeline applies the spec to every image: copies of the
     # mode's classes only would teach "this look means these classes" (on the planted dark
@@ -190,12 +191,12 @@ def _augment(problem: Problem, action: dict[str, Any], max_copies: int, seed: in
     chosen = np.arange(len(tr.frame))
     if len(chosen) > max_copies:
         chosen = np.sort(rng.choice(chosen, max_copies, replace=False))
-    folder = problem.out / "verify" / "augmented" / action["id"]
+    folder = problem.out / "verify" / "augmented" / action.id
     folder.mkdir(parents=True, exist_ok=True)
     images, unread = read_images(list(tr.frame[tr.image_column].iloc[chosen]))
     if len(unread) == len(chosen):
         raise InputError(
-            f"action {action['id']}: none of the {len(chosen)} training images chosen to copy "
+            f"action {action.id}: none of the {len(chosen)} training images chosen to copy "
             f"could be read (first: {unread[0]!r}); check the training table's image column "
             f"{tr.image_column!r}."
         )
@@ -238,11 +239,11 @@ def jtt_weights(wrong: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 
 def relabel_bound(
-    problem: Problem, action: dict[str, Any], predictions: np.ndarray, min_confidence: float
+    problem: Problem, action: Action, predictions: np.ndarray, min_confidence: float
 ) -> dict[str, Any] | None:
     """How the baseline's measured accuracy would change if the queue's evaluation
     suggestions (confidence >= `min_confidence`) are right: a bound, not a measurement."""
-    if action["kind"] != "relabel" or action.get("text") is None:
+    if action.kind != "relabel" or action.text is None:
         return None
     table = _csv(action, ("id", "split", "suggested_label", "confidence"))
     rows = table[(table["split"] == "evaluation") & (table["confidence"] >= min_confidence)]
@@ -257,7 +258,7 @@ def relabel_bound(
         "min_confidence": min_confidence,
     }
     for name, mask in [("overall", np.ones(len(fixed), dtype=bool))] + [
-        (m["id"], m["members"]) for m in problem.modes
+        (m.id, problem.members(m)) for m in problem.modes
     ]:
         if mask.any():
             now = 1 - float(problem.task.loss(ev.labels[mask], predictions[mask]).mean())

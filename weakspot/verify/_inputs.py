@@ -19,8 +19,11 @@ import pandas as pd
 from PIL import Image
 
 from weakspot._errors import InputError
+from weakspot.actions import Action
 from weakspot.features.images._decode import READ_ERRORS, _normalise_mode
 from weakspot.inputs._examples import read_table
+from weakspot.modes import FailureMode
+from weakspot.report import read_findings
 from weakspot.tasks import (
     ID_NAMES,
     IMAGE_NAMES,
@@ -57,16 +60,22 @@ class Table:
 
 @dataclass(frozen=True)
 class Problem:
-    """The tables, the modes (``{id, title, rule, members}``, members a bool mask over the
-    evaluation rows) and the actions (``{id, kind, failure_mode, artifact, text}``)."""
+    """The tables, the failure modes and the actions, as the records `weakspot.analyze` made
+    (from an `Analysis` in memory or read back by `weakspot.report.read_findings`)."""
 
     train: Table
     evaluate: Table
     classes: list[str]
-    modes: list[dict[str, Any]]
-    actions: list[dict[str, Any]]
+    modes: list[FailureMode]
+    actions: list[Action]
     out: Path
     task: Task = field(default_factory=Classification)
+
+    def members(self, mode: FailureMode) -> np.ndarray:
+        """The mode's members as a bool mask over the evaluation rows, shape (n_eval,)."""
+        mask = np.zeros(len(self.evaluate.labels), dtype=bool)
+        mask[np.asarray(mode.members, dtype=np.int64)] = True
+        return mask
 
     def wrong(self, predictions: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Where `predictions` (shape (m,)) are wrong on the evaluation rows `rows` (default:
@@ -134,25 +143,6 @@ def _check_rows(frame: pd.DataFrame, label: str, id_column: str | None, role: st
             )
 
 
-def mode_members(
-    mode: dict[str, Any], slices: dict[str, list[str]], ids: np.ndarray, folder: Path
-) -> np.ndarray:
-    """Bool mask over `ids` of the mode's members: its ``members`` in analysis.json (inline or
-    in ``members/``), or, in a file from before they were written, the examples in at least
-    half of the mode's slices (an approximation: the mode's rows are its title rule's)."""
-    if mode.get("members") is not None:
-        from weakspot.report import read_members
-
-        return np.isin(ids.astype(str), read_members(mode, folder))
-    counts: dict[str, int] = {}
-    for sid in mode.get("slices", []):
-        for member in slices.get(sid, []):
-            counts[member] = counts.get(member, 0) + 1
-    need = max(1, (len(mode.get("slices", [])) + 1) // 2)
-    chosen = {m for m, c in counts.items() if c >= need}
-    return np.array([i in chosen for i in ids], dtype=bool)
-
-
 def problem_from_results(
     results: str | Path, *, train: Any, data: Any, **columns: str | None
 ) -> Problem:
@@ -176,22 +166,8 @@ def problem_from_results(
             f"data= has {len(ev.frame)} rows but the analysis in {str(results)!r} has {n}: "
             "pass the evaluation table that was analysed."
         )
-    slices = {s["id"]: s.get("members", []) for s in doc.get("slices", [])}
-    modes = [
-        {
-            "id": m["id"],
-            "title": m["title"],
-            "rule": m.get("rule"),
-            "members": mode_members(m, slices, ev.ids, Path(results)),
-        }
-        for m in doc.get("failure_modes", [])
-    ]
-    actions = []
-    for a in doc.get("actions", []):
-        file = Path(results) / a["artifact"]
-        text = file.read_text(encoding="utf-8") if file.is_file() else None
-        actions.append({**a, "text": text})
-    return Problem(tr, ev, list(doc["dataset"]["classes"]), modes, actions, Path(results))
+    findings = read_findings(results, ev.ids)
+    return Problem(tr, ev, findings.classes, findings.modes, findings.actions, Path(results))
 
 
 def problem_from_analysis(
@@ -205,14 +181,8 @@ def problem_from_analysis(
     n = len(analysis.examples)
     if len(ev.frame) != n:
         raise InputError(f"data= has {len(ev.frame)} rows but the analysis has {n}.")
-    modes = []
-    for m in analysis.failure_modes:
-        mask = np.zeros(n, dtype=bool)
-        mask[np.asarray(m.members, dtype=np.int64)] = True
-        rule = None if m.rule is None else [c.to_dict() for c in m.rule]
-        modes.append({"id": m.id, "title": m.title, "rule": rule, "members": mask})
-    actions = [{**a.to_dict(), "text": a.files.get(a.artifact)} for a in analysis.actions]
-    return Problem(tr, ev, list(analysis.examples.classes), modes, actions, Path(out))
+    classes = list(analysis.examples.classes)
+    return Problem(tr, ev, classes, list(analysis.failure_modes), list(analysis.actions), Path(out))
 
 
 def original_correct(problem: Problem) -> np.ndarray | None:

@@ -348,16 +348,16 @@ def perturb_modes(
     properties = measure_pixels(readable)[0]
     results = []
     for mode in problem.modes:
-        if modes is not None and mode["id"] not in modes:
+        if modes is not None and mode.id not in modes:
             continue
-        head = {"failure_mode": mode["id"], "title": mode["title"]}
-        members = mode["members"][keep]
+        head = {"failure_mode": mode.id, "title": mode.title}
+        members = problem.members(mode)[keep]
         if not members.any() or members.all():
             reason = "no readable image in the mode" if not members.any() else "no image outside it"
             results.append({**head, "verdict": None, "reason": reason, "look": None,
                             "conclusion": None})  # fmt: skip
             continue
-        spec = _augment_spec(problem, mode["id"])
+        spec = _augment_spec(problem, mode.id)
         look: dict[str, Any] = {"look": None}
         if spec is not None:
             look["look"] = look_test(
@@ -372,7 +372,9 @@ def perturb_modes(
                 random_state=random_state,
                 properties=properties,
             )
-        condition = settable_condition(mode["rule"])
+        condition = settable_condition(
+            None if mode.rule is None else [c.to_dict() for c in mode.rule]
+        )
         if condition is None:
             settable = sorted([*settable_properties(), *flag_properties()])
             reason = f"its rule names no property weakspot can set ({settable})"
@@ -399,6 +401,6 @@ def perturb_modes(
 def _augment_spec(problem: Any, mode_id: str) -> dict[str, Any] | None:
     """The mode's augmentation spec from the analysis's actions, or None."""
     for action in problem.actions:
-        if action["kind"] == "augment" and action["failure_mode"] == mode_id:
-            return json.loads(action["text"]) if action.get("text") else None
+        if action.kind == "augment" and action.failure_mode == mode_id:
+            return json.loads(action.text) if action.text else None
     return None

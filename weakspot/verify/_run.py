@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from weakspot.actions import Action
 from weakspot.verify._apply import apply_action, jtt_weights, relabel_bound
 from weakspot.verify._compare import ALPHA, backward_compatibility, compare
 from weakspot.verify._inputs import Problem, original_correct
@@ -128,7 +129,7 @@ def run_verification(
             original, base[0], [], "original predictions"
         )
     for action in chosen:
-        record = _action_record(action)
+        record = _action_record(action.id, action.kind, action.failure_mode, action.artifact)
         try:
             applied = apply_action(
                 problem, action, min_confidence=min_confidence, random_state=random_state
@@ -142,13 +143,12 @@ def run_verification(
                 next(step, None)
             else:
                 runs = [
-                    ~problem.wrong(fit(applied.train, applied.weight, action["id"], s))
-                    for s in seeds
+                    ~problem.wrong(fit(applied.train, applied.weight, action.id, s)) for s in seeds
                 ]
-                _fill(record, problem, base, runs, original, action["failure_mode"], alpha)
+                _fill(record, problem, base, runs, original, action.failure_mode, alpha)
         except TrainerError as error:
             record.update(status="failed", reason=str(error))
-            result.failures.append(f"{action['id']}: {error}")
+            result.failures.append(f"{action.id}: {error}")
         doc["actions"].append(record)
     doc["alternatives"].append(_jtt(problem, fit, seeds, base, original, alpha, result))
     doc["actions"].sort(key=_measured_gain)
@@ -157,10 +157,10 @@ def run_verification(
     return result
 
 
-def _choose(problem: Problem, actions: Sequence[str] | None) -> list[dict[str, Any]]:
+def _choose(problem: Problem, actions: Sequence[str] | None) -> list[Action]:
     if actions is None:
         return list(problem.actions)
-    known = {a["id"]: a for a in problem.actions}
+    known = {a.id: a for a in problem.actions}
     missing = [a for a in actions if a not in known]
     if missing:
         from weakspot._errors import InputError
@@ -188,8 +188,7 @@ def _header(problem, trainer_name, proxy, seeds, alpha, seeded, repeats) -> dict
         "n_train": len(problem.train.frame),
         "n_evaluation": len(problem.evaluate.frame),
         "failure_modes": [
-            {"id": m["id"], "title": m["title"], "size": int(m["members"].sum())}
-            for m in problem.modes
+            {"id": m.id, "title": m.title, "size": len(m.members)} for m in problem.modes
         ],
         "notes": notes,
         "baseline": None,
@@ -205,16 +204,19 @@ def _summary(problem: Problem, runs: list[np.ndarray]) -> dict[str, Any]:
     correct = majority(runs)
     return {
         "overall": accuracy(correct),
-        "modes": {m["id"]: accuracy(correct[m["members"]]) for m in problem.modes},
+        "modes": {m.id: accuracy(correct[problem.members(m)]) for m in problem.modes},
     }
 
 
-def _action_record(action: dict[str, Any]) -> dict[str, Any]:
+def _action_record(
+    action_id: str, kind: str, failure_mode: str | None, artifact: str | None
+) -> dict[str, Any]:
+    """The verification record of one action (or of Just-Train-Twice, which has no file)."""
     return {
-        "id": action["id"],
-        "kind": action["kind"],
-        "failure_mode": action.get("failure_mode"),
-        "artifact": action.get("artifact"),
+        "id": action_id,
+        "kind": kind,
+        "failure_mode": failure_mode,
+        "artifact": artifact,
         "status": "verified",
         "reason": "",
         "changes": [],
@@ -225,7 +227,7 @@ def _fill(record, problem, base, runs, original, target_mode, alpha) -> None:
     """Overall and per-mode comparisons, the target mode's, and backward compatibility."""
     everything = np.ones(len(problem.evaluate.frame), dtype=bool)
     record["overall"] = compare(base, runs, everything, alpha)
-    record["modes"] = {m["id"]: compare(base, runs, m["members"], alpha) for m in problem.modes}
+    record["modes"] = {m.id: compare(base, runs, problem.members(m), alpha) for m in problem.modes}
     record["target"] = record["modes"].get(target_mode) if target_mode else None
     worse = [k for k, v in record["modes"].items() if v["verdict"] == "harms"]
     new = runs[0]
@@ -243,7 +245,7 @@ def _fill(record, problem, base, runs, original, target_mode, alpha) -> None:
 
 def _jtt(problem, fit, seeds, base, original, alpha, result) -> dict[str, Any]:
     """Just-Train-Twice: retrain with the baseline's training errors upweighted."""
-    record = _action_record({"id": "JTT", "kind": "just_train_twice", "failure_mode": None})
+    record = _action_record("JTT", "just_train_twice", None, None)
     try:
         tr = problem.train
         on_train = fit(
