@@ -1,0 +1,73 @@
+"""Object detection: typed records for boxes, readers for the formats detectors write, and
+matching equal to pycocotools' COCOeval with one row per box and TIDE's error types.
+
+Not registered as a task yet: the pipeline's stages do not take box units so far (see
+docs/detection.md).
+"""
+
+from weakspot.tasks.detection._accumulate import (
+    SUMMARY_NAMES,
+    Accumulation,
+    Summary,
+    accumulate,
+    precision_recall,
+    summarize,
+)
+from weakspot.tasks.detection._coco import read_coco_detections, read_coco_ground_truth
+from weakspot.tasks.detection._error_types import (
+    DETECTION_ERRORS,
+    ERROR_TYPES,
+    Background,
+    Both,
+    BoxOutcomes,
+    Classification,
+    Duplicate,
+    ErrorType,
+    Localisation,
+    Missed,
+    box_outcomes,
+)
+from weakspot.tasks.detection._evaluate import COCOParams, Evaluation, evaluate, match_image
+from weakspot.tasks.detection._match import DetectionMatch, match_detections
+from weakspot.tasks.detection._overlap import box_iou
+from weakspot.tasks.detection._records import (
+    Detections,
+    GroundTruth,
+    Images,
+    box_areas,
+    xywh_to_xyxy,
+)
+
+__all__ = [
+    "DETECTION_ERRORS",
+    "ERROR_TYPES",
+    "SUMMARY_NAMES",
+    "Accumulation",
+    "Background",
+    "Both",
+    "BoxOutcomes",
+    "COCOParams",
+    "Classification",
+    "DetectionMatch",
+    "Detections",
+    "Duplicate",
+    "ErrorType",
+    "Evaluation",
+    "GroundTruth",
+    "Images",
+    "Localisation",
+    "Missed",
+    "Summary",
+    "accumulate",
+    "box_areas",
+    "box_iou",
+    "box_outcomes",
+    "evaluate",
+    "match_detections",
+    "match_image",
+    "precision_recall",
+    "read_coco_detections",
+    "read_coco_ground_truth",
+    "summarize",
+    "xywh_to_xyxy",
+]
