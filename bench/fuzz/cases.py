@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from PIL import Image
+from pyarrow.lib import ArrowException
 
 HOSTILE = [
     "<img src=x onerror=alert(1)>",
@@ -180,21 +181,39 @@ def _write_images(folder: Path, frame: pd.DataFrame, rng: np.random.Generator) -
     for i in range(len(frame)):
         fmt = rng.choice(["PNG", "JPEG"])
         shape = (int(rng.integers(4, 40)), int(rng.integers(4, 40)))
-        mode = rng.choice(["L", "RGB", "I;16"])
-        if mode == "RGB":
-            pixels = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
-        elif mode == "I;16":
-            fmt = "PNG"
-            pixels = rng.integers(0, 65536, shape).astype(np.uint16)
-        else:
-            pixels = rng.integers(0, 256, shape, dtype=np.uint8)
-        name = f"imgs/{i}.{'png' if fmt == 'PNG' else 'jpg'}"
-        Image.fromarray(pixels).save(folder / name, format=fmt)
+        if rng.random() < 0.1:  # a line of pixels: an odd aspect ratio
+            shape = (1, int(rng.integers(2, 200))) if rng.random() < 0.5 else (200, 1)
+        image = _odd_mode_image(rng, shape)
+        if image.mode == "CMYK":
+            fmt = "JPEG"
+        elif image.mode not in ("L", "RGB"):  # modes JPEG cannot hold
+            fmt = "TIFF" if image.mode in ("I", "F") else "PNG"
+        name = f"imgs/{i}.{ {'PNG': 'png', 'JPEG': 'jpg', 'TIFF': 'tif'}[fmt] }"
+        image.save(folder / name, format=fmt)
         paths.append(name)
     share = rng.choice([0.05, 0.15, 0.5])
     for i in np.flatnonzero(rng.random(len(frame)) < share):
         _corrupt(folder, paths, int(i), rng)
     frame["image"] = paths
+
+
+def _odd_mode_image(rng: np.random.Generator, shape: tuple[int, int]) -> Image.Image:
+    """An image in one of Pillow's modes: grey, colour, 16-bit, palette, alpha, 1-bit, 32-bit
+    integer, float, CMYK."""
+    mode = str(rng.choice(["L", "RGB", "I;16", "P", "RGBA", "LA", "1", "I", "F", "CMYK"]))
+    grey = rng.integers(0, 256, shape, dtype=np.uint8)
+    if mode == "I;16":
+        return Image.fromarray(rng.integers(0, 65536, shape).astype(np.uint16))
+    if mode == "I":
+        return Image.fromarray(rng.integers(-(2**20), 2**20, shape).astype(np.int32))
+    if mode == "F":
+        return Image.fromarray(rng.normal(0.5, 2.0, shape).astype(np.float32))
+    colour = Image.fromarray(rng.integers(0, 256, (*shape, 3), dtype=np.uint8))
+    if mode == "RGB":
+        return colour
+    if mode in ("L", "1", "LA"):
+        return Image.fromarray(grey).convert(mode)
+    return colour.convert(mode)
 
 
 def _corrupt(folder: Path, paths: list[str], i: int, rng: np.random.Generator) -> None:
@@ -253,6 +272,20 @@ def make_case(folder: Path, seed: int) -> list[str]:
         # a mutation may not apply to this frame (its column already dropped): skip it
         with contextlib.suppress(KeyError, IndexError, ValueError, TypeError):
             frame = _mutate_frame(frame, rng)
+    form = str(rng.choice(["file", "file", "file", "parquet folder", "image bytes", "imagefolder"]))
+    if form == "image bytes" and images and "image" in frame:
+        target, extra = _bytes_table(folder, frame), []
+    elif form == "imagefolder" and images and "image" in frame:
+        target, extra = _image_folder(folder, frame)
+    elif form == "parquet folder":
+        target, extra = _parquet_folder(folder, frame, rng), []
+    else:
+        target, extra = _table_file(folder, frame, rng, images), []
+    args = ["analyze", str(target), *extra, "--out", str(folder / "out"), "--embed", "none", "-q"]
+    return args + _combination_options(folder, rng, len(frame), images)
+
+
+def _table_file(folder: Path, frame: pd.DataFrame, rng: np.random.Generator, images: bool) -> Path:
     fmt = str(rng.choice(["csv", "csv", "tsv", "jsonl", "json", "parquet"]))
     ext = fmt if rng.random() < 0.85 else str(rng.choice(["csv", "json", "parquet", "txt"]))
     data = _encode(frame, fmt)
@@ -260,9 +293,94 @@ def make_case(folder: Path, seed: int) -> list[str]:
         data = _mutate_bytes(data, rng)
     table = folder / f"p.{ext}"
     table.write_bytes(data)
-    args = ["analyze", str(table), "--out", str(folder / "out"), "--embed", "none", "-q"]
+    return table
+
+
+def _parquet_folder(folder: Path, frame: pd.DataFrame, rng: np.random.Generator) -> Path:
+    """The table in 1-3 Parquet files of a folder (a part may be empty, or not Parquet)."""
+    parts = folder / "parts"
+    parts.mkdir()
+    cuts = np.sort(rng.integers(0, len(frame) + 1, int(rng.integers(0, 3))))
+    for i, piece in enumerate(np.split(np.arange(len(frame)), cuts)):
+        data = _encode(frame.iloc[piece].copy(), "parquet")
+        if rng.random() < 0.1:
+            data = _mutate_bytes(data, rng)
+        (parts / f"part-{i}.parquet").write_bytes(data)
+    return parts
+
+
+def _bytes_table(folder: Path, frame: pd.DataFrame) -> Path:
+    """The images' bytes in the table, as the `datasets` Image struct (a missing, linked or
+    folder image has no bytes, only its path)."""
+    cells = []
+    for name in [str(v) for v in frame["image"]]:
+        path = folder / name
+        data = None
+        with contextlib.suppress(OSError):
+            if path.is_file() and not path.is_symlink():
+                data = path.read_bytes()
+        cells.append({"bytes": data, "path": name})
+    table = folder / "p.parquet"
+    with contextlib.suppress(ValueError, TypeError, ArrowException):
+        frame.assign(image=cells).to_parquet(table)
+        return table
+    frame.to_csv(folder / "p.csv", index=False)
+    return folder / "p.csv"
+
+
+def _image_folder(folder: Path, frame: pd.DataFrame) -> tuple[Path, list[str]]:
+    """The images moved to imgs/<label>/, and a predictions table naming them in `path`."""
+    # str() of each cell: pandas 3's astype(str) keeps a missing value missing
+    labels = [str(v) for v in frame["label"]] if "label" in frame else ["x"] * len(frame)
+    moved = []
+    for name, label in zip([str(v) for v in frame["image"]], labels, strict=True):
+        source = folder / name
+        safe = "".join(c for c in label if c.isalnum()) or "unnamed"
+        target = folder / "imgs" / safe / Path(name).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            if source.is_symlink() or source.exists():
+                source.rename(target)
+        moved.append(f"{safe}/{Path(name).name}")
+    preds = frame.drop(columns=["image", "label"], errors="ignore").assign(path=moved)
+    preds.to_csv(folder / "preds.csv", index=False)
+    return folder / "imgs", ["--predictions", str(folder / "preds.csv")]
+
+
+def _combination_options(folder: Path, rng: np.random.Generator, n: int, images: bool) -> list[str]:
+    """The factors that combine with any input: options, embeddings, a training table,
+    ``--sample``."""
+    args: list[str] = []
     if rng.random() < 0.3:
         args += _random_options(rng)
+    if rng.random() < 0.2:
+        rows = n if rng.random() < 0.7 else int(rng.integers(0, 2 * n + 2))
+        vectors = rng.normal(size=(rows, int(rng.integers(1, 9))))
+        kind = rng.choice(["fine", "nan", "inf", "huge", "int", "3d"])
+        if kind == "nan" and vectors.size:
+            vectors[rng.random(vectors.shape) < 0.1] = np.nan
+        elif kind == "inf" and vectors.size:
+            vectors[0, 0] = np.inf
+        elif kind == "huge":
+            vectors *= 1e300
+        elif kind == "int":
+            vectors = vectors.astype(np.int64)
+        elif kind == "3d":
+            vectors = vectors[:, :, None]
+        np.save(folder / "emb.npy", vectors)
+        args += ["--embeddings", str(folder / "emb.npy")]
+    if rng.random() < 0.2:
+        train = base_table(
+            np.random.default_rng(int(rng.integers(1 << 30))), int(rng.integers(1, 200))
+        )
+        if rng.random() < 0.5:
+            with contextlib.suppress(KeyError, IndexError, ValueError, TypeError):
+                train = _mutate_frame(train, rng)
+        train.to_csv(folder / "train.csv", index=False)
+        args += ["--train", str(folder / "train.csv")]
+    if rng.random() < 0.15:
+        size = rng.choice([n // 2, n - 1, n, 2 * n, 1, 0, -3])
+        args += ["--sample", str(int(size))]
     return args
 
 

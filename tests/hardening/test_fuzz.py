@@ -23,5 +23,6 @@ def test_a_short_fuzz_run_has_no_traceback_hang_or_blow_up() -> None:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     counts = result["counts"]
     assert sum(counts.values()) == 40
-    assert counts["traceback"] == counts["hang"] == counts["over-memory"] == 0, result["bad"]
+    bad = ("traceback", "vague error", "hang", "over-memory")
+    assert [counts[name] for name in bad] == [0, 0, 0, 0], result["bad"]
     assert counts["success"] > 0 and counts["clear error"] > 0
