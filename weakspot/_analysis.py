@@ -25,6 +25,7 @@ from weakspot._failures import failure_stage, training_split
 from weakspot._options import AnalysisOptions, TrainingOptions, check_needs, will_have_embeddings
 from weakspot._version import __version__
 from weakspot._whole import WholeCounts, count_whole, group_rules
+from weakspot.actions import Action
 from weakspot.engine import get_engine
 from weakspot.explain import ExplainedSlice, add_pictures, explain_slices, flag_pictures
 from weakspot.features import BinnedFeatures, FeatureTable, ImageOptions, build_features
@@ -39,6 +40,7 @@ from weakspot.inputs import (
     resolve_inputs,
 )
 from weakspot.metrics import Metrics, check_sensitive, groups_frame, measure
+from weakspot.modes import FailureMode
 from weakspot.report import SCHEMA_VERSION, plain
 from weakspot.slices import SearchOptions, SliceSearch, find_slices
 
@@ -80,8 +82,8 @@ class Analysis:
     config: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     quality: list[dict[str, Any]] = field(default_factory=list)
-    failure_modes: list[Any] = field(default_factory=list)
-    actions: list[Any] = field(default_factory=list)
+    failure_modes: list[FailureMode] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
     whole: WholeCounts | None = None
 
     def _repr_html_(self) -> str:

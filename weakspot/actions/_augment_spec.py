@@ -15,7 +15,7 @@ that reproduces half of the look is credited with half of the errors.
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from weakspot.actions._base import (
     Action,
@@ -26,6 +26,7 @@ from weakspot.actions._base import (
 from weakspot.actions._reproduce import reproduction_of
 from weakspot.actions.augment import ALBUMENTATIONS_VERSION
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
+from weakspot.modes import FailureMode
 
 
 @register_action
@@ -38,7 +39,7 @@ class Augment:
     )
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
+        self, mode: FailureMode, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         if diagnosis is None:
             return None

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from weakspot.diagnoses._base import DIAGNOSES, Diagnosis, DiagnosisContext
+from weakspot.modes import FailureMode
 
 MIN_CONFIDENCE = 0.3  # a cause below this confidence gets no action
 
@@ -102,7 +103,7 @@ class ActionPlugin(Protocol):
     serves: ClassVar[tuple[str, ...]]
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
+        self, mode: FailureMode, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None: ...
 
 
@@ -128,7 +129,7 @@ def serving_kinds(cause: str) -> list[str]:
     return [kind for kind in sorted(ACTIONS) if cause in ACTIONS[kind].serves or kind in named]
 
 
-def excess_errors(mode: Any, context: DiagnosisContext) -> float:
+def excess_errors(mode: FailureMode, context: DiagnosisContext) -> float:
     """The mode's errors beyond what the rest's error rate would put there."""
     ev = context.evaluation
     mask = np.zeros(len(ev), dtype=bool)
@@ -139,7 +140,7 @@ def excess_errors(mode: Any, context: DiagnosisContext) -> float:
 
 
 def scaled_gain(
-    mode: Any,
+    mode: FailureMode,
     diagnosis: Diagnosis,
     context: DiagnosisContext,
     reach: tuple[float, str] | None = None,
@@ -178,7 +179,7 @@ def write_action_files(
 
 def gain_action(
     kind: str,
-    mode: Any,
+    mode: FailureMode,
     diagnosis: Diagnosis,
     context: DiagnosisContext,
     *,

@@ -10,7 +10,7 @@ its member ids.
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -19,6 +19,7 @@ from weakspot.actions._base import Action, artifact_name, register_action
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import mode_mask
 from weakspot.diagnoses._miscalibration import expected_calibration_error
+from weakspot.modes import FailureMode
 
 
 def fit_temperature(proba: np.ndarray, label_index: np.ndarray) -> float:
@@ -47,7 +48,7 @@ class Recalibrate:
     serves: ClassVar[tuple[str, ...]] = ("miscalibration",)
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
+        self, mode: FailureMode, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         ev = context.evaluation
         if ev.proba is None or diagnosis is None:
@@ -99,7 +100,7 @@ class GroupThreshold:
     serves: ClassVar[tuple[str, ...]] = ("threshold",)
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
+        self, mode: FailureMode, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         if diagnosis is None or "threshold" not in diagnosis.evidence:
             return None

@@ -21,13 +21,16 @@ from weakspot.actions._base import Action, artifact_name, gain_action, register_
 from weakspot.actions._reweight import look_alikes
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import mode_mask
+from weakspot.modes import FailureMode
 from weakspot.tasks import get_task
 
 MIN_CURVE = 20
 N_NEAREST = 20
 
 
-def learning_curve(mode: Any, context: DiagnosisContext, similar: np.ndarray) -> dict[str, Any]:
+def learning_curve(
+    mode: FailureMode, context: DiagnosisContext, similar: np.ndarray
+) -> dict[str, Any]:
     """``{points: [[n, error]], more_needed}``; `more_needed` is an int or "unknown"."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
@@ -35,11 +38,15 @@ def learning_curve(mode: Any, context: DiagnosisContext, similar: np.ndarray) ->
     train, ev = context.train, context.evaluation
     assert train is not None and train.embeddings is not None and ev.embeddings is not None
     rng = np.random.default_rng(context.random_state)
-    inside = np.flatnonzero(similar)
-    others = np.flatnonzero(~similar)
+    # only rows with an embedding (`Split.readable`) fit or score the curve
+    inside = np.flatnonzero(similar & train.readable)
+    others = np.flatnonzero(~similar & train.readable)
     x_train = np.asarray(train.embeddings, dtype=np.float64)
-    scale = x_train.std(axis=0) + 1e-6
+    scale = x_train[train.readable].std(axis=0) + 1e-6
     members = np.asarray(mode.members, dtype=np.int64)
+    members = members[ev.readable[members]]
+    if len(inside) < MIN_CURVE or len(members) == 0:
+        return {"points": [], "more_needed": "unknown"}
     x_eval = np.asarray(ev.embeddings, dtype=np.float64)[members] / scale
     y_eval = np.asarray(ev.labels).astype(str)[members]
     points = []
@@ -75,7 +82,7 @@ class Collect:
     )
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
+        self, mode: FailureMode, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         if diagnosis is None:
             return None
@@ -124,7 +131,7 @@ class Collect:
         )
 
     @staticmethod
-    def _concepts(mode: Any, context: DiagnosisContext) -> list[dict[str, Any]]:
+    def _concepts(mode: FailureMode, context: DiagnosisContext) -> list[dict[str, Any]]:
         features = context.evaluation.features
         if "concept" not in features.columns:
             return []
@@ -135,7 +142,7 @@ class Collect:
         ]
 
     @staticmethod
-    def _nearest(mode: Any, context: DiagnosisContext) -> list[str]:
+    def _nearest(mode: FailureMode, context: DiagnosisContext) -> list[str]:
         train, ev = context.train, context.evaluation
         if train is None:
             return []
@@ -144,8 +151,13 @@ class Collect:
             return [] if similar is None else list(train.id_text[similar][:N_NEAREST])
         from sklearn.neighbors import NearestNeighbors
 
-        index = NearestNeighbors(n_neighbors=1).fit(np.asarray(train.embeddings, np.float32))
-        distance, found = index.kneighbors(np.asarray(ev.embeddings, np.float32)[mode.members])
+        usable = np.flatnonzero(train.readable)  # rows with an embedding, both sets
+        members = np.asarray(mode.members, dtype=np.int64)
+        members = members[ev.readable[members]]
+        if len(usable) == 0 or len(members) == 0:
+            return []
+        index = NearestNeighbors(n_neighbors=1).fit(np.asarray(train.embeddings, np.float32)[usable])
+        distance, found = index.kneighbors(np.asarray(ev.embeddings, np.float32)[members])
         order = np.argsort(distance[:, 0], kind="stable")
-        unique = list(dict.fromkeys(found[order, 0].tolist()))[:N_NEAREST]
+        unique = usable[list(dict.fromkeys(found[order, 0].tolist()))[:N_NEAREST]]
         return list(train.id_text[unique])

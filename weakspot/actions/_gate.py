@@ -12,17 +12,18 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from weakspot.actions._base import Action, artifact_name, register_action
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
+from weakspot.modes import FailureMode
 from weakspot.stats import wilson_interval
 
 
-def gate_block(mode: Any, members_file: str) -> str:
+def gate_block(mode: FailureMode, members_file: str) -> str:
     """The ``[[slices]]`` table of one mode."""
     errors, size = mode.errors, len(mode.members)
     high = float(wilson_interval(np.array([errors]), np.array([size]))[1][0]) if size else 1.0
@@ -41,7 +42,7 @@ class Gate:
     serves: ClassVar[tuple[str, ...]] = ()
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
+        self, mode: FailureMode, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         members = artifact_name(f"{mode.id}-members.csv")
         ids = context.evaluation.id_text[np.asarray(mode.members, dtype=np.int64)]
@@ -65,7 +66,7 @@ class Gate:
         )
 
 
-def gate_file(modes: Sequence[Any]) -> dict[str, str]:
+def gate_file(modes: Sequence[FailureMode]) -> dict[str, str]:
     """``actions/gate.toml`` with every mode's check (members files come with `Gate`)."""
     blocks = [gate_block(m, f"{m.id}-members.csv") for m in modes]
     return {artifact_name("gate.toml"): "\n".join(blocks)}

@@ -9,7 +9,7 @@ measured error, not the model).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ import pandas as pd
 from weakspot.actions._base import Action, artifact_name, register_action
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import label_issues
+from weakspot.modes import FailureMode
 from weakspot.modes._rules import rule_mask
 
 
@@ -26,7 +27,7 @@ class Relabel:
     serves: ClassVar[tuple[str, ...]] = ("label_noise",)
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
+        self, mode: FailureMode, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         ev = context.evaluation
         found = label_issues(ev, context.classes, context, "evaluation")

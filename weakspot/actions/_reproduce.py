@@ -46,6 +46,7 @@ from weakspot.diagnoses._base import DiagnosisContext
 from weakspot.diagnoses._evidence import mode_mask
 from weakspot.features.images import measure_images, property_descriptors
 from weakspot.features.images._decode import READ_ERRORS, _as_uint8, _normalise_mode, read_file
+from weakspot.modes import FailureMode
 
 K = 15  # neighbours per measured copy
 N_IMAGES = 60  # images from outside the mode that each candidate transforms
@@ -500,7 +501,7 @@ def mode_look(
     return look if look.members - look.originals >= MIN_LOOK_GAP else None
 
 
-def look_of(mode: Any, context: DiagnosisContext) -> ModeLook | None:
+def look_of(mode: FailureMode, context: DiagnosisContext) -> ModeLook | None:
     """The mode's look in the evaluation's property space, built once per mode (cached)."""
     key = f"look:{mode.id}"
     if key not in context.cache:
@@ -517,7 +518,7 @@ def look_of(mode: Any, context: DiagnosisContext) -> ModeLook | None:
     return context.cache[key]
 
 
-def reproduction_of(mode: Any, context: DiagnosisContext) -> Reproduction | None:
+def reproduction_of(mode: FailureMode, context: DiagnosisContext) -> Reproduction | None:
     """The mode's best reproducing transforms, searched once per mode (cached)."""
     key = f"reproduction:{mode.id}"
     if key not in context.cache:

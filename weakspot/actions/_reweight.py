@@ -25,13 +25,15 @@ from weakspot.actions._base import Action, artifact_name, gain_action, register_
 from weakspot.actions._reproduce import look_of
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import non_label_rule
+from weakspot.modes import FailureMode
 from weakspot.modes._rules import rule_mask
 
 MAX_WEIGHT = 10.0
 
 
-def look_alikes(mode: Any, context: DiagnosisContext, k: int = 5) -> np.ndarray | None:
-    """Training rows like the mode's members, bool of shape (n_train,), or None."""
+def look_alikes(mode: FailureMode, context: DiagnosisContext, k: int = 5) -> np.ndarray | None:
+    """Training rows like the mode's members, bool of shape (n_train,), or None; by embedding,
+    only rows with one (`Split.readable`) are compared."""
     train = context.train
     if train is None:
         return None
@@ -41,11 +43,17 @@ def look_alikes(mode: Any, context: DiagnosisContext, k: int = 5) -> np.ndarray 
         return None
     from sklearn.neighbors import NearestNeighbors
 
-    index = NearestNeighbors(n_neighbors=k).fit(np.asarray(train.embeddings, dtype=np.float32))
-    members = np.asarray(context.evaluation.embeddings, dtype=np.float32)[mode.members]
-    _, found = index.kneighbors(members)
+    ev = context.evaluation
+    usable = np.flatnonzero(train.readable)
+    members = np.asarray(mode.members, dtype=np.int64)
+    members = members[ev.readable[members]]
+    if len(usable) == 0 or len(members) == 0:
+        return None
+    vectors = np.asarray(train.embeddings, dtype=np.float32)[usable]
+    index = NearestNeighbors(n_neighbors=min(k, len(usable))).fit(vectors)
+    _, found = index.kneighbors(np.asarray(ev.embeddings, dtype=np.float32)[members])
     mask = np.zeros(len(train), dtype=bool)
-    mask[np.unique(found)] = True
+    mask[usable[np.unique(found)]] = True
     return mask
 
 
@@ -55,7 +63,7 @@ class Reweight:
     serves: ClassVar[tuple[str, ...]] = ("under_representation", "image_quality")
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
+        self, mode: FailureMode, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         similar = look_alikes(mode, context)
         if similar is None or diagnosis is None or not similar.any():
@@ -107,7 +115,7 @@ class GroupFile:
     serves: ClassVar[tuple[str, ...]] = ("spurious_correlation",)
 
     def propose(
-        self, mode: Any, diagnosis: Diagnosis | None, context: DiagnosisContext
+        self, mode: FailureMode, diagnosis: Diagnosis | None, context: DiagnosisContext
     ) -> Action | None:
         train = context.train
         rule = non_label_rule(mode)

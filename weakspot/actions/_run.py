@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from weakspot.actions._base import (
     ACTIONS,
@@ -17,9 +16,12 @@ from weakspot.actions._base import (
 from weakspot.actions._gate import gate_file
 from weakspot.actions._reproduce import reproduction_of
 from weakspot.diagnoses._base import DiagnosisContext
+from weakspot.modes import FailureMode
 
 
-def plan_actions(modes: Sequence[Any], context: DiagnosisContext) -> tuple[list[Any], list[Action]]:
+def plan_actions(
+    modes: Sequence[FailureMode], context: DiagnosisContext
+) -> tuple[list[FailureMode], list[Action]]:
     """Actions for every mode's confident causes (and a gate check per mode), ranked.
 
     Each diagnosis with confidence at least `MIN_CONFIDENCE` gets the actions whose kind
@@ -62,7 +64,7 @@ def plan_actions(modes: Sequence[Any], context: DiagnosisContext) -> tuple[list[
     return modes, ranked
 
 
-def _with_look(mode: Any, context: DiagnosisContext) -> Any:
+def _with_look(mode: FailureMode, context: DiagnosisContext) -> FailureMode:
     """`mode` with its look in words added to its mechanism, when a transform reproduces it
     (`weakspot.actions._reproduce`): a mode titled by a proxy (``sharpness >= 0.3``) then
     still says that its images look framed."""
@@ -76,6 +78,8 @@ def _with_look(mode: Any, context: DiagnosisContext) -> Any:
     return replace(mode, mechanism=mode.mechanism + look)
 
 
-def write_actions(modes: Sequence[Any], actions: Sequence[Action], out: str | Path) -> list[Path]:
+def write_actions(
+    modes: Sequence[FailureMode], actions: Sequence[Action], out: str | Path
+) -> list[Path]:
     """Write every action's artifact, and ``actions/gate.toml`` with every mode's check."""
     return write_action_files(actions, out, gate_file(modes) if modes else {})

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot.features.images import PropertyDescriptor, property_descriptors
+from weakspot.modes import FailureMode
 from weakspot.tasks import get_task
 
 
@@ -42,7 +43,8 @@ class Split:
     images : ndarray of shape (n, H, W[, C]), list of n absolute paths, or None
         The images themselves, for the actions that measure transformed copies.
     unread : frozenset of int
-        Rows whose image must not be opened again (skipped or refused by the image stage).
+        Rows whose image could not be read (`FeatureTable.unread`): never opened again, and
+        without image features or an embedding to use (see `readable`).
     task : str
         The task whose loss defines an error (``weakspot.tasks``).
     """
@@ -59,6 +61,14 @@ class Split:
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    @property
+    def readable(self) -> np.ndarray:
+        """Rows that have their features, shape (n,) bool: every row but `unread`. A figure
+        computed from embeddings or image properties is computed on these rows only."""
+        readable = np.ones(len(self), dtype=bool)
+        readable[np.fromiter(self.unread, dtype=np.int64, count=len(self.unread))] = False
+        return readable
 
     @property
     def errors(self) -> np.ndarray | None:
@@ -172,7 +182,7 @@ class DiagnosisPlugin(Protocol):
 
     def applies(self, context: DiagnosisContext) -> bool: ...
 
-    def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis: ...
+    def diagnose(self, mode: FailureMode, context: DiagnosisContext) -> Diagnosis: ...
 
 
 DIAGNOSES: dict[str, type[Any]] = {}

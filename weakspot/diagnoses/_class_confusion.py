@@ -17,12 +17,13 @@ gives an infinite ratio: no confidence, and ``rate_ratio`` null in the evidence.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext, clip01, register_diagnosis
 from weakspot.diagnoses._evidence import interval, mode_mask
+from weakspot.modes import FailureMode
 
 MIN_OUTSIDE = 20
 
@@ -34,7 +35,7 @@ class ClassConfusion:
     def applies(self, context: DiagnosisContext) -> bool:
         return len(context.classes) >= 2
 
-    def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis:
+    def diagnose(self, mode: FailureMode, context: DiagnosisContext) -> Diagnosis:
         ev = context.evaluation
         mask = mode_mask(mode, len(ev))
         labels = np.asarray(ev.labels).astype(str)

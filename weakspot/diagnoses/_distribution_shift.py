@@ -28,6 +28,7 @@ from weakspot.diagnoses._evidence import (
     mode_mask,
     nearest_training_distance,
 )
+from weakspot.modes import FailureMode
 
 
 @register_diagnosis
@@ -37,22 +38,24 @@ class DistributionShift:
     def applies(self, context: DiagnosisContext) -> bool:
         return True
 
-    def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis:
+    def diagnose(self, mode: FailureMode, context: DiagnosisContext) -> Diagnosis:
         if context.train is None:
             return untested(self.cause, "needs a training set (--train) to compare against.")
         mask = mode_mask(mode, len(context.evaluation))
+        readable = context.evaluation.readable  # rows with an embedding and image properties
+        inside, rest = mask & readable, ~mask & readable
         evidence: dict[str, Any] = {}
         excess = []
         distances = nearest_training_distance(context)
-        if distances is not None:
+        if distances is not None and inside.any():
             limit = float(np.quantile(distances["train_own"], 0.99))
             far = distances["eval"] > limit
             evidence["embedding"] = {
                 "limit": round(limit, 4),
-                "outside_share": interval(int(far[mask].sum()), int(mask.sum())),
-                "outside_share_elsewhere": interval(int(far[~mask].sum()), int((~mask).sum())),
+                "outside_share": interval(int(far[inside].sum()), int(inside.sum())),
+                "outside_share_elsewhere": interval(int(far[rest].sum()), int(rest.sum())),
             }
-            excess.append(float(far[mask].mean() - (far[~mask].mean() if (~mask).any() else 0)))
+            excess.append(float(far[inside].mean() - (far[rest].mean() if rest.any() else 0)))
         outside = self._outside_range(mask, context)
         if outside is not None:
             evidence["properties"] = outside
@@ -70,7 +73,8 @@ class DistributionShift:
     def _outside_range(self, mask: np.ndarray, context: DiagnosisContext) -> dict | None:
         assert context.train is not None
         ev, tr = context.evaluation, context.train
-        effects = class_matched_effects(mask, ev.features, ev.labels, context.kinds)
+        readable = ev.readable
+        effects = class_matched_effects(mask, ev.features, ev.labels, context.kinds, readable)
         names = [e["feature"] for e in effects if abs(e["effect"]) >= 0.5][:3]
         names = [n for n in names if n in tr.features.columns]
         if not names:
@@ -84,11 +88,14 @@ class DistributionShift:
             low, high = np.nanquantile(train_values, [0.001, 0.999])
             beyond |= (values < low) | (values > high)
             ranges[name] = [round(float(low), 4), round(float(high), 4)]
-        inside_share = float(beyond[mask].mean())
-        rest_share = float(beyond[~mask].mean()) if (~mask).any() else 0.0
+        inside, rest = mask & readable, ~mask & readable
+        if not inside.any():
+            return None
+        inside_share = float(beyond[inside].mean())
+        rest_share = float(beyond[rest].mean()) if rest.any() else 0.0
         return {
             "training_range": ranges,
-            "outside_share": interval(int(beyond[mask].sum()), int(mask.sum())),
+            "outside_share": interval(int(beyond[inside].sum()), int(inside.sum())),
             "outside_share_elsewhere": round(rest_share, 4),
             "excess": round(inside_share - rest_share, 4),
         }

@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from weakspot._errors import missing_dependency
 from weakspot.diagnoses._base import DiagnosisContext, Split
+from weakspot.modes import FailureMode
 from weakspot.modes._rules import rule_mask
 from weakspot.stats import wilson_interval
 
@@ -45,18 +46,18 @@ def interval(successes: int, trials: int) -> dict[str, Any]:
     }
 
 
-def mode_mask(mode: Any, n: int) -> np.ndarray:
+def mode_mask(mode: FailureMode, n: int) -> np.ndarray:
     mask = np.zeros(n, dtype=bool)
     mask[np.asarray(mode.members, dtype=np.int64)] = True
     return mask
 
 
-def non_label_rule(mode: Any) -> list:
+def non_label_rule(mode: FailureMode) -> list:
     """The mode's rule without conditions on the label (its defining property)."""
     return [c for c in (mode.rule or ()) if c.feature != "label"]
 
 
-def training_share(mode: Any, context: DiagnosisContext) -> dict[str, Any] | None:
+def training_share(mode: FailureMode, context: DiagnosisContext) -> dict[str, Any] | None:
     """The mode's share of training against evaluation, or None when it cannot be measured.
 
     Of the two routes (the rule on the training features, and the share of training points
@@ -81,7 +82,9 @@ def training_share(mode: Any, context: DiagnosisContext) -> dict[str, Any] | Non
         # a rule over derived statistics can select ordinary training images too; the
         # members' neighbours show whether images like them were in training
         near = _neighbour_share(mode, context)
-        if out is None or out["missing_columns"] or near["ratio_high"] < out["ratio_high"]:
+        if near is None:  # no member has an embedding: the rule route, if any, stands
+            pass
+        elif out is None or out["missing_columns"] or near["ratio_high"] < out["ratio_high"]:
             near["rule_route"] = out
             out = near
     context.cache[key] = out
@@ -102,17 +105,23 @@ def _share_record(route, count, n_train, eval_share, missing) -> dict[str, Any]:
     }
 
 
-def _neighbour_share(mode: Any, context: DiagnosisContext, k: int = 10) -> dict[str, Any]:
-    """Share of training points among the members' k nearest neighbours (joint space)."""
+def _neighbour_share(
+    mode: FailureMode, context: DiagnosisContext, k: int = 10
+) -> dict[str, Any] | None:
+    """Share of training points among the members' k nearest neighbours (joint space), over
+    the rows of both sets that have an embedding; None when no member has one."""
     from sklearn.neighbors import NearestNeighbors
 
     assert context.train is not None
-    ev = np.asarray(context.evaluation.embeddings, dtype=np.float32)
-    tr = np.asarray(context.train.embeddings, dtype=np.float32)
+    evaluation, train = context.evaluation, context.train
+    ev = np.asarray(evaluation.embeddings, dtype=np.float32)[evaluation.readable]
+    tr = np.asarray(train.embeddings, dtype=np.float32)[train.readable]
+    members = mode_mask(mode, len(evaluation))[evaluation.readable]  # positions among `ev`
+    if not members.any() or len(ev) + len(tr) <= k:
+        return None
     joint = np.vstack([ev, tr])
     is_train = np.r_[np.zeros(len(ev), bool), np.ones(len(tr), bool)]
     index = NearestNeighbors(n_neighbors=k + 1).fit(joint)
-    members = np.asarray(mode.members, dtype=np.int64)
     _, found = index.kneighbors(ev[members])
     hits = int(is_train[found[:, 1:]].sum())
     trials = found[:, 1:].size
@@ -124,18 +133,25 @@ def _neighbour_share(mode: Any, context: DiagnosisContext, k: int = 10) -> dict[
 
 
 def class_matched_effects(
-    mask: np.ndarray, features: pd.DataFrame, labels: np.ndarray, kinds: dict[str, str]
+    mask: np.ndarray,
+    features: pd.DataFrame,
+    labels: np.ndarray,
+    kinds: dict[str, str],
+    readable: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """Standardised differences of image features between the mode and same-class others.
 
     Each numeric image feature is z-scored within each class (median and MAD-based scale);
     the effect is the mean z of the members minus that of non-members of the members'
-    classes. A class with fewer than 5 non-members contributes nothing. Strongest first:
+    classes. A class with fewer than 5 non-members contributes nothing; so does a row that is
+    not `readable` (`Split.readable`: its image could not be read). Strongest first:
     ``{feature, effect}``.
     """
     labels = np.asarray(labels).astype(str)
     classes = np.unique(labels[mask])
     usable = np.isin(labels, [c for c in classes if ((labels == c) & ~mask).sum() >= 5])
+    if readable is not None:
+        usable &= readable
     out: list[dict[str, Any]] = []
     if not (usable & mask).any():
         return out
@@ -162,6 +178,7 @@ def extreme_shares(
     features: pd.DataFrame,
     labels: np.ndarray,
     directions: dict[str, int],
+    readable: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """How much more often the mode's property values are extreme for their class.
 
@@ -172,7 +189,8 @@ def extreme_shares(
     non-members: a mode cut out of a class's ordinary range by a threshold
     (``dark_share < 0.64``) lies beyond its non-members by construction, but not beyond
     the class; a blurred or darkened image lies far beyond both. Classes with fewer than
-    `MIN_CLASS_ROWS` images contribute nothing.
+    `MIN_CLASS_ROWS` images contribute nothing, and rows that are not `readable` (images that
+    could not be read, `Split.readable`) are in neither share.
 
     Returns
     -------
@@ -183,6 +201,8 @@ def extreme_shares(
     labels = np.asarray(labels).astype(str)
     classes = [c for c in np.unique(labels[mask]) if (labels == c).sum() >= MIN_CLASS_ROWS]
     usable = np.isin(labels, classes)
+    if readable is not None:
+        usable &= readable
     out: list[dict[str, Any]] = []
     if not (usable & mask).any() or not (usable & ~mask).any():
         return out
@@ -250,8 +270,9 @@ def _numeric(column: pd.Series) -> np.ndarray | None:
 def separability(mask: np.ndarray, context: DiagnosisContext, key: str) -> float | None:
     """Cross-validated AUC of telling the mode's images from the rest, or None without images.
 
-    Uses the embeddings when given, else the numeric image features; a logistic regression
-    with 3-fold cross-validation, classes balanced.
+    Uses the embeddings when given, else the numeric image features, of the rows that have
+    them (`Split.readable`); a logistic regression with 3-fold cross-validation, classes
+    balanced.
     """
     cache_key = f"separability:{key}"
     if cache_key in context.cache:
@@ -264,6 +285,9 @@ def separability(mask: np.ndarray, context: DiagnosisContext, key: str) -> float
 
     x = _image_matrix(context)
     result = None
+    readable = context.evaluation.readable
+    if x is not None:
+        x, mask = x[readable], mask[readable]
     if x is not None and 10 <= mask.sum() <= len(mask) - 10:
         model = make_pipeline(
             StandardScaler(), LogisticRegression(C=0.1, class_weight="balanced", max_iter=300)
@@ -302,8 +326,9 @@ def label_issues(split: Split, classes: list[str], context: DiagnosisContext, ke
     """Confident-learning label issues of `split` (cleanlab), or None when untestable.
 
     Uses the split's probabilities; without them, out-of-fold probabilities of a logistic
-    regression on the split's embeddings. Returns ``(is_issue (n,) bool, suggested (n,) str,
-    confidence (n,) float, source)`` or None.
+    regression on the split's embeddings, for the rows that have one (`Split.readable`; the
+    others are no issue, their suggestion their label, their confidence 0). Returns
+    ``(is_issue (n,) bool, suggested (n,) str, confidence (n,) float, source)`` or None.
     """
     cache_key = f"label_issues:{key}"
     if cache_key in context.cache:
@@ -316,33 +341,41 @@ def label_issues(split: Split, classes: list[str], context: DiagnosisContext, ke
             _out_of_fold_proba(split, classes, context.random_state),
             ("out-of-fold probabilities of a logistic regression on the embeddings"),
         )
+    rows = np.ones(len(labels), dtype=bool) if split.proba is not None else split.readable
     result = None
-    if proba is not None and all(label in index for label in labels):
+    if proba is not None and all(label in index for label in labels[rows]):
         try:
             from cleanlab.filter import find_label_issues
         except ImportError:
             raise missing_dependency("cleanlab", "labels", "The label_noise diagnosis") from None
-        y = np.array([index[label] for label in labels])
+        y = np.array([index[label] for label in labels[rows]])
         present = np.unique(y)
         if len(present) >= 2:
-            probs = np.asarray(proba, dtype=float)[:, present]
+            given = np.asarray(proba, dtype=float)[rows]
+            probs = given[:, present]
             probs = probs / np.clip(probs.sum(axis=1, keepdims=True), 1e-12, None)
             local = np.searchsorted(present, y)
-            issues = find_label_issues(local, probs, filter_by="prune_by_noise_rate")
-            best = np.asarray(proba).argmax(axis=1)
-            suggested = np.array(classes, dtype=object)[best].astype(str)
-            result = (np.asarray(issues, bool), suggested, np.asarray(proba).max(axis=1), source)
+            issues = np.zeros(len(labels), dtype=bool)
+            issues[rows] = find_label_issues(local, probs, filter_by="prune_by_noise_rate")
+            suggested = labels.astype(object)
+            suggested[rows] = np.array(classes, dtype=object)[given.argmax(axis=1)]
+            confidence = np.zeros(len(labels))
+            confidence[rows] = given.max(axis=1)
+            result = (issues, suggested.astype(str), confidence, source)
     context.cache[cache_key] = result
     return result
 
 
 def _out_of_fold_proba(split: Split, classes: list[str], seed: int) -> np.ndarray:
+    """Out-of-fold class probabilities, shape (n, n_classes), from the rows that have an
+    embedding (`Split.readable`); zero on the others."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    labels = np.asarray(split.labels).astype(str)
+    rows = split.readable
+    labels = np.asarray(split.labels).astype(str)[rows]
     counts = pd.Series(labels).value_counts()
     folds = int(max(2, min(5, counts.min())))
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=500))
@@ -350,34 +383,43 @@ def _out_of_fold_proba(split: Split, classes: list[str], seed: int) -> np.ndarra
     with warnings.catch_warnings(), threadpool_limits(1, "blas"):  # see `separability`
         warnings.simplefilter("ignore", ConvergenceWarning)
         local = cross_val_predict(
-            model, np.asarray(split.embeddings, float), labels, cv=cv, method="predict_proba"
+            model, np.asarray(split.embeddings, float)[rows], labels, cv=cv, method="predict_proba"
         )
-    proba = np.zeros((len(labels), len(classes)))
+    proba = np.zeros((len(split), len(classes)))
     for j, c in enumerate(sorted(counts.index)):
-        proba[:, classes.index(c)] = local[:, j]
+        proba[rows, classes.index(c)] = local[:, j]
     return proba
 
 
 def nearest_training_distance(context: DiagnosisContext) -> dict[str, np.ndarray] | None:
-    """Each evaluation row's distance to its nearest training row, and the training rows' own
-    leave-one-out nearest distances (embeddings, standardised on the training set)."""
+    """Each evaluation row's distance to its nearest training row (NaN for a row without an
+    embedding, `Split.readable`), and the training rows' own leave-one-out nearest distances
+    (embeddings, standardised on the training set), over the rows that have one."""
     if "nn_distance" in context.cache:
         return context.cache["nn_distance"]
     from sklearn.neighbors import NearestNeighbors
 
     train, ev = context.train, context.evaluation
     out = None
-    if train is not None and train.embeddings is not None and ev.embeddings is not None:
-        tr = np.asarray(train.embeddings, dtype=np.float32)
+    if (
+        train is not None
+        and train.embeddings is not None
+        and ev.embeddings is not None
+        and train.readable.sum() >= 2
+        and ev.readable.any()
+    ):
+        tr = np.asarray(train.embeddings, dtype=np.float32)[train.readable]
         rng = np.random.default_rng(context.random_state)
         if len(tr) > 8000:
             tr = tr[np.sort(rng.choice(len(tr), 8000, replace=False))]
         centre, scale = tr.mean(axis=0), tr.std(axis=0) + 1e-6
         tr_z = (tr - centre) / scale
-        ev_z = (np.asarray(ev.embeddings, dtype=np.float32) - centre) / scale
+        ev_z = (np.asarray(ev.embeddings, dtype=np.float32)[ev.readable] - centre) / scale
         index = NearestNeighbors(n_neighbors=2).fit(tr_z)
         own, _ = index.kneighbors(tr_z)
         to_train, _ = index.kneighbors(ev_z, n_neighbors=1)
-        out = {"train_own": own[:, 1], "eval": to_train[:, 0]}
+        distance = np.full(len(ev), np.nan)
+        distance[ev.readable] = to_train[:, 0]
+        out = {"train_own": own[:, 1], "eval": distance}
     context.cache["nn_distance"] = out
     return out

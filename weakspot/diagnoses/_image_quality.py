@@ -24,6 +24,7 @@ import numpy as np
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext, clip01, register_diagnosis
 from weakspot.diagnoses._evidence import extreme_shares, mode_mask, training_share
 from weakspot.features.images import DEGRADED_DIRECTIONS
+from weakspot.modes import FailureMode
 
 
 @register_diagnosis
@@ -34,10 +35,12 @@ class ImageQuality:
         # a table without images has no picture to be poor: the cause is not a candidate
         return any(kind in ("photographic", "quality") for kind in context.kinds.values())
 
-    def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis:
+    def diagnose(self, mode: FailureMode, context: DiagnosisContext) -> Diagnosis:
         ev = context.evaluation
         mask = mode_mask(mode, len(ev))
-        extremes = extreme_shares(mask, ev.features, ev.labels, self.directions(context))
+        extremes = extreme_shares(
+            mask, ev.features, ev.labels, self.directions(context), ev.readable
+        )
         plain = extremes[0] if extremes and extremes[0]["excess"] > 0 else None
         flag = self._flag(mask, context)
         strength = max(clip01(plain["excess"]) if plain else 0.0, flag[1] if flag else 0.0)
@@ -76,12 +79,17 @@ class ImageQuality:
 
     def _flag(self, mask: np.ndarray, context: DiagnosisContext) -> tuple[str, float] | None:
         features = context.evaluation.features
+        # an image that could not be read has every flag False: it is in neither share
+        readable = context.evaluation.readable
+        inside, rest = mask & readable, ~mask & readable
+        if not inside.any():
+            return None
         best = None
         for name in features.columns:
             if context.kinds.get(name) != "quality":
                 continue
             values = features[name].astype("string").to_numpy(dtype=object) == "True"
-            excess = float(values[mask].mean() - (values[~mask].mean() if (~mask).any() else 0))
+            excess = float(values[inside].mean() - (values[rest].mean() if rest.any() else 0))
             if excess > 0 and (best is None or excess > best[1]):
                 best = (name, round(excess, 4))
         return best

@@ -24,6 +24,7 @@ from weakspot.diagnoses._base import (
     untested,
 )
 from weakspot.diagnoses._evidence import interval, label_issues, mode_mask, separability
+from weakspot.modes import FailureMode
 from weakspot.modes._rules import rule_mask
 
 
@@ -34,7 +35,7 @@ class LabelNoise:
     def applies(self, context: DiagnosisContext) -> bool:
         return True
 
-    def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis:
+    def diagnose(self, mode: FailureMode, context: DiagnosisContext) -> Diagnosis:
         ev = context.evaluation
         found = label_issues(ev, context.classes, context, "evaluation")
         if found is None:
@@ -72,7 +73,7 @@ class LabelNoise:
         )
         return Diagnosis(self.cause, confidence, summary, evidence)
 
-    def _training(self, mode: Any, context: DiagnosisContext) -> dict[str, Any] | None:
+    def _training(self, mode: FailureMode, context: DiagnosisContext) -> dict[str, Any] | None:
         train = context.train
         if train is None or not mode.rule:
             return None

@@ -9,7 +9,7 @@ prediction, so miscalibration explains no error: its confidence is at most 0.5,
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from weakspot.diagnoses._base import (
     untested,
 )
 from weakspot.diagnoses._evidence import interval, mode_mask
+from weakspot.modes import FailureMode
 
 N_BINS = 15
 
@@ -44,7 +45,7 @@ class Miscalibration:
     def applies(self, context: DiagnosisContext) -> bool:
         return True
 
-    def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis:
+    def diagnose(self, mode: FailureMode, context: DiagnosisContext) -> Diagnosis:
         ev = context.evaluation
         if ev.proba is None:
             return untested(self.cause, "needs class probabilities.")

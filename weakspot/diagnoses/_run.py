@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from weakspot.diagnoses._base import DIAGNOSES, Diagnosis, DiagnosisContext
+from weakspot.modes import FailureMode
 
 
-def diagnose_mode(mode: Any, context: DiagnosisContext) -> list[Diagnosis]:
+def diagnose_mode(mode: FailureMode, context: DiagnosisContext) -> list[Diagnosis]:
     """Every applicable diagnosis of `mode`, most confident first (untested ones last)."""
     found = []
     for cause in sorted(DIAGNOSES):
@@ -18,6 +18,6 @@ def diagnose_mode(mode: Any, context: DiagnosisContext) -> list[Diagnosis]:
     return sorted(found, key=lambda d: (not d.tested, -d.confidence, d.cause))
 
 
-def diagnose(modes: Sequence[Any], context: DiagnosisContext) -> list[Any]:
+def diagnose(modes: Sequence[FailureMode], context: DiagnosisContext) -> list[FailureMode]:
     """The failure modes with their diagnoses attached (`FailureMode.with_diagnoses`)."""
     return [mode.with_diagnoses(diagnose_mode(mode, context)) for mode in modes]

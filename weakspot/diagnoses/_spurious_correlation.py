@@ -10,7 +10,7 @@ product.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from weakspot.diagnoses._base import (
     untested,
 )
 from weakspot.diagnoses._evidence import interval, mode_mask, non_label_rule
+from weakspot.modes import FailureMode
 from weakspot.modes._rules import rule_mask
 
 
@@ -32,7 +33,7 @@ class SpuriousCorrelation:
     def applies(self, context: DiagnosisContext) -> bool:
         return True
 
-    def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis:
+    def diagnose(self, mode: FailureMode, context: DiagnosisContext) -> Diagnosis:
         if context.train is None:
             return untested(self.cause, "needs a training set (--train) to see what it taught.")
         rule = non_label_rule(mode)

@@ -9,7 +9,7 @@ error rate), clipped to [0, 1].
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from weakspot.diagnoses._base import (
     untested,
 )
 from weakspot.diagnoses._evidence import mode_mask
+from weakspot.modes import FailureMode
 
 
 def best_threshold(score: np.ndarray, positive: np.ndarray) -> float:
@@ -37,7 +38,7 @@ class Threshold:
     def applies(self, context: DiagnosisContext) -> bool:
         return len(context.classes) == 2
 
-    def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis:
+    def diagnose(self, mode: FailureMode, context: DiagnosisContext) -> Diagnosis:
         ev = context.evaluation
         if ev.proba is None:
             return untested(self.cause, "needs class probabilities or a score.")

@@ -12,7 +12,7 @@ among the members' neighbours): its confidence is halved and the summary points 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from weakspot.diagnoses._base import (
     Diagnosis,
@@ -22,6 +22,7 @@ from weakspot.diagnoses._base import (
     untested,
 )
 from weakspot.diagnoses._evidence import MIN_PRESENT, training_share
+from weakspot.modes import FailureMode
 
 ABSENT_RATIO = 0.02  # neighbours route: training points among a member's neighbours
 
@@ -33,7 +34,7 @@ class UnderRepresentation:
     def applies(self, context: DiagnosisContext) -> bool:
         return True
 
-    def diagnose(self, mode: Any, context: DiagnosisContext) -> Diagnosis:
+    def diagnose(self, mode: FailureMode, context: DiagnosisContext) -> Diagnosis:
         if context.train is None:
             return untested(self.cause, "needs a training set (--train) to compare shares.")
         share = training_share(mode, context)
