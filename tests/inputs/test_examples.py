@@ -200,3 +200,18 @@ def test_repeated_ids_are_found_in_arrow_and_object_text(text):
     frame.loc[7, "id"] = frame.loc[30, "id"]
     with pytest.raises(weakspot.InputError, match=r"has 1 duplicated id\(s\), e.g. \['r30'\]"):
         build_examples(frame)
+
+
+def test_a_table_with_a_header_and_no_rows_is_named(tmp_path):
+    path = tmp_path / "preds.csv"
+    path.write_text("label,prediction,site\n")
+    with pytest.raises(weakspot.InputError, match=r"preds\.csv' has a header but no rows"):
+        read_table(path)
+
+
+def test_given_classes_without_their_probability_column_are_named():
+    frame = pd.DataFrame(
+        {"label": ["a", "b"] * 10, "prediction": ["a", "b"] * 10, "proba_a": 0.5, "proba_b": 0.5}
+    )
+    with pytest.raises(weakspot.InputError, match=r"no probability column for class\(es\) \['c'\]"):
+        build_examples(frame, classes=["a", "b", "c"])

@@ -141,3 +141,11 @@ def test_one_large_parquet_file_is_judged_by_its_footer_and_first_row_group(
     with pytest.raises(InputError, match=r"preds.parquet holds 4,000 rows, about"):
         analyze(tmp_path / "preds.parquet")
     assert len(read) == 1
+
+
+def test_a_corrupt_file_in_a_parquet_folder_is_named_not_raised_from_pyarrow(tmp_path) -> None:
+    folder = _write_parts(planted_table(6, n=300), tmp_path / "preds")
+    data = (folder / "part-1.parquet").read_bytes()
+    (folder / "part-1.parquet").write_bytes(data[:40] + b"\x00" * 64 + data[-40:])
+    with pytest.raises(InputError, match=r"partition 1 of .*preds could not be read \("):
+        analyze(folder)

@@ -145,6 +145,11 @@ def read_table(path: str | Path) -> pd.DataFrame:
             f"{str(exc).splitlines()[0][:200]}). Give a .csv (comma-separated, with a header row), "
             ".tsv, .parquet or .jsonl file."
         ) from None
+    if len(frame) == 0:
+        raise InputError(
+            f"{str(path)!r} has a header but no rows: there is nothing to analyse. Check that "
+            "it is the predictions table, with one row per example."
+        )
     if frame.shape[1] < 2:
         raise InputError(
             f"{str(path)!r} has {frame.shape[1]} column(s): a predictions table needs at least a "
@@ -229,7 +234,10 @@ def build_examples(
             f"Expected a pandas DataFrame, got {type(frame).__name__}. Use pd.DataFrame(...) or a file path."
         )
     if len(frame) == 0:
-        raise InputError("The table has no rows: there is nothing to analyse.")
+        raise InputError(
+            "The table has a header but no rows: there is nothing to analyse. "
+            "Check that the file is the predictions table, with one row per example."
+        )
     columns = TargetColumns(label, prediction, score_column, positive_class, classes)
     reader = get_task(task)
     targets = reader.target_columns(frame, columns)

@@ -251,10 +251,25 @@ def _validated_partitions(data: Any, options: dict[str, Any]) -> Iterator[pd.Dat
     with dask.config.set({"dataframe.convert-string": False}):
         frame = _lazy_frame(data)
         for i, part in enumerate(frame.to_delayed()):
-            (table,) = dask.compute(part, scheduler=scheduler)
-            table = _pandas_text(table)
+            table = _pandas_text(_computed(part, scheduler, f"partition {i} of {_name(data)}"))
             _validate(table, f"partition {i} of {_name(data)}", options)
             yield table
+
+
+def _computed(part: Any, scheduler: str | None, where: str) -> pd.DataFrame:
+    """One partition as pandas; a file that cannot be read (corrupt, truncated, not Parquet)
+    is named, with the reader's own words, rather than raised from deep inside pyarrow."""
+    import dask
+
+    try:
+        (table,) = dask.compute(part, scheduler=scheduler)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid and ArrowIOError are these
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise InputError(
+            f"{where} could not be read ({type(exc).__name__}: {reason}). Rewrite or remove "
+            "that file: every file of a Parquet folder must be a readable Parquet file."
+        ) from None
+    return table
 
 
 def _lazy_frame(data: Any) -> Any:

@@ -164,6 +164,13 @@ def _proba(
     frame, probas, score_col, classes, positive_class, ids, predictions
 ) -> np.ndarray | None:
     if probas:
+        missing = [c for c in classes if c not in probas]
+        if missing:
+            raise InputError(
+                f"There is no probability column for class(es) {missing[:5]}: the columns "
+                f"{sorted(probas.values())[:6]} cover {sorted(probas)[:6]}. Give one "
+                "proba_<class> column for every class, or leave the probability columns out."
+            )
         matrix = np.column_stack([_numeric(frame[probas[c]], probas[c]) for c in classes])
         return _check_proba(matrix, [probas[c] for c in classes], ids)
     if score_col is None:
