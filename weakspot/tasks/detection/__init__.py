@@ -14,6 +14,7 @@ from weakspot.tasks.detection._accumulate import (
     summarize,
 )
 from weakspot.tasks.detection._coco import read_coco_detections, read_coco_ground_truth
+from weakspot.tasks.detection._data_yaml import read_data_yaml
 from weakspot.tasks.detection._error_types import (
     DETECTION_ERRORS,
     ERROR_TYPES,
@@ -29,6 +30,7 @@ from weakspot.tasks.detection._error_types import (
 )
 from weakspot.tasks.detection._evaluate import COCOParams, Evaluation, evaluate, match_image
 from weakspot.tasks.detection._match import DetectionMatch, match_detections
+from weakspot.tasks.detection._memory import detections_from_predictions, ground_truth_from_targets
 from weakspot.tasks.detection._overlap import box_iou
 from weakspot.tasks.detection._records import (
     Detections,
@@ -37,6 +39,8 @@ from weakspot.tasks.detection._records import (
     box_areas,
     xywh_to_xyxy,
 )
+from weakspot.tasks.detection._voc import read_voc_detections, read_voc_ground_truth
+from weakspot.tasks.detection._yolo import label_path, read_yolo_detections, read_yolo_ground_truth
 
 __all__ = [
     "DETECTION_ERRORS",
@@ -62,12 +66,20 @@ __all__ = [
     "box_areas",
     "box_iou",
     "box_outcomes",
+    "detections_from_predictions",
     "evaluate",
+    "ground_truth_from_targets",
+    "label_path",
     "match_detections",
     "match_image",
     "precision_recall",
     "read_coco_detections",
     "read_coco_ground_truth",
+    "read_data_yaml",
+    "read_voc_detections",
+    "read_voc_ground_truth",
+    "read_yolo_detections",
+    "read_yolo_ground_truth",
     "summarize",
     "xywh_to_xyxy",
 ]
