@@ -100,17 +100,6 @@ KNOWN_BUGS = [
         "issue 27: unread images' NaN embeddings reach the label-noise diagnosis "
         "(diagnoses/_evidence.py separability -> cross_val_predict: 'Input X contains NaN')",
     ),
-    (
-        lambda c: (
-            c["sample"] == "yes"
-            and (
-                (c["command"] == "verify" and c["train"] != "none")
-                or (c["command"] == "perturb" and c["images"] != "none")
-            )
-        ),
-        "verify/perturb after analyze --sample: 'data= has 180 rows but the analysis ... has "
-        "140: pass the evaluation table that was analysed' for the table that was analysed",
-    ),
 ]
 
 

@@ -93,3 +93,17 @@ def test_a_mode_from_an_older_file_is_the_examples_of_half_its_slices(tmp_path):
     (tmp_path / "analysis.json").write_text(json.dumps(doc))
     found = read_findings(tmp_path, ["p", "q", "r", "s"])
     assert found.modes[0].members.tolist() == [0, 1, 2] and found.actions == []
+
+
+def test_a_sampled_analysis_is_verified_on_the_rows_it_analysed(tmp_path):
+    table = planted_table(1)
+    analysis = weakspot.analyze(table, sample=300)
+    weakspot.write_results(analysis, tmp_path)
+    from_folder = problem_from_results(tmp_path, train=table, data=table)
+    in_memory = problem_from_analysis(analysis, train=table, data=table, out=tmp_path)
+    for problem in (from_folder, in_memory):
+        assert problem.evaluate.ids.tolist() == analysis.examples.ids.tolist()
+        assert len(problem.evaluate.frame) == 300
+    other = table.assign(id=[f"other{i}" for i in range(len(table))])
+    with pytest.raises(weakspot.InputError, match=r"data= lacks 300 id\(s\) the analysis"):
+        problem_from_results(tmp_path, train=table, data=other)

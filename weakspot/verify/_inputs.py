@@ -23,7 +23,7 @@ from weakspot.actions import Action
 from weakspot.features.images._decode import READ_ERRORS, _normalise_mode
 from weakspot.inputs._examples import read_table
 from weakspot.modes import FailureMode
-from weakspot.report import read_findings
+from weakspot.report import read_findings, read_outcomes
 from weakspot.tasks import (
     ID_NAMES,
     IMAGE_NAMES,
@@ -56,6 +56,14 @@ class Table:
     labels: np.ndarray
     ids: np.ndarray
     image_column: str | None
+
+    def take(self, positions: np.ndarray) -> Table:
+        """The rows at `positions` (shape (m,)), in that order: the rows an analysis drawn
+        with ``sample=`` kept."""
+        frame = self.frame.iloc[positions].reset_index(drop=True)
+        return Table(
+            frame, self.label, self.labels[positions], self.ids[positions], self.image_column
+        )
 
 
 @dataclass(frozen=True)
@@ -161,6 +169,9 @@ def problem_from_results(
     tr = read_labelled(train, role="train", **columns)
     ev = read_labelled(data, role="data", **columns)
     n = doc["dataset"]["n_examples"]
+    sample = doc["dataset"].get("sample")
+    if sample is not None and len(ev.frame) == sample["of"]:
+        ev = ev.take(_sampled_rows(ev, read_outcomes(results).index.to_numpy(), results))
     if len(ev.frame) != n:
         raise InputError(
             f"data= has {len(ev.frame)} rows but the analysis in {str(results)!r} has {n}: "
@@ -179,10 +190,43 @@ def problem_from_analysis(
     tr = read_labelled(train, role="train", **columns)
     ev = read_labelled(data, role="data", **columns)
     n = len(analysis.examples)
+    drawn = analysis.inputs.sample
+    if drawn is not None and len(ev.frame) == drawn.of:  # the analysis ran on a sample of it
+        ev = ev.take(drawn.positions)
     if len(ev.frame) != n:
         raise InputError(f"data= has {len(ev.frame)} rows but the analysis has {n}.")
     classes = list(analysis.examples.classes)
     return Problem(tr, ev, classes, list(analysis.failure_modes), list(analysis.actions), Path(out))
+
+
+def _sampled_rows(table: Table, analysed: np.ndarray, results: str | Path) -> np.ndarray:
+    """Positions in `table` of the analysed sample's ids (examples.csv), in the analysis's
+    order. An ImageFolder's ids are its files' paths under the folder, so a table whose own
+    ids differ is matched by the image path that ends in the id. An id of the sample that the
+    table lacks means another table was given."""
+    position = {str(i): k for k, i in enumerate(table.ids)}
+    if not any(str(i) in position for i in analysed[:100]) and table.image_column is not None:
+        position = _by_path_suffix(table.frame[table.image_column].astype(str), analysed)
+    missing = [i for i in analysed if str(i) not in position]
+    if missing:
+        raise InputError(
+            f"data= lacks {len(missing)} id(s) the analysis in {str(results)!r} sampled, e.g. "
+            f"{missing[:3]}: pass the evaluation table that was analysed."
+        )
+    return np.array([position[str(i)] for i in analysed], dtype=np.int64)
+
+
+def _by_path_suffix(paths: pd.Series, analysed: np.ndarray) -> dict[str, int]:
+    """Analysed id -> row, for the rows whose image path ends in the id (``cat/1.png``)."""
+    by_name: dict[str, list[int]] = {}
+    for k, path in enumerate(paths):
+        by_name.setdefault(Path(path).name, []).append(k)
+    found = {}
+    for item in map(str, analysed):
+        rows = [k for k in by_name.get(Path(item).name, []) if paths.iloc[k].endswith(item)]
+        if len(rows) == 1:
+            found[item] = rows[0]
+    return found
 
 
 def original_correct(problem: Problem) -> np.ndarray | None:
