@@ -1,6 +1,8 @@
 """The task example of docs/architecture.md, registered and run through `weakspot.analyze`:
 a new task is one class, and every stage reads its loss."""
 
+import inspect
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -10,21 +12,28 @@ import pytest
 import weakspot
 from weakspot.tasks import TASKS, Classification, register_task
 
+ARCHITECTURE = Path(__file__).parents[2] / "docs" / "architecture.md"
+
+
+class WithinOneGrade(Classification):
+    """Grades 1 to 5, where a prediction one grade off is still right."""
+
+    name: ClassVar[str] = "within_one_grade"
+
+    def loss(self, targets, predictions) -> np.ndarray:
+        off = np.abs(np.asarray(targets, dtype=float) - np.asarray(predictions, dtype=float))
+        return (off > 1).astype(np.float64)
+
 
 @pytest.fixture
 def within_one_grade():
-    @register_task
-    class WithinOneGrade(Classification):
-        """Grades 1 to 5, where a prediction one grade off is still right."""
-
-        name: ClassVar[str] = "within_one_grade"
-
-        def loss(self, targets, predictions) -> np.ndarray:
-            off = np.abs(np.asarray(targets, dtype=float) - np.asarray(predictions, dtype=float))
-            return (off > 1).astype(np.float64)
-
+    register_task(WithinOneGrade)
     yield WithinOneGrade
     del TASKS["within_one_grade"]
+
+
+def test_the_documented_example_is_this_one_word_for_word():
+    assert inspect.getsource(WithinOneGrade) in ARCHITECTURE.read_text(encoding="utf-8")
 
 
 def _grades(n=2000, seed=3):
