@@ -430,7 +430,7 @@ def _run(data: Any, options: AnalysisOptions, runner: Any, say: Progress) -> Ana
         features.embeddings,
         embed=options.images.embed,
         random_state=options.random_state,
-        unread={int(s["index"]) for s in features.skipped},
+        unread=frozenset(np.flatnonzero(features.unread).tolist()),
     )
     split = None
     training = options.training
@@ -455,7 +455,6 @@ def _run(data: Any, options: AnalysisOptions, runner: Any, say: Progress) -> Ana
         train=split,
         random_state=options.random_state,
         images=inputs.images,
-        unread={*inputs.refused, *(int(s["index"]) for s in features.skipped)},
     )
     whole = None
     if inputs.sample is not None:

@@ -8,7 +8,7 @@ slices into failure modes, diagnoses each and plans its actions.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,7 @@ def training_split(
         None if predicted is None else examples.proba,
         examples.ids,
         None if measured.embeddings is None else np.asarray(measured.embeddings),
+        unread=frozenset(np.flatnonzero(measured.unread).tolist()),
     )
 
 
@@ -112,12 +113,12 @@ def failure_stage(
     train: Split | None,
     random_state: int,
     images: Any = None,
-    unread: Collection[int] = (),
 ) -> tuple[list[FailureMode], list[Action]]:
     """Failure modes of the reported slices, with their diagnoses and ranked actions.
 
     `images` (the evaluation's image paths or pixels, `Inputs.images`) lets the augmentation
-    measure transformed copies; `unread` rows are never opened."""
+    measure transformed copies; the rows whose image could not be read (`features.unread`)
+    are never opened, and no diagnosis or action uses their features."""
     frame = features.columns
     kinds = feature_kinds(
         frame.columns,
@@ -146,7 +147,7 @@ def failure_stage(
             examples.ids,
             features.embeddings,
             images=images,
-            unread=frozenset(int(i) for i in unread),
+            unread=frozenset(np.flatnonzero(features.unread).tolist()),
         ),
         list(examples.classes),
         kinds,

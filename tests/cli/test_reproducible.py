@@ -28,13 +28,14 @@ def test_a_rerun_writes_every_file_byte_for_byte(tmp_path, demo_table):
     pytest.importorskip("onnxruntime")
     images = Path(demo_table).parent
     demo = pd.read_csv(demo_table)
-    evaluation, train = demo.iloc[:300], demo.iloc[300:]
+    evaluation, train = demo.iloc[:300].copy(), demo.iloc[300:]
+    evaluation.loc[7, "image"] = "images/gone.png"  # one file missing: skipped and listed
     evaluation.to_csv(tmp_path / "predictions.csv", index=False)
     train.drop(columns=["prediction", *demo.filter(like="proba_").columns]).to_csv(
         tmp_path / "train.csv", index=False
     )
-    # images, embeddings from a (tiny) backbone, a training set: failure modes, their
-    # diagnoses and actions, example pictures, and the action files under actions/
+    # images (one of them missing), embeddings from a (tiny) backbone, a training set:
+    # failure modes, their diagnoses and actions, example pictures, the files under actions/
     args = [
         "analyze",
         str(tmp_path / "predictions.csv"),
@@ -63,6 +64,7 @@ def test_a_rerun_writes_every_file_byte_for_byte(tmp_path, demo_table):
     again = _files(tmp_path / "out")
     assert {"analysis.json", "report.html", "summary.md", "examples.csv", "run.json"} <= set(kept)
     assert any(name.startswith("actions/") for name in kept), sorted(kept)
+    assert b"gone.png" in kept["analysis.json"]
     assert sorted(again) == sorted(kept)
     changed = [name for name in kept if kept[name] != again[name] and name != "run.json"]
     assert changed == [], f"written differently on a rerun: {changed} (see {tmp_path})"

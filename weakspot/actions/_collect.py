@@ -108,11 +108,12 @@ class Collect:
             and context.evaluation.embeddings is not None
         ):
             curve = learning_curve(mode, context, similar)
-            spec["learning_curve"] = curve["points"]
-            spec["more_examples_needed"] = curve["more_needed"]
-            spec["how_many_estimated"] = (
-                "learning curve of a logistic regression on the training embeddings"
-            )
+            if curve["points"]:  # none when too few of the rows have an embedding
+                spec["learning_curve"] = curve["points"]
+                spec["more_examples_needed"] = curve["more_needed"]
+                spec["how_many_estimated"] = (
+                    "learning curve of a logistic regression on the training embeddings"
+                )
         relative = artifact_name(f"{mode.id}-collect.json")
         files = {relative: json.dumps(spec, indent=2, default=str) + "\n"}
         more = spec["more_examples_needed"]
@@ -156,7 +157,9 @@ class Collect:
         members = members[ev.readable[members]]
         if len(usable) == 0 or len(members) == 0:
             return []
-        index = NearestNeighbors(n_neighbors=1).fit(np.asarray(train.embeddings, np.float32)[usable])
+        index = NearestNeighbors(n_neighbors=1).fit(
+            np.asarray(train.embeddings, np.float32)[usable]
+        )
         distance, found = index.kneighbors(np.asarray(ev.embeddings, np.float32)[members])
         order = np.argsort(distance[:, 0], kind="stable")
         unique = usable[list(dict.fromkeys(found[order, 0].tolist()))[:N_NEAREST]]

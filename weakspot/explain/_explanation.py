@@ -227,7 +227,12 @@ def add_pictures(
         )
         # its own generator, so the existing pictures are drawn as before
         pictures.update(
-            contrast_examples(item.slice, inputs, np.random.default_rng([random_state, 2, rank]))
+            contrast_examples(
+                item.slice,
+                inputs,
+                np.random.default_rng([random_state, 2, rank]),
+                unread=unread,
+            )
         )
         feature_pictures = None
         if item.method == "barlow" and embed == "efficientnet" and embeddings is not None:

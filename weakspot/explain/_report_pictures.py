@@ -7,6 +7,7 @@ and the errors outside the slice among the same classes (what failing looks like
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -35,10 +36,15 @@ def picture_records(
 
 
 def contrast_examples(
-    item: Slice, inputs: Inputs, rng: np.random.Generator, *, k: int = 6
+    item: Slice,
+    inputs: Inputs,
+    rng: np.random.Generator,
+    *,
+    k: int = 6,
+    unread: Collection[int] = (),
 ) -> dict[str, list[dict[str, Any]]]:
     """Up to `k` correct members, and `k` errors outside the slice among the classes of its
-    errors.
+    errors; never a row in `unread` (an image that could not be read, `FeatureTable.unread`).
 
     Returns ``{"successes_inside": [...], "errors_outside": [...]}``.
     """
@@ -46,10 +52,12 @@ def contrast_examples(
     ids, labels, predictions = ex.ids, ex.labels, ex.predictions
     inside = np.zeros(len(labels), dtype=bool)
     inside[members] = True
+    readable = np.ones(len(labels), dtype=bool)
+    readable[np.fromiter((int(i) for i in unread), dtype=np.int64, count=len(unread))] = False
     wrong = ex.errors > 0
-    right_in = np.flatnonzero(inside & ~wrong)
+    right_in = np.flatnonzero(inside & ~wrong & readable)
     classes = np.isin(labels, labels[inside & wrong]) if (inside & wrong).any() else inside
-    wrong_out = np.flatnonzero(~inside & wrong & classes)
+    wrong_out = np.flatnonzero(~inside & wrong & classes & readable)
 
     def draw(pool: np.ndarray) -> np.ndarray:
         return np.sort(rng.choice(pool, size=min(k, len(pool)), replace=False))

@@ -64,6 +64,12 @@ class FeatureTable:
     embeddings : ndarray of float32, shape (n, d), or None
     skipped : list of dict
         Images that could not be read: ``{index, path, reason}``.
+    unread : ndarray of bool, shape (n,)
+        The rows of `skipped` (an image that could not be read, or that the path rule
+        refused): they have no image features (their properties are missing, their flags
+        False) and their embedding, even one the caller gave, is not used. This is the one
+        definition of which rows have features; every later stage (finders, diagnoses, actions,
+        pictures) leaves these rows out of what it computes from images or embeddings.
     """
 
     columns: pd.DataFrame
@@ -73,6 +79,23 @@ class FeatureTable:
     embeddings: np.ndarray | None = None
     skipped: list[dict[str, Any]] = field(default_factory=list)
     descriptors: Mapping[str, PropertyDescriptor] = field(default_factory=dict)
+    unread: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.unread is None:  # a table made without an image stage: every row was read
+            object.__setattr__(self, "unread", unread_mask(len(self.columns), self.skipped))
+
+    @property
+    def readable(self) -> np.ndarray:
+        """Rows that have every feature, shape (n,) bool: ``~unread``."""
+        return ~self.unread
+
+
+def unread_mask(n: int, skipped: list[dict[str, Any]]) -> np.ndarray:
+    """The rows listed in `skipped` (``{index, ...}``), as a bool mask of shape (n,)."""
+    unread = np.zeros(n, dtype=bool)
+    unread[np.array([int(s["index"]) for s in skipped], dtype=np.int64)] = True
+    return unread
 
 
 def build_features(
@@ -116,6 +139,7 @@ def build_features(
         embeddings=embeddings,
         skipped=skipped,
         descriptors=descriptors,
+        unread=unread_mask(len(examples), skipped),
     )
 
 

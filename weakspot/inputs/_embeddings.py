@@ -44,6 +44,23 @@ def load_embeddings(embeddings: Any, n: int) -> np.ndarray | None:
     return values
 
 
+def require_finite(values: np.ndarray) -> np.ndarray:
+    """The user's embeddings (n, d), refused when a row holds NaN or infinity.
+
+    A row without features is one whose image could not be read (`FeatureTable.unread`, the
+    one definition every stage honours), never a hole in the caller's own array.
+    """
+    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    if len(bad):
+        raise InputError(
+            f"embeddings= has NaN or infinite values in {len(bad)} row(s) (rows "
+            f"{bad[:5].tolist()}). Give every row a finite embedding, or leave those rows out of "
+            "both the table and the embeddings.",
+            parameter="embeddings",
+        )
+    return values
+
+
 def _read_npy(path: Path) -> np.ndarray:
     if not path.is_file():
         raise InputError(

@@ -12,11 +12,11 @@ import pandas as pd
 
 from weakspot._errors import InputError
 from weakspot.inputs._arrow_memory import release_arrow_memory
-from weakspot.inputs._embeddings import load_embeddings
+from weakspot.inputs._embeddings import load_embeddings, require_finite
 from weakspot.inputs._examples import Examples, build_examples, read_table
+from weakspot.inputs._image_bytes import holds_bytes, resolve_image_cells
 from weakspot.inputs._image_inputs import check_image_array, table_for_image_folder
 from weakspot.inputs._partitioned import is_partitioned, map_partitions
-from weakspot.inputs._image_bytes import holds_bytes, resolve_image_cells
 from weakspot.inputs._paths import ImagePaths
 from weakspot.inputs._sample import RowSample, sample_examples
 
@@ -101,6 +101,8 @@ def resolve_inputs(
         if holds_bytes(examples.image_paths):  # now in files: keep their paths, not the bytes
             examples = replace(examples, image_paths=np.array(found.paths, dtype=object))
     given = load_embeddings(embeddings, len(examples) if rows is None else rows.of)
+    if given is not None:
+        require_finite(given)
     release_arrow_memory()
     return Inputs(
         examples=examples,

@@ -45,6 +45,10 @@ class SearchContext:
     random_state : int
     engine : Engine or None
         Where the row-touching kernels run (None: in this process).
+    readable : ndarray of bool, shape (n,), or None
+        The rows that have their features (`FeatureTable.readable`): an embedding finder
+        never uses the embedding of another row, nor makes it a member. None (a context made
+        by hand): the rows whose embedding is finite.
     """
 
     binned: BinnedFeatures
@@ -54,6 +58,7 @@ class SearchContext:
     min_support: int
     random_state: int = 0
     engine: Any = None
+    readable: np.ndarray | None = None
 
     @property
     def errors(self) -> np.ndarray:

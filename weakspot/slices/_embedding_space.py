@@ -21,9 +21,9 @@ def prepare_embeddings(
 
     Returns None when there is nothing to search (no embeddings, no errors, too few rows).
     Otherwise ``(z, valid, grow)``: the embeddings reduced to `n_pca_components` principal
-    components (kept as they are when it is 0), shape (n, p), zero on invalid
-    rows; which rows have a finite embedding; and the random half the finder may fit on
-    (the same draw as the error tree's for the same seed).
+    components (kept as they are when it is 0), shape (n, p), zero on invalid rows; which
+    rows have an embedding (`SearchContext.readable`); and the random half the finder may fit
+    on (the same draw as the error tree's for the same seed).
     """
     embeddings = context.embeddings
     errors = context.errors
@@ -32,7 +32,11 @@ def prepare_embeddings(
         return None
     # the shape was checked once, where the embeddings came in (weakspot.features)
     embeddings = np.asarray(embeddings, dtype=np.float64)
-    valid = np.isfinite(embeddings).all(axis=1)
+    valid = (
+        np.asarray(context.readable, dtype=bool)
+        if context.readable is not None
+        else np.isfinite(embeddings).all(axis=1)
+    )
     if errors.sum() == 0 or valid.sum() < 4 * context.min_support:
         return None
     grow = random_half(n, context.random_state)

@@ -139,6 +139,7 @@ def find_slices(
         min_support=support,
         random_state=random_state,
         engine=engine,
+        readable=features.readable,
     )
     names = list(methods) if methods is not None else list(default_methods(context.available))
     finders = {name: make_finder(name, (finder_options or {}).get(name)) for name in names}
