@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,8 @@ def table_for_image_folder(
     order = np.r_[matched[np.argsort(found[matched], kind="stable")], lost]
     frame = predictions.iloc[order].reset_index(drop=True)
     rows = found[order]
-    named = np.array([_relative(v, Path(folder)) for v in frame[key].tolist()], dtype=object)
+    naming = _Naming.of(Path(folder))
+    named = np.array([naming.relative(v) for v in frame[key].tolist()], dtype=object)
     relative = np.where(rows >= 0, source["id"].to_numpy(dtype=object)[rows], named)
     root = Path(folder).resolve()
     absolute = [
@@ -77,17 +79,28 @@ def table_for_image_folder(
     return frame, image_out
 
 
-def _relative(value: Any, folder: Path) -> str:
-    """A table's name of an image as a path under `folder`: forward slashes; a path inside the
-    folder, or under a first component that is the folder's own name (``val/cat/1.png`` for
-    the folder ``val``), made relative to it; any other absolute path kept (the path rule
-    refuses it)."""
-    text = str(value).replace("\\", "/")
-    root = folder.resolve().as_posix().rstrip("/") + "/"
-    parts = [p for p in text.removeprefix(root).split("/") if p not in ("", ".")]
-    if len(parts) > 1 and parts[0] == folder.name and not (folder / parts[0]).is_dir():
-        parts = parts[1:]
-    return ("/" if text.startswith("/") and not text.startswith(root) else "") + "/".join(parts)
+@dataclass(frozen=True)
+class _Naming:
+    """How a table's name of an image reads as a path under the folder (looked up once)."""
+
+    root: str  # the folder's absolute path, with a trailing slash
+    own_name: str | None  # the folder's name, when no sub-folder has it
+
+    @classmethod
+    def of(cls, folder: Path) -> _Naming:
+        own = None if (folder / folder.name).is_dir() else folder.name
+        return cls(folder.resolve().as_posix().rstrip("/") + "/", own)
+
+    def relative(self, value: Any) -> str:
+        """Forward slashes; a path inside the folder, or under a first component that is the
+        folder's own name (``val/cat/1.png`` for the folder ``val``), made relative to it; any
+        other absolute path kept (the path rule refuses it)."""
+        text = str(value).replace("\\", "/")
+        parts = [p for p in text.removeprefix(self.root).split("/") if p not in ("", ".")]
+        if len(parts) > 1 and parts[0] == self.own_name:
+            parts = parts[1:]
+        outside = text.startswith("/") and not text.startswith(self.root)
+        return ("/" if outside else "") + "/".join(parts)
 
 
 def _join_column(
@@ -140,11 +153,12 @@ def _match(
         parts = rel.split("/")
         for k in range(1, len(parts) + 1):
             endings.setdefault("/".join(parts[-k:]), []).append(row)
+    naming = _Naming.of(folder)
     found = np.full(len(values), -1, dtype=np.int64)
     for i, value in enumerate(values.tolist()):
         if value is None or (isinstance(value, float) and np.isnan(value)):
             continue
-        parts = [p for p in _relative(value, folder).split("/") if p]
+        parts = [p for p in naming.relative(value).split("/") if p]
         for k in range(len(parts), 0, -1):
             rows = endings.get("/".join(parts[-k:]))
             if rows is None:
