@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageFilter
 
-N_TRAIN, N_EVAL = 2000, 1200
+N_TRAIN, N_EVAL = 1500, 1000
 SITES, DEVICES, ANNOTATORS, BATCHES = list("ABCD"), ["d1", "d2", "d3"], ["a1", "a2", "a3", "a4", "a5"], [f"b{i}" for i in range(6)]  # fmt: skip
 NO_FIX = ("boundary", "none")  # and class_confusion, which is also a diagnosis
 FIXED_SEEDS = tuple(range(1, 21))
