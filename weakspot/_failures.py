@@ -19,8 +19,7 @@ from weakspot._errors import InputError
 from weakspot.actions import Action, plan_actions
 from weakspot.diagnoses import DiagnosisContext, Split, diagnose
 from weakspot.features import FeatureTable, ImageOptions, build_features
-from weakspot.inputs import Examples, resolve_inputs
-from weakspot.inputs._examples import read_table
+from weakspot.inputs import Examples, read_table, resolve_inputs
 from weakspot.modes import FailureMode, feature_kinds, find_failure_modes
 from weakspot.tasks import LABEL_NAMES, PREDICTION_NAMES, find_column, require_column
 

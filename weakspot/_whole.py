@@ -28,10 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from weakspot.features._condition import Condition
-from weakspot.features._table import slicing_features
+from weakspot.features import Condition, slicing_features
 from weakspot.inputs import ColumnOptions, Examples, ReadOptions, map_examples
-from weakspot.metrics._disaggregated import accuracy_gap
+from weakspot.metrics import accuracy_gap
 from weakspot.modes import rule_mask
 from weakspot.stats import benjamini_hochberg, excess_error_p_value, wilson_interval
 

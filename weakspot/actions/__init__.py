@@ -16,6 +16,7 @@ from weakspot.actions._base import (
     register_action,
     serving_kinds,
 )
+from weakspot.actions._reproduce import MIN_REPRODUCTION, copies_reproduction, measure_pixels
 from weakspot.actions._run import plan_actions, write_actions
 
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
@@ -24,8 +25,11 @@ for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
 __all__ = [
     "ACTIONS",
     "MIN_CONFIDENCE",
+    "MIN_REPRODUCTION",
     "Action",
     "ActionPlugin",
+    "copies_reproduction",
+    "measure_pixels",
     "plan_actions",
     "register_action",
     "serving_kinds",

@@ -25,7 +25,7 @@ from weakspot.actions._base import (
 )
 from weakspot.actions._reproduce import reproduction_of
 from weakspot.actions.augment import ALBUMENTATIONS_VERSION
-from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
+from weakspot.diagnoses import Diagnosis, DiagnosisContext
 from weakspot.modes import FailureMode
 
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from weakspot.diagnoses._base import DIAGNOSES, Diagnosis, DiagnosisContext
+from weakspot.diagnoses import DIAGNOSES, Diagnosis, DiagnosisContext
 from weakspot.modes import FailureMode
 
 MIN_CONFIDENCE = 0.3  # a cause below this confidence gets no action

@@ -16,9 +16,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from weakspot.actions._base import Action, artifact_name, register_action
-from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
-from weakspot.diagnoses._evidence import mode_mask
-from weakspot.diagnoses._miscalibration import expected_calibration_error
+from weakspot.diagnoses import Diagnosis, DiagnosisContext, expected_calibration_error, mode_mask
 from weakspot.modes import FailureMode
 
 

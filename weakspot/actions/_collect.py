@@ -19,8 +19,7 @@ import numpy as np
 
 from weakspot.actions._base import Action, artifact_name, gain_action, register_action
 from weakspot.actions._reweight import look_alikes
-from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
-from weakspot.diagnoses._evidence import mode_mask
+from weakspot.diagnoses import Diagnosis, DiagnosisContext, mode_mask
 from weakspot.modes import FailureMode
 from weakspot.tasks import get_task
 

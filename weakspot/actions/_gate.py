@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot.actions._base import Action, artifact_name, register_action
-from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
+from weakspot.diagnoses import Diagnosis, DiagnosisContext
 from weakspot.modes import FailureMode
 from weakspot.stats import wilson_interval
 

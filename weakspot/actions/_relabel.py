@@ -15,10 +15,8 @@ import numpy as np
 import pandas as pd
 
 from weakspot.actions._base import Action, artifact_name, register_action
-from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
-from weakspot.diagnoses._evidence import label_issues
-from weakspot.modes import FailureMode
-from weakspot.modes._rules import rule_mask
+from weakspot.diagnoses import Diagnosis, DiagnosisContext, label_issues
+from weakspot.modes import FailureMode, rule_mask
 
 
 @register_action

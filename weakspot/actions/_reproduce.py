@@ -42,10 +42,15 @@ from weakspot.actions.augment import (
     gaussian_noise,
     invert,
 )
-from weakspot.diagnoses._base import DiagnosisContext
-from weakspot.diagnoses._evidence import mode_mask
-from weakspot.features.images import measure_images, property_descriptors
-from weakspot.features.images._decode import READ_ERRORS, _as_uint8, _normalise_mode, read_file
+from weakspot.diagnoses import DiagnosisContext, mode_mask
+from weakspot.features.images import (
+    READ_ERRORS,
+    as_uint8,
+    measure_images,
+    normalise_mode,
+    property_descriptors,
+    read_file,
+)
 from weakspot.modes import FailureMode
 
 K = 15  # neighbours per measured copy
@@ -223,18 +228,18 @@ def load_pixels(source: np.ndarray | Sequence[str], index: int) -> tuple[np.ndar
     """Image `index` as uint8 (H, W) or (H, W, 3), at most `WORK_SIDE` on its long side, and
     its native long side over that; None when it cannot be read.
 
-    Modes are brought to "L" or "RGB" by the image stage's own `_normalise_mode` (16-bit data
+    Modes are brought to "L" or "RGB" by the image stage's own `normalise_mode` (16-bit data
     scaled by its bit depth, alpha dropped), so a copy is measured as the stage measured it."""
     try:
         if isinstance(source, np.ndarray):
-            im = Image.fromarray(_as_uint8(np.asarray(source[index])))
+            im = Image.fromarray(as_uint8(np.asarray(source[index])))
         else:
             im = Image.open(io.BytesIO(read_file(source[index])))
             if im.format == "JPEG":
                 im.draft(None, (WORK_SIDE, WORK_SIDE))
             im = ImageOps.exif_transpose(im)
         native = max(im.size)
-        im, _ = _normalise_mode(im)
+        im, _ = normalise_mode(im)
         im.thumbnail((WORK_SIDE, WORK_SIDE))
         return np.asarray(im), native / max(im.size)
     except READ_ERRORS:

@@ -23,10 +23,8 @@ import pandas as pd
 
 from weakspot.actions._base import Action, artifact_name, gain_action, register_action
 from weakspot.actions._reproduce import look_of
-from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
-from weakspot.diagnoses._evidence import non_label_rule
-from weakspot.modes import FailureMode
-from weakspot.modes._rules import rule_mask
+from weakspot.diagnoses import Diagnosis, DiagnosisContext, non_label_rule
+from weakspot.modes import FailureMode, rule_mask
 
 MAX_WEIGHT = 10.0
 

@@ -15,7 +15,7 @@ from weakspot.actions._base import (
 )
 from weakspot.actions._gate import gate_file
 from weakspot.actions._reproduce import reproduction_of
-from weakspot.diagnoses._base import DiagnosisContext
+from weakspot.diagnoses import DiagnosisContext
 from weakspot.modes import FailureMode
 
 

@@ -364,7 +364,7 @@ def demo_command(
     which produces dark, low-contrast images, writes them as PNG files with OUT/predictions.csv,
     and analyses them into OUT/ (image features cached in OUT/.cache, so a rerun is fast).
     """
-    from weakspot.datasets._demo import make_demo_predictions, write_demo_images
+    from weakspot.datasets import make_demo_predictions, write_demo_images
 
     try:
         claim_output_folder(out)

@@ -12,8 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from weakspot.actions import MIN_CONFIDENCE
-from weakspot.report._causes import likeliest
-from weakspot.report._whole_text import whole_accuracy, whole_sentence
+from weakspot.report import likeliest, whole_accuracy, whole_sentence
 
 out = Console()
 err = Console(stderr=True)

@@ -71,7 +71,7 @@ def gate_command(
         Path | None, typer.Option("--json", help="Also write every check as JSON here.")
     ] = None,
 ) -> None:
-    from weakspot.report._gate import checks_to_dict, gate_markdown, run_gate
+    from weakspot.report import checks_to_dict, gate_markdown, run_gate
 
     try:
         checks = run_gate(
@@ -96,8 +96,8 @@ def compare_command(
     ] = Path("diff"),
 ) -> None:
     """Compare two models on the same evaluation set: deltas, paired tests, changed examples."""
-    from weakspot.report._compare import compare_results
-    from weakspot.report.html._compare_page import render_comparison
+    from weakspot.report import compare_results
+    from weakspot.report.html import render_comparison
 
     try:
         diff = compare_results(old, new)

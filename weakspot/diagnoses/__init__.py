@@ -17,6 +17,8 @@ from weakspot.diagnoses._base import (
     Split,
     register_diagnosis,
 )
+from weakspot.diagnoses._evidence import label_issues, mode_mask, non_label_rule
+from weakspot.diagnoses._miscalibration import expected_calibration_error
 from weakspot.diagnoses._run import diagnose, diagnose_mode
 
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
@@ -31,5 +33,9 @@ __all__ = [
     "Split",
     "diagnose",
     "diagnose_mode",
+    "expected_calibration_error",
+    "label_issues",
+    "mode_mask",
+    "non_label_rule",
     "register_diagnosis",
 ]

@@ -26,8 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from weakspot._errors import missing_dependency
 from weakspot.diagnoses._base import DiagnosisContext, Split
-from weakspot.modes import FailureMode
-from weakspot.modes._rules import rule_mask
+from weakspot.modes import FailureMode, rule_mask
 from weakspot.stats import wilson_interval
 
 IMAGE_KINDS = ("photographic", "derived", "quality")

@@ -24,8 +24,7 @@ from weakspot.diagnoses._base import (
     untested,
 )
 from weakspot.diagnoses._evidence import interval, label_issues, mode_mask, separability
-from weakspot.modes import FailureMode
-from weakspot.modes._rules import rule_mask
+from weakspot.modes import FailureMode, rule_mask
 
 
 @register_diagnosis

@@ -22,8 +22,7 @@ from weakspot.diagnoses._base import (
     untested,
 )
 from weakspot.diagnoses._evidence import interval, mode_mask, non_label_rule
-from weakspot.modes import FailureMode
-from weakspot.modes._rules import rule_mask
+from weakspot.modes import FailureMode, rule_mask
 
 
 @register_diagnosis

@@ -16,7 +16,7 @@ import numpy as np
 
 from weakspot._errors import InputError
 from weakspot.explain._heatmaps import activation_heatmaps
-from weakspot.slices._slice import Slice
+from weakspot.slices import Slice
 
 
 @dataclass

@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot._errors import InputError
-from weakspot.features._binning import BinnedFeatures
-from weakspot.features._condition import Condition
+from weakspot.features import BinnedFeatures, Condition
 from weakspot.stats import member_mask, unique_inverse
 
 

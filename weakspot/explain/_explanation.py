@@ -15,9 +15,9 @@ import numpy as np
 
 from weakspot._display import html_of
 from weakspot._errors import MissingDependency
-from weakspot.features._table import FeatureTable
+from weakspot.features import FeatureTable
 from weakspot.inputs import Inputs
-from weakspot.slices._slice import Slice
+from weakspot.slices import Slice
 from weakspot.stats import member_mask
 
 

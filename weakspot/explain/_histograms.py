@@ -16,8 +16,8 @@ from weakspot.stats import member_mask, unique_inverse
 
 if TYPE_CHECKING:
     from weakspot.explain._explanation import Explanation
-    from weakspot.features._table import FeatureTable
-    from weakspot.slices._slice import Slice
+    from weakspot.features import FeatureTable
+    from weakspot.slices import Slice
 
 
 def with_histograms(text: Explanation, item: Slice, features: FeatureTable) -> Explanation:

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from weakspot.features.images._decode import MAX_PIXELS, read_file
-from weakspot.slices._slice import Slice
+from weakspot.features.images import MAX_PIXELS, read_file
+from weakspot.slices import Slice
 
 THUMBNAIL = 64
 

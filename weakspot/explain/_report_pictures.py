@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from weakspot.explain._pictures import load_rgb, png_data_uri
-from weakspot.features._table import FeatureTable
+from weakspot.features import FeatureTable
 from weakspot.inputs import Inputs
-from weakspot.slices._slice import Slice
+from weakspot.slices import Slice
 
 
 def picture_records(

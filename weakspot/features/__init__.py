@@ -2,7 +2,13 @@
 
 from weakspot.features._binning import BinnedFeatures, bin_features
 from weakspot.features._condition import Condition
-from weakspot.features._table import KINDS, FeatureTable, ImageOptions, build_features
+from weakspot.features._table import (
+    KINDS,
+    FeatureTable,
+    ImageOptions,
+    build_features,
+    slicing_features,
+)
 
 __all__ = [
     "KINDS",
@@ -12,4 +18,5 @@ __all__ = [
     "ImageOptions",
     "bin_features",
     "build_features",
+    "slicing_features",
 ]

@@ -1,6 +1,6 @@
 """Performance overall and per subgroup."""
 
-from weakspot.metrics._disaggregated import disaggregated_metrics, groups_frame
+from weakspot.metrics._disaggregated import accuracy_gap, disaggregated_metrics, groups_frame
 from weakspot.metrics._measure import Metrics, check_sensitive, measure
 from weakspot.metrics._overview import (
     calibration,
@@ -11,6 +11,7 @@ from weakspot.metrics._overview import (
 
 __all__ = [
     "Metrics",
+    "accuracy_gap",
     "calibration",
     "check_sensitive",
     "confusion_matrix",

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weakspot.features._binning import BinnedFeatures
+from weakspot.features import BinnedFeatures
 from weakspot.stats import wilson_interval
 from weakspot.tasks import get_task
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from weakspot._errors import InputError
-from weakspot.features._table import FeatureTable
+from weakspot.features import FeatureTable
 from weakspot.inputs import Examples
 from weakspot.metrics._disaggregated import disaggregated_metrics
 from weakspot.metrics._overview import overall_metrics

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weakspot.features._condition import Condition
+from weakspot.features import Condition
 from weakspot.modes._kinds import KIND_RANK, rule_kind
 from weakspot.modes._rules import condition_mask, rule_mask
 from weakspot.stats import wilson_interval

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from weakspot.explain._describe import distinguishing_features
+from weakspot.explain import distinguishing_features
 from weakspot.features.images import PropertyDescriptor, property_descriptors
 
 MIN_EFFECT = 0.5

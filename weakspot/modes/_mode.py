@@ -23,9 +23,8 @@ import numpy as np
 import pandas as pd
 
 from weakspot._display import html_of
-from weakspot.explain._describe import describe_members
-from weakspot.features._binning import BinnedFeatures
-from weakspot.features._condition import Condition
+from weakspot.explain import describe_members
+from weakspot.features import BinnedFeatures, Condition
 from weakspot.features.images import PropertyDescriptor
 from weakspot.modes._cores import actionable_core, actionable_twin
 from weakspot.modes._kinds import KIND_RANK, rule_kind

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weakspot.features._condition import Condition
+from weakspot.features import Condition
 
 
 def condition_mask(

@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from weakspot.report._causes import likeliest
+from weakspot.report._compare import compare_results
 from weakspot.report._findings import Findings, read_findings
+from weakspot.report._gate import checks_to_dict, gate_markdown, run_gate
 from weakspot.report._html import render_html
 from weakspot.report._json import SCHEMA_VERSION, Document, plain, write_json
 from weakspot.report._markdown import render_markdown
@@ -23,6 +26,7 @@ from weakspot.report._outcomes import (
 )
 from weakspot.report._output import claim_output_folder, write_outputs
 from weakspot.report._schema import analysis_schema
+from weakspot.report._whole_text import whole_accuracy, whole_sentence
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -30,8 +34,12 @@ __all__ = [
     "Findings",
     "analysis_html",
     "analysis_schema",
+    "checks_to_dict",
     "claim_output_folder",
+    "compare_results",
     "failure_mode_html",
+    "gate_markdown",
+    "likeliest",
     "plain",
     "read_findings",
     "read_members",
@@ -39,7 +47,10 @@ __all__ = [
     "rebuild_report",
     "render_html",
     "render_markdown",
+    "run_gate",
     "slice_html",
+    "whole_accuracy",
+    "whole_sentence",
     "write_json",
     "write_results",
 ]

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot._errors import InputError
-from weakspot.features._binning import BinnedFeatures
+from weakspot.features import BinnedFeatures
 from weakspot.inputs import load_embeddings
 from weakspot.slices._slice import Slice
 from weakspot.tasks import ClassificationOutcomes, Outcomes

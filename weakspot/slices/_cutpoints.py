@@ -18,8 +18,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from weakspot.features._binning import BinnedFeatures
-from weakspot.features._condition import Condition
+from weakspot.features import BinnedFeatures, Condition
 from weakspot.slices._slice import Slice
 from weakspot.stats import (
     excess_error_p_value,

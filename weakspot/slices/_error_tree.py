@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 from sklearn.tree import DecisionTreeClassifier
 
-from weakspot.features._condition import Condition
+from weakspot.features import Condition
 from weakspot.slices._base import FinderOutput, SearchContext, register_finder
 from weakspot.slices._slice import Slice
 from weakspot.slices._trees import leaf_paths

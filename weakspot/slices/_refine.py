@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from weakspot.features._binning import BinnedFeatures
-from weakspot.features._condition import Condition
+from weakspot.features import BinnedFeatures, Condition
 from weakspot.slices._slice import Slice
 from weakspot.stats import excess_error_p_value, significantly_better, significantly_worse
 

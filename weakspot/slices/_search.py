@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from weakspot._errors import InputError
-from weakspot.features._table import FeatureTable
+from weakspot.features import FeatureTable
 from weakspot.inputs import Examples
 from weakspot.slices._base import FINDERS, SearchContext, default_methods, make_finder
 from weakspot.slices._cutpoints import held_out_half, place_cutpoints

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from weakspot._display import html_of
-from weakspot.features._condition import Condition
+from weakspot.features import Condition
 from weakspot.stats import LossPopulation, excess_loss_p_value, member_mask, wilson_interval
 
 

@@ -20,8 +20,8 @@ from PIL import Image
 
 from weakspot._errors import InputError
 from weakspot.actions import Action
-from weakspot.features.images._decode import READ_ERRORS, _normalise_mode
-from weakspot.inputs._examples import read_table
+from weakspot.features.images import READ_ERRORS, normalise_mode
+from weakspot.inputs import read_table
 from weakspot.modes import FailureMode
 from weakspot.report import read_findings, read_outcomes
 from weakspot.tasks import (
@@ -240,7 +240,7 @@ def original_correct(problem: Problem) -> np.ndarray | None:
 
 def read_images(paths: Sequence[str]) -> tuple[list[np.ndarray | None], list[str]]:
     """Each image as the predict contract hands it over: uint8 (H, W) or (H, W, 3), at its
-    own size, modes brought to "L" or "RGB" by the image stage's `_normalise_mode` (a palette
+    own size, modes brought to "L" or "RGB" by the image stage's `normalise_mode` (a palette
     image as its colours, 16-bit data scaled by its bit depth). None for an image that cannot
     be read, and the list of those paths."""
     images: list[np.ndarray | None] = []
@@ -248,7 +248,7 @@ def read_images(paths: Sequence[str]) -> tuple[list[np.ndarray | None], list[str
     for path in paths:
         try:
             with Image.open(path) as im:
-                images.append(np.asarray(_normalise_mode(im)[0]))
+                images.append(np.asarray(normalise_mode(im)[0]))
         except READ_ERRORS:
             images.append(None)
             unread.append(str(path))

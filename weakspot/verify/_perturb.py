@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from weakspot.actions._reproduce import MIN_REPRODUCTION, copies_reproduction, measure_pixels
+from weakspot.actions import MIN_REPRODUCTION, copies_reproduction, measure_pixels
 from weakspot.actions.augment import apply_spec
 from weakspot.features.images import PropertyDescriptor, measure_images, property_descriptors
 from weakspot.tasks import Classification

@@ -29,8 +29,7 @@ def backbone_embedder(
     embed: Any = "efficientnet", layer: str | None = None
 ) -> Callable[[list[str]], np.ndarray]:
     """Embed image files with weakspot's backbone: ``paths -> (n, d)`` float32."""
-    from weakspot.features.images._backbones import resolve_backbone
-    from weakspot.features.images._decode import decode_bytes, read_file
+    from weakspot.features.images import decode_bytes, read_file, resolve_backbone
 
     backbone = resolve_backbone(embed, layer=layer)
     if backbone is None:

@@ -23,6 +23,15 @@ from weakspot.features.images._backbones import (
     TextAlignedBackbone,
     TorchBackbone,
     imagenet_class_names,
+    resolve_backbone,
+)
+from weakspot.features.images._decode import (
+    MAX_PIXELS,
+    READ_ERRORS,
+    as_uint8,
+    decode_bytes,
+    normalise_mode,
+    read_file,
 )
 from weakspot.features.images._descriptors import (
     DEGRADED_DIRECTIONS,
@@ -47,16 +56,18 @@ from weakspot.features.images._extractors import (
 )
 from weakspot.features.images._flags import FLAG_COLUMNS, FLAG_DESCRIPTORS
 from weakspot.features.images._properties import PROPERTY_COLUMNS
-from weakspot.inputs._image_folder import load_images_source
+from weakspot.inputs import load_images_source
 
 __all__ = [
     "DEGRADED_DIRECTIONS",
     "EXTRACTOR_VERSION",
     "FLAG_COLUMNS",
     "FLAG_DESCRIPTORS",
+    "MAX_PIXELS",
     "PROPERTY_COLUMNS",
     "PROPERTY_EXTRACTORS",
     "PROPERTY_KINDS",
+    "READ_ERRORS",
     "Backbone",
     "BackboneOutput",
     "EfficientNetLite0",
@@ -70,13 +81,18 @@ __all__ = [
     "PropertySetter",
     "TextAlignedBackbone",
     "TorchBackbone",
+    "as_uint8",
     "brightness_contrast",
+    "decode_bytes",
     "extract_image_features",
     "gaussian_blur",
     "gaussian_noise",
     "imagenet_class_names",
     "load_images_source",
     "measure_images",
+    "normalise_mode",
     "property_descriptors",
+    "read_file",
     "register_property_extractor",
+    "resolve_backbone",
 ]

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from weakspot.inputs._image_bytes import BYTES_FOLDER
-from weakspot.inputs._image_bytes import user_cache_root as user_cache_root  # one definition
+from weakspot.inputs import BYTES_FOLDER
+from weakspot.inputs import user_cache_root as user_cache_root
 
 logger = logging.getLogger("weakspot.features.images")
 

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from weakspot.inputs._image_bytes import MAX_IMAGE_BYTES
-from weakspot.inputs._image_bytes import content_hash as content_hash  # the feature cache's key
+from weakspot.inputs import MAX_IMAGE_BYTES
+from weakspot.inputs import content_hash as content_hash
 
 THUMB_SIDE = 64
 HASH_SIDE = 32
@@ -175,11 +175,11 @@ def decode_bytes(data: bytes, *, net_size: int | None) -> DecodedImage:
 
 def decode_array(arr: np.ndarray, *, net_size: int | None) -> DecodedImage:
     """Decode one image array, shape (H, W) or (H, W, C) with C in 1, 3, 4, uint8 or float."""
-    im = Image.fromarray(_as_uint8(arr))
+    im = Image.fromarray(as_uint8(arr))
     return _decode_open(im, file_size=math.nan, net_size=net_size)
 
 
-def _as_uint8(arr: np.ndarray) -> np.ndarray:
+def as_uint8(arr: np.ndarray) -> np.ndarray:
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
     if arr.dtype == np.uint8:
@@ -208,7 +208,7 @@ def _decode_open(im: Image.Image, *, file_size: float, net_size: int | None) -> 
         im = im.transpose(method)
     if orientation in (5, 6, 7, 8):
         width, height = height, width
-    im, transparent = _normalise_mode(im)
+    im, transparent = normalise_mode(im)
     meta = {
         "width": float(width),
         "height": float(height),
@@ -228,7 +228,7 @@ def _orientation(im: Image.Image) -> int:
         return 1
 
 
-def _normalise_mode(im: Image.Image) -> tuple[Image.Image, float]:
+def normalise_mode(im: Image.Image) -> tuple[Image.Image, float]:
     """Bring any Pillow mode to "L" or "RGB"; also return the share of transparent pixels."""
     transparent = 0.0
     if im.mode == "P":

@@ -325,7 +325,7 @@ def _check_options(n: int, labels: Any, batch_size: int, n_jobs: int | None, sha
 
 
 def _user_embeddings(embeddings: Any, n: int) -> np.ndarray | None:
-    from weakspot.inputs._embeddings import load_embeddings
+    from weakspot.inputs import load_embeddings
 
     return load_embeddings(embeddings, n)
 

@@ -50,7 +50,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from weakspot._errors import InputError
-from weakspot.features.images._decode import DecodedImage, _as_uint8, decode_array
+from weakspot.features.images._decode import DecodedImage, as_uint8, decode_array
 from weakspot.features.images._descriptors import PropertyDescriptor, check_descriptor
 from weakspot.features.images._flags import FLAG_DESCRIPTORS
 from weakspot.features.images._pixel_descriptors import PIXEL_DESCRIPTORS
@@ -217,7 +217,7 @@ def measure_images(
 
 def _as_is(image: np.ndarray) -> DecodedImage:
     """An image in memory as a decoded image whose thumbnail is the image itself."""
-    pixels = _as_uint8(np.asarray(image))
+    pixels = as_uint8(np.asarray(image))
     if pixels.ndim == 3 and pixels.shape[2] == 4:
         pixels = np.ascontiguousarray(pixels[..., :3])  # the properties read colour, not alpha
     h, w = pixels.shape[:2]
