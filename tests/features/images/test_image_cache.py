@@ -88,6 +88,7 @@ def test_run_killed_with_sigkill_resumes(tmp_path, fashion):
         seen = int(child.stdout.readline().strip() or 0)
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
+    child.stdout.close()  # the pipe's reader, or it warns "unclosed file" when collected
     assert child.returncode == -signal.SIGKILL
     assert 60 <= seen < 200
     resumed = extract_image_features(paths, embed=None, cache_dir=cache, batch_size=10)
