@@ -79,7 +79,7 @@ class FeatureTable:
     embeddings: np.ndarray | None = None
     skipped: list[dict[str, Any]] = field(default_factory=list)
     descriptors: Mapping[str, PropertyDescriptor] = field(default_factory=dict)
-    unread: np.ndarray = field(default=None)  # type: ignore[assignment]
+    unread: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled in __post_init__
 
     def __post_init__(self) -> None:
         if self.unread is None:  # a table made without an image stage: every row was read

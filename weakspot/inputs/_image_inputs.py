@@ -55,8 +55,8 @@ def table_for_image_folder(
             f"{source['id'].iloc[missing[:3]].tolist()}. Add them to the table or remove them."
         )
     matched, lost = np.flatnonzero(found >= 0), np.flatnonzero(found < 0)
-    order = np.r_[matched[np.argsort(found[matched], kind="stable")], lost]
-    frame = predictions.iloc[order].reset_index(drop=True)
+    order = np.concatenate([matched[np.argsort(found[matched], kind="stable")], lost])
+    frame = predictions.take(order).reset_index(drop=True)
     rows = found[order]
     naming = _Naming.of(Path(folder))
     named = np.array([naming.relative(v) for v in frame[key].tolist()], dtype=object)
@@ -188,7 +188,8 @@ def _folder_labels(
 ) -> np.ndarray:
     """The class folder of each row's image; for a row that names no image, the first folder of
     the path it names (its label cannot be known without one)."""
-    labels = np.where(rows >= 0, source["label"].to_numpy(dtype=object)[rows], None)
+    labels = np.full(len(rows), None, dtype=object)
+    labels[rows >= 0] = source["label"].to_numpy(dtype=object)[rows[rows >= 0]]
     for i in np.flatnonzero(rows < 0):
         parts = str(relative[i]).split("/")
         if len(parts) < 2:
