@@ -20,6 +20,7 @@ import io
 import json
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,13 +95,7 @@ CASES = all_pairs(FACTORS, IMPOSSIBLE, seeds=SEEDS)
 
 # combinations that fail today, each with the bug it hits: strict, so that a fix turns the case
 # red until its mark goes
-KNOWN_BUGS = [
-    (
-        lambda c: c["images"] == "bad" and c["embeddings"] == "backbone",
-        "issue 27: unread images' NaN embeddings reach the label-noise diagnosis "
-        "(diagnoses/_evidence.py separability -> cross_val_predict: 'Input X contains NaN')",
-    ),
-]
+KNOWN_BUGS: list[tuple[Callable[[dict[str, str]], bool], str]] = []
 
 
 def _param(case: dict[str, str]) -> Any:
