@@ -18,8 +18,8 @@ from weakspot.inputs._sniff import check_table_file
 from weakspot.tasks import (
     ID_NAMES,
     IMAGE_NAMES,
-    ClassificationOutcomes,
     Outcomes,
+    OutcomeView,
     TargetColumns,
     as_text,
     find_column,
@@ -28,7 +28,7 @@ from weakspot.tasks import (
 
 
 @dataclass(frozen=True)
-class Examples:
+class Examples(OutcomeView):
     """One row per evaluated example, validated.
 
     Attributes
@@ -56,43 +56,6 @@ class Examples:
     def task(self) -> str:
         """The task's name (``"classification"``)."""
         return self.outcomes.task
-
-    @property
-    def errors(self) -> np.ndarray:
-        """The unit's loss as the slice engine counts it, shape (n,): int8 0/1 for a binary
-        loss (a classifier: 1 where the prediction is wrong). Defined once, by the task."""
-        return self.outcomes.errors
-
-    @property
-    def classification(self) -> ClassificationOutcomes:
-        """The outcomes of a classifier; `InputError` for another task (a stage that needs
-        classes or probabilities says so rather than reading them by accident)."""
-        if not isinstance(self.outcomes, ClassificationOutcomes):
-            raise InputError(
-                f"This needs a classifier's labels and predictions, but the task is "
-                f"{self.outcomes.task!r}."
-            )
-        return self.outcomes
-
-    @property
-    def labels(self) -> np.ndarray:
-        """Class names as text, shape (n,) (classification)."""
-        return self.classification.labels
-
-    @property
-    def predictions(self) -> np.ndarray:
-        """Predicted class names as text, shape (n,) (classification)."""
-        return self.classification.predictions
-
-    @property
-    def classes(self) -> list[str]:
-        """Sorted class names (classification)."""
-        return self.classification.classes
-
-    @property
-    def proba(self) -> np.ndarray | None:
-        """Class probabilities, shape (n, n_classes), in the order of `classes`, or None."""
-        return self.classification.proba
 
     def take(self, positions: np.ndarray) -> Examples:
         """The examples at `positions` (shape (m,)), in that order."""

@@ -23,11 +23,11 @@ from weakspot._errors import InputError
 from weakspot.features import BinnedFeatures
 from weakspot.inputs import load_embeddings
 from weakspot.slices._slice import Slice
-from weakspot.tasks import ClassificationOutcomes, Outcomes
+from weakspot.tasks import Outcomes, OutcomeView
 
 
 @dataclass(frozen=True)
-class SearchContext:
+class SearchContext(OutcomeView):
     """Everything a finder may use.
 
     Attributes
@@ -59,40 +59,6 @@ class SearchContext:
     random_state: int = 0
     engine: Any = None
     readable: np.ndarray | None = None
-
-    @property
-    def errors(self) -> np.ndarray:
-        """The unit's loss, shape (n,): int8 0/1 (1 where a classifier is wrong) for a binary
-        loss, float otherwise. The slice statistics follow `outcomes.binary`."""
-        return self.outcomes.errors
-
-    @property
-    def classification(self) -> ClassificationOutcomes:
-        """A classifier's outcomes; `InputError` for another task (the finders that read
-        classes are the class-wise ones: barlow, domino, failure_direction)."""
-        if not isinstance(self.outcomes, ClassificationOutcomes):
-            raise InputError(f"This finder needs a classifier; the task is {self.outcomes.task!r}.")
-        return self.outcomes
-
-    @property
-    def labels(self) -> np.ndarray:
-        """Class names, shape (n,) (classification)."""
-        return self.classification.labels
-
-    @property
-    def predictions(self) -> np.ndarray:
-        """Predicted class names, shape (n,) (classification)."""
-        return self.classification.predictions
-
-    @property
-    def proba(self) -> np.ndarray | None:
-        """Class probabilities, shape (n, n_classes), or None."""
-        return self.outcomes.proba if isinstance(self.outcomes, ClassificationOutcomes) else None
-
-    @property
-    def classes(self) -> list[str]:
-        """Sorted class names (classification)."""
-        return self.classification.classes
 
     def __post_init__(self) -> None:
         # finders may be called directly, so the context checks what analyze() checked

@@ -6,7 +6,12 @@
 
 from weakspot.tasks import _classification  # noqa: F401  (registers the task)
 from weakspot.tasks._base import TASKS, Outcomes, TargetColumns, Task, get_task, register_task
-from weakspot.tasks._classification import PROBA_TOLERANCE, Classification, ClassificationOutcomes
+from weakspot.tasks._classification import (
+    PROBA_TOLERANCE,
+    Classification,
+    ClassificationOutcomes,
+    OutcomeView,
+)
 from weakspot.tasks._columns import (
     ID_NAMES,
     IMAGE_NAMES,
@@ -29,6 +34,7 @@ __all__ = [
     "TASKS",
     "Classification",
     "ClassificationOutcomes",
+    "OutcomeView",
     "Outcomes",
     "TargetColumns",
     "Task",

@@ -61,6 +61,53 @@ class ClassificationOutcomes(Outcomes):
         )
 
 
+class OutcomeView:
+    """What a record that holds `outcomes` offers the stages (`Examples`, `SearchContext`): the
+    loss as errors, and a classifier's labels, predictions, classes and probabilities, which
+    raise `InputError` naming the task when it is another (a stage that needs classes says
+    so rather than reading them by accident)."""
+
+    outcomes: Outcomes
+
+    @property
+    def errors(self) -> np.ndarray:
+        """The unit's loss as the slice engine counts it, shape (n,): int8 0/1 for a binary
+        loss (a classifier: 1 where the prediction is wrong), float otherwise."""
+        return self.outcomes.errors
+
+    @property
+    def classification(self) -> ClassificationOutcomes:
+        """The outcomes of a classifier; `InputError` for another task."""
+        if not isinstance(self.outcomes, ClassificationOutcomes):
+            raise InputError(
+                f"This needs a classifier's labels and predictions, but the task is "
+                f"{self.outcomes.task!r}."
+            )
+        return self.outcomes
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Class names as text, shape (n,) (classification)."""
+        return self.classification.labels
+
+    @property
+    def predictions(self) -> np.ndarray:
+        """Predicted class names as text, shape (n,) (classification)."""
+        return self.classification.predictions
+
+    @property
+    def classes(self) -> list[str]:
+        """Sorted class names (classification)."""
+        return self.classification.classes
+
+    @property
+    def proba(self) -> np.ndarray | None:
+        """Class probabilities, shape (n, n_classes), in the order of `classes`; None without
+        them or for another task."""
+        outcomes = self.outcomes
+        return outcomes.proba if isinstance(outcomes, ClassificationOutcomes) else None
+
+
 @register_task
 class Classification:
     """Single-label classification (the default task)."""
