@@ -56,3 +56,24 @@ def test_the_finite_population_correction_vanishes_for_the_whole_population(k):
     assert 0.0 <= p <= 1.0
     if k == 400:  # every unit drawn: the sum is the population's, never an excess
         assert p == 1.0
+
+
+def test_the_finders_tests_follow_the_loss_and_keep_the_exact_test_for_errors():
+    from weakspot.stats import held_out_p_value, significantly_better, significantly_worse
+
+    rng = np.random.default_rng(4)
+    part = np.zeros(600, dtype=bool)
+    part[:60] = True
+    everyone = np.ones(600, dtype=bool)
+    loss = rng.gamma(2.0, 1.0, 600) + np.where(part, 3.0, 0.0)  # a continuous loss, worse in part
+    assert significantly_worse(part, everyone, loss, 0.01)
+    assert significantly_better(~part, everyone, loss, 0.01)
+    assert held_out_p_value(part, loss, np.arange(600) % 2 == 0) < 1e-6
+    errors = (loss > 4).astype(np.int8)  # 0/1: the same answer as the exact test by hand
+    held_out = np.arange(600) % 2 == 0
+    test = part & held_out
+    want = excess_error_p_value(
+        [errors[test].sum()], [test.sum()], int(errors[held_out].sum()), int(held_out.sum())
+    )[0]
+    assert held_out_p_value(part, errors, held_out) == want
+    assert held_out_p_value(part, errors.astype(float), held_out) == want  # 0/1 in any dtype

@@ -6,7 +6,14 @@ metric, a finder and a diagnosis all use the same interval and the same test.
 """
 
 from weakspot.stats._groups import distinct_values, unique_inverse
-from weakspot.stats._loss import LossPopulation, excess_loss_p_value
+from weakspot.stats._loss import (
+    LossPopulation,
+    excess_loss_p_value,
+    fewer_loss_p_value,
+    held_out_p_value,
+    significantly_better,
+    significantly_worse,
+)
 from weakspot.stats._paired import (
     holm,
     mcnemar_p_value,
@@ -18,9 +25,6 @@ from weakspot.stats._tests import (
     benjamini_hochberg,
     excess_error_p_value,
     fewer_errors_p_value,
-    held_out_p_value,
-    significantly_better,
-    significantly_worse,
     wilson_interval,
 )
 
@@ -31,6 +35,7 @@ __all__ = [
     "excess_error_p_value",
     "excess_loss_p_value",
     "fewer_errors_p_value",
+    "fewer_loss_p_value",
     "held_out_p_value",
     "holm",
     "mcnemar_p_value",

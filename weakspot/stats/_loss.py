@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from weakspot.stats._tests import excess_error_p_value
+from weakspot.stats._tests import excess_error_p_value, fewer_errors_p_value
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,11 @@ class LossPopulation:
 
     @classmethod
     def of(cls, loss: np.ndarray) -> LossPopulation:
-        """The population of `loss`, shape (N,); binary when its dtype is integral or bool
-        (`Outcomes.errors` gives int8 for a 0/1 loss, float64 otherwise)."""
-        values = np.asarray(loss)
-        binary = values.dtype.kind in "biu"
-        as_float = values.astype(np.float64)
-        return cls(int(values.shape[0]), float(as_float.sum()), float(as_float @ as_float), binary)
+        """The population of `loss`, shape (N,); binary when every value is 0 or 1, whatever
+        the dtype (then the exact test is the right one)."""
+        values = np.asarray(loss, dtype=np.float64)
+        binary = bool(np.all((values == 0) | (values == 1)))
+        return cls(int(values.shape[0]), float(values.sum()), float(values @ values), binary)
 
 
 def excess_loss_p_value(group_totals, group_sizes, population: LossPopulation) -> np.ndarray:
@@ -76,6 +75,30 @@ def excess_loss_p_value(group_totals, group_sizes, population: LossPopulation) -
             int(round(population.total)),
             population.size,
         )
+    z, testable = _standardised(group_totals, group_sizes, population)
+    return np.clip(np.where(testable, norm.sf(z), 1.0), 0.0, 1.0)
+
+
+def fewer_loss_p_value(group_totals, group_sizes, population: LossPopulation) -> np.ndarray:
+    """One-sided p-values that each group holds less loss than a random draw of its size: the
+    lower tail of the law of `excess_loss_p_value` (exact for a binary loss), shape (m,)."""
+    if population.binary:
+        return fewer_errors_p_value(
+            np.rint(np.asarray(group_totals, dtype=float)).astype(np.int64),
+            group_sizes,
+            int(round(population.total)),
+            population.size,
+        )
+    z, testable = _standardised(group_totals, group_sizes, population)
+    return np.clip(np.where(testable, norm.cdf(z), 1.0), 0.0, 1.0)
+
+
+def _standardised(
+    group_totals, group_sizes, population: LossPopulation
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's summed loss in standard deviations of a random draw of its size (with the
+    finite-population correction), and whether it can be tested (a non-empty group drawn from
+    a loss that varies), both shape (m,)."""
     totals = np.asarray(group_totals, dtype=float)
     k = np.asarray(group_sizes, dtype=float)
     n = float(population.size)
@@ -84,5 +107,42 @@ def excess_loss_p_value(group_totals, group_sizes, population: LossPopulation) -
     with np.errstate(divide="ignore", invalid="ignore"):
         spread = np.sqrt(k * variance * (n - k) / max(n - 1.0, 1.0))
         z = (totals - k * mean) / spread
-    p = np.where((k > 0) & (spread > 0), norm.sf(z), 1.0)
-    return np.clip(p, 0.0, 1.0)
+    return z, (k > 0) & (spread > 0)
+
+
+def significantly_worse(
+    part: np.ndarray, population: np.ndarray, errors: np.ndarray, alpha: float
+) -> bool:
+    """Whether `part` holds significantly more loss than a random draw from `population`.
+
+    Parameters
+    ----------
+    part, population : ndarray of bool, shape (n,)
+    errors : ndarray, shape (n,)
+        The loss (0/1 errors: the exact test).
+    alpha : float
+        Level of the one-sided test.
+    """
+    size = int(part.sum())
+    if size == 0:
+        return False
+    drawn_from = LossPopulation.of(errors[population])
+    return bool(excess_loss_p_value([errors[part].sum()], [size], drawn_from)[0] <= alpha)
+
+
+def significantly_better(
+    part: np.ndarray, population: np.ndarray, errors: np.ndarray, alpha: float
+) -> bool:
+    """Whether `part` holds significantly less loss than a random draw from `population`
+    (same parameters as `significantly_worse`)."""
+    drawn_from = LossPopulation.of(errors[population])
+    p = fewer_loss_p_value([errors[part].sum()], [int(part.sum())], drawn_from)[0]
+    return bool(p <= alpha)
+
+
+def held_out_p_value(mask: np.ndarray, errors: np.ndarray, held_out: np.ndarray) -> float:
+    """The p-value of `mask`'s excess loss among the `held_out` rows only (exact for 0/1
+    errors), for finders that chose `mask` by looking at the other rows."""
+    test = mask & held_out
+    drawn_from = LossPopulation.of(errors[held_out])
+    return float(excess_loss_p_value([errors[test].sum()], [int(test.sum())], drawn_from)[0])

@@ -71,27 +71,6 @@ def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     return q
 
 
-def significantly_worse(
-    part: np.ndarray, population: np.ndarray, errors: np.ndarray, alpha: float
-) -> bool:
-    """Whether `part` holds significantly more errors than a random draw from `population`.
-
-    Parameters
-    ----------
-    part, population : ndarray of bool, shape (n,)
-    errors : ndarray of {0, 1}, shape (n,)
-    alpha : float
-        Level of the one-sided exact test.
-    """
-    size = int(part.sum())
-    if size == 0:
-        return False
-    p = excess_error_p_value(
-        [errors[part].sum()], [size], int(errors[population].sum()), int(population.sum())
-    )[0]
-    return bool(p <= alpha)
-
-
 def fewer_errors_p_value(
     slice_errors, slice_sizes, total_errors: int, total_size: int
 ) -> np.ndarray:
@@ -111,38 +90,3 @@ def fewer_errors_p_value(
     e = np.asarray(slice_errors, dtype=np.int64)
     s = np.asarray(slice_sizes, dtype=np.int64)
     return np.asarray(hypergeom.cdf(e, total_size, total_errors, s), dtype=float)
-
-
-def significantly_better(
-    part: np.ndarray, population: np.ndarray, errors: np.ndarray, alpha: float
-) -> bool:
-    """Whether `part` holds significantly fewer errors than a random draw from `population`.
-
-    Parameters
-    ----------
-    part, population : ndarray of bool, shape (n,)
-    errors : ndarray of {0, 1}, shape (n,)
-    alpha : float
-        Level of the one-sided exact test.
-    """
-    p = fewer_errors_p_value(
-        [int(errors[part].sum())],
-        [int(part.sum())],
-        int(errors[population].sum()),
-        int(population.sum()),
-    )[0]
-    return bool(p <= alpha)
-
-
-def held_out_p_value(mask: np.ndarray, errors: np.ndarray, held_out: np.ndarray) -> float:
-    """Exact p-value of `mask`'s excess errors among the `held_out` rows only.
-
-    Returns the p-value, with the held-out size and errors of the mask, for finders that chose
-    `mask` by looking at the other rows.
-    """
-    test = mask & held_out
-    return float(
-        excess_error_p_value(
-            [errors[test].sum()], [test.sum()], int(errors[held_out].sum()), int(held_out.sum())
-        )[0]
-    )
