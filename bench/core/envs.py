@@ -17,6 +17,10 @@ PEERS = {
     "sliceline": ["sliceline==0.3.0", "pyarrow"],
     "erroranalysis": ["erroranalysis", "numpy<2", "shap"],
     "divexplorer": ["divexplorer"],
+    # the planted benchmark's two other peers (bench/planted/run.py); deepchecks runs only in
+    # its own environment, in a child process, never imported by weakspot
+    "deepchecks": ["deepchecks", "scikit-learn>=1.7,<1.8", "numpy<2", "pandas<3"],
+    "sliceguard": ["sliceguard"],
 }
 
 
