@@ -149,3 +149,16 @@ def test_a_corrupt_file_in_a_parquet_folder_is_named_not_raised_from_pyarrow(tmp
     (folder / "part-1.parquet").write_bytes(data[:40] + b"\x00" * 64 + data[-40:])
     with pytest.raises(InputError, match=r"partition 1 of .*preds could not be read \("):
         analyze(folder)
+
+
+def test_a_folder_with_a_file_that_is_not_parquet_at_all_is_named(tmp_path) -> None:
+    folder = _write_parts(planted_table(7, n=300), tmp_path / "preds")
+    (folder / "part-0.parquet").write_bytes(b"label,prediction\ncat,dog\n")
+    with pytest.raises(InputError, match=r"preds' could not be read as Parquet \(.*part-0"):
+        analyze(folder)
+
+
+def test_a_folder_whose_files_hold_no_rows_is_refused_by_name(tmp_path) -> None:
+    folder = _write_parts(planted_table(8, n=300).iloc[:0], tmp_path / "preds", n_parts=2)
+    with pytest.raises(InputError, match=r"preds holds no rows: there is nothing to analyse"):
+        analyze(folder)

@@ -355,7 +355,12 @@ def label_issues(split: Split, classes: list[str], context: DiagnosisContext, ke
             probs = probs / np.clip(probs.sum(axis=1, keepdims=True), 1e-12, None)
             local = np.searchsorted(present, y)
             issues = np.zeros(len(labels), dtype=bool)
-            issues[rows] = find_label_issues(local, probs, filter_by="prune_by_noise_rate")
+            # one process: cleanlab's default forks a pool per CPU, which a daemonic process
+            # (a multiprocessing or Celery worker running weakspot) may not do, and which the
+            # few thousand rows of a mode's analysis do not need
+            issues[rows] = find_label_issues(
+                local, probs, filter_by="prune_by_noise_rate", n_jobs=1
+            )
             suggested = labels.astype(object)
             suggested[rows] = np.array(classes, dtype=object)[given.argmax(axis=1)]
             confidence = np.zeros(len(labels))

@@ -87,7 +87,7 @@ def read_partitioned(data: Any, **options: Any) -> pd.DataFrame:
     for part in _validated_partitions(data, options):
         check.add(part)  # refuses, with the sample that fits, a table this machine cannot hold
         parts.append(part)
-    if not parts:
+    if not any(len(part) for part in parts):
         raise InputError(
             f"{_name(data)} holds no rows: there is nothing to analyse.", parameter="data"
         )
@@ -278,9 +278,23 @@ def _lazy_frame(data: Any) -> Any:
 
     if not isinstance(data, str | Path):
         return data
-    if Path(data).is_file():
-        return dd.read_parquet(str(data), split_row_groups=True)
-    return dd.read_parquet(str(data))
+    try:
+        if Path(data).is_file():
+            return dd.read_parquet(str(data), split_row_groups=True)
+        return dd.read_parquet(str(data))
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid and ArrowIOError are these
+        raise InputError(_unreadable(data, exc)) from None
+
+
+def _unreadable(data: str | Path, exc: Exception) -> str:
+    """The refusal of a Parquet file or folder whose schema cannot be read: the reader's
+    own words name the file (the last line of Dask's wrapped message)."""
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    reason = lines[-1].removeprefix("Original Message: ")[:400] if lines else type(exc).__name__
+    return (
+        f"{str(data)!r} could not be read as Parquet ({reason}). Rewrite or remove the file "
+        "it names: every file of a Parquet folder must be a readable Parquet file."
+    )
 
 
 def _pandas_text(table: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,9 @@ def text_by_value(values: pd.Series) -> np.ndarray:
 def as_text(values: pd.Series) -> pd.Series:
     """Values as text; whole floats lose their decimals so 1.0 and 1 are the same class."""
     if pd.api.types.is_float_dtype(values):
-        finite = values.dropna()
-        if len(finite) and np.all(np.mod(finite, 1) == 0):
+        known = values.dropna().to_numpy(dtype=float)
+        # whole numbers that an int64 holds exactly (1e300 or inf are written as floats)
+        exact = np.isfinite(known) & (np.abs(known) < 2**53)
+        if len(known) and np.all(exact) and np.all(np.mod(known, 1) == 0):
             return values.astype("Int64").astype(str)
     return values.astype(str)
