@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import json
 import os
 import struct
 import zlib
@@ -130,6 +131,18 @@ def _encode(frame: pd.DataFrame, fmt: str) -> bytes:
         return frame.to_csv(index=False).encode("utf-8", "surrogatepass")
     if fmt == "tsv":
         return frame.to_csv(index=False, sep="\t").encode("utf-8", "surrogatepass")
+    if fmt in ("jsonl", "json") and not frame.columns.is_unique:
+        # JSON records cannot hold two keys of one name: the duplicate becomes the last
+        # key, as a hand-written file would (json.dumps of the pairs keeps both)
+        records = [
+            list(zip(map(str, frame.columns), row, strict=True))
+            for row in frame.itertuples(index=False)
+        ]
+        rows = [
+            "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v, default=str)}" for k, v in r) + "}"
+            for r in records
+        ]
+        return ("\n".join(rows) if fmt == "jsonl" else "[" + ", ".join(rows) + "]").encode()
     if fmt == "jsonl":
         return frame.to_json(orient="records", lines=True).encode()
     if fmt == "json":
