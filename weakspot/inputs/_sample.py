@@ -171,9 +171,4 @@ def sample_examples(examples: Examples, n: int, random_state: int) -> tuple[Exam
     is no sample.
     """
     positions = lowest_hashes(id_hashes(pd.Series(examples.ids), random_state), n)
-    return take_examples(examples, positions), RowSample(positions, len(examples), random_state)
-
-
-def take_examples(examples: Examples, positions: np.ndarray) -> Examples:
-    """`examples` at `positions` only (increasing), every per-row field taken alike."""
-    return examples.take(positions)
+    return examples.take(positions), RowSample(positions, len(examples), random_state)

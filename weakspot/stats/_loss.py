@@ -68,29 +68,24 @@ def excess_loss_p_value(group_totals, group_sizes, population: LossPopulation) -
     ndarray of float, shape (m,), in [0, 1]: exact for a binary loss, normal with the
     finite-population correction otherwise (1 for an empty group or a constant loss).
     """
-    if population.binary:
-        return excess_error_p_value(
-            np.rint(np.asarray(group_totals, dtype=float)).astype(np.int64),
-            group_sizes,
-            int(round(population.total)),
-            population.size,
-        )
-    z, testable = _standardised(group_totals, group_sizes, population)
-    return np.clip(np.where(testable, norm.sf(z), 1.0), 0.0, 1.0)
+    return _tail(group_totals, group_sizes, population, upper=True)
 
 
 def fewer_loss_p_value(group_totals, group_sizes, population: LossPopulation) -> np.ndarray:
     """One-sided p-values that each group holds less loss than a random draw of its size: the
     lower tail of the law of `excess_loss_p_value` (exact for a binary loss), shape (m,)."""
+    return _tail(group_totals, group_sizes, population, upper=False)
+
+
+def _tail(group_totals, group_sizes, population: LossPopulation, *, upper: bool) -> np.ndarray:
+    """The upper or lower one-sided tail: the hypergeometric one for a binary loss (the
+    totals are then error counts), the normal one otherwise."""
     if population.binary:
-        return fewer_errors_p_value(
-            np.rint(np.asarray(group_totals, dtype=float)).astype(np.int64),
-            group_sizes,
-            int(round(population.total)),
-            population.size,
-        )
+        exact = excess_error_p_value if upper else fewer_errors_p_value
+        counts = np.rint(np.asarray(group_totals, dtype=float)).astype(np.int64)
+        return exact(counts, group_sizes, int(round(population.total)), population.size)
     z, testable = _standardised(group_totals, group_sizes, population)
-    return np.clip(np.where(testable, norm.cdf(z), 1.0), 0.0, 1.0)
+    return np.clip(np.where(testable, norm.sf(z) if upper else norm.cdf(z), 1.0), 0.0, 1.0)
 
 
 def _standardised(
