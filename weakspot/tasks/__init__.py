@@ -5,7 +5,15 @@
 """
 
 from weakspot.tasks import _classification  # noqa: F401  (registers the task)
-from weakspot.tasks._base import TASKS, Outcomes, TargetColumns, Task, get_task, register_task
+from weakspot.tasks._base import (
+    TASKS,
+    LossView,
+    Outcomes,
+    TargetColumns,
+    Task,
+    get_task,
+    register_task,
+)
 from weakspot.tasks._classification import (
     PROBA_TOLERANCE,
     Classification,
@@ -34,6 +42,7 @@ __all__ = [
     "TASKS",
     "Classification",
     "ClassificationOutcomes",
+    "LossView",
     "OutcomeView",
     "Outcomes",
     "TargetColumns",

@@ -44,6 +44,37 @@ class TargetColumns:
 
 
 @dataclass(frozen=True)
+class LossView:
+    """One loss the slice search looks for excess of: every task has its ``"error"`` view (the
+    unit's loss); a task may add others, all tested in one false-discovery family.
+
+    A regressor adds ``"bias"`` (the signed residual, two-sided: where the model over- or
+    under-estimates); a multi-label tagger adds each label's misses (its positive units) and
+    false alarms (its negative units).
+
+    Attributes
+    ----------
+    name : str
+        ``"error"`` for the unit's loss; otherwise a short key (``"bias"``,
+        ``"missed:stripes"``, ``"false_alarm:stripes"``) recorded on the slices it finds.
+    loss : ndarray of float, shape (n_units,)
+        The value whose excess a slice shows (may be negative for a signed view).
+    covers : ndarray of bool, shape (n_units,), or None
+        The units the view is defined on (a label's positives); None for every unit.
+    two_sided : bool
+        Whether a slice may also show a deficit (a signed residual below the rest).
+    words : str
+        How a person reads the view, for titles ("errors", "bias", "misses of stripes").
+    """
+
+    name: str
+    loss: np.ndarray
+    covers: np.ndarray | None = None
+    two_sided: bool = False
+    words: str = "errors"
+
+
+@dataclass(frozen=True)
 class Outcomes:
     """What a task made of one table's targets and predictions: one loss per unit.
 
@@ -75,6 +106,11 @@ class Outcomes:
         if self.binary:
             return self.loss.astype(np.int8)
         return self.loss.astype(np.float64)
+
+    def views(self) -> tuple[LossView, ...]:
+        """The losses the slice search examines: the unit's loss alone unless a task adds
+        views (see `LossView`)."""
+        return (LossView("error", self.loss),)
 
     def take(self, rows: np.ndarray) -> Self:
         """The same outcomes restricted to `rows` (positions, shape (m,)). Each task's record
