@@ -114,6 +114,8 @@ class ExplainedSlice:
             "rule": item.rule() or None,
             "predicate": [c.to_dict() for c in item.conditions] if item.conditions else None,
             "method": item.method,
+            # only a view other than the unit's loss is named: a classifier's record is unchanged
+            **({"view": item.view} if item.view != "error" else {}),
             "size": s.size,
             "errors": s.errors,
             "error_rate": s.error_rate,

@@ -120,6 +120,10 @@ class Slice:
         Position among the reported slices, from 1; 0 before ranking.
     aliases : tuple of Alias
         The slices folded into this one.
+    view : str
+        The loss the slice was found on (`weakspot.tasks.LossView`): ``"error"`` (the unit's
+        loss, every task) or another view's name (a regressor's ``"bias"``, a tagger's
+        ``"missed:<label>"`` or ``"false_alarm:<label>"``); its `stats` are that view's.
     """
 
     members: np.ndarray
@@ -132,6 +136,7 @@ class Slice:
     stats: SliceStats | None = None
     rank: int = 0
     aliases: tuple[Alias, ...] = ()
+    view: str = "error"
 
     def __post_init__(self) -> None:
         if self.conditions is not None and not isinstance(self.conditions, tuple):
