@@ -259,7 +259,8 @@ def analyze(
     train: pd.DataFrame | str | Path | None = None,
     train_images: Any = None,
     train_embeddings: np.ndarray | str | Path | None = None,
-    task: str = "classification",
+    task: str | None = None,
+    loss: str | None = None,
 ) -> Analysis:
     """Analyse a classifier's predictions: metrics, subgroup gaps and failure slices.
 
@@ -362,10 +363,15 @@ def analyze(
         As `images`, for the training table.
     train_embeddings : ndarray of shape (n_train, d) or path of a .npy file, optional
         Precomputed training embeddings, to go with precomputed `embeddings`.
-    task : str
+    task : str, optional
         The kind of model (``weakspot.tasks.TASKS``): it reads the label and prediction columns
-        and defines a unit's error. ``"classification"`` (single-label) is built in; a
-        registered task is chosen by its name (docs/architecture.md).
+        and defines a unit's error. ``"classification"`` (single-label) and ``"regression"``
+        (a numeric target) are built in; a registered task is chosen by its name
+        (docs/architecture.md). None chooses from the columns: regression when they hold
+        numbers that are not all whole, or a float label with more than 20 distinct values
+        (`weakspot.tasks.detect_task`; the notes say so), else classification.
+    loss : {"absolute", "squared"}, optional
+        A regressor's loss per example (default ``"absolute"``); refused for a classifier.
     """
     say = progress or (lambda stage, done=None, total=None: None)
     say("validating input")
@@ -380,6 +386,7 @@ def analyze(
             metadata=metadata,
             ignore=ignore,
             task=task,
+            loss=loss,
         ),
         reading=ReadOptions(predictions, images, image_column, embeddings, allow_outside_root),
         images=ImageOptions(
@@ -412,7 +419,9 @@ def _run(data: Any, options: AnalysisOptions, runner: Any, say: Progress) -> Ana
         engine=runner,
     )
     say("measuring performance")
-    metrics = measure(inputs.examples, features, sensitive=sensitive)
+    metrics = measure(
+        inputs.examples, features, sensitive=sensitive, random_state=options.random_state
+    )
     search = find_slices(
         inputs.examples,
         features,
@@ -455,6 +464,7 @@ def _run(data: Any, options: AnalysisOptions, runner: Any, say: Progress) -> Ana
         train=split,
         random_state=options.random_state,
         images=inputs.images,
+        min_lift=options.search.min_lift,
     )
     whole = None
     if inputs.sample is not None:

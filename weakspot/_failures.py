@@ -112,12 +112,14 @@ def failure_stage(
     train: Split | None,
     random_state: int,
     images: Any = None,
+    min_lift: float = 1.1,
 ) -> tuple[list[FailureMode], list[Action]]:
     """Failure modes of the reported slices, with their diagnoses and ranked actions.
 
     `images` (the evaluation's image paths or pixels, `Inputs.images`) lets the augmentation
     measure transformed copies; the rows whose image could not be read (`features.unread`)
-    are never opened, and no diagnosis or action uses their features."""
+    are never opened, and no diagnosis or action uses their features. A mode's title must fail at
+least `min_lift` times as often as the rest (`weakspot.modes.title_holds`)."""
     frame = features.columns
     kinds = feature_kinds(
         frame.columns,
@@ -136,6 +138,7 @@ def failure_stage(
         feature_info=dict(features.info),
         slice_ids=[item.id for item in slices],
         descriptors=features.descriptors,
+        min_lift=min_lift,
     )
     context = DiagnosisContext(
         Split(

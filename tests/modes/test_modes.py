@@ -10,6 +10,7 @@ from weakspot.modes import (
     KIND_ORDER,
     KIND_RANK,
     choose_title,
+    describe_by_kind,
     feature_kinds,
     find_failure_modes,
     group_slices,
@@ -222,3 +223,47 @@ def test_a_rule_that_catches_few_of_the_failures_is_not_another_description():
     assert all(d["f1"] >= MIN_ALSO_F1 for d in mode.also_described_as), mode.also_described_as
     # without the floor `label != bag` (F1 0.14) was listed: it describes something else
     assert "label != bag" not in {d["title"] for d in mode.also_described_as}
+
+
+def _wide_site_table(seed: int):
+    """Site A's images fail no more than the rest (15% vs 17%), except 100 of them with a thin
+    border that fail 60%: a cluster of those 100 sits wholly inside site A."""
+    rng = np.random.default_rng(seed)
+    n = 2000
+    site = np.repeat(["A", "B"], n // 2)
+    thin = np.zeros(n, dtype=bool)
+    thin[rng.choice(n // 2, 100, replace=False)] = True
+    rate = np.where(thin, 0.6, np.where(site == "A", 0.1, 0.17))
+    errors = (rng.random(n) < rate).astype(np.int8)
+    frame = pd.DataFrame({"site": site, "noise": rng.random(n)})
+    return frame, errors, np.flatnonzero(thin)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_title_never_broadens_a_failure_into_rows_that_fail_no_more_than_the_rest(seed):
+    from weakspot.modes import title_holds
+
+    frame, errors, cluster = _wide_site_table(seed)
+    binned = bin_features(frame)
+    kinds = feature_kinds(frame.columns, metadata=["site"], image_columns=["noise"])
+    found = Slice(cluster, "domino")  # an embedding cluster: no rule of its own
+    (mode,) = find_failure_modes([found], errors=errors, binned=binned, features=frame, kinds=kinds)
+    site_a = [Condition("site", "==", "A")]
+    failing = cluster[errors[cluster] == 1]
+    unguarded, _ = choose_title(describe_by_kind(failing, binned, frame, kinds))
+    assert unguarded["title"] == "site == A"  # it holds every failing member of the cluster
+    assert not title_holds(site_a, found, binned, frame, errors, min_lift=1.1)
+    assert mode.title == "domino group, no faithful rule" and mode.rule is None
+    assert mode.error_rate > 0.4  # the figures are the cluster's, not the site's 15%
+
+
+def test_a_title_that_is_a_failure_on_its_own_rows_holds():
+    from weakspot.modes import title_holds
+
+    frame, errors = _camera_table(0)
+    binned = bin_features(frame)
+    camera_c = [Condition("camera", "==", "C")]
+    found = Slice(np.flatnonzero(frame["camera"] == "C"), "lattice", camera_c)
+    assert title_holds(camera_c, found, binned, frame, errors, min_lift=1.1)
+    # a rule whose rows fail 3.2x as often as the rest fails a min_lift of 10
+    assert not title_holds(camera_c, found, binned, frame, errors, min_lift=10)

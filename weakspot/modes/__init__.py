@@ -9,6 +9,7 @@ from weakspot.modes._mode import (
     describe_by_kind,
     find_failure_modes,
     group_slices,
+    title_holds,
 )
 from weakspot.modes._rules import condition_mask, rule_mask
 
@@ -26,4 +27,5 @@ __all__ = [
     "mechanism_sentence",
     "rule_kind",
     "rule_mask",
+    "title_holds",
 ]

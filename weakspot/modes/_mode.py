@@ -30,12 +30,16 @@ from weakspot.modes._cores import actionable_core, actionable_twin
 from weakspot.modes._kinds import KIND_RANK, rule_kind
 from weakspot.modes._mechanism import mechanism_sentence
 from weakspot.modes._rules import rule_mask
+from weakspot.stats import LossPopulation, excess_loss_p_value
 
 MIN_SHARED = 0.5
 F1_SLACK = 0.05
 # an "also described as" rule must catch at least this share of the failing members, F1-wise:
 # below it a rule describes something else (``label == cat`` at F1 0.07 on a site's failure)
 MIN_ALSO_F1 = 0.3
+# a title must be a failure on its own rows: at most this one-sided p-value against a random
+# draw of its size (the slice itself passed a stricter, search-corrected test)
+TITLE_MAX_P = 0.05
 
 
 class ReportedSlice(Protocol):
@@ -198,8 +202,14 @@ def find_failure_modes(
     min_shared: float = MIN_SHARED,
     f1_slack: float = F1_SLACK,
     descriptors: Mapping[str, PropertyDescriptor] | None = None,
+    min_lift: float = 1.1,
 ) -> list[FailureMode]:
     """Group reported slices into failure modes and name each by what a person can act on.
+
+    A title is chosen only among rules that are failures on their own rows (`title_holds`):
+    a more actionable rule that broadens the slice into rows that fail no more than the rest
+    (``label == dress``: 14% wrong vs 13% elsewhere, where the slice was 42%) is kept as an
+    "also described as" line, never the title.
 
     Parameters
     ----------
@@ -217,6 +227,9 @@ def find_failure_modes(
         Ids of the slices (default ``S1``, ``S2``, ... in order).
     min_shared, f1_slack : float
         See `group_slices`, and the F1 within which a more actionable rule wins the title.
+    min_lift : float
+        The search's `min_lift`: a title's rows must fail at least this many times as often
+        as the rest.
     descriptors : mapping of str to PropertyDescriptor, optional
         What each image column means (`FeatureTable.descriptors`), for the mechanism's words;
         default every registered extractor's columns and the quality flags.
@@ -233,10 +246,16 @@ def find_failure_modes(
         if leader.conditions:
             candidates.append(_slice_candidate(leader.conditions, failing, features, kinds))
         candidates += _twin_candidates(candidates, failing, features, kinds)
-        title, others = choose_title(candidates, f1_slack=f1_slack)
+
+        def holds(candidate: dict[str, Any], lead: Any = leader) -> bool:
+            return title_holds(candidate["rule"], lead, binned, features, errors, min_lift=min_lift)
+
+        title, others = choose_title([c for c in candidates if holds(c)], f1_slack=f1_slack)
+        others += [c for c in candidates if not holds(c)]
         core = actionable_core(title, errors, features, kinds)
-        if core is not None:
-            title, others = core, sorted([title, *others], key=lambda c: (-c["f1"], c["title"]))
+        if core is not None and holds(core):
+            title, others = core, [title, *others]
+        others = _best_first_unique(others, title)
         rule = title["rule"]
         # the figures a person reads beside the title are those of the rows the title selects
         selected = rule_members(binned, rule) if rule else None
@@ -275,6 +294,61 @@ def find_failure_modes(
             )
         )
     return modes
+
+
+def title_holds(
+    rule: Sequence[Condition] | None,
+    leader: ReportedSlice,
+    binned: BinnedFeatures,
+    features: pd.DataFrame,
+    errors: np.ndarray,
+    *,
+    min_lift: float,
+) -> bool:
+    """Whether `rule`, as a title for the mode led by `leader`, is itself a failure.
+
+    Its rows must (a) fail at least `min_lift` times as often as the rest, (b) hold more errors
+    than a random draw of their size (one-sided, p at most `TITLE_MAX_P`), and (c) fail at
+    least as often as the lower end of the leading slice's interval, when the slice has one:
+    a title that broadens a slice into a rule failing less than the slice is not the slice's
+    failure. A rule failing more often (a narrower core) may still title it.
+
+    Parameters
+    ----------
+    rule : sequence of Condition, or None (no rule: never holds)
+    leader : the mode's leading reported slice (its ``stats.ci`` when it has stats)
+    errors : ndarray of bool or float, shape (n,)
+    """
+    if not rule:
+        return False
+    selected = rule_members(binned, rule)
+    if selected is None:
+        selected = np.flatnonzero(rule_mask(rule, features))
+    loss = np.asarray(errors, dtype=np.float64)
+    size = int(selected.size)
+    if size == 0 or size == loss.size:
+        return False
+    inside = float(loss[selected].sum())
+    rate = inside / size
+    rest = (float(loss.sum()) - inside) / (loss.size - size)
+    if rest > 0 and rate < min_lift * rest:
+        return False
+    stats = getattr(leader, "stats", None)
+    if stats is not None and rate < float(stats.ci[0]):
+        return False
+    p = excess_loss_p_value(np.array([inside]), np.array([size]), LossPopulation.of(loss))
+    return bool(p[0] <= TITLE_MAX_P)
+
+
+def _best_first_unique(others: list[dict[str, Any]], title: dict[str, Any]) -> list[dict[str, Any]]:
+    """The other descriptions, best F1 first, each title once and never the title's."""
+    seen = {title["title"]}
+    out = []
+    for candidate in sorted(others, key=lambda c: (-c["f1"], c["title"])):
+        if candidate["title"] not in seen:
+            seen.add(candidate["title"])
+            out.append(candidate)
+    return out
 
 
 def rule_members(binned: BinnedFeatures, rule: Sequence[Any]) -> np.ndarray | None:
