@@ -158,7 +158,7 @@ class MultiLabel:
     def read(
         self, frame: pd.DataFrame, columns: TargetColumns, ids: np.ndarray
     ) -> tuple[MultiLabelOutcomes, list[str]]:
-        check_options(self.threshold, self.separator)
+        check_multilabel_options(self.threshold, self.separator)
         sources = _Sources.find(frame, columns, self.separator)
         threshold = DEFAULT_THRESHOLD if self.threshold is None else float(self.threshold)
         if self.threshold is not None and sources.predictions != "proba":
@@ -229,7 +229,7 @@ class MultiLabel:
         return (truth != predicted).mean(axis=1).astype(np.float64)
 
 
-def check_options(threshold: float | None, separator: str | None) -> None:
+def check_multilabel_options(threshold: float | None, separator: str | None) -> None:
     """Refuse a threshold outside (0, 1) and an empty separator, before any work."""
     if threshold is not None:
         if isinstance(threshold, bool) or not isinstance(threshold, int | float | np.number):
