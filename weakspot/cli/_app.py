@@ -55,6 +55,8 @@ optional id, and metadata columns to slice on.
 
   weakspot analyze data/val --predictions preds.csv --out results/       (an ImageFolder tree)
 
+  weakspot analyze ages.csv --task regression --loss squared            (a numeric target)
+
 With images, interpretable properties (brightness, contrast, sharpness, ...), quality flags
 and the backbone's concept tags become slicing features; --embed none skips the backbone.
 """
@@ -249,12 +251,21 @@ def analyze_command(
         int | None, typer.Option(help="With --engine dask: start a local cluster of N workers.")
     ] = None,
     task: Annotated[
-        str,
+        str | None,
         typer.Option(
-            help="The kind of model, which defines an error: 'classification' (single-label); "
-            "see docs/architecture.md for adding one."
+            help="The kind of model, which defines an error: 'classification' (single-label) or "
+            "'regression' (numeric target). Default: chosen from the columns (fractional "
+            "numbers, or a float label with more than 20 distinct values, are regression; the "
+            "notes say so); see docs/architecture.md for adding one."
         ),
-    ] = "classification",
+    ] = None,
+    loss: Annotated[
+        str | None,
+        typer.Option(
+            help="With --task regression: a unit's loss, 'absolute' (|prediction - target|, "
+            "the default) or 'squared'."
+        ),
+    ] = None,
 ) -> None:
     given = dict(locals())  # every parameter, named as analyze() names it (tested)
     options = {name: given[name] for name in ANALYZE_PARAMETERS}

@@ -114,7 +114,7 @@ def build_features(
     an ``image_`` prefix.
     """
     examples = inputs.examples
-    columns = slicing_features(examples.labels, examples.metadata)
+    columns = slicing_features(examples.outcomes.target_feature(), examples.metadata)
     kinds = {c: "label" if c == "label" else "metadata" for c in columns.columns}
     info: dict[str, tuple[str, str]] = {}
     descriptors: dict[str, PropertyDescriptor] = {}
@@ -143,8 +143,9 @@ def build_features(
     )
 
 
-def slicing_features(labels: np.ndarray, metadata: pd.DataFrame) -> pd.DataFrame:
-    """Metadata plus the true label; never the prediction too.
+def slicing_features(labels: np.ndarray | None, metadata: pd.DataFrame) -> pd.DataFrame:
+    """Metadata plus the true label (a class, or a regressor's true value; none for a task
+    without a one-column target); never the prediction too.
 
     Slicing on the label and the prediction together yields confusion-matrix cells whose error
     rate is 1 by construction; per-class confusions are in the metrics instead.
@@ -152,6 +153,8 @@ def slicing_features(labels: np.ndarray, metadata: pd.DataFrame) -> pd.DataFrame
     # shallow: the columns stay the metadata's own arrays, not a second copy of every one
     # (0.5 GB at 5,000,000 rows x 12 columns); inserting the label changes this frame only
     features = metadata.copy(deep=False)
+    if labels is None:
+        return features
     features.insert(0, "label", labels)
     if "label" in metadata.columns:
         features = features.loc[:, ~features.columns.duplicated()]

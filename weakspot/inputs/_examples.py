@@ -22,6 +22,7 @@ from weakspot.tasks import (
     OutcomeView,
     TargetColumns,
     as_text,
+    detect_task,
     find_column,
     get_task,
 )
@@ -170,7 +171,8 @@ def build_examples(
     classes: list[str] | None = None,
     metadata: list[str] | None = None,
     ignore: list[str] | None = None,
-    task: str = "classification",
+    task: str | None = None,
+    loss: str | None = None,
 ) -> Examples:
     """Validate a predictions table and turn it into `Examples`.
 
@@ -188,9 +190,13 @@ def build_examples(
         Columns to slice on (default: every other column).
     ignore : list of str, optional
         Columns to leave out.
-    task : str
+    task : str, optional
         The kind of model (``weakspot.tasks.TASKS``): it reads the target and prediction
-        columns into the examples' `outcomes`.
+        columns into the examples' `outcomes`. None chooses from the columns
+        (`weakspot.tasks.detect_task`: regression for fractional numbers, else
+        classification) and says so in the notes when it is not classification.
+    loss : str, optional
+        A regressor's loss, ``"absolute"`` (default) or ``"squared"``.
     """
     if not isinstance(frame, pd.DataFrame):
         raise InputError(
@@ -202,7 +208,18 @@ def build_examples(
             "Check that the file is the predictions table, with one row per example."
         )
     columns = TargetColumns(label, prediction, score_column, positive_class, classes)
-    reader = get_task(task)
+    detected: list[str] = []
+    if task is None:
+        task, note = detect_task(frame, columns)
+        detected = [note] if note else []
+        if loss is not None and task != "regression":
+            raise InputError(
+                f"loss={loss!r} is a regressor's option, but the label column holds classes, so "
+                "the task is classification. Choose task='regression' to read them as numbers, "
+                "or leave loss= out.",
+                parameter="loss",
+            )
+    reader = get_task(task, **({} if loss is None else {"loss": loss}))
     targets = reader.target_columns(frame, columns)
     id_col = find_column(frame, id_column, ID_NAMES, "id", "id_column")
     image_col = find_column(frame, image_column, IMAGE_NAMES, "image path", "image_column")
@@ -213,7 +230,7 @@ def build_examples(
     used = {*targets.values(), id_col, image_col} - {None}
     meta, notes = _metadata(frame, used, metadata, ignore)
     image_paths = image_cells(frame[image_col]) if image_col else None
-    return Examples(ids, outcomes, meta, image_paths, [*notes, *task_notes])
+    return Examples(ids, outcomes, meta, image_paths, [*detected, *notes, *task_notes])
 
 
 def _ids(frame: pd.DataFrame, id_col: str | None) -> np.ndarray:

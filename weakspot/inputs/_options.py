@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from weakspot._errors import InputError
-from weakspot.tasks import TASKS
+from weakspot.tasks import TASKS, check_loss
 
 
 @dataclass(frozen=True)
@@ -28,18 +28,29 @@ class ColumnOptions:
     classes: list[str] | None = None
     metadata: list[str] | None = None
     ignore: list[str] | None = None
-    task: str = "classification"
+    task: str | None = None
+    loss: str | None = None
 
     def as_kwargs(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def check(self) -> None:
-        """The task must be registered; the column lists must be lists of names."""
-        if self.task not in TASKS:
+        """The task must be registered (or None: chosen from the columns), `loss` must suit
+        it, and the column lists must be lists of names."""
+        if self.task is not None and self.task not in TASKS:
             raise InputError(
                 f"task={self.task!r} is not a known task; choose among {sorted(TASKS)}.",
                 parameter="task",
             )
+        if self.loss is not None:
+            if self.task not in (None, "regression"):
+                raise InputError(
+                    f"loss={self.loss!r} is a regressor's option, but task={self.task!r}: a "
+                    "classifier's loss is 0 or 1 (wrong or right). Leave loss= out, or choose "
+                    "task='regression'.",
+                    parameter="loss",
+                )
+            check_loss(self.loss)
         for name in ("classes", "metadata", "ignore"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, str) or not hasattr(value, "__iter__")):

@@ -1,15 +1,24 @@
-"""Performance overall and per subgroup."""
+"""Performance overall and per subgroup, in the task's own metrics (`MEASURES`)."""
 
 from weakspot.metrics._disaggregated import accuracy_gap, disaggregated_metrics, groups_frame
-from weakspot.metrics._measure import Metrics, check_sensitive, measure
+from weakspot.metrics._measure import MEASURES, Metrics, check_sensitive, measure
 from weakspot.metrics._overview import (
     calibration,
     confusion_matrix,
     overall_metrics,
     per_class_metrics,
 )
+from weakspot.metrics._regression import (
+    REGRESSION_METRICS,
+    REGRESSION_WORDS,
+    regression_disaggregated,
+    regression_metrics,
+)
 
 __all__ = [
+    "MEASURES",
+    "REGRESSION_METRICS",
+    "REGRESSION_WORDS",
     "Metrics",
     "accuracy_gap",
     "calibration",
@@ -20,4 +29,6 @@ __all__ = [
     "measure",
     "overall_metrics",
     "per_class_metrics",
+    "regression_disaggregated",
+    "regression_metrics",
 ]

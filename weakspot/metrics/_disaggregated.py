@@ -48,13 +48,7 @@ def disaggregated_metrics(
     positive = classes[-1] if len(classes) == 2 else None
     groups: list[dict[str, Any]] = []
     summaries: list[dict[str, Any]] = []
-    columns = [
-        (name, binned.codes[:, j], [c.describe() for c in binned.bins[j]])
-        for j, name in enumerate(binned.names)
-    ]
-    if sensitive and len(sensitive) >= 2:
-        columns.append(_intersection(binned, sensitive))
-    for name, codes, group_names in columns:
+    for name, codes, group_names in feature_groups(binned, sensitive):
         counts = _group_counts(codes, len(group_names), correct, labels, predictions, positive)
         records = [
             _group_record(name, group_names[g], {key: c[g] for key, c in counts.items()})
@@ -64,6 +58,21 @@ def disaggregated_metrics(
         groups.extend(records)
         summaries.append(_feature_summary(name, records, positive is not None, sensitive or []))
     return {"groups": groups, "features": summaries}
+
+
+def feature_groups(
+    binned: BinnedFeatures, sensitive: list[str] | None
+) -> list[tuple[str, np.ndarray, list[str]]]:
+    """The subgroups every task measures: per feature, its name, each row's bin (shape (n,))
+    and the bins' descriptions; then the sensitive columns' intersection when there are two
+    or more."""
+    columns = [
+        (name, binned.codes[:, j], [c.describe() for c in binned.bins[j]])
+        for j, name in enumerate(binned.names)
+    ]
+    if sensitive and len(sensitive) >= 2:
+        columns.append(_intersection(binned, sensitive))
+    return columns
 
 
 def _intersection(

@@ -1,10 +1,12 @@
 """Tasks: what kind of model is analysed, and what a unit's error is (the task seam).
 
 ``get_task("classification")`` reads a table's label and prediction columns into
-`ClassificationOutcomes`; every stage after the inputs reads the outcome's ``loss``.
+`ClassificationOutcomes`, ``get_task("regression", loss="squared")`` into
+`RegressionOutcomes`; `detect_task` chooses between them when the user did not say. Every stage
+after the inputs reads the outcome's ``loss``.
 """
 
-from weakspot.tasks import _classification  # noqa: F401  (registers the task)
+from weakspot.tasks import _classification, _multilabel, _regression  # noqa: F401  (register)
 from weakspot.tasks._base import (
     TASKS,
     LossView,
@@ -13,6 +15,7 @@ from weakspot.tasks._base import (
     Task,
     get_task,
     register_task,
+    task_of,
 )
 from weakspot.tasks._classification import (
     PROBA_TOLERANCE,
@@ -30,12 +33,23 @@ from weakspot.tasks._columns import (
     proba_columns,
     require_column,
 )
+from weakspot.tasks._detect import MAX_FLOAT_CLASSES, detect_task
+from weakspot.tasks._multilabel import (
+    DEFAULT_THRESHOLD,
+    MultiLabel,
+    MultiLabelOutcomes,
+    check_multilabel_options,
+)
+from weakspot.tasks._regression import LOSSES, Regression, RegressionOutcomes, check_loss
 from weakspot.tasks._text import as_text, text_by_value
 
 __all__ = [
+    "DEFAULT_THRESHOLD",
     "ID_NAMES",
     "IMAGE_NAMES",
     "LABEL_NAMES",
+    "LOSSES",
+    "MAX_FLOAT_CLASSES",
     "PREDICTION_NAMES",
     "PROBA_TOLERANCE",
     "SCORE_NAMES",
@@ -43,15 +57,23 @@ __all__ = [
     "Classification",
     "ClassificationOutcomes",
     "LossView",
+    "MultiLabel",
+    "MultiLabelOutcomes",
     "OutcomeView",
     "Outcomes",
+    "Regression",
+    "RegressionOutcomes",
     "TargetColumns",
     "Task",
     "as_text",
+    "check_loss",
+    "check_multilabel_options",
+    "detect_task",
     "find_column",
     "get_task",
     "proba_columns",
     "register_task",
     "require_column",
+    "task_of",
     "text_by_value",
 ]

@@ -112,6 +112,16 @@ class Outcomes:
         views (see `LossView`)."""
         return (LossView("error", self.loss),)
 
+    def target_feature(self) -> np.ndarray | None:
+        """The target as a slicing feature, shape (n_units,) (a classifier's label, a
+        regressor's true value), or None when the task has no one-column target."""
+        return None
+
+    def task_options(self) -> dict[str, object]:
+        """The options the task that made these outcomes was built with (a regressor's
+        ``loss``), so that `task_of` rebuilds the same task for predictions made elsewhere."""
+        return {}
+
     def take(self, rows: np.ndarray) -> Self:
         """The same outcomes restricted to `rows` (positions, shape (m,)). Each task's record
         knows its own per-unit fields, so each defines it."""
@@ -169,12 +179,19 @@ def register_task(cls: type[T]) -> type[T]:
     return cls
 
 
-def get_task(task: str | Task = "classification") -> Task:
-    """The task named `task` (or `task` itself when it already is one)."""
+def get_task(task: str | Task = "classification", **options: object) -> Task:
+    """The task named `task` (or `task` itself when it already is one), built with `options`
+    (a regressor's ``loss="squared"``)."""
     if not isinstance(task, str):
         return task
     if task not in TASKS:
         raise InputError(
             f"task={task!r} is not a known task; choose among {sorted(TASKS)}.", parameter="task"
         )
-    return TASKS[task]()
+    return TASKS[task](**options)  # type: ignore[call-arg]
+
+
+def task_of(outcomes: Outcomes) -> Task:
+    """The task that made `outcomes`, with the same options: the one loss definition for
+    predictions made elsewhere (a retrained model, a perturbed image)."""
+    return get_task(outcomes.task, **outcomes.task_options())

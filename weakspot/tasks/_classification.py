@@ -50,6 +50,9 @@ class ClassificationOutcomes(Outcomes):
     classes: list[str]
     proba: np.ndarray | None = None
 
+    def target_feature(self) -> np.ndarray:
+        return self.labels
+
     def take(self, rows: np.ndarray) -> ClassificationOutcomes:
         return ClassificationOutcomes(
             loss=self.loss[rows],
