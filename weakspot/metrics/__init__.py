@@ -2,6 +2,11 @@
 
 from weakspot.metrics._disaggregated import accuracy_gap, disaggregated_metrics, groups_frame
 from weakspot.metrics._measure import MEASURES, Metrics, check_sensitive, measure
+from weakspot.metrics._multilabel import (
+    MULTILABEL_INTERVALS,
+    multilabel_disaggregated,
+    multilabel_overall,
+)
 from weakspot.metrics._overview import (
     calibration,
     confusion_matrix,
@@ -17,6 +22,7 @@ from weakspot.metrics._regression import (
 
 __all__ = [
     "MEASURES",
+    "MULTILABEL_INTERVALS",
     "REGRESSION_METRICS",
     "REGRESSION_WORDS",
     "Metrics",
@@ -27,6 +33,8 @@ __all__ = [
     "disaggregated_metrics",
     "groups_frame",
     "measure",
+    "multilabel_disaggregated",
+    "multilabel_overall",
     "overall_metrics",
     "per_class_metrics",
     "regression_disaggregated",

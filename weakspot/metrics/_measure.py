@@ -10,9 +10,15 @@ from weakspot._errors import InputError
 from weakspot.features import FeatureTable
 from weakspot.inputs import Examples
 from weakspot.metrics._disaggregated import disaggregated_metrics
+from weakspot.metrics._multilabel import multilabel_disaggregated, multilabel_overall
 from weakspot.metrics._overview import overall_metrics
 from weakspot.metrics._regression import regression_disaggregated, regression_metrics
-from weakspot.tasks import ClassificationOutcomes, Outcomes, RegressionOutcomes
+from weakspot.tasks import (
+    ClassificationOutcomes,
+    MultiLabelOutcomes,
+    Outcomes,
+    RegressionOutcomes,
+)
 
 
 @dataclass(frozen=True)
@@ -91,9 +97,22 @@ def _regression(
     return overall, disaggregated
 
 
+def _multilabel(
+    examples: Examples, features: FeatureTable, sensitive: list[str], random_state: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    ours = examples.outcomes
+    assert isinstance(ours, MultiLabelOutcomes)
+    overall = multilabel_overall(ours, random_state=random_state)
+    disaggregated = multilabel_disaggregated(
+        features.binned, ours, sensitive=sensitive, random_state=random_state
+    )
+    return overall, disaggregated
+
+
 MEASURES: dict[type[Outcomes], MeasureFn] = {
     ClassificationOutcomes: _classification,
     RegressionOutcomes: _regression,
+    MultiLabelOutcomes: _multilabel,
 }
 
 
@@ -109,7 +128,8 @@ def measure(
     The task's outcomes choose the metrics (`MEASURES`): a classifier's accuracy (one minus
     the loss, `Examples.errors`), per-class figures, confusion matrix and calibration; a
     regressor's MAE, RMSE, median absolute error, mean signed error and R² with bootstrap
-    intervals seeded by `random_state`.
+    intervals seeded by `random_state`; a tagger's per-label precision, recall and F1, subset
+    accuracy and Hamming loss (`multilabel_overall`).
     """
     names = features.binned.names
     constant = [c for c in sensitive or [] if c not in names]
