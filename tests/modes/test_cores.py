@@ -42,7 +42,9 @@ def test_a_proxy_title_gives_way_to_the_actionable_core_it_contains(seed):
         [low], errors=errors, binned=bin_features(frame), features=frame, kinds=kinds
     )
     assert mode.kind == "photographic"
-    assert mode.title.startswith("sharpness < 0.0")
+    # the look in words first, from sharpness's descriptor, then the exact rule
+    assert mode.title.startswith("blurry images (sharpness < 0.0"), mode.title
+    assert mode.rule_text.startswith("sharpness < 0.0")
     # the figures are those of the title's rows: (nearly all) the blurred images, not the proxy
     rows = frame["sharpness"] < mode.rule[0].value[1]
     assert set(mode.members.tolist()) == set(np.flatnonzero(rows).tolist())

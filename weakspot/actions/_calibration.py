@@ -62,7 +62,7 @@ class Recalibrate:
         relative = artifact_name(f"{mode.id}-temperature.json")
         spec = {
             "failure_mode": mode.id,
-            "group_rule": mode.title,
+            "group_rule": mode.rule_text,
             "temperature": round(t_in, 4),
             "temperature_elsewhere": round(t_out, 4),
             "ece_before": round(before, 4),
@@ -107,7 +107,7 @@ class GroupThreshold:
         relative = artifact_name(f"{mode.id}-threshold.json")
         spec = {
             "failure_mode": mode.id,
-            "group_rule": mode.title,
+            "group_rule": mode.rule_text,
             "positive_class": context.classes[1],
             "threshold": diagnosis.evidence["threshold"],
             "threshold_elsewhere": 0.5,

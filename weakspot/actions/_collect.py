@@ -87,7 +87,7 @@ class Collect:
             return None
         spec: dict[str, Any] = {
             "failure_mode": mode.id,
-            "rule": mode.title,
+            "rule": mode.rule_text,
             "mechanism": mode.mechanism,
             "cause": diagnosis.cause,
             "concept_tags": self._concepts(mode, context),
@@ -122,7 +122,7 @@ class Collect:
             diagnosis,
             context,
             steps=(
-                f"Collect and label more training examples where {mode.title} "
+                f"Collect and label more training examples where {mode.rule_text} "
                 f"({more} more by the learning curve); the spec lists the nearest training "
                 "examples to show what is wanted."
             ),

@@ -25,11 +25,12 @@ import pandas as pd
 from weakspot._display import html_of
 from weakspot.explain import describe_members
 from weakspot.features import BinnedFeatures, Condition
-from weakspot.features.images import PropertyDescriptor
+from weakspot.features.images import PropertyDescriptor, property_descriptors
 from weakspot.modes._cores import actionable_core, actionable_twin
 from weakspot.modes._kinds import KIND_RANK, rule_kind
 from weakspot.modes._mechanism import mechanism_sentence
 from weakspot.modes._rules import rule_mask
+from weakspot.modes._words import worded_title
 from weakspot.stats import LossPopulation, excess_loss_p_value
 
 MIN_SHARED = 0.5
@@ -59,7 +60,8 @@ class FailureMode:
     id : str
         ``F1``, ``F2``, ... in rank order of the first slice.
     title : str
-        The most actionable faithful description (``camera == C``).
+        The most actionable faithful description (``camera == C``); a rule over image
+        properties reads in words first (``blurry images (sharpness < 0.0005)``).
     rule : tuple of Condition or None
         The title's rule; None when no rule is faithful (the title then names the finder).
     kind : str
@@ -99,6 +101,14 @@ class FailureMode:
     diagnoses: tuple[Any, ...] = ()
     actions: tuple[str, ...] = ()
     distinguishing: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+
+    @property
+    def rule_text(self) -> str:
+        """The title's rule as conditions only (``sharpness < 0.0005``), for files a script
+        reads; the title itself when there is no rule."""
+        if not self.rule:
+            return self.title
+        return " and ".join(c.describe() for c in self.rule)
 
     def with_diagnoses(self, diagnoses: Sequence[Any]) -> FailureMode:
         return replace(self, diagnoses=tuple(diagnoses))
@@ -236,6 +246,7 @@ def find_failure_modes(
     """
     ids = list(slice_ids) if slice_ids is not None else [f"S{i + 1}" for i in range(len(slices))]
     errors = np.asarray(errors).astype(bool)
+    described = property_descriptors() if descriptors is None else descriptors
     modes = []
     for number, group in enumerate(group_slices(slices, errors, min_shared=min_shared), start=1):
         members = _core_members([slices[i] for i in group], len(errors))
@@ -268,7 +279,9 @@ def find_failure_modes(
         modes.append(
             FailureMode(
                 id=f"F{number}",
-                title=title["title"] if rule else f"{leader.method} group, no faithful rule",
+                title=worded_title(rule, kinds, described)
+                if rule
+                else f"{leader.method} group, no faithful rule",
                 rule=tuple(rule) if rule else None,
                 kind=title["kind"],
                 f1=float(title["f1"]),
