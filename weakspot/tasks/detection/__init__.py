@@ -1,7 +1,10 @@
 """Object detection: typed records for boxes, readers for the formats detectors write, and
 matching equal to pycocotools' COCOeval with one row per box and TIDE's error types.
 
-Not registered as a task yet: the pipeline's stages do not take box units so far (see
+Per-box attributes (`box_table`), the box as the unit of analysis (`DetectionOutcomes`, with a
+view of misses and one of false positives), rates with images as clusters and the AP50 that
+fixing a set of errors gains (TIDE's fix). Not registered as a task yet: the pipeline's stages
+do not take box units so far; ``weakspot.find_box_slices`` runs the slice search on boxes (see
 docs/detection.md).
 """
 
@@ -13,6 +16,17 @@ from weakspot.tasks.detection._accumulate import (
     precision_recall,
     summarize,
 )
+from weakspot.tasks.detection._attributes import (
+    ATTRIBUTES,
+    DETECTION,
+    GROUND_TRUTH,
+    OUTCOME_COLUMNS,
+    SIZE_BINS,
+    BoxTable,
+    box_table,
+    size_bins,
+)
+from weakspot.tasks.detection._clusters import ClusteredRates, clustered_rates
 from weakspot.tasks.detection._coco import read_coco_detections, read_coco_ground_truth
 from weakspot.tasks.detection._data_yaml import read_data_yaml
 from weakspot.tasks.detection._error_types import (
@@ -29,8 +43,14 @@ from weakspot.tasks.detection._error_types import (
     box_outcomes,
 )
 from weakspot.tasks.detection._evaluate import COCOParams, Evaluation, evaluate, match_image
+from weakspot.tasks.detection._fix import ap50_after_fixing, error_type_costs
 from weakspot.tasks.detection._match import DetectionMatch, match_detections
 from weakspot.tasks.detection._memory import detections_from_predictions, ground_truth_from_targets
+from weakspot.tasks.detection._outcomes import (
+    FALSE_POSITIVE_VIEW,
+    MISSED_VIEW,
+    DetectionOutcomes,
+)
 from weakspot.tasks.detection._overlap import box_iou
 from weakspot.tasks.detection._records import (
     Detections,
@@ -43,16 +63,26 @@ from weakspot.tasks.detection._voc import read_voc_detections, read_voc_ground_t
 from weakspot.tasks.detection._yolo import label_path, read_yolo_detections, read_yolo_ground_truth
 
 __all__ = [
+    "ATTRIBUTES",
+    "DETECTION",
     "DETECTION_ERRORS",
     "ERROR_TYPES",
+    "FALSE_POSITIVE_VIEW",
+    "GROUND_TRUTH",
+    "MISSED_VIEW",
+    "OUTCOME_COLUMNS",
+    "SIZE_BINS",
     "SUMMARY_NAMES",
     "Accumulation",
     "Background",
     "Both",
     "BoxOutcomes",
+    "BoxTable",
     "COCOParams",
     "Classification",
+    "ClusteredRates",
     "DetectionMatch",
+    "DetectionOutcomes",
     "Detections",
     "Duplicate",
     "ErrorType",
@@ -63,10 +93,14 @@ __all__ = [
     "Missed",
     "Summary",
     "accumulate",
+    "ap50_after_fixing",
     "box_areas",
     "box_iou",
     "box_outcomes",
+    "box_table",
+    "clustered_rates",
     "detections_from_predictions",
+    "error_type_costs",
     "evaluate",
     "ground_truth_from_targets",
     "label_path",
@@ -80,6 +114,7 @@ __all__ = [
     "read_voc_ground_truth",
     "read_yolo_detections",
     "read_yolo_ground_truth",
+    "size_bins",
     "summarize",
     "xywh_to_xyxy",
 ]
