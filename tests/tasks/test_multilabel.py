@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from weakspot import InputError
-from weakspot.inputs import build_examples
+from weakspot.inputs import ColumnOptions, build_examples
 from weakspot.tasks import (
     TASKS,
     MultiLabel,
@@ -356,3 +356,14 @@ def test_build_examples_leaves_every_target_column_out_of_the_metadata():
     assert examples.task == "multilabel"
     with pytest.raises(InputError, match=r"needs a classifier's labels.*'multilabel'"):
         examples.classes  # noqa: B018  (the property raises)
+
+
+def test_a_taggers_option_given_to_another_task_is_refused():
+    frame = pd.DataFrame({"label": ["a", "b"] * 10, "prediction": ["a", "a"] * 10})
+    with pytest.raises(InputError, match=r"threshold=0\.4 is a multi-label option, but the task"):
+        build_examples(frame, task="classification", threshold=0.4)
+    with pytest.raises(InputError, match=r"separator='\|' is a multi-label option, but task="):
+        ColumnOptions(task="regression", separator="|").check()
+    with pytest.raises(InputError, match=r"threshold= must lie strictly between 0 and 1"):
+        ColumnOptions(task="multilabel", threshold=1.5).check()
+    ColumnOptions(task="multilabel", threshold=0.3, separator="|").check()

@@ -173,6 +173,8 @@ def build_examples(
     ignore: list[str] | None = None,
     task: str | None = None,
     loss: str | None = None,
+    threshold: float | None = None,
+    separator: str | None = None,
 ) -> Examples:
     """Validate a predictions table and turn it into `Examples`.
 
@@ -197,6 +199,9 @@ def build_examples(
         classification) and says so in the notes when it is not classification.
     loss : str, optional
         A regressor's loss, ``"absolute"`` (default) or ``"squared"``.
+    threshold, separator : float or str, optional
+        A multi-label task's options (`weakspot.tasks.MultiLabel`): the probability at or
+        above which a label is predicted, and the separator of list-valued text cells.
     """
     if not isinstance(frame, pd.DataFrame):
         raise InputError(
@@ -219,7 +224,7 @@ def build_examples(
                 "or leave loss= out.",
                 parameter="loss",
             )
-    reader = get_task(task, **({} if loss is None else {"loss": loss}))
+    reader = get_task(task, **_task_options(task, loss, threshold, separator))
     targets = reader.target_columns(frame, columns)
     id_col = find_column(frame, id_column, ID_NAMES, "id", "id_column")
     image_col = find_column(frame, image_column, IMAGE_NAMES, "image path", "image_column")
@@ -231,6 +236,26 @@ def build_examples(
     meta, notes = _metadata(frame, used, metadata, ignore)
     image_paths = image_cells(frame[image_col]) if image_col else None
     return Examples(ids, outcomes, meta, image_paths, [*detected, *notes, *task_notes])
+
+
+def _task_options(
+    task: str, loss: str | None, threshold: float | None, separator: str | None
+) -> dict[str, object]:
+    """The options `task` is built with; a tagger's option given to another task is refused
+    (it would do nothing)."""
+    options: dict[str, object] = {} if loss is None else {"loss": loss}
+    for name, value in (("threshold", threshold), ("separator", separator)):
+        if value is None:
+            continue
+        if task != "multilabel":
+            raise InputError(
+                f"{name}={value!r} is a multi-label option, but the task is {task!r}. Choose "
+                "task='multilabel' for a table whose examples have several labels each, or "
+                "leave it out.",
+                parameter=name,
+            )
+        options[name] = value
+    return options
 
 
 def _ids(frame: pd.DataFrame, id_col: str | None) -> np.ndarray:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from weakspot._errors import InputError
-from weakspot.tasks import TASKS, check_loss
+from weakspot.tasks import TASKS, check_loss, check_multilabel_options
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,16 @@ class ColumnOptions:
     ignore: list[str] | None = None
     task: str | None = None
     loss: str | None = None
+    threshold: float | None = None
+    separator: str | None = None
 
     def as_kwargs(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def check(self) -> None:
         """The task must be registered (or None: chosen from the columns), `loss` must suit
-        it, and the column lists must be lists of names."""
+        it, as must a tagger's `threshold` and `separator`, and the column lists must be lists
+        of names."""
         if self.task is not None and self.task not in TASKS:
             raise InputError(
                 f"task={self.task!r} is not a known task; choose among {sorted(TASKS)}.",
@@ -51,6 +54,15 @@ class ColumnOptions:
                     parameter="loss",
                 )
             check_loss(self.loss)
+        for name in ("threshold", "separator"):
+            if getattr(self, name) is not None and self.task != "multilabel":
+                raise InputError(
+                    f"{name}={getattr(self, name)!r} is a multi-label option, but task="
+                    f"{self.task!r}. Choose task='multilabel' (--task multilabel) for a table "
+                    "whose examples have several labels each, or leave it out.",
+                    parameter=name,
+                )
+        check_multilabel_options(self.threshold, self.separator)
         for name in ("classes", "metadata", "ignore"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, str) or not hasattr(value, "__iter__")):
