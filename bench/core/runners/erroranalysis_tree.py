@@ -25,19 +25,26 @@ def call(data, params):
     return {"slices": nodes, "n_nodes": len(nodes) + 1}
 
 
-def ranked_nodes(data, **tree_params):
+def ranked_nodes(data, *, regression=False, metric=None, **tree_params):
     """Every node of the error tree but the root, by error rate then size: ``{conditions,
-    size, errors, rate}``, conditions as ``[feature, "in" | "not in", [bins]]`` from the root."""
+    size, errors, rate}``, conditions as ``[feature, "in" | "not in", [bins]]`` from the root.
+
+    With ``regression=True`` the labels and predictions are numbers: the tree fits the signed
+    residual (prediction - label, what erroranalysis does for a regressor) and a node's rate
+    is its `metric` (erroranalysis' default for a regressor when None: mean squared error).
+    """
     codes = data["codes"]
     names = [f"f{j}" for j in range(codes.shape[1])]
     frame = pd.DataFrame(codes.astype("int64"), columns=names)
+    kind = "float64" if regression else "int64"
     analyzer = PredictionsAnalyzer(
-        data["predictions"].astype("int64"),
+        data["predictions"].astype(kind),
         frame,
-        data["labels"].astype("int64"),
+        data["labels"].astype(kind),
         names,
         names,
-        model_task=ModelTask.CLASSIFICATION,
+        model_task=ModelTask.REGRESSION if regression else ModelTask.CLASSIFICATION,
+        metric=metric,
     )
     nodes = analyzer.compute_error_tree(names, [], [], **tree_params)
     by_id = {node["id"]: node for node in nodes}
@@ -54,7 +61,7 @@ def ranked_nodes(data, **tree_params):
                 "conditions": conditions[::-1],
                 "size": node["size"],
                 "errors": node["error"],
-                "rate": node["error"] / max(node["size"], 1),
+                "rate": node["metricValue"] if regression else node["error"] / max(node["size"], 1),
             }
         )
     slices.sort(key=lambda s: (-s["rate"], -s["size"]))

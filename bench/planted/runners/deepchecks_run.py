@@ -15,18 +15,24 @@ from deepchecks.tabular.checks import WeakSegmentsPerformance  # noqa: E402
 
 
 def call(data, params):
-    names = params["names"]
-    raw = data["raw"]
-    frame = pd.DataFrame(raw, columns=names)
-    frame["target"] = data["labels"].astype("int64")
-    ds = Dataset(frame, label="target", cat_features=[])
+    frame = pd.DataFrame(data["raw"], columns=params["names"])
     proba = data["proba"]
     score = np.log(np.clip(proba[np.arange(len(proba)), data["labels"].astype(int)], 1e-12, 1))
+    return {"slices": weak_segments(frame, data["labels"].astype("int64"), score, params["seed"])}
+
+
+def weak_segments(frame, target, score, seed):
+    """The check's top 10 weak segments of `frame` (its features) for a per-row `score` (higher
+    is better), each as ``{members, features}``; `target` is the label column the check's
+    Dataset needs (its task type is inferred from it)."""
+    data = frame.copy()
+    data["target"] = target
+    ds = Dataset(data, label="target", cat_features=[])
     check = WeakSegmentsPerformance(
         n_top_features=None,
         score_per_sample=pd.Series(score),
         n_to_show=10,
-        random_state=params["seed"],
+        random_state=seed,
     )
     result = check.run(ds, with_display=False)
     segments = result.value["weak_segments_list"]
@@ -42,7 +48,7 @@ def call(data, params):
             mask &= (x > lo) & (x <= hi)
             used.append(feature)
         slices.append({"members": np.flatnonzero(mask).tolist(), "features": sorted(used)})
-    return {"slices": slices}
+    return slices
 
 
 if __name__ == "__main__":
