@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from weakspot._errors import InputError, missing_dependency
-from weakspot._failures import failure_stage, training_split
+from weakspot._failures import failure_stage, inapplicable_note, training_split
 from weakspot._options import AnalysisOptions, TrainingOptions, check_needs, will_have_embeddings
 from weakspot._version import __version__
 from weakspot._whole import WholeCounts, count_whole, group_rules
@@ -43,6 +43,7 @@ from weakspot.metrics import Metrics, check_sensitive, groups_frame, measure
 from weakspot.modes import FailureMode
 from weakspot.report import SCHEMA_VERSION, plain
 from weakspot.slices import SearchOptions, SliceSearch, find_slices
+from weakspot.tasks import ClassificationOutcomes, TaskWords
 
 Progress = Callable[..., None]
 
@@ -179,11 +180,12 @@ class Analysis:
                 "name": ex.outcomes.task,
                 "unit": ex.outcomes.unit,
                 "binary_loss": ex.outcomes.binary,
+                **ex.outcomes.task_options(),  # a regressor's loss; nothing for a classifier
             },
             "config": self.config,
             "dataset": {
                 "n_examples": len(ex),
-                "classes": ex.classes,
+                "classes": ex.classes if isinstance(ex.outcomes, ClassificationOutcomes) else [],
                 "has_probabilities": ex.proba is not None,
                 "metadata_columns": list(ex.metadata.columns),
                 "slicing_features": binned.names,
@@ -430,7 +432,9 @@ def _run(data: Any, options: AnalysisOptions, runner: Any, say: Progress) -> Ana
         engine=runner,
         progress=say,
     )
-    explained = explain_slices(search.slices, features)
+    explained = explain_slices(
+        search.slices, features, TaskWords.of_outcomes(inputs.examples.outcomes)
+    )
     if inputs.images is not None:
         say("drawing example images")
     explained = add_pictures(
@@ -488,7 +492,13 @@ def _run(data: Any, options: AnalysisOptions, runner: Any, say: Progress) -> Ana
     if options.sample is not None:  # only then, so that analyses without it keep their bytes
         config["sample"] = options.sample
     drawn = [inputs.sample.note()] if inputs.sample is not None else []
-    notes = [*drawn, *inputs.examples.notes, *metrics.notes, *search.notes]
+    notes = [
+        *drawn,
+        *inputs.examples.notes,
+        *metrics.notes,
+        *search.notes,
+        *inapplicable_note(inputs.examples),
+    ]
     quality = flag_pictures(inputs, features, random_state=options.random_state)
     return Analysis(
         inputs, features, metrics, search, explained, config, notes, quality, modes, actions, whole

@@ -9,6 +9,7 @@ slices into failure modes, diagnoses each and plans its actions.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,18 @@ import pandas as pd
 
 from weakspot._errors import InputError
 from weakspot.actions import Action, plan_actions
-from weakspot.diagnoses import DiagnosisContext, Split, diagnose
+from weakspot.diagnoses import DIAGNOSES, DiagnosisContext, Split, diagnose
 from weakspot.features import FeatureTable, ImageOptions, build_features
 from weakspot.inputs import Examples, read_table, resolve_inputs
 from weakspot.modes import FailureMode, feature_kinds, find_failure_modes
-from weakspot.tasks import LABEL_NAMES, PREDICTION_NAMES, find_column, require_column
+from weakspot.tasks import (
+    LABEL_NAMES,
+    PREDICTION_NAMES,
+    ClassificationOutcomes,
+    RegressionOutcomes,
+    find_column,
+    require_column,
+)
 
 NO_PREDICTION = "__weakspot_no_prediction"
 
@@ -67,6 +75,12 @@ def training_split(
         if predicted is None:
             label_column = require_column(frame, label, LABEL_NAMES, "label", "--label")
             frame = frame.assign(**{NO_PREDICTION: frame[label_column]})
+        outcomes = evaluation.outcomes
+        # the training table is read by the evaluation's task (a regressor's targets are
+        # numbers there too); only a classifier has classes to carry over
+        task = {"task": outcomes.task, **outcomes.task_options()}
+        if isinstance(outcomes, ClassificationOutcomes):
+            task["classes"] = list(outcomes.classes)
         inputs = resolve_inputs(
             frame,
             images=images,
@@ -78,7 +92,7 @@ def training_split(
             label=label,
             prediction=predicted or NO_PREDICTION,
             id_column=id_column,
-            classes=list(evaluation.classes),
+            **task,
             metadata=[c for c in evaluation.metadata.columns if c in frame.columns],
         )
     except InputError as error:
@@ -90,17 +104,56 @@ def training_split(
     for name in examples.metadata.columns:
         if name not in table.columns:
             table[name] = examples.metadata[name].to_numpy()
-    if "label" not in table.columns:
-        table["label"] = examples.labels
+    target = examples.outcomes.target_feature()
+    if "label" not in table.columns and target is not None:
+        table["label"] = target
     keep = [c for c in features.columns.columns if c in table.columns]
-    return Split(
+    return split_of(
+        examples,
         table[keep],
-        examples.labels,
-        None if predicted is None else examples.predictions,
-        None if predicted is None else examples.proba,
-        examples.ids,
         None if measured.embeddings is None else np.asarray(measured.embeddings),
+        predicted=predicted is not None,
         unread=frozenset(np.flatnonzero(measured.unread).tolist()),
+    )
+
+
+def split_of(
+    examples: Examples,
+    features: pd.DataFrame,
+    embeddings: np.ndarray | None,
+    *,
+    predicted: bool = True,
+    images: Any = None,
+    unread: frozenset[int] = frozenset(),
+) -> Split:
+    """The diagnoses' view of `examples`: a classifier's labels, predictions and
+    probabilities; for another task, its loss (and a regressor's targets and predictions),
+    with one stratum for the within-class comparisons."""
+    outcomes = examples.outcomes
+    if isinstance(outcomes, ClassificationOutcomes):
+        return Split(
+            features,
+            outcomes.labels,
+            outcomes.predictions if predicted else None,
+            outcomes.proba if predicted else None,
+            examples.ids,
+            embeddings,
+            images=images,
+            unread=unread,
+        )
+    regressor = isinstance(outcomes, RegressionOutcomes)
+    return Split(
+        features,
+        np.full(len(examples), "", dtype=object),
+        outcomes.predictions if regressor and predicted else None,
+        None,
+        examples.ids,
+        embeddings,
+        images=images,
+        unread=unread,
+        task=outcomes.task,
+        loss=examples.errors if predicted else None,
+        targets=outcomes.targets if regressor else None,
     )
 
 
@@ -116,10 +169,10 @@ def failure_stage(
 ) -> tuple[list[FailureMode], list[Action]]:
     """Failure modes of the reported slices, with their diagnoses and ranked actions.
 
-    `images` (the evaluation's image paths or pixels, `Inputs.images`) lets the augmentation
-    measure transformed copies; the rows whose image could not be read (`features.unread`)
-    are never opened, and no diagnosis or action uses their features. A mode's title must fail at
-least `min_lift` times as often as the rest (`weakspot.modes.title_holds`)."""
+        `images` (the evaluation's image paths or pixels, `Inputs.images`) lets the augmentation
+        measure transformed copies; the rows whose image could not be read (`features.unread`)
+        are never opened, and no diagnosis or action uses their features. A mode's title must fail at
+    least `min_lift` times as often as the rest (`weakspot.modes.title_holds`)."""
     frame = features.columns
     kinds = feature_kinds(
         frame.columns,
@@ -131,7 +184,7 @@ least `min_lift` times as often as the rest (`weakspot.modes.title_holds`)."""
     )
     modes = find_failure_modes(
         slices,
-        errors=examples.errors,
+        errors=_failing(examples),
         binned=features.binned,
         features=frame,
         kinds=kinds,
@@ -140,18 +193,17 @@ least `min_lift` times as often as the rest (`weakspot.modes.title_holds`)."""
         descriptors=features.descriptors,
         min_lift=min_lift,
     )
+    if not examples.outcomes.binary:
+        modes = [_with_mean_loss(mode, examples.errors) for mode in modes]
     context = DiagnosisContext(
-        Split(
+        split_of(
+            examples,
             frame,
-            examples.labels,
-            examples.predictions,
-            examples.proba,
-            examples.ids,
             features.embeddings,
             images=images,
             unread=frozenset(np.flatnonzero(features.unread).tolist()),
         ),
-        list(examples.classes),
+        _classes(examples),
         kinds,
         dict(features.info),
         train=train,
@@ -159,3 +211,51 @@ least `min_lift` times as often as the rest (`weakspot.modes.title_holds`)."""
         descriptors=features.descriptors,
     )
     return plan_actions(diagnose(modes, context), context)
+
+
+def _failing(examples: Examples) -> np.ndarray:
+    """The rows that fail, shape (n,), by which the failure modes group slices (those that
+    share their failing rows are one mode): a 0/1 loss's errors; for a continuous loss, the
+    rows whose loss is above the mean loss, so that a regressor's modes gather the slices
+    that share its large errors rather than every row with a residual at all."""
+    errors = examples.errors
+    if examples.outcomes.binary:
+        return errors
+    return (errors > errors.mean()).astype(np.int8)
+
+
+def _with_mean_loss(mode: FailureMode, loss: np.ndarray) -> FailureMode:
+    """A mode of a continuous loss with its mean loss inside and outside as its rates
+    (`errors` stays the count of its rows with a large error, `_failing`)."""
+    inside = np.zeros(len(loss), dtype=bool)
+    inside[mode.members] = True
+    rest = float(loss[~inside].mean()) if (~inside).any() else 0.0
+    return replace(mode, error_rate=float(loss[inside].mean()), rest_error_rate=rest)
+
+
+def _classes(examples: Examples) -> list[str]:
+    """A classifier's classes; none for another task (the diagnoses that need them do not
+    apply, `inapplicable_note`)."""
+    outcomes = examples.outcomes
+    return list(outcomes.classes) if isinstance(outcomes, ClassificationOutcomes) else []
+
+
+def inapplicable_note(examples: Examples) -> list[str]:
+    """For a task without classes, one note naming the diagnoses that need a classifier's
+    classes and so did not run (empty for a classifier)."""
+    if isinstance(examples.outcomes, ClassificationOutcomes):
+        return []
+    split = Split(pd.DataFrame(index=range(2)), np.array(["a", "b"], dtype=object))
+    with_classes = DiagnosisContext(split, ["a", "b"], {})
+    without = replace(with_classes, classes=[])
+    causes = [
+        cause
+        for cause in sorted(DIAGNOSES)
+        if DIAGNOSES[cause]().applies(with_classes) and not DIAGNOSES[cause]().applies(without)
+    ]
+    if not causes:
+        return []
+    return [
+        f"The diagnoses that need a classifier's classes ({', '.join(causes)}) do not apply to "
+        f"the task {examples.task!r} and were not run; the others test the loss."
+    ]

@@ -12,7 +12,15 @@ from rich.table import Table
 from rich.text import Text
 
 from weakspot.actions import MIN_CONFIDENCE
-from weakspot.report import likeliest, whole_accuracy, whole_sentence
+from weakspot.report import (
+    likeliest,
+    mode_text,
+    overall_text,
+    slice_line,
+    speaks_rates,
+    whole_accuracy,
+    whole_sentence,
+)
 
 out = Console()
 err = Console(stderr=True)
@@ -95,14 +103,17 @@ def warnings_to(console: Console):
 def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) -> None:
     """Overall metrics and the top slices as readable rules."""
     o = doc["overall"]
+    sampled = (
+        f" (sampled from {drawn['of']:,} rows)" if (drawn := doc["dataset"].get("sample")) else ""
+    )
+    if not speaks_rates(doc):  # a regressor: its metrics with their intervals
+        console.print(f"[bold]{o['n']}[/] examples{sampled}, {overall_text(doc)}", highlight=False)
+        print_loss_findings(doc, console)
+        for kind, path in paths.items():
+            console.print(plain(f"  {kind:8s} {path}"), highlight=False)
+        return
     console.print(
-        f"[bold]{o['n']}[/] examples"
-        + (
-            f" (sampled from {drawn['of']:,} rows)"
-            if (drawn := doc["dataset"].get("sample"))
-            else ""
-        )
-        + f", accuracy [bold]{o['accuracy']:.1%}[/] "
+        f"[bold]{o['n']}[/] examples" + sampled + f", accuracy [bold]{o['accuracy']:.1%}[/] "
         f"(95% CI {o['accuracy_ci'][0]:.1%}-{o['accuracy_ci'][1]:.1%}), {o['errors']} errors"
         + (f", ECE {o['calibration']['ece']:.3f}" if o.get("calibration") else "")
     )
@@ -144,6 +155,28 @@ def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) 
         console.print(plain(f"  {kind:8s} {path}"), highlight=False)
 
 
+def print_loss_findings(doc: dict[str, Any], console: Console) -> None:
+    """A task with a continuous loss: its failure modes, then each slice as one line in the
+    task's words (``site == C: mean absolute error 6.2 vs 2.0 elsewhere (412 examples)``)."""
+    print_failure_modes(doc, console)
+    if not doc["slices"]:
+        console.print(
+            f"No failure slice: no group's loss is significantly above the rest "
+            f"({doc['search']['tested']} candidates tested, q < {doc['config']['max_q']}"
+            f"{_lift_floor(doc)})."
+        )
+        return
+    console.print(
+        f"[bold]Failure slices[/] ({len(doc['slices'])} of {doc['search']['tested']} tested)"
+    )
+    for s in doc["slices"][:10]:
+        console.print(
+            plain(f"  {s['rank']}. {slice_line(doc, s)}, q {s['q_value']:.1g}, {s['method']}"),
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 def print_failure_modes(doc: dict[str, Any], console: Console) -> None:
     """Failure modes first: title, mechanism, top diagnosis and top action of each."""
     modes = doc.get("failure_modes") or []
@@ -155,8 +188,8 @@ def print_failure_modes(doc: dict[str, Any], console: Console) -> None:
     console.print(f"[bold]Failure modes[/] ({len(modes)})")
     for mode in modes[:5]:
         console.print(
-            f"  [bold]{escape(clean(mode['id']))}[/] {escape(clean(mode['title']))}: {mode['error_rate']:.0%} errors "
-            f"vs {mode['rest_error_rate']:.0%} elsewhere, {mode['size']} examples "
+            f"  [bold]{escape(clean(mode['id']))}[/] {escape(clean(mode['title']))}: "
+            f"{escape(clean(mode_text(doc, mode)))}, {mode['size']} examples "
             f"(slices {escape(clean(', '.join(mode['slices'])))})",
             highlight=False,
             soft_wrap=True,

@@ -33,7 +33,9 @@ class Split:
     features : DataFrame, shape (n, f)
         Slicing features, computed by the same feature stage for both splits.
     labels : ndarray of str, shape (n,)
-    predictions : ndarray of str, shape (n,), or None
+        Class names; for a task without classes (a regressor), one value on every row, so
+        that the comparisons made within each class compare against every row.
+    predictions : ndarray of str (of float for a regressor), shape (n,), or None
         Optional on a training set.
     proba : ndarray of float, shape (n, n_classes), or None
         Class probabilities in the order of `DiagnosisContext.classes`.
@@ -47,6 +49,11 @@ class Split:
         without image features or an embedding to use (see `readable`).
     task : str
         The task whose loss defines an error (``weakspot.tasks``).
+    loss : ndarray of float, shape (n,), or None
+        The unit's loss as the task defines it (`Examples.errors`); when None, computed from
+        the labels and predictions by the classifier's definition.
+    targets : ndarray of float, shape (n,), or None
+        A regressor's true values (None for a classifier).
     """
 
     features: pd.DataFrame
@@ -58,6 +65,8 @@ class Split:
     images: np.ndarray | Sequence[str] | None = field(default=None, repr=False)
     unread: frozenset[int] = frozenset()
     task: str = "classification"
+    loss: np.ndarray | None = field(default=None, repr=False)
+    targets: np.ndarray | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -72,8 +81,10 @@ class Split:
 
     @property
     def errors(self) -> np.ndarray | None:
-        """The task's loss, shape (n,) (int8 1 where a classifier is wrong); None without
-        predictions."""
+        """The task's loss, shape (n,) (int8 1 where a classifier is wrong, float for a
+        continuous loss); None without predictions."""
+        if self.loss is not None:
+            return self.loss
         if self.predictions is None:
             return None
         return get_task(self.task).loss(self.labels, self.predictions).astype(np.int8)

@@ -43,7 +43,7 @@ class Miscalibration:
     cause: ClassVar[str] = "miscalibration"
 
     def applies(self, context: DiagnosisContext) -> bool:
-        return True
+        return bool(context.classes)  # a task without classes has no class probabilities
 
     def diagnose(self, mode: FailureMode, context: DiagnosisContext) -> Diagnosis:
         ev = context.evaluation

@@ -19,6 +19,7 @@ from weakspot.features import FeatureTable
 from weakspot.inputs import Inputs
 from weakspot.slices import Slice
 from weakspot.stats import member_mask
+from weakspot.tasks import TaskWords, number
 
 
 @dataclass(frozen=True)
@@ -139,17 +140,23 @@ class ExplainedSlice:
         }
 
 
-def explain_slices(slices: Sequence[Slice], features: FeatureTable) -> list[ExplainedSlice]:
-    """An `Explanation` (title, sentence, distinguishing features) for each reported slice."""
+def explain_slices(
+    slices: Sequence[Slice], features: FeatureTable, words: TaskWords | None = None
+) -> list[ExplainedSlice]:
+    """An `Explanation` (title, sentence, distinguishing features) for each reported slice;
+    `words` say the task's loss (a regressor's mean absolute error; default a classifier's
+    error rate)."""
     from weakspot.explain._histograms import with_histograms
 
     return [
-        ExplainedSlice(item, with_histograms(explain_slice(item, features), item, features))
+        ExplainedSlice(item, with_histograms(explain_slice(item, features, words), item, features))
         for item in slices
     ]
 
 
-def explain_slice(item: Slice, features: FeatureTable) -> Explanation:
+def explain_slice(
+    item: Slice, features: FeatureTable, words: TaskWords | None = None
+) -> Explanation:
     """The title, sentence and distinguishing features of one slice."""
     from weakspot.explain._describe import describe_members, distinguishing_features
 
@@ -158,7 +165,9 @@ def explain_slice(item: Slice, features: FeatureTable) -> Explanation:
         return Explanation(
             title=item.rule(),
             description=describe_slice(
-                item, f"Examples where {item.rule()}" if item.conditions else "A group of examples"
+                item,
+                f"Examples where {item.rule()}" if item.conditions else "A group of examples",
+                words,
             ),
             distinguishing=distinguishing_features(mask, features.columns)[:5],
         )
@@ -172,18 +181,31 @@ def explain_slice(item: Slice, features: FeatureTable) -> Explanation:
     )
     return Explanation(
         title=title,
-        description=describe_slice(item, reading.subject or "A group of examples"),
+        description=describe_slice(item, reading.subject or "A group of examples", words),
         distinguishing=reading.distinguishing,
         reading=record,
         found_as=item.label,
     )
 
 
-def describe_slice(item: Slice, who: str) -> str:
-    """One sentence a person can read: the group, its error rate with interval, the lift."""
+def describe_slice(item: Slice, who: str, words: TaskWords | None = None) -> str:
+    """One sentence a person can read: the group, its error rate (or the task's mean loss)
+    with interval, the lift."""
     s = item.stats
     assert s is not None, "only selected slices are described"
     lift = "many" if not np.isfinite(s.lift) else f"{s.lift:.1f}"
+    view = getattr(item, "view", "error")
+    if words is not None and not (words.rate and view == "error"):
+        ci = words.interval(s.ci, view)
+        if view == "bias":
+            return (
+                f"{who}: the model {words.compare(s.error_rate, s.rest_error_rate, view)} "
+                f"(95% CI {ci}), {s.size} examples."
+            )
+        return (
+            f"{who}: {words.metric(view)} {number(s.error_rate)} (95% CI {ci}) vs "
+            f"{number(s.rest_error_rate)} elsewhere ({lift}x), {s.size} examples."
+        )
     return (
         f"{who} fail {s.error_rate:.0%} of the time (95% CI {s.ci[0]:.0%}-{s.ci[1]:.0%}) "
         f"against {s.rest_error_rate:.0%} elsewhere ({lift}x), {s.errors} errors in {s.size} "

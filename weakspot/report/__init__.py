@@ -26,6 +26,7 @@ from weakspot.report._outcomes import (
 )
 from weakspot.report._output import claim_output_folder, write_outputs
 from weakspot.report._schema import analysis_schema
+from weakspot.report._task_text import mode_text, overall_text, slice_line, speaks_rates
 from weakspot.report._whole_text import whole_accuracy, whole_sentence
 
 __all__ = [
@@ -40,6 +41,8 @@ __all__ = [
     "failure_mode_html",
     "gate_markdown",
     "likeliest",
+    "mode_text",
+    "overall_text",
     "plain",
     "read_findings",
     "read_members",
@@ -49,6 +52,8 @@ __all__ = [
     "render_markdown",
     "run_gate",
     "slice_html",
+    "slice_line",
+    "speaks_rates",
     "whole_accuracy",
     "whole_sentence",
     "write_json",

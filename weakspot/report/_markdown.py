@@ -6,6 +6,14 @@ import functools
 import re
 from typing import Any
 
+from weakspot.report._task_text import (
+    gap_text,
+    mode_text,
+    overall_figures,
+    slice_text,
+    slice_value,
+    speaks_rates,
+)
 from weakspot.report._whole_text import whole_accuracy, whole_gap, whole_line, whole_sentence
 
 # characters that end a table row or a line, or that a renderer may drop or reorder
@@ -64,6 +72,8 @@ def render_markdown(
     """Render an ``analysis.json`` document as Markdown, with the parsed
     ``verify/verification.json`` and ``verify/perturbation.json`` when given."""
     o = doc["overall"]
+    if not speaks_rates(doc):  # a regressor: its metrics and findings in its own words
+        return _loss_markdown(doc, verification, perturbation)
     lines = [
         "# weakspot summary",
         "",
@@ -129,6 +139,62 @@ def render_markdown(
     return "\n".join(lines) + "\n"
 
 
+def _loss_markdown(
+    doc: dict[str, Any],
+    verification: dict[str, Any] | None,
+    perturbation: dict[str, Any] | None,
+) -> str:
+    """summary.md of a task with a continuous loss (a regressor): the task, its metrics with
+    intervals, the subgroup gaps, the failure modes and each slice in the task's words."""
+    o = doc["overall"]
+    drawn = doc["dataset"].get("sample")
+    lines = [
+        "# weakspot summary",
+        "",
+        f"- examples: {o['n']}, task: {doc['task']['name']}"
+        + (f" ({doc['task']['loss']} loss)" if doc["task"].get("loss") else "")
+        + (f" (sampled from {drawn['of']:,} rows)" if drawn else ""),
+    ]
+    lines += [f"- {name}: {value} {ci}".rstrip() for name, value, ci in overall_figures(o)]
+    gaps = [f for f in doc["disaggregated"]["features"] if f.get("gap_significant")]
+    if gaps:
+        lines += ["", "## Subgroup gaps", "", "| feature | worst group | best group | gap |"]
+        lines.append("|---|---|---|---|")
+        for f in gaps:
+            lines.append(
+                f"| {literal(f['feature'])} | {literal(f['worst_group'])} | "
+                f"{literal(f['best_group'])} | {gap_text(doc, f)} |"
+            )
+    lines += failure_mode_lines(doc)
+    lines += verification_lines(verification, perturbation)
+    search = doc["search"]
+    lines += [
+        "",
+        f"## Failure slices ({len(doc['slices'])} reported of {search['tested']} tested)",
+        "",
+    ]
+    if not doc["slices"]:
+        lines.append(
+            "No slice has a loss significantly above the rest (q < "
+            f"{doc['config']['max_q']}{_lift_floor(doc)}): errors look spread evenly over the "
+            "features searched."
+        )
+    else:
+        lines += [
+            "| # | slice | size | finding | mean (95% CI) | q | method |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for s in doc["slices"]:
+            lines.append(
+                f"| {s['rank']} | {literal(s['title'])} | {s['size']} | "
+                f"{slice_text(doc, s)} | {slice_value(doc, s)} | {s['q_value']:.2g} | "
+                f"{literal(s['method'])} |"
+            )
+    if doc.get("skipped"):
+        lines += ["", f"{len(doc['skipped'])} input(s) were skipped; see analysis.json `skipped`."]
+    return "\n".join(lines) + "\n"
+
+
 def failure_mode_lines(doc: dict[str, Any]) -> list[str]:
     """The failure-mode section: each mode's title, mechanism, diagnosis and top action."""
     modes = doc.get("failure_modes") or []
@@ -139,8 +205,7 @@ def failure_mode_lines(doc: dict[str, Any]) -> list[str]:
     for mode in modes:
         lines.append(
             f"### {prose(mode['id'])}: {literal(mode['title'], in_table=False)} "
-            f"({mode['error_rate']:.0%} errors vs {mode['rest_error_rate']:.0%} elsewhere, "
-            f"{mode['size']} examples)"
+            f"({mode_text(doc, mode)}, {mode['size']} examples)"
         )
         lines += ["", prose(mode["mechanism"]), ""]
         whole = whole_line(mode.get("whole"))

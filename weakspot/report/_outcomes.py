@@ -31,13 +31,23 @@ def write_outcomes(ex: Examples, path: str | Path) -> Path:
 
 
 def outcomes_text(ex: Examples) -> str:
-    """The per-example outcomes (id, label, prediction, error) of `ex` as CSV text."""
+    """The per-example outcomes (id, label, prediction, error) of `ex` as CSV text: for a
+    classifier ``error`` is 0 or 1; for a regressor, ``label`` and ``prediction`` are its
+    numbers and ``error`` the example's loss."""
+    from weakspot.tasks import RegressionOutcomes
+
+    outcomes = ex.outcomes
+    if isinstance(outcomes, RegressionOutcomes):
+        labels, predictions = outcomes.targets, outcomes.predictions
+        errors = ex.errors.astype(float)
+    else:
+        labels, predictions, errors = ex.labels, ex.predictions, ex.errors.astype(int)
     frame = pd.DataFrame(
         {
             "id": [str(i) for i in ex.ids],
-            "label": [str(v) for v in ex.labels],
-            "prediction": [str(v) for v in ex.predictions],
-            "error": ex.errors.astype(int),
+            "label": [str(v) for v in labels],
+            "prediction": [str(v) for v in predictions],
+            "error": errors,
         }
     )
     return frame.to_csv(index=False, lineterminator="\n")
@@ -78,7 +88,8 @@ def read_analysis(
 
 
 def read_outcomes(results: str | Path) -> pd.DataFrame:
-    """The examples.csv of a results folder, indexed by id, with a bool ``error`` column."""
+    """The examples.csv of a results folder, indexed by id, with a bool ``error`` column (a
+    float one for a continuous loss, a regressor's)."""
     path = results_file(results, OUTCOMES)
     if not path.exists():
         raise InputError(
@@ -93,8 +104,16 @@ def read_outcomes(results: str | Path) -> pd.DataFrame:
         raise InputError(
             f"{str(path)!r} has duplicate ids, e.g. {frame['id'][frame['id'].duplicated()].iloc[0]!r}."
         )
-    frame["error"] = frame["error"].astype(bool)
+    if is_zero_one(frame["error"]):
+        frame["error"] = frame["error"].astype(bool)
+    else:  # a continuous loss (a regressor's) stays a number
+        frame["error"] = frame["error"].astype(float)
     return frame.set_index("id")
+
+
+def is_zero_one(values: pd.Series) -> bool:
+    """Whether an examples.csv ``error`` column is a 0/1 loss (a classifier's)."""
+    return bool(values.isin([0, 1]).all())
 
 
 def read_run(results: str | Path) -> dict[str, Any] | None:

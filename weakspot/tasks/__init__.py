@@ -42,6 +42,7 @@ from weakspot.tasks._multilabel import (
 )
 from weakspot.tasks._regression import LOSSES, Regression, RegressionOutcomes, check_loss
 from weakspot.tasks._text import as_text, text_by_value
+from weakspot.tasks._words import METRIC_NAMES, TaskWords, number
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -50,6 +51,7 @@ __all__ = [
     "LABEL_NAMES",
     "LOSSES",
     "MAX_FLOAT_CLASSES",
+    "METRIC_NAMES",
     "PREDICTION_NAMES",
     "PROBA_TOLERANCE",
     "SCORE_NAMES",
@@ -65,12 +67,14 @@ __all__ = [
     "RegressionOutcomes",
     "TargetColumns",
     "Task",
+    "TaskWords",
     "as_text",
     "check_loss",
     "check_multilabel_options",
     "detect_task",
     "find_column",
     "get_task",
+    "number",
     "proba_columns",
     "register_task",
     "require_column",

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from weakspot.report._task_text import REGRESSION_FIGURES, overall_figures, speaks_rates
 from weakspot.report._whole_text import whole_gap
 from weakspot.report.html import _svg
 from weakspot.report.html._parts import section, table, tiles
 from weakspot.report.html._safe import esc, interval, num, pct
+from weakspot.tasks import number
 
 MAX_GROUP_CHARTS = 8
 
 
 def overview_tiles(doc: dict[str, Any]) -> str:
-    """Examples, accuracy with its interval, errors, ECE, slices and failure modes."""
+    """Examples, accuracy with its interval, errors, ECE, slices and failure modes (a
+    regressor: its metrics with their intervals)."""
     o = doc["overall"]
+    if not speaks_rates(doc):
+        items = [("examples", f"{o['n']:,}", _examples_caption(doc))]
+        items += [
+            (name, value, f"95% CI {ci}" if ci else "") for name, value, ci in overall_figures(o)
+        ]
+        items.append(("slices", str(len(doc["slices"])), f"of {doc['search']['tested']:,} tested"))
+        if doc.get("failure_modes") is not None:
+            items.append(("failure modes", str(len(doc["failure_modes"])), ""))
+        return tiles(items)
     items = [
         ("examples", f"{o['n']:,}", _examples_caption(doc)),
         ("accuracy", pct(o["accuracy"]), "95% CI " + interval(o["accuracy_ci"])),
@@ -33,14 +45,21 @@ def overview_tiles(doc: dict[str, Any]) -> str:
 
 
 def _examples_caption(doc: dict[str, Any]) -> str:
-    """The examples tile's caption: the classes, and the input's rows when it was sampled."""
-    classes = f"{len(doc['dataset']['classes'])} classes"
+    """The examples tile's caption: the classes (a regressor: its loss), and the input's rows
+    when it was sampled."""
+    classes = (
+        f"{len(doc['dataset']['classes'])} classes"
+        if speaks_rates(doc)
+        else f"{doc['task']['name']}, {doc['task'].get('loss', 'its')} loss"
+    )
     drawn = doc["dataset"].get("sample")
     return f"{classes}; sampled from {drawn['of']:,} rows" if drawn else classes
 
 
 def overview_section(doc: dict[str, Any]) -> str:
     o = doc["overall"]
+    if not speaks_rates(doc):  # no classes: no confusion, calibration or per-class table
+        return section("overview", "Overview", overview_tiles(doc))
     charts = []
     conf = o.get("confusion")
     if conf and conf.get("classes"):
@@ -135,6 +154,8 @@ def subgroups_section(doc: dict[str, Any]) -> str:
     """The per-feature gap table of the given columns, interval charts of the sensitive and
     significant ones, derived image features folded, and every group in a folded table."""
     d = doc["disaggregated"]
+    if not speaks_rates(doc):
+        return _loss_subgroups_section(doc)
     accuracy = doc["overall"]["accuracy"]
     features = sorted(d["features"], key=lambda f: (not f["sensitive"], -f["accuracy_gap"]))
     given = [f for f in features if _is_metadata(doc, f["feature"])]
@@ -161,6 +182,52 @@ def subgroups_section(doc: dict[str, Any]) -> str:
     intro = (
         "Accuracy per group of every metadata column (numeric columns in quantile bins), with 95% "
         "Wilson intervals. The intersection of the sensitive columns appears as 'a x b'."
+    )
+    return section("subgroups", "Subgroups and fairness", body, intro=intro)
+
+
+def _loss_subgroups_section(doc: dict[str, Any]) -> str:
+    """A regressor's subgroups: each feature's largest MAE gap with its permutation test, and
+    every group's metrics with their bootstrap intervals."""
+    d = doc["disaggregated"]
+    features = sorted(d["features"], key=lambda f: (not f["sensitive"], -f["mae_gap"]))
+    gaps = table(
+        ["feature", "groups", "MAE gap", "worst group", "best group", "p (permutation)"],
+        [
+            [
+                esc(f["feature"])
+                + (" <span class='badge'>sensitive</span>" if f["sensitive"] else ""),
+                str(f["n_groups"]),
+                esc(number(f["mae_gap"])),
+                esc(f.get("worst_group")),
+                esc(f.get("best_group")),
+                ("<b class='wrong'>" if f["gap_significant"] else "<span>")
+                + num(f["gap_p_value"], ".2g")
+                + ("</b>" if f["gap_significant"] else "</span>"),
+            ]
+            for f in features
+        ],
+        numeric={1, 2, 5},
+    )
+    names = [name for name, _ in REGRESSION_FIGURES]
+    rows = [
+        [esc(g["feature"]), esc(g["group"]), str(g["n"])]
+        + [
+            f"{esc(value)} <span class='muted small'>{esc(ci)}</span>"
+            for _, value, ci in overall_figures(g, keep_missing=True)
+        ]
+        for g in d["groups"]
+    ]
+    head = ["feature", "group", "n", *names]
+    every = table(head, rows, numeric=set(range(2, len(head))))
+    body = (
+        gaps + f"<details><summary>Every subgroup ({len(d['groups'])})</summary>{every}</details>"
+    )
+    intro = (
+        "Mean absolute error per group of every metadata column (numeric columns in quantile "
+        "bins) with the other metrics, each with a 95% bootstrap interval; a feature's gap is "
+        "tested by permuting its group labels. The intersection of the sensitive columns "
+        "appears as 'a x b'."
     )
     return section("subgroups", "Subgroups and fairness", body, intro=intro)
 

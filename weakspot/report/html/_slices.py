@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from weakspot.report._task_text import speaks_rates, task_words
 from weakspot.report._whole_text import confirmed, whole_line
 from weakspot.report.html import _svg
 from weakspot.report.html._parts import Thumbs, kv, section, table, thumb_grid
 from weakspot.report.html._safe import esc, interval, num, pct
+from weakspot.tasks import TaskWords
 
 N_ALIASES = 5
 SORT_KEYS = [
@@ -33,6 +35,8 @@ def slices_section(doc: dict[str, Any], thumbs: Thumbs) -> str:
     slices = doc["slices"]
     config = doc.get("config", {})
     lift = config.get("min_lift")
+    if not speaks_rates(doc):
+        return _loss_slices_section(doc, thumbs)
     intro = (
         f"{doc['search']['tested']:,} candidate slices tested; reported: q-value at most "
         f"{config.get('max_q')}"
@@ -46,7 +50,32 @@ def slices_section(doc: dict[str, Any], thumbs: Thumbs) -> str:
             "spread evenly over the features searched.</p>"
         )
         return section("slices", "Failure slices", body, intro=intro)
-    cards = "".join(slice_card(s, thumbs) for s in slices)
+    words = task_words(doc)
+    cards = "".join(slice_card(s, thumbs, words=words) for s in slices)
+    body = _controls(doc) + f"<div id='slice-list'>{cards}</div>"
+    return section("slices", "Failure slices", body, intro=intro)
+
+
+def _loss_slices_section(doc: dict[str, Any], thumbs: Thumbs) -> str:
+    """The slices of a task with a continuous loss (a regressor), in its words."""
+    config = doc.get("config", {})
+    lift = config.get("min_lift")
+    metric = task_words(doc).metric()
+    intro = (
+        f"{doc['search']['tested']:,} candidate slices tested; reported: q-value at most "
+        f"{config.get('max_q')}"
+        + (f", {metric} at least {lift:g}x the rest's" if lift is not None else "")
+        + f", at least {config.get('min_support')} examples, near-copies folded. "
+        "Click a slice to open it."
+    )
+    if not doc["slices"]:
+        body = (
+            f"<p class='note'>No slice has a {esc(metric)} significantly above the rest: errors "
+            "look spread evenly over the features searched.</p>"
+        )
+        return section("slices", "Failure slices", body, intro=intro)
+    words = task_words(doc)
+    cards = "".join(slice_card(s, thumbs, words=words) for s in doc["slices"])
     body = _controls(doc) + f"<div id='slice-list'>{cards}</div>"
     return section("slices", "Failure slices", body, intro=intro)
 
@@ -103,8 +132,12 @@ def _data_attrs(s: dict[str, Any]) -> str:
     return " ".join(f'data-{k}="{esc(v)}"' for k, v in attrs.items())
 
 
-def slice_card(s: dict[str, Any], thumbs: Thumbs, *, open_: bool = False) -> str:
-    """One slice as a folded card: summary line, then everything known about it."""
+def slice_card(
+    s: dict[str, Any], thumbs: Thumbs, *, open_: bool = False, words: TaskWords | None = None
+) -> str:
+    """One slice as a folded card: summary line, then everything known about it. `words`
+    say a task's continuous loss (a regressor's mean absolute error) instead of an error
+    rate."""
     lift = "∞" if s.get("lift") is None else f"{num(s['lift'], '.1f')}x"
     mode = (
         f" <span class='badge mode'>{esc(s['failure_mode'])}</span>"
@@ -113,19 +146,27 @@ def slice_card(s: dict[str, Any], thumbs: Thumbs, *, open_: bool = False) -> str
     )
     if confirmed(s) is False:  # a sample's slice that did not hold on the rows outside it
         mode += " <span class='badge muted'>not confirmed</span>"
+    if words is None or words.rate:
+        rate = f"<span><b>{pct(s['error_rate'])}</b> err</span>" + _svg.interval_bar(
+            s["error_rate"], s["ci"], reference=s.get("rest_error_rate"), width=120
+        )
+        stats = _stats(s)
+    else:  # a continuous loss has no 0-100% axis: its words and figures
+        view = s.get("view", "error")
+        rate = f"<span>{esc(words.compare(s['error_rate'], s.get('rest_error_rate'), view))}</span>"
+        stats = _loss_stats(s, words)
     summary = (
         f"<summary><span class='rank'>{esc(s['id'])}</span>"
         f"<span class='title'>{esc(s['title'])}{mode}</span>"
         f"<span class='stats'><span><b>{s['size']:,}</b> ex.</span>"
-        f"<span><b>{pct(s['error_rate'])}</b> err</span>"
-        + _svg.interval_bar(s["error_rate"], s["ci"], reference=s.get("rest_error_rate"), width=120)
+        + rate
         + f"<span><b>{esc(lift)}</b></span><span>q {num(s['q_value'], '.2g')}</span>"
         f"<span class='badge'>{esc(s['method'])}</span></span></summary>"
     )
     body = "".join(
         [
             _about(s),
-            _stats(s),
+            stats,
             _distinguishing(s),
             _pictures(s, thumbs),
             _feature_pictures(s, thumbs),
@@ -202,6 +243,29 @@ def _stats(s: dict[str, Any]) -> str:
     bar = _svg.interval_bar(s["error_rate"], s["ci"], reference=s.get("rest_error_rate"), width=300)
     legend = "<p class='muted small'>error rate: dot, 95% interval: bar, elsewhere: black tick</p>"
     return f"<div class='grid2'><div>{kv(pairs)}</div><div><h4>Error rate</h4>{bar}{legend}</div></div>"
+
+
+def _loss_stats(s: dict[str, Any], words: TaskWords) -> str:
+    """A slice's figures for a continuous loss: its mean loss with interval, the rest's, the
+    loss ratio, the tests."""
+    view = s.get("view", "error")
+    metric = words.metric(view)
+    pairs = [
+        ("size", f"{s['size']:,}"),
+        (
+            f"{metric} (95% CI)",
+            esc(f"{words.value(s['error_rate'], view)} {words.interval(s['ci'], view)}"),
+        ),
+        ("elsewhere", esc(words.value(s.get("rest_error_rate"), view))),
+        ("loss ratio", "∞" if s.get("lift") is None else f"{num(s['lift'], '.2f')}x"),
+        ("p / q", f"{num(s.get('p_value'), '.2g')} / {num(s.get('q_value'), '.2g')}"),
+        (
+            "finder",
+            esc(s["method"])
+            + f" <span class='muted small'>(score {num(s.get('score'), '.3g')})</span>",
+        ),
+    ]
+    return f"<div class='grid2'><div>{kv(pairs)}</div></div>"
 
 
 def _distinguishing(s: dict[str, Any]) -> str:
