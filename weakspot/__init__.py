@@ -6,6 +6,7 @@
 """
 
 from weakspot._analysis import Analysis, analyze
+from weakspot._detection import BoxSlice, BoxSlices, find_box_slices
 from weakspot._errors import ImageError, InputError, MissingDependency, WeakspotError
 from weakspot._version import __version__
 from weakspot.report import write_results
@@ -14,6 +15,8 @@ from weakspot.verify import perturb, verify
 
 __all__ = [
     "Analysis",
+    "BoxSlice",
+    "BoxSlices",
     "Condition",
     "FINDERS",
     "ImageError",
@@ -23,6 +26,7 @@ __all__ = [
     "WeakspotError",
     "__version__",
     "analyze",
+    "find_box_slices",
     "perturb",
     "verify",
     "write_results",

@@ -1,0 +1,449 @@
+"""Slices of a detector's misses and false positives, with boxes as the units.
+
+`find_box_slices` is the detection analysis until the pipeline takes box units
+(docs/detection.md): it matches the boxes (`weakspot.tasks.detection`), builds one row per
+ground-truth box and per detection with its attributes, measures the box crops as images when
+pixels are given, and runs weakspot's slice search once per view (misses among the boxes,
+false positives among the detections). Each reported slice then gets its recall or precision
+inside and outside with intervals, a test with the image as the cluster, and the AP50 that
+fixing its errors would gain (TIDE's fix restricted to the slice).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from weakspot._errors import InputError
+from weakspot.features import FeatureTable, bin_features
+from weakspot.inputs import Examples
+from weakspot.slices import SearchOptions, Slice, find_slices
+from weakspot.stats import benjamini_hochberg, wilson_interval
+from weakspot.tasks.detection import (
+    DETECTION,
+    FALSE_POSITIVE_VIEW,
+    GROUND_TRUTH,
+    MISSED_VIEW,
+    BoxTable,
+    ClusteredRates,
+    DetectionMatch,
+    DetectionOutcomes,
+    Detections,
+    GroundTruth,
+    ap50_after_fixing,
+    box_table,
+    clustered_rates,
+    error_type_costs,
+    match_detections,
+)
+
+#: Image properties measured on each box crop (``crop_<name>``) and on its whole image
+#: (``image_<name>``) by the image stage's extractors.
+CROP_PROPERTIES = ("brightness", "contrast", "saturation", "sharpness", "noise", "edge_density")
+IMAGE_PROPERTIES = ("brightness", "contrast", "sharpness", "noise")
+
+# a slice's rate is reported as what the user reads for its view: recall of the boxes, precision
+# of the detections (one minus the view's error rate)
+METRIC_OF_VIEW = {MISSED_VIEW: "recall", FALSE_POSITIVE_VIEW: "precision"}
+
+
+@dataclass(frozen=True)
+class BoxSlice:
+    """One reported slice of boxes or detections.
+
+    Attributes
+    ----------
+    view : str
+        ``"missed"`` (ground-truth boxes) or ``"false_positive"`` (detections).
+    slice : Slice
+        The slice as the search reported it; its ``members`` are rows of the box table and its
+        ``stats`` are the view's (error rate = miss rate or false discovery rate).
+    metric : str
+        ``"recall"`` or ``"precision"``.
+    inside, outside : float
+        The metric inside the slice and among the view's other units.
+    inside_ci, outside_ci : tuple of float
+        95% Wilson intervals, boxes counted as independent.
+    clustered : ClusteredRates
+        The error rates with images as clusters: intervals, design effects, one-sided p-value.
+    cluster_q_value : float
+        Benjamini-Hochberg over the cluster p-values of every view's reported slices.
+    ap50_gain : float
+        AP50 after TIDE's fix of the slice's errors, minus AP50.
+    error_types : dict of str to int
+        The slice's errors by TIDE type.
+    """
+
+    view: str
+    slice: Slice
+    metric: str
+    inside: float
+    outside: float
+    inside_ci: tuple[float, float]
+    outside_ci: tuple[float, float]
+    clustered: ClusteredRates
+    cluster_q_value: float
+    ap50_gain: float
+    error_types: dict[str, int]
+
+    @property
+    def rule(self) -> str:
+        return self.slice.rule()
+
+    def describe(self) -> str:
+        """One line a person reads: the rule, the metric inside vs outside, the AP at stake."""
+        stats = self.slice.stats
+        size = stats.size if stats else len(self.slice.members)
+        unit = "boxes" if self.view == MISSED_VIEW else "detections"
+        return (
+            f"{self.rule or self.slice.label}: {self.metric} {self.inside:.2f} "
+            f"[{self.clustered_metric_ci[0]:.2f}, {self.clustered_metric_ci[1]:.2f}] vs "
+            f"{self.outside:.2f} elsewhere ({size} {unit}); fixing its errors gains "
+            f"{self.ap50_gain:+.3f} AP50"
+        )
+
+    @property
+    def clustered_metric_ci(self) -> tuple[float, float]:
+        """The metric's 95% interval inside the slice with images as clusters."""
+        low, high = self.clustered.ci
+        return 1.0 - high, 1.0 - low
+
+
+@dataclass(frozen=True)
+class BoxSlices:
+    """What `find_box_slices` found.
+
+    Attributes
+    ----------
+    slices : list of BoxSlice
+        Reported slices of both views, confirmed with images as clusters, each view's in the
+        search's rank order (misses first).
+    unconfirmed : list of BoxSlice
+        Slices the box-level search reported whose image-cluster test did not hold
+        (cluster q-value above max_q): their boxes come from too few images to say.
+    table : BoxTable
+        Every box with its outcome and attributes.
+    outcomes : DetectionOutcomes
+        The units' losses and views.
+    match : DetectionMatch
+        The matching (COCO's numbers, per-box rows).
+    error_type_costs : dict of str to float
+        TIDE's global breakdown at AP50: the AP gained by fixing every error of each type.
+    counts : dict of str to dict
+        Each view's hypothesis counts from the search.
+    notes : list of str
+    """
+
+    slices: list[BoxSlice]
+    unconfirmed: list[BoxSlice]
+    table: BoxTable
+    outcomes: DetectionOutcomes
+    match: DetectionMatch
+    error_type_costs: dict[str, float]
+    counts: dict[str, dict[str, int]]
+    notes: list[str] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per reported slice: view, rule, size, metric inside and outside with
+        intervals, cluster p- and q-values, AP50 gain."""
+        rows = []
+        for item in self.slices:
+            stats = item.slice.stats
+            rows.append(
+                {
+                    "view": item.view,
+                    "rule": item.rule or item.slice.label,
+                    "size": stats.size if stats else len(item.slice.members),
+                    "errors": stats.errors if stats else np.nan,
+                    "metric": item.metric,
+                    "inside": item.inside,
+                    "inside_low": item.clustered_metric_ci[0],
+                    "inside_high": item.clustered_metric_ci[1],
+                    "outside": item.outside,
+                    "q_value": stats.q_value if stats else np.nan,
+                    "cluster_p_value": item.clustered.p_value,
+                    "cluster_q_value": item.cluster_q_value,
+                    "ap50_gain": item.ap50_gain,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True, eq=False)
+class _BoxExamples(Examples):
+    """Examples whose units are boxes; `labels` are the boxes' classes, so that the selection
+    ranks slices by the errors beyond what their boxes' classes explain (as a classifier's
+    slices are ranked beyond their classes' error rates): per-class AP says the rest."""
+
+    categories: np.ndarray = field(default=None)  # type: ignore[arg-type]  # always given
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self.categories
+
+
+def find_box_slices(
+    ground_truth: GroundTruth,
+    detections: Detections,
+    metadata: pd.DataFrame | None = None,
+    images: str | Path | None = None,
+    *,
+    metadata_id: str | None = None,
+    match: DetectionMatch | None = None,
+    options: SearchOptions | None = None,
+    exclude: Sequence[str] = ("confidence", "class_frequency"),
+    n_bins: int = 5,
+    random_state: int = 0,
+) -> BoxSlices:
+    """Slices of boxes a detector misses and of detections that are false, with their cost.
+
+    Parameters
+    ----------
+    ground_truth, detections : GroundTruth, Detections
+        From any reader of `weakspot.tasks.detection` (COCO, YOLO, VOC, in memory).
+    metadata : DataFrame, optional
+        One row per image, joined to its boxes (see `box_table`).
+    images : str or Path, optional
+        The folder of the ground truth's image files (their ``file_names`` inside it): each
+        box crop and each image is then measured by the image stage's extractors. Without it
+        the pixel attributes are left out, with a note.
+    metadata_id : str, optional
+        The metadata's image id column.
+    match : DetectionMatch, optional
+        A matching already made (`match_detections`); made here otherwise.
+    options : SearchOptions, optional
+        The search's finders and thresholds, as in `weakspot.analyze`; ``max_q`` is split
+        between the two views (each searched at ``max_q / 2``, so their union keeps
+        the false discovery rate), and the image-cluster test of the reported slices is held
+        to ``max_q``.
+    exclude : sequence of str
+        Attributes left out of the search (they stay in the table). By default
+        ``confidence``: any useful detector's false positives sit at low scores, so the
+        low-score band would top every search without saying anything new; and
+        ``class_frequency``: one value per class, so a rule would name a class by a number
+        (``class_frequency == 0.239`` for ``category == cat``).
+    n_bins : int
+        Quantile bins of each numeric attribute.
+    random_state : int
+
+    Returns
+    -------
+    BoxSlices
+    """
+    options = options or SearchOptions()
+    options.check()
+    match = match or match_detections(ground_truth, detections)
+    table = box_table(
+        ground_truth, detections, match.boxes, metadata=metadata, metadata_id=metadata_id
+    )
+    if images is not None:
+        table = table.with_columns(*_pixel_columns(ground_truth, detections, Path(images)))
+    else:
+        table = BoxTable(
+            table.frame,
+            table.info,
+            [
+                *table.notes,
+                "No pixels given (images=): the box crops' and images' properties "
+                "(brightness, contrast, sharpness, ...) are left out of the search.",
+            ],
+        )
+    unknown = sorted(set(exclude) - set(table.attribute_columns))
+    if unknown:
+        raise InputError(
+            f"exclude= names {unknown}, which are not attributes of the box table; they are "
+            f"{table.attribute_columns}.",
+            parameter="exclude",
+        )
+    outcomes = DetectionOutcomes.from_frame(table.frame)
+    views = outcomes.views()
+    per_view = SearchOptions(
+        methods=options.methods,
+        finder_options=options.finder_options,
+        min_support=options.min_support,
+        max_q=options.max_q / max(len(views), 1),
+        min_lift=options.min_lift,
+        max_slices=options.max_slices,
+    )
+    found: list[BoxSlice] = []
+    counts: dict[str, dict[str, int]] = {}
+    for view in views:
+        assert view.covers is not None, "detection views always say which units they cover"
+        rows = np.flatnonzero(view.covers)
+        search = _search_view(table, outcomes, rows, exclude, per_view, n_bins, random_state)
+        counts[view.name] = search.counts
+        found += [_describe(view.name, s, rows, outcomes, match) for s in search.slices]
+    q_values = benjamini_hochberg(np.array([b.clustered.p_value for b in found]))
+    found = [replace(b, cluster_q_value=float(q)) for b, q in zip(found, q_values, strict=True)]
+    return BoxSlices(
+        slices=[b for b in found if b.cluster_q_value <= options.max_q],
+        unconfirmed=[b for b in found if b.cluster_q_value > options.max_q],
+        table=table,
+        outcomes=outcomes,
+        match=match,
+        error_type_costs=error_type_costs(match),
+        counts=counts,
+        notes=list(table.notes),
+    )
+
+
+def _search_view(
+    table: BoxTable,
+    outcomes: DetectionOutcomes,
+    rows: np.ndarray,
+    exclude: Sequence[str],
+    options: SearchOptions,
+    n_bins: int,
+    random_state: int,
+):
+    """weakspot's slice search on the view's units (`rows` of the table, shape (m,))."""
+    frame = table.frame.iloc[rows].reset_index(drop=True)
+    wanted = [c for c in table.attribute_columns if c not in exclude]
+    columns = frame[wanted]
+    # a column with one value (or none) in this view cannot tell a slice apart
+    kept = [str(c) for c in wanted if columns[c].nunique(dropna=True) > 1]
+    columns = columns[kept].astype({c: object for c in kept if columns[c].dtype == bool})
+    features = FeatureTable(
+        columns=columns,
+        binned=bin_features(columns, n_bins=n_bins),
+        info={c: table.info[c] for c in kept if c in table.info},
+        kinds={c: "metadata" for c in kept},
+    )
+    ids = frame["unit"].map({GROUND_TRUTH: "box", DETECTION: "detection"}) + ":"
+    examples = _BoxExamples(
+        ids=(ids + frame["box"].astype(str)).to_numpy(dtype=object),
+        outcomes=outcomes.take(rows),
+        metadata=columns,
+        categories=frame["category"].astype(str).to_numpy(dtype=object),
+    )
+    return find_slices(examples, features, options, random_state=random_state)
+
+
+def _describe(
+    view: str,
+    found: Slice,
+    rows: np.ndarray,
+    outcomes: DetectionOutcomes,
+    match: DetectionMatch,
+) -> BoxSlice:
+    """The slice on the table's rows, with its metric, intervals, cluster test and AP gain."""
+    members = rows[np.asarray(found.members, dtype=np.int64)]
+    n = len(outcomes)
+    inside = np.zeros(n, dtype=bool)
+    inside[members] = True
+    covered = np.zeros(n, dtype=bool)
+    covered[rows] = True
+    errors = outcomes.loss
+    k_in, n_in = float(errors[inside].sum()), int(inside.sum())
+    outside = covered & ~inside
+    k_out, n_out = float(errors[outside].sum()), int(outside.sum())
+    low, high = wilson_interval(n_in - k_in, n_in)
+    rest_low, rest_high = wilson_interval(n_out - k_out, n_out)
+    clustered = clustered_rates(errors[rows], inside[rows], outcomes.image[rows])
+    table_rows = np.flatnonzero(inside & (errors > 0))
+    kinds = outcomes.unit_kind
+    gt_rows = table_rows[kinds[table_rows] == GROUND_TRUTH]
+    dt_rows = table_rows[kinds[table_rows] == DETECTION]
+    n_gt = int(np.count_nonzero(kinds == GROUND_TRUTH))
+    fix_boxes = np.zeros(n_gt, dtype=bool)
+    fix_boxes[gt_rows] = True
+    fix_dets = np.zeros(n - n_gt, dtype=bool)
+    fix_dets[dt_rows - n_gt] = True  # detection rows follow the ground-truth rows
+    gain = ap50_after_fixing(match, boxes=fix_boxes, detections=fix_dets) - match.summary.ap50
+    types, type_counts = np.unique(outcomes.error_type[table_rows].astype(str), return_counts=True)
+    return BoxSlice(
+        view=view,
+        slice=found.replace(members=members),
+        metric=METRIC_OF_VIEW[view],
+        inside=1.0 - k_in / n_in if n_in else float("nan"),
+        outside=1.0 - k_out / n_out if n_out else float("nan"),
+        inside_ci=(float(low), float(high)),
+        outside_ci=(float(rest_low), float(rest_high)),
+        clustered=clustered,
+        cluster_q_value=1.0,
+        ap50_gain=float(gain),
+        error_types={str(t): int(c) for t, c in zip(types, type_counts, strict=True)},
+    )
+
+
+def _pixel_columns(
+    ground_truth: GroundTruth, detections: Detections, folder: Path
+) -> tuple[pd.DataFrame, dict[str, tuple[str, str]], list[str]]:
+    """``crop_<property>`` and ``image_<property>`` for every row of the box table (ground
+    truth, then detections), measured by the image stage's extractors; NaN for the boxes of
+    an image that could not be read, which the notes name."""
+    from PIL import Image, ImageOps
+
+    from weakspot.features.images import (
+        PROPERTY_COLUMNS,
+        READ_ERRORS,
+        measure_images,
+        normalise_mode,
+        read_file,
+    )
+
+    if not folder.is_dir():
+        raise InputError(
+            f"images={str(folder)!r} is not a folder; give the folder that holds the ground "
+            "truth's image files (their file names are read inside it).",
+            parameter="images",
+        )
+    boxes = np.concatenate([ground_truth.boxes, detections.boxes])
+    image_of = np.concatenate([ground_truth.image, detections.image])
+    crops = np.full((len(boxes), len(CROP_PROPERTIES)), np.nan)
+    whole = np.full((len(boxes), len(IMAGE_PROPERTIES)), np.nan)
+    unread: list[str] = []
+    for position in np.unique(image_of):
+        name = str(ground_truth.images.file_names[position])
+        path = folder / name
+        if not path.is_file():
+            path = folder / Path(name).name
+        try:
+            with Image.open(io.BytesIO(read_file(path))) as opened:
+                im, _ = normalise_mode(ImageOps.exif_transpose(opened))
+                pixels = np.asarray(im)
+        except READ_ERRORS as exc:
+            unread.append(f"{name} ({str(exc).splitlines()[0][:80]})")
+            continue
+        rows = np.flatnonzero(image_of == position)
+        pieces = [_crop(pixels, boxes[r]) for r in rows]
+        crops[rows] = measure_images(pieces, CROP_PROPERTIES)
+        whole[rows] = measure_images([pixels], IMAGE_PROPERTIES)[0]
+    frame = pd.DataFrame(
+        {
+            **{f"crop_{c}": crops[:, j] for j, c in enumerate(CROP_PROPERTIES)},
+            **{f"image_{c}": whole[:, j] for j, c in enumerate(IMAGE_PROPERTIES)},
+        }
+    )
+    info = {
+        **{
+            f"crop_{c}": (f"{PROPERTY_COLUMNS[c][0]} of the box", PROPERTY_COLUMNS[c][1])
+            for c in CROP_PROPERTIES
+        },
+        **{
+            f"image_{c}": (f"{PROPERTY_COLUMNS[c][0]} of the image", PROPERTY_COLUMNS[c][1])
+            for c in IMAGE_PROPERTIES
+        },
+    }
+    notes = [f"Box crops and images measured from {folder}."]
+    if unread:
+        notes.append(
+            f"{len(unread)} images could not be read; their boxes have no pixel properties: "
+            + "; ".join(unread[:5])
+        )
+    return frame, info, notes
+
+
+def _crop(pixels: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """The box's pixels, clipped to the image and at least one pixel on each side."""
+    h, w = pixels.shape[:2]
+    x1 = int(np.clip(np.floor(box[0]), 0, w - 1))
+    y1 = int(np.clip(np.floor(box[1]), 0, h - 1))
+    x2 = int(np.clip(np.ceil(box[2]), x1 + 1, w))
+    y2 = int(np.clip(np.ceil(box[3]), y1 + 1, h))
+    return pixels[y1:y2, x1:x2]
