@@ -263,6 +263,8 @@ def analyze(
     train_embeddings: np.ndarray | str | Path | None = None,
     task: str | None = None,
     loss: str | None = None,
+    threshold: float | None = None,
+    separator: str | None = None,
 ) -> Analysis:
     """Analyse a classifier's predictions: metrics, subgroup gaps and failure slices.
 
@@ -367,13 +369,21 @@ def analyze(
         Precomputed training embeddings, to go with precomputed `embeddings`.
     task : str, optional
         The kind of model (``weakspot.tasks.TASKS``): it reads the label and prediction columns
-        and defines a unit's error. ``"classification"`` (single-label) and ``"regression"``
-        (a numeric target) are built in; a registered task is chosen by its name
+        and defines a unit's error. ``"classification"`` (single-label), ``"regression"``
+        (a numeric target) and ``"multilabel"`` (a set of labels per example: ``label_<name>``
+        and ``pred_<name>`` 0/1 columns, or list columns; `weakspot.tasks.MultiLabel`) are
+        built in; a registered task is chosen by its name
         (docs/architecture.md). None chooses from the columns: regression when they hold
         numbers that are not all whole, or a float label with more than 20 distinct values
         (`weakspot.tasks.detect_task`; the notes say so), else classification.
     loss : {"absolute", "squared"}, optional
         A regressor's loss per example (default ``"absolute"``); refused for a classifier.
+    threshold : float, optional
+        With ``task="multilabel"`` and ``proba_<label>`` columns but no ``pred_<label>``
+        columns: a label is predicted where its probability is at least this (default 0.5).
+    separator : str, optional
+        With ``task="multilabel"`` and list-valued text columns: the separator of the labels
+        in a cell (``"|"`` for ``cat|dog``); without it a cell must be a JSON list.
     """
     say = progress or (lambda stage, done=None, total=None: None)
     say("validating input")
@@ -389,6 +399,8 @@ def analyze(
             ignore=ignore,
             task=task,
             loss=loss,
+            threshold=threshold,
+            separator=separator,
         ),
         reading=ReadOptions(predictions, images, image_column, embeddings, allow_outside_root),
         images=ImageOptions(

@@ -57,6 +57,8 @@ optional id, and metadata columns to slice on.
 
   weakspot analyze ages.csv --task regression --loss squared            (a numeric target)
 
+  weakspot analyze tags.csv --task multilabel --out results/            (label_<name>/pred_<name> columns)
+
 With images, interpretable properties (brightness, contrast, sharpness, ...), quality flags
 and the backbone's concept tags become slicing features; --embed none skips the backbone.
 """
@@ -253,8 +255,9 @@ def analyze_command(
     task: Annotated[
         str | None,
         typer.Option(
-            help="The kind of model, which defines an error: 'classification' (single-label) or "
-            "'regression' (numeric target). Default: chosen from the columns (fractional "
+            help="The kind of model, which defines an error: 'classification' (single-label), "
+            "'regression' (numeric target) or 'multilabel' (label_<name>/pred_<name> 0/1 "
+            "columns, or labels/predictions list columns). Default: chosen from the columns (fractional "
             "numbers, or a float label with more than 20 distinct values, are regression; the "
             "notes say so); see docs/architecture.md for adding one."
         ),
@@ -264,6 +267,21 @@ def analyze_command(
         typer.Option(
             help="With --task regression: a unit's loss, 'absolute' (|prediction - target|, "
             "the default) or 'squared'."
+        ),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="With --task multilabel and proba_<label> columns (no pred_<label> columns): "
+            "a label is predicted where its probability is at least this (default 0.5)."
+        ),
+    ] = None,
+    separator: Annotated[
+        str | None,
+        typer.Option(
+            help="With --task multilabel and list-valued text columns: the separator of the "
+            "labels in a cell, e.g. '|' for cat|dog (without it a cell must be a JSON list "
+            'such as ["cat", "dog"]).'
         ),
     ] = None,
 ) -> None:
