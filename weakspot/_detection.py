@@ -12,9 +12,11 @@ fixing its errors would gain (TIDE's fix restricted to the slice).
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -113,6 +115,35 @@ class BoxSlice:
         low, high = self.clustered.ci
         return 1.0 - high, 1.0 - low
 
+    def to_dict(self) -> dict[str, Any]:
+        """The slice as JSON-ready values (NaN as None)."""
+        stats = self.slice.stats
+        rest_low, rest_high = self.clustered.rest_ci
+        return _finite(
+            {
+                "view": self.view,
+                "rule": self.rule or None,
+                "description": self.slice.label or None,
+                "method": self.slice.method,
+                "size": stats.size if stats else len(self.slice.members),
+                "errors": stats.errors if stats else None,
+                "metric": self.metric,
+                "inside": self.inside,
+                "inside_ci": list(self.clustered_metric_ci),
+                "inside_ci_boxes_independent": list(self.inside_ci),
+                "outside": self.outside,
+                "outside_ci": [1.0 - rest_high, 1.0 - rest_low],
+                "design_effect": self.clustered.design_effect,
+                "n_images": self.clustered.n_images,
+                "q_value": stats.q_value if stats else None,
+                "cluster_p_value": self.clustered.p_value,
+                "cluster_q_value": self.cluster_q_value,
+                "ap50_gain": self.ap50_gain,
+                "error_types": self.error_types,
+                "aliases": [a.rule or a.description for a in self.slice.aliases],
+            }
+        )
+
 
 @dataclass(frozen=True)
 class BoxSlices:
@@ -172,6 +203,51 @@ class BoxSlices:
                 }
             )
         return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the tables, JSON-ready: COCO's numbers, TIDE's breakdown, the
+        search's counts, the notes and the slices (confirmed and not)."""
+        return _finite(
+            {
+                "task": {"name": "detection", "unit": "box"},
+                "coco": vars(self.match.summary),
+                "error_type_costs": self.error_type_costs,
+                "counts": self.counts,
+                "notes": self.notes,
+                "slices": [s.to_dict() for s in self.slices],
+                "unconfirmed": [s.to_dict() for s in self.unconfirmed],
+            }
+        )
+
+    def write(self, out: str | Path) -> dict[str, Path]:
+        """Write ``detection.json`` (`to_dict`), ``box_slices.csv`` (`to_frame`) and
+        ``boxes.csv`` (every box with its outcome and attributes) into the folder `out`;
+        the same inputs give the same bytes. Returns name -> path."""
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "json": folder / "detection.json",
+            "slices": folder / "box_slices.csv",
+            "boxes": folder / "boxes.csv",
+        }
+        text = json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False)
+        paths["json"].write_text(text + "\n", encoding="utf-8")
+        self.to_frame().to_csv(paths["slices"], index=False, lineterminator="\n")
+        self.table.frame.to_csv(paths["boxes"], index=False, lineterminator="\n")
+        return paths
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every float NaN or infinity as None and numpy scalars as Python's."""
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 @dataclass(frozen=True, eq=False)

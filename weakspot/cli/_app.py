@@ -435,3 +435,7 @@ def main() -> None:
 from weakspot.cli._verify_commands import register as _register_verify  # noqa: E402
 
 _register_verify(app)
+
+from weakspot.cli._detection_command import register as _register_detection  # noqa: E402
+
+_register_detection(app)

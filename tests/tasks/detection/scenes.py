@@ -111,3 +111,46 @@ def _draw(path: Path, boxes: np.ndarray, dark: np.ndarray, rng: np.random.Genera
     pixels = np.repeat(pixels + grain, 3, axis=2)
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(path)
+
+
+def write_coco(scene: Scene, folder: Path) -> tuple[Path, Path]:
+    """The scene as a COCO instances file and a COCO results file in `folder`."""
+    import json
+
+    gt, dt = scene.ground_truth, scene.detections
+    images = gt.images
+
+    def xywh(box: np.ndarray) -> list[float]:
+        return [float(box[0]), float(box[1]), float(box[2] - box[0]), float(box[3] - box[1])]
+
+    instances = {
+        "images": [
+            {"id": i + 1, "file_name": str(images.file_names[i]), "width": WIDTH, "height": HEIGHT}
+            for i in range(len(images))
+        ],
+        "annotations": [
+            {
+                "id": j + 1,
+                "image_id": int(gt.image[j]) + 1,
+                "category_id": int(gt.category_ids[j]),
+                "bbox": xywh(gt.boxes[j]),
+                "area": float(gt.areas[j]),
+                "iscrowd": 0,
+            }
+            for j in range(len(gt))
+        ],
+        "categories": [{"id": k, "name": name} for k, name in CLASSES.items()],
+    }
+    results = [
+        {
+            "image_id": int(dt.image[j]) + 1,
+            "category_id": int(dt.category_ids[j]),
+            "bbox": xywh(dt.boxes[j]),
+            "score": float(dt.scores[j]),
+        }
+        for j in range(len(dt))
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "instances.json").write_text(json.dumps(instances), encoding="utf-8")
+    (folder / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    return folder / "instances.json", folder / "results.json"

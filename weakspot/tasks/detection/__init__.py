@@ -43,6 +43,7 @@ from weakspot.tasks.detection._error_types import (
     box_outcomes,
 )
 from weakspot.tasks.detection._evaluate import COCOParams, Evaluation, evaluate, match_image
+from weakspot.tasks.detection._files import FORMATS, detection_format, read_detection_files
 from weakspot.tasks.detection._fix import ap50_after_fixing, error_type_costs
 from weakspot.tasks.detection._match import DetectionMatch, match_detections
 from weakspot.tasks.detection._memory import detections_from_predictions, ground_truth_from_targets
@@ -68,6 +69,7 @@ __all__ = [
     "DETECTION_ERRORS",
     "ERROR_TYPES",
     "FALSE_POSITIVE_VIEW",
+    "FORMATS",
     "GROUND_TRUTH",
     "MISSED_VIEW",
     "OUTCOME_COLUMNS",
@@ -99,6 +101,7 @@ __all__ = [
     "box_outcomes",
     "box_table",
     "clustered_rates",
+    "detection_format",
     "detections_from_predictions",
     "error_type_costs",
     "evaluate",
@@ -110,6 +113,7 @@ __all__ = [
     "read_coco_detections",
     "read_coco_ground_truth",
     "read_data_yaml",
+    "read_detection_files",
     "read_voc_detections",
     "read_voc_ground_truth",
     "read_yolo_detections",
