@@ -36,7 +36,9 @@ def test_unknown_finders_and_options_are_refused_with_the_choices():
 
 def test_the_default_methods_follow_the_declared_needs():
     assert default_methods(frozenset()) == ("lattice", "error_tree")
-    assert default_methods(frozenset({"embeddings"})) == (
+    # the embedding finders search class by class: a regressor's embeddings do not run them
+    assert default_methods(frozenset({"embeddings"})) == ("lattice", "error_tree")
+    assert default_methods(frozenset({"embeddings", "classes"})) == (
         "lattice",
         "error_tree",
         "domino",

@@ -47,7 +47,7 @@ class BarlowFinder:
     """
 
     name: ClassVar[str] = "barlow"
-    needs: ClassVar[frozenset[str]] = frozenset({"embeddings"})
+    needs: ClassVar[frozenset[str]] = frozenset({"embeddings", "classes"})
     max_depth: int = 1
     n_features: int = 50
     min_leaf_share: float = 0.05

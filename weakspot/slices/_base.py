@@ -23,7 +23,7 @@ from weakspot._errors import InputError
 from weakspot.features import BinnedFeatures
 from weakspot.inputs import load_embeddings
 from weakspot.slices._slice import Slice
-from weakspot.tasks import Outcomes, OutcomeView
+from weakspot.tasks import ClassificationOutcomes, Outcomes, OutcomeView
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,11 @@ class SearchContext(OutcomeView):
 
     @property
     def available(self) -> frozenset[str]:
-        """What this context offers beyond features: ``"embeddings"``, ``"probabilities"``."""
+        """What this context offers beyond features: ``"embeddings"``, ``"probabilities"``,
+        and ``"classes"`` for a classifier's outcomes (the per-class embedding finders)."""
         have = set()
+        if isinstance(self.outcomes, ClassificationOutcomes):
+            have.add("classes")
         if self.embeddings is not None:
             have.add("embeddings")
         if self.proba is not None:

@@ -21,7 +21,8 @@ import pandas as pd
 from weakspot.features import BinnedFeatures, Condition
 from weakspot.slices._slice import Slice
 from weakspot.stats import (
-    excess_error_p_value,
+    LossPopulation,
+    excess_loss_p_value,
     random_half,
     significantly_better,
     significantly_worse,
@@ -52,7 +53,8 @@ def place_cutpoints(
     binned : BinnedFeatures
     features : DataFrame, shape (n, f)
         Raw values of the binned features.
-    errors : ndarray of {0, 1}, shape (n,)
+    errors : ndarray, shape (n,)
+        The loss (0/1 errors: exact tests).
     search_rows : ndarray of bool, shape (n,)
         The rows to choose cut points on (see `held_out_half`).
     """
@@ -88,15 +90,15 @@ def _best_cut(conditions, position, end, binned, features, errors, search_rows) 
     grid = np.linspace(0, 1, MAX_CANDIDATES)
     candidates: np.ndarray = np.unique(np.quantile(span, grid)) if len(span) else np.zeros(0)
     base = others & search_rows
-    total_errors, total = int(errors[search_rows].sum()), int(search_rows.sum())
-    best, best_p = condition, _p(condition, values, base, errors, total_errors, total)
+    population = LossPopulation.of(errors[search_rows])  # exact test for 0/1 errors
+    best, best_p = condition, _p(condition, values, base, errors, population)
     for cut in candidates:
         value = list(condition.value)
         value[end] = float(_round(cut))
         if value[0] >= value[1]:
             continue
         trial = Condition(condition.feature, "in", value)
-        p = _p(trial, values, base, errors, total_errors, total)
+        p = _p(trial, values, base, errors, population)
         if p < best_p:
             best, best_p = trial, p
     if best is not condition and not _moved_rows_differ(condition, best, values, base, errors):
@@ -115,14 +117,12 @@ def _moved_rows_differ(old, new, values, base, errors, alpha: float = MOVE_ALPHA
     return not dropped.any() or significantly_better(dropped, inside_old, errors, alpha)
 
 
-def _p(condition, values, base, errors, total_errors, total) -> float:
+def _p(condition, values, base, errors, population: LossPopulation) -> float:
     low, high = condition.value
     inside = base & (values >= low) & (values < high)
     if inside.sum() == 0:
         return 1.0
-    return float(
-        excess_error_p_value([errors[inside].sum()], [inside.sum()], total_errors, total)[0]
-    )
+    return float(excess_loss_p_value([errors[inside].sum()], [inside.sum()], population)[0])
 
 
 def _neighbour_edges(binned: BinnedFeatures, condition: Condition, end: int) -> tuple[float, float]:

@@ -56,7 +56,7 @@ class DominoFinder:
     """
 
     name: ClassVar[str] = "domino"
-    needs: ClassVar[frozenset[str]] = frozenset({"embeddings"})
+    needs: ClassVar[frozenset[str]] = frozenset({"embeddings", "classes"})
     n_components: int = 25
     n_slices: int = 5
     n_pca_components: int = 32

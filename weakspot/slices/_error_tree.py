@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from weakspot.features import Condition
 from weakspot.slices._base import FinderOutput, SearchContext, register_finder
@@ -34,11 +34,16 @@ class ErrorTreeFinder:
     def find(self, context: SearchContext) -> FinderOutput:
         errors = context.errors
         n = len(errors)
-        if context.binned.codes.shape[1] == 0 or errors.sum() == 0 or n < 4 * context.min_support:
+        # 0/1 errors: a classification tree, as Error Analysis grows; any other loss
+        # (a residual, an absolute error): a regression tree on its value
+        binary = bool(np.all((errors == 0) | (errors == 1)))
+        # no error, or a continuous loss that does not vary: no slice to find
+        flat = errors.sum() == 0 if binary else bool(np.ptp(errors) == 0)
+        if context.binned.codes.shape[1] == 0 or flat or n < 4 * context.min_support:
             return FinderOutput.empty()
         columns = _design_columns(context)
         grow = random_half(n, context.random_state)
-        tree = DecisionTreeClassifier(
+        tree = (DecisionTreeClassifier if binary else DecisionTreeRegressor)(
             max_depth=self.max_depth,
             min_samples_leaf=max(context.min_support // 2, int(self.min_leaf_share * n / 2), 1),
             random_state=context.random_state,
@@ -49,7 +54,8 @@ class ErrorTreeFinder:
         slices, p_values = [], []
         for leaf in np.unique(leaves):
             in_leaf = leaves == leaf
-            test_errors = int(errors[in_leaf & held_out].sum())
+            held_sum = errors[in_leaf & held_out].sum()
+            test_errors = int(held_sum) if binary else float(held_sum)
             test_size = int((in_leaf & held_out).sum())
             p_values.append(held_out_p_value(in_leaf, errors, held_out))
             conditions = _merge_conditions(paths[leaf], context)
@@ -96,7 +102,9 @@ def _design(context: SearchContext, columns: list[tuple[int, int | None]], rows)
     return design
 
 
-def _leaves(tree: DecisionTreeClassifier, context: SearchContext, columns) -> np.ndarray:
+def _leaves(
+    tree: DecisionTreeClassifier | DecisionTreeRegressor, context: SearchContext, columns
+) -> np.ndarray:
     """Leaf id of every row, shape (n,), from blocks of rows so that memory stays small."""
     n = len(context.errors)
     step = 1 << 18
@@ -105,7 +113,9 @@ def _leaves(tree: DecisionTreeClassifier, context: SearchContext, columns) -> np
     )
 
 
-def _leaf_paths(tree: DecisionTreeClassifier, columns) -> dict[int, list[tuple]]:
+def _leaf_paths(
+    tree: DecisionTreeClassifier | DecisionTreeRegressor, columns
+) -> dict[int, list[tuple]]:
     """For each leaf id, the list of (column spec, go_left, threshold) on its path."""
     return {
         leaf: [(columns[column], left, threshold) for column, left, threshold in path]

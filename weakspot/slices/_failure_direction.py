@@ -44,7 +44,7 @@ class FailureDirectionFinder:
     """
 
     name: ClassVar[str] = "failure_direction"
-    needs: ClassVar[frozenset[str]] = frozenset({"embeddings"})
+    needs: ClassVar[frozenset[str]] = frozenset({"embeddings", "classes"})
     n_pca_components: int = 16
     C: float = 0.1
     top_shares: tuple[float, ...] = (0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)

@@ -32,11 +32,23 @@ class LatticeFinder:
 
     def find(self, context: SearchContext) -> FinderOutput:
         binned = context.binned
-        if binned.codes.shape[1] == 0 or context.errors.sum() == 0:
+        errors = context.errors
+        if binned.codes.shape[1] == 0 or errors.size == 0:
+            return FinderOutput.empty()
+        low = errors.min()
+        if low < 0:
+            # SliceLine's score and its pruning bound assume a non-negative loss (a slice's
+            # loss is at most its size times its largest unit's, and the children of a
+            # slice without loss are not searched); a signed loss (a residual, a negated one
+            # for a deficit) is shifted by its minimum. Every test is of a sum against a
+            # random draw of the same size, the same for a shifted loss, so only SliceLine's
+            # ranking score sees the shift.
+            errors = errors - low
+        if errors.sum() == 0:
             return FinderOutput.empty()
         result = lattice_search(
             binned.codes,
-            context.errors,
+            errors,
             alpha=self.alpha,
             k=self.k,
             max_level=self.max_level,
@@ -44,8 +56,8 @@ class LatticeFinder:
             domains=binned.domains,
             engine=context.engine,
         )
-        n, total = len(context.errors), int(context.errors.sum())
-        population = LossPopulation.of(context.errors)  # exact test for 0/1 errors
+        n, total = len(errors), float(errors.sum())
+        population = LossPopulation.of(errors)  # exact test for 0/1 errors
         family = excess_loss_p_value(result.evaluated_errors, result.evaluated_sizes, population)
         rows = self._proposals(result, family, n, total)
         scores = sliceline_score(
@@ -75,7 +87,7 @@ class LatticeFinder:
             slices, np.concatenate([family, np.ones(result.n_pruned)]), family[rows], [note]
         )
 
-    def _proposals(self, result, family: np.ndarray, n: int, total: int) -> np.ndarray:
+    def _proposals(self, result, family: np.ndarray, n: int, total: float) -> np.ndarray:
         """Rows of the evaluated family to propose.
 
         Three lists go forward: the top-K by SliceLine score; every significant single-condition

@@ -13,7 +13,12 @@ import numpy as np
 
 from weakspot.features import BinnedFeatures, Condition
 from weakspot.slices._slice import Slice
-from weakspot.stats import excess_error_p_value, significantly_better, significantly_worse
+from weakspot.stats import (
+    LossPopulation,
+    excess_loss_p_value,
+    significantly_better,
+    significantly_worse,
+)
 
 WIDEN_ALPHA = 0.01
 
@@ -40,7 +45,8 @@ def widen_intervals(item: Slice, binned: BinnedFeatures, errors: np.ndarray) -> 
     item : Slice
         A predicate slice; member-set slices are returned unchanged.
     binned : BinnedFeatures
-    errors : ndarray of {0, 1}, shape (n,)
+    errors : ndarray, shape (n,)
+        The loss (0/1 errors: exact tests).
     """
     if not item.conditions or not all(_is_bin_or_interval(c, binned) for c in item.conditions):
         return item
@@ -127,9 +133,9 @@ def _p_value(
     binned: BinnedFeatures, conditions: list[Condition] | tuple[Condition, ...], errors: np.ndarray
 ) -> float:
     mask = _mask(binned, conditions)
-    return float(
-        excess_error_p_value([errors[mask].sum()], [mask.sum()], int(errors.sum()), len(errors))[0]
-    )
+    # exact for 0/1 errors, the normal screen for a continuous loss
+    population = LossPopulation.of(errors)
+    return float(excess_loss_p_value([errors[mask].sum()], [mask.sum()], population)[0])
 
 
 def drop_idle_conditions(

@@ -14,8 +14,9 @@ from weakspot.inputs import Examples
 from weakspot.slices._base import FINDERS, SearchContext, default_methods, make_finder
 from weakspot.slices._cutpoints import held_out_half, place_cutpoints
 from weakspot.slices._refine import refine_slice
-from weakspot.slices._select import select_slices
+from weakspot.slices._select import ViewOutputs, select_views
 from weakspot.slices._slice import Slice
+from weakspot.slices._views import DirectedView, directed_views, has_classes
 
 
 @dataclass(frozen=True)
@@ -131,44 +132,66 @@ def find_slices(
     methods, finder_options = options.methods, options.finder_options
     given = options.min_support
     support = given if given is not None else default_min_support(len(examples))
-    context = SearchContext(
-        binned=features.binned,
-        features=features.columns,
-        outcomes=examples.outcomes,
-        embeddings=features.embeddings,
-        min_support=support,
-        random_state=random_state,
-        engine=engine,
-        readable=features.readable,
-    )
-    names = list(methods) if methods is not None else list(default_methods(context.available))
+    searches = directed_views(examples.outcomes)
+    first = _context(searches[0], features, support, random_state, engine)
+    names = list(methods) if methods is not None else list(default_methods(first.available))
     finders = {name: make_finder(name, (finder_options or {}).get(name)) for name in names}
-    outputs = []
-    held_out = held_out_half(len(examples), random_state)
-    errors = examples.errors  # computed on each access: once here, not twice per slice
-    for name, finder in finders.items():
-        say(f"searching slices: {name}")
-        output = finder.find(context)
-        refined = [
-            place_cutpoints(
-                refine_slice(s, features.binned, errors),
-                features.binned,
-                features.columns,
-                errors,
-                held_out,
+    views: list[ViewOutputs] = []
+    notes: list[str] = []
+    for search in searches:
+        context = (
+            first
+            if search is searches[0]
+            else _context(search, features, support, random_state, engine)
+        )
+        binned, table = search.features(features)
+        outputs = []
+        held_out = held_out_half(len(search.errors), random_state)
+        errors = search.errors  # computed on each access: once here, not twice per slice
+        for name, finder in finders.items():
+            if not finder.needs <= context.available and search is not searches[0]:
+                # a finder for a classifier's classes has nothing to read on a view's loss
+                continue
+            say(
+                f"searching slices: {name}"
+                + ("" if search.name == "error" else f" ({search.name})")
             )
-            for s in output.slices
-        ]
-        outputs.append(replace(output, slices=refined))
+            output = finder.find(context)
+            refined = [
+                place_cutpoints(
+                    refine_slice(s, binned, errors), binned, table.columns, errors, held_out
+                )
+                for s in output.slices
+            ]
+            outputs.append(replace(output, slices=refined))
+            notes.extend(
+                output.notes
+                if search.name == "error"
+                else [
+                    f"{search.name}{'' if search.sign == 1 else ' (deficit)'}: {note}"
+                    for note in output.notes
+                ]
+            )
+        views.append(
+            ViewOutputs(
+                outputs,
+                errors,
+                errors if search.outcomes is examples.outcomes else search.value,
+                name=search.name,
+                sign=search.sign,
+                two_sided=search.view.two_sided,
+                rows=search.rows,
+                labels=examples.labels if has_classes(search.outcomes) else None,
+            )
+        )
     say("testing and ranking slices")
-    slices, counts = select_slices(
-        outputs,
-        errors,
+    slices, counts = select_views(
+        views,
         min_support=support,
         max_q=options.max_q,
         min_lift=options.min_lift,
         max_slices=options.max_slices,
-        labels=examples.labels,
+        random_state=random_state,
     )
     return SliceSearch(
         slices=slices,
@@ -176,5 +199,26 @@ def find_slices(
         methods=names,
         options={name: vars(finder).copy() for name, finder in finders.items()},
         min_support=support,
-        notes=[note for output in outputs for note in output.notes],
+        notes=notes,
+    )
+
+
+def _context(
+    search: DirectedView,
+    features: FeatureTable,
+    min_support: int,
+    random_state: int,
+    engine: Any,
+) -> SearchContext:
+    """What the finders see on one directed view: its units' features and loss."""
+    binned, table = search.features(features)
+    return SearchContext(
+        binned=binned,
+        features=table.columns,
+        outcomes=search.outcomes,
+        embeddings=table.embeddings,
+        min_support=min_support,
+        random_state=random_state,
+        engine=engine,
+        readable=table.readable,
     )

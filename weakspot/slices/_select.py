@@ -2,13 +2,52 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from weakspot.slices._base import FinderOutput
-from weakspot.slices._slice import Alias, Slice, slice_statistics
-from weakspot.stats import benjamini_hochberg, significantly_worse, unique_inverse
+from weakspot.slices._slice import Alias, Slice, slice_statistics, with_bootstrap
+from weakspot.stats import (
+    LossPopulation,
+    benjamini_hochberg,
+    permutation_draws,
+    permutation_p_values,
+    significantly_worse,
+    unique_inverse,
+)
+
+
+@dataclass(frozen=True)
+class ViewOutputs:
+    """What the finders proposed on one directed view, and the loss to judge it by.
+
+    Attributes
+    ----------
+    outputs : list of FinderOutput
+        Member positions among the view's units.
+    errors : ndarray, shape (n_units,)
+        The directed loss the tests count (a two-sided view's deficit search: the negation).
+    value : ndarray, shape (n_units,)
+        The view's value (not negated): what the statistics report.
+    name : str
+        The view (`Slice.view`).
+    sign : {1, -1}
+    two_sided : bool
+    rows : ndarray of int, shape (n_units,), or None
+        Positions of the view's units in the table; None: every row.
+    labels : ndarray, shape (n_units,), or None
+        A classifier's labels, for the class-adjusted excess.
+    """
+
+    outputs: list[FinderOutput]
+    errors: np.ndarray
+    value: np.ndarray
+    name: str = "error"
+    sign: int = 1
+    two_sided: bool = False
+    rows: np.ndarray | None = None
+    labels: np.ndarray | None = None
 
 
 def select_slices(
@@ -21,68 +60,184 @@ def select_slices(
     max_slices: int = 15,
     max_jaccard: float = 0.8,
     labels: np.ndarray | None = None,
+    random_state: int = 0,
 ) -> tuple[list[Slice], dict[str, int]]:
-    """Keep the significant slices, fold near-copies together, rank them.
+    """Keep the significant slices of one loss, fold near-copies together, rank them
+    (`select_views` with the one ``"error"`` view; same parameters)."""
+    view = ViewOutputs(outputs, errors, errors, labels=labels)
+    return select_views(
+        [view],
+        min_support=min_support,
+        max_q=max_q,
+        min_lift=min_lift,
+        max_slices=max_slices,
+        max_jaccard=max_jaccard,
+        random_state=random_state,
+    )
 
-    Benjamini-Hochberg is taken over the union of every finder's family, so a slice's q-value
-    accounts for all the hypotheses the search looked at, across finders.
+
+def select_views(
+    views: list[ViewOutputs],
+    *,
+    min_support: int,
+    max_q: float = 0.05,
+    min_lift: float = 1.1,
+    max_slices: int = 15,
+    max_jaccard: float = 0.8,
+    random_state: int = 0,
+) -> tuple[list[Slice], dict[str, int]]:
+    """Keep the significant slices of every view, fold near-copies together, rank them.
+
+    Benjamini-Hochberg is taken over the union of every finder's family on every view, so a
+    slice's q-value accounts for all the hypotheses the search looked at, across finders and
+    losses. For a continuous loss, the finalists (the slices that pass the normal screen)
+    are tested again by permutation (`weakspot.stats.permutation_p_values`): their reported
+    `p_value` is the permutation one, their q-value that of the larger of the two p-values,
+    and a finalist whose permutation p-value does not pass is dropped. Slices are folded
+    within their view only (a large error and a bias on the same rows say different things),
+    then ranked together.
 
     Parameters
     ----------
-    outputs : list of FinderOutput
-    errors : ndarray of {0, 1}, shape (n,)
+    views : list of ViewOutputs
     min_support : int
         Smallest slice reported.
     max_q : float
         Largest q-value reported.
     min_lift : float
-        Smallest ratio of a reported slice's error rate to the rest's. Significance alone is
-        not enough on large sets: with 5,000,000 rows a chance slice at 6.7% errors against
-        6.5% elsewhere (lift 1.03) passed q < 0.05, among the hundreds of variants of a real
+        Smallest ratio of a reported slice's error rate (mean loss) to the rest's (the loss
+        ratio; `weakspot.stats.shift_ratio` for a signed view). Significance alone is not
+        enough on large sets: with 5,000,000 rows a chance slice at 6.7% errors against 6.5%
+        elsewhere (lift 1.03) passed q < 0.05, among the hundreds of variants of a real
         slice that fill the family (docs/finders.md, "Significant is not enough").
     max_slices : int
         At most this many slices are returned.
     max_jaccard : float
         A slice whose members overlap a higher-ranked one's with Jaccard >= this is folded in.
+    random_state : int
+        Seed of the permutation tests and bootstrap intervals.
 
     Returns
     -------
-    slices : list of Slice, ranked, with ``stats``, ``rank`` (from 1) and ``aliases`` filled
+    slices : list of Slice, ranked, with ``stats``, ``rank`` (from 1), ``aliases`` and
+        ``view`` filled, members as positions in the table
     counts : dict with ``tested``, ``proposed``, ``significant``, ``reported``
     """
-    # errors each row would have at its class's error rate: what class difficulty alone explains
-    expected = (
-        _class_error_rates(labels, errors)
-        if labels is not None
-        else np.full(len(errors), errors.mean())
-    )
-    family = np.concatenate([o.family_p_values for o in outputs]) if outputs else np.zeros(0)
+    family = np.concatenate([o.family_p_values for v in views for o in v.outputs] or [np.zeros(0)])
     q_of = _q_value_lookup(family)
+    cutoff = _bh_cutoff(family, max_q)
+    folded: list[tuple[Slice, int]] = []
+    n_candidates = n_significant = 0
+    for index, view in enumerate(views):
+        candidates = _candidates(view, q_of)
+        n_candidates += len(candidates)
+        significant = [
+            s for s in candidates if _stats(s).q_value <= max_q and _stats(s).size >= min_support
+        ]
+        significant = [s for s in significant if _stats(s).lift > 1 and _stats(s).lift >= min_lift]
+        significant = _confirm(significant, view, q_of, cutoff, max_q, [random_state, index])
+        n_significant += len(significant)
+        ranked = sorted(significant, key=_rank_key)
+        view_folded = _fold_redundant(ranked, view.errors, max_jaccard, max_q / 5)
+        folded.extend((item, index) for item in view_folded)
+    # one view (a classifier): its folded list is already in this order, and sorted is stable
+    chosen = sorted(folded, key=lambda pair: _rank_key(pair[0]))[:max_slices]
+    kept = [
+        _in_table(item, views[index], [random_state, index, rank]).replace(rank=rank)
+        for rank, (item, index) in enumerate(chosen, start=1)
+    ]
+    counts = {
+        "tested": int(family.size),
+        "proposed": n_candidates,
+        "significant": n_significant,
+        "reported": len(kept),
+    }
+    return kept, counts
+
+
+def _candidates(view: ViewOutputs, q_of) -> list[Slice]:
+    """Every proposal of `view`'s finders with its statistics on the view's loss."""
+    errors = view.errors
+    n = len(errors)
+    # errors each unit would have at its class's error rate: what class difficulty explains
+    expected = (
+        _class_error_rates(view.labels, errors)
+        if view.labels is not None
+        else np.full(n, errors.mean())
+    )
     candidates: list[Slice] = []
-    for output in outputs:
+    for output in view.outputs:
         for item, p in zip(output.slices, output.proposed_p_values, strict=True):
-            mask = item.mask(len(errors))
+            mask = item.mask(n)
             stats = replace(
-                slice_statistics(mask, errors),
+                slice_statistics(mask, view.value, sign=view.sign, two_sided=view.two_sided),
                 class_adjusted_excess=float(errors[mask].sum() - expected[mask].sum()),
                 search_p_value=float(p),
                 q_value=float(q_of(p)),
             )
-            candidates.append(item.replace(stats=stats))
-    significant = [
-        s for s in candidates if _stats(s).q_value <= max_q and _stats(s).size >= min_support
-    ]
-    significant = [s for s in significant if _stats(s).lift > 1 and _stats(s).lift >= min_lift]
-    ranked = sorted(significant, key=_rank_key)
-    folded = _fold_redundant(ranked, errors, max_jaccard, max_q / 5)[:max_slices]
-    kept = [item.replace(rank=rank) for rank, item in enumerate(folded, start=1)]
-    counts = {
-        "tested": int(family.size),
-        "proposed": len(candidates),
-        "significant": len(significant),
-        "reported": len(kept),
-    }
-    return kept, counts
+            candidates.append(item.replace(stats=stats, view=view.name))
+    return candidates
+
+
+def _confirm(
+    finalists: list[Slice], view: ViewOutputs, q_of, cutoff: float, max_q: float, seed: list[int]
+) -> list[Slice]:
+    """The finalists of a continuous loss that the permutation test confirms, with its
+    p-value; a 0/1 loss's finalists come back as they are (their test is already exact).
+
+    The draws are enough to resolve the Benjamini-Hochberg cut-off of the family where the
+    work allows (`weakspot.stats.permutation_draws`); where it does not, a finalist that no
+    draw reached keeps its screen's q-value (the draws cannot say more).
+    """
+    population = LossPopulation.of(view.errors)
+    if not finalists or population.binary:
+        return finalists
+    n = len(view.errors)
+    masks = [item.mask(n) for item in finalists]
+    totals = [float(view.errors[mask].sum()) for mask in masks]
+    sizes = [int(mask.sum()) for mask in masks]
+    draws = permutation_draws(n, cutoff)
+    p_values = permutation_p_values(view.errors, totals, sizes, draws=draws, random_state=seed)
+    floor = 1.0 / (draws + 1)
+    confirmed = []
+    for item, p in zip(finalists, p_values, strict=True):
+        stats = _stats(item)
+        unresolved = p <= floor and floor > cutoff
+        q = (
+            stats.q_value
+            if unresolved
+            else max(stats.q_value, float(q_of(max(p, stats.search_p_value))))
+        )
+        if q <= max_q:
+            confirmed.append(item.replace(stats=replace(stats, p_value=float(p), q_value=q)))
+    return confirmed
+
+
+def _bh_cutoff(family: np.ndarray, max_q: float) -> float:
+    """The largest p-value Benjamini-Hochberg rejects at level `max_q` within `family` (the
+    level a finalist's permutation p-value must reach); ``max_q / m`` when it rejects none."""
+    m = family.size
+    if m == 0:
+        return max_q
+    ordered = np.sort(family)
+    passing = np.flatnonzero(ordered <= max_q * np.arange(1, m + 1) / m)
+    return float(ordered[passing[-1]]) if passing.size else max_q / m
+
+
+def _in_table(item: Slice, view: ViewOutputs, seed: list[int]) -> Slice:
+    """A kept slice with its bootstrap intervals (continuous loss) and its members (and its
+    aliases' view) as positions in the table."""
+    stats = with_bootstrap(
+        _stats(item),
+        item.mask(len(view.errors)),
+        view.value,
+        sign=view.sign,
+        two_sided=view.two_sided,
+        random_state=seed,
+    )
+    if view.rows is None:
+        return item.replace(stats=stats)
+    return item.replace(stats=stats, members=view.rows[item.members])
 
 
 def _stats(item: Slice):
@@ -127,6 +282,7 @@ def _rank_key(item: Slice) -> tuple:
         n_conditions,
         item.method,
         item.rule(),
+        item.view,
     )
 
 

@@ -7,7 +7,7 @@ never changed behind its back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,7 +15,16 @@ import numpy as np
 
 from weakspot._display import html_of
 from weakspot.features import Condition
-from weakspot.stats import LossPopulation, excess_loss_p_value, member_mask, wilson_interval
+from weakspot.stats import (
+    LossPopulation,
+    bootstrap_intervals,
+    excess_loss_p_value,
+    loss_ratio,
+    mean_interval,
+    member_mask,
+    shift_ratio,
+    wilson_interval,
+)
 
 
 @dataclass(frozen=True)
@@ -24,18 +33,32 @@ class SliceStats:
 
     Attributes
     ----------
-    size, errors : int
+    For a continuous loss (a regressor's error, a view's signed residual) the "errors" are
+    the summed loss and the "rates" mean losses; see `slice_statistics`.
+
+    size : int
+    errors : int or float
+        Errors in the slice (a 0/1 loss), or its summed loss.
     error_rate : float
+        Error rate, or mean loss (signed for a signed view).
     ci : tuple of float
-        95% Wilson interval of the error rate.
+        95% interval of `error_rate`: Wilson for a 0/1 loss, a percentile bootstrap otherwise
+        (a normal interval until `with_bootstrap` fills it for a reported slice).
     rest_error_rate : float
-        Error rate of the rows outside the slice.
+        The same outside the slice (among the view's units).
     lift : float
-        ``error_rate / rest_error_rate`` (inf when the rest has no error).
+        ``error_rate / rest_error_rate`` (inf when the rest has no error): the loss ratio; for
+        a signed view, `weakspot.stats.shift_ratio` (1 + the gap between the means over the
+        rest's mean absolute deviation).
     excess_errors : float
-        Errors beyond what the overall error rate puts in a group of this size.
+        Errors (summed loss) beyond what the overall rate puts in a group of this size
+        (negative for a slice below the rest of a signed view).
     p_value : float
-        One-sided exact test of the slice's errors against a random draw, on all rows.
+        One-sided test of the slice's loss against a random draw of its size: exact for a 0/1
+        loss; for a continuous one, the normal screen until `select_views` replaces it by the
+        permutation test of a finalist.
+    lift_ci : tuple of float, or None
+        95% percentile bootstrap interval of `lift` for a continuous loss; None for 0/1.
     class_adjusted_excess : float
         Errors beyond what the members' own classes' error rates explain.
     search_p_value : float
@@ -45,7 +68,7 @@ class SliceStats:
     """
 
     size: int
-    errors: int
+    errors: int | float
     error_rate: float
     ci: tuple[float, float]
     rest_error_rate: float
@@ -55,8 +78,10 @@ class SliceStats:
     class_adjusted_excess: float = 0.0
     search_p_value: float = 1.0
     q_value: float = 1.0
+    lift_ci: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {} if self.lift_ci is None else {"lift_ci": list(self.lift_ci)}
         return {
             "size": self.size,
             "errors": self.errors,
@@ -69,6 +94,7 @@ class SliceStats:
             "p_value": self.p_value,
             "search_p_value": self.search_p_value,
             "q_value": self.q_value,
+            **extra,
         }
 
 
@@ -182,15 +208,65 @@ def compact_positions(members: np.ndarray) -> np.ndarray:
 
 
 def slice_statistics(
-    member_mask: np.ndarray, errors: np.ndarray, *, confidence: float = 0.95
+    member_mask: np.ndarray,
+    errors: np.ndarray,
+    *,
+    confidence: float = 0.95,
+    sign: int = 1,
+    two_sided: bool = False,
 ) -> SliceStats:
     """Size, errors, error rate with interval, lift, excess errors and p-value of one slice.
+
+    A 0/1 loss gets counts, a Wilson interval and the exact test. Any other loss gets its
+    sum, means, a normal interval of the mean, the loss ratio (`shift_ratio` for a signed
+    or two-sided loss) and the normal screen of `weakspot.stats.excess_loss_p_value`.
 
     Parameters
     ----------
     member_mask : ndarray of bool, shape (n,)
-    errors : ndarray of {0, 1}, shape (n,)
+    errors : ndarray, shape (n,)
+        The loss (0/1 errors, or any value: a signed view's value, not negated).
+    confidence : float
+    sign : {1, -1}
+        The direction tested: -1 tests a deficit of the loss (a two-sided view's second
+        search), as an excess of its negation.
+    two_sided : bool
+        Whether the loss is a two-sided view's (its effect size is then `shift_ratio`).
     """
+    population = LossPopulation.of(errors)
+    if population.binary and sign == 1 and not two_sided:
+        return _count_statistics(member_mask, errors, confidence)
+    values = np.asarray(errors, dtype=np.float64)
+    size = int(member_mask.sum())
+    n = values.shape[0]
+    inside, outside = values[member_mask], values[~member_mask]
+    total, rest = float(inside.sum()), float(outside.sum())
+    rate = total / size if size else 0.0
+    rest_rate = rest / (n - size) if n - size else 0.0
+    signed = two_sided or bool(values.size and values.min() < 0)
+    directed = LossPopulation.of(sign * values)
+    return SliceStats(
+        size=size,
+        errors=total,
+        error_rate=rate,
+        ci=mean_interval(inside, confidence=confidence),
+        rest_error_rate=rest_rate,
+        lift=_effect(signed, sign)(inside, outside),
+        excess_errors=total - size * float(values.mean()),
+        p_value=float(excess_loss_p_value([sign * total], [size], directed)[0]),
+    )
+
+
+def _effect(signed: bool, sign: int) -> Callable[[np.ndarray, np.ndarray], float]:
+    """The effect size of a loss: the loss ratio, or for a signed loss the shift ratio in the
+    direction the slice was found in (`weakspot.stats.shift_ratio`)."""
+    if not signed:
+        return loss_ratio
+    return lambda inside, outside: shift_ratio(inside, outside, sign)
+
+
+def _count_statistics(member_mask: np.ndarray, errors: np.ndarray, confidence: float) -> SliceStats:
+    """`slice_statistics` of a 0/1 loss: counts, Wilson interval, exact test."""
     size = int(member_mask.sum())
     n = errors.shape[0]
     slice_errors = int(errors[member_mask].sum())
@@ -212,3 +288,44 @@ def slice_statistics(
         # the test follows the loss's kind: exact for 0/1 errors (weakspot.stats._loss)
         p_value=float(excess_loss_p_value([slice_errors], [size], LossPopulation.of(errors))[0]),
     )
+
+
+def with_bootstrap(
+    stats: SliceStats,
+    member_mask: np.ndarray,
+    errors: np.ndarray,
+    *,
+    sign: int = 1,
+    two_sided: bool = False,
+    random_state: int | list[int] = 0,
+    confidence: float = 0.95,
+) -> SliceStats:
+    """`stats` of a continuous loss with percentile bootstrap intervals of the mean loss
+    (`ci`) and of the loss ratio (`lift_ci`); a 0/1 loss's statistics come back unchanged.
+
+    Parameters
+    ----------
+    stats : SliceStats
+        From `slice_statistics` on the same mask and loss.
+    member_mask : ndarray of bool, shape (n,)
+    errors : ndarray, shape (n,)
+        The loss the statistics were computed on.
+    sign : {1, -1}
+        The direction the slice was found in (as in `slice_statistics`).
+    two_sided : bool
+    random_state : int or list of int
+        Seed of the resamples.
+    confidence : float
+    """
+    if isinstance(stats.errors, int):
+        return stats
+    values = np.asarray(errors, dtype=np.float64)
+    signed = two_sided or bool(values.size and values.min() < 0)
+    ci, lift_ci = bootstrap_intervals(
+        values[member_mask],
+        values[~member_mask],
+        _effect(signed, sign),
+        random_state=random_state,
+        confidence=confidence,
+    )
+    return replace(stats, ci=ci, lift_ci=lift_ci)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import BaseDecisionTree
 
 
-def leaf_paths(tree: DecisionTreeClassifier) -> dict[int, list[tuple[int, bool, float]]]:
+def leaf_paths(tree: BaseDecisionTree) -> dict[int, list[tuple[int, bool, float]]]:
     """For each leaf id, the splits on the way to it: ``(input column, went left, threshold)``.
 
     Going left means ``x[column] <= threshold``.

@@ -20,6 +20,14 @@ from weakspot.stats._paired import (
     paired_difference_interval,
     unpaired_worse_p_value,
 )
+from weakspot.stats._permutation import (
+    bootstrap_intervals,
+    loss_ratio,
+    mean_interval,
+    permutation_draws,
+    permutation_p_values,
+    shift_ratio,
+)
 from weakspot.stats._sampling import member_mask, random_half
 from weakspot.stats._tests import (
     benjamini_hochberg,
@@ -31,6 +39,7 @@ from weakspot.stats._tests import (
 __all__ = [
     "LossPopulation",
     "benjamini_hochberg",
+    "bootstrap_intervals",
     "distinct_values",
     "excess_error_p_value",
     "excess_loss_p_value",
@@ -38,10 +47,15 @@ __all__ = [
     "fewer_loss_p_value",
     "held_out_p_value",
     "holm",
+    "loss_ratio",
+    "mean_interval",
     "mcnemar_p_value",
     "member_mask",
     "paired_difference_interval",
+    "permutation_draws",
+    "permutation_p_values",
     "random_half",
+    "shift_ratio",
     "significantly_better",
     "significantly_worse",
     "unique_inverse",
