@@ -19,7 +19,7 @@ from weakspot.features import FeatureTable
 from weakspot.inputs import Inputs
 from weakspot.slices import Slice
 from weakspot.stats import member_mask
-from weakspot.tasks import TaskWords, number
+from weakspot.tasks import TaskWords, label_view, number
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,8 @@ class ExplainedSlice:
             "ci": list(s.ci),
             "rest_error_rate": s.rest_error_rate,
             "lift": s.lift,
+            # a continuous loss's bootstrap interval of the loss ratio (none for 0/1 errors)
+            **({"lift_ci": list(s.lift_ci)} if s.lift_ci is not None else {}),
             "excess_errors": s.excess_errors,
             "class_adjusted_excess": s.class_adjusted_excess,
             "p_value": s.p_value,
@@ -197,6 +199,11 @@ def describe_slice(item: Slice, who: str, words: TaskWords | None = None) -> str
     view = getattr(item, "view", "error")
     if words is not None and not (words.rate and view == "error"):
         ci = words.interval(s.ci, view)
+        if label_view(view) is not None:  # a tagger's misses or false alarms of one label
+            return (
+                f"{who}: {words.compare(s.error_rate, s.rest_error_rate, view)} (95% CI {ci}, "
+                f"{lift}x), {s.size} examples."
+            )
         if view == "bias":
             return (
                 f"{who}: the model {words.compare(s.error_rate, s.rest_error_rate, view)} "
@@ -227,11 +234,12 @@ def add_pictures(
     slices (when the default backbone made the embeddings). Slices past the top are unchanged.
     Images the extraction skipped (`unread`, row indices) are never opened again."""
     from weakspot.explain._pictures import barlow_feature_pictures, slice_examples
-    from weakspot.explain._report_pictures import contrast_examples
+    from weakspot.explain._report_pictures import contrast_examples, picture_outcomes
 
     if inputs.images is None:
         return list(explained)
     examples = inputs.examples
+    labels, predictions, failing, strata = picture_outcomes(examples)
     rng = np.random.default_rng(random_state)
     backbone = None
     out = []
@@ -243,11 +251,12 @@ def add_pictures(
             item.slice,
             inputs.images,
             ids=examples.ids,
-            labels=examples.labels,
-            predictions=examples.predictions,
-            errors=examples.errors,
+            labels=labels,
+            predictions=predictions,
+            errors=failing,
             rng=rng,
             unread=unread,
+            strata=strata,
         )
         # its own generator, so the existing pictures are drawn as before
         pictures.update(
