@@ -154,6 +154,7 @@ def split_of(
         task=outcomes.task,
         loss=examples.errors if predicted else None,
         targets=outcomes.targets if regressor else None,
+        task_options=outcomes.task_options(),
     )
 
 
@@ -192,6 +193,7 @@ def failure_stage(
         slice_ids=[item.id for item in slices],
         descriptors=features.descriptors,
         min_lift=min_lift,
+        loss=None if examples.outcomes.binary else examples.errors,
     )
     if not examples.outcomes.binary:
         modes = [_with_mean_loss(mode, examples.errors) for mode in modes]

@@ -130,11 +130,12 @@ def serving_kinds(cause: str) -> list[str]:
 
 
 def excess_errors(mode: FailureMode, context: DiagnosisContext) -> float:
-    """The mode's errors beyond what the rest's error rate would put there."""
+    """The mode's errors beyond what the rest's error rate would put there (for a continuous
+    loss, a regressor's, its summed loss beyond the rest's mean loss)."""
     ev = context.evaluation
     mask = np.zeros(len(ev), dtype=bool)
     mask[np.asarray(mode.members, dtype=np.int64)] = True
-    errors = np.asarray(ev.errors) == 1
+    errors = np.asarray(ev.errors, dtype=np.float64)
     rest = float(errors[~mask].mean()) if (~mask).any() else 0.0
     return max(0.0, float(errors[mask].sum() - rest * mask.sum()))
 
@@ -149,10 +150,12 @@ def scaled_gain(
     times the action's `reach` ``(share in [0, 1], why)`` when it can serve only part of them."""
     excess = excess_errors(mode, context)
     share, why = (1.0, "") if reach is None else (min(1.0, reach[0]), f", times {reach[1]}")
+    binary = np.isin(np.asarray(context.evaluation.errors), (0, 1)).all()
+    what = "errors beyond the rest's error rate" if binary else "loss beyond the rest's mean loss"
     return {
         "errors": round(excess * diagnosis.confidence * share, 1),
         "how": (
-            f"the mode's {excess:.0f} errors beyond the rest's error rate, times the "
+            f"the mode's {excess:.0f} {what}, times the "
             f"{diagnosis.cause} confidence {diagnosis.confidence:.2f}{why}; an estimate, "
             "not a retrained measurement"
         ),

@@ -32,7 +32,7 @@ def learning_curve(
 ) -> dict[str, Any]:
     """``{points: [[n, error]], more_needed}``; `more_needed` is an int or "unknown"."""
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression, Ridge
 
     train, ev = context.train, context.evaluation
     assert train is not None and train.embeddings is not None and ev.embeddings is not None
@@ -47,21 +47,26 @@ def learning_curve(
     if len(inside) < MIN_CURVE or len(members) == 0:
         return {"points": [], "more_needed": "unknown"}
     x_eval = np.asarray(ev.embeddings, dtype=np.float64)[members] / scale
-    y_eval = np.asarray(ev.labels).astype(str)[members]
+    # a regressor's curve fits its targets (a ridge regression), a classifier's its labels
+    numeric = train.targets is not None and ev.targets is not None
+    if numeric:
+        y_train, y_eval = np.asarray(train.targets), np.asarray(ev.targets)[members]
+    else:
+        y_train = np.asarray(train.labels).astype(str)
+        y_eval = np.asarray(ev.labels).astype(str)[members]
+    task = get_task(ev.task, **ev.task_options)
     points = []
     for share in (0.25, 0.5, 1.0):
         keep = rng.permutation(inside)[: max(2, int(round(share * len(inside))))]
         rows = np.r_[others, keep]
-        model = LogisticRegression(C=0.5, max_iter=300)
+        model = Ridge(alpha=1.0) if numeric else LogisticRegression(C=0.5, max_iter=300)
         with warnings.catch_warnings():  # a capped solver is enough for a curve's trend
             warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(x_train[rows] / scale, np.asarray(train.labels).astype(str)[rows])
-        points.append(
-            [len(keep), float(get_task(ev.task).loss(y_eval, model.predict(x_eval)).mean())]
-        )
+            model.fit(x_train[rows] / scale, y_train[rows])
+        points.append([len(keep), float(task.loss(y_eval, model.predict(x_eval)).mean())])
     n, err = np.array(points).T
     slope, intercept = np.polyfit(np.log(n), err, 1)
-    errors = np.asarray(ev.errors) == 1
+    errors = np.asarray(ev.errors, dtype=np.float64)
     target = float(errors[~mode_mask(mode, len(ev))].mean())
     more: Any = "unknown"
     if slope < 0 and err[-1] > target:

@@ -82,4 +82,4 @@ def write_actions(
     modes: Sequence[FailureMode], actions: Sequence[Action], out: str | Path
 ) -> list[Path]:
     """Write every action's artifact, and ``actions/gate.toml`` with every mode's check."""
-    return write_action_files(actions, out, gate_file(modes) if modes else {})
+    return write_action_files(actions, out, gate_file(modes, actions) if modes else {})

@@ -54,6 +54,9 @@ class Split:
         the labels and predictions by the classifier's definition.
     targets : ndarray of float, shape (n,), or None
         A regressor's true values (None for a classifier).
+    task_options : dict
+        The task's options (a regressor's ``loss``), so that a loss computed here for
+        predictions made elsewhere is the task's (`weakspot.tasks.get_task`).
     """
 
     features: pd.DataFrame
@@ -67,6 +70,7 @@ class Split:
     task: str = "classification"
     loss: np.ndarray | None = field(default=None, repr=False)
     targets: np.ndarray | None = field(default=None, repr=False)
+    task_options: Mapping[str, object] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.labels)

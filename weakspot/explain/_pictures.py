@@ -102,13 +102,16 @@ def slice_examples(
     rng: np.random.Generator,
     k: int = 6,
     unread: Collection[int] = (),
+    strata: np.ndarray | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Up to `k` failing examples from inside the slice and `k` examples from outside it.
 
-    Outside examples are drawn from the same classes as the inside ones, so the contrast shows
-    what the slice has that its classes' other images do not. Rows in `unread` (images the
-    extraction skipped) are never chosen.
+    Outside examples are drawn from the same classes as the inside ones (the same `strata`,
+    default the labels; a task without classes has one), so the contrast shows what the
+    slice has that its classes' other images do not. Rows in `unread` (images the extraction
+    skipped) are never chosen.
     """
+    strata = labels if strata is None else strata
     n = len(labels)
     readable = np.ones(n, dtype=bool)
     readable[np.fromiter((int(i) for i in unread), dtype=np.int64, count=len(unread))] = False
@@ -118,7 +121,7 @@ def slice_examples(
     if len(pool_in) == 0:
         pool_in = np.flatnonzero(inside & readable)
     chosen_in = np.sort(rng.choice(pool_in, size=min(k, len(pool_in)), replace=False))
-    same_class = np.isin(labels, labels[chosen_in]) & ~inside & readable
+    same_class = np.isin(strata, strata[chosen_in]) & ~inside & readable
     pool_out = (
         np.flatnonzero(same_class) if same_class.any() else np.flatnonzero(~inside & readable)
     )

@@ -15,8 +15,9 @@ import pandas as pd
 
 from weakspot.explain._pictures import load_rgb, png_data_uri
 from weakspot.features import FeatureTable
-from weakspot.inputs import Inputs
+from weakspot.inputs import Examples, Inputs
 from weakspot.slices import Slice
+from weakspot.tasks import ClassificationOutcomes, RegressionOutcomes
 
 
 def picture_records(
@@ -49,14 +50,14 @@ def contrast_examples(
     Returns ``{"successes_inside": [...], "errors_outside": [...]}``.
     """
     ex, source, members = inputs.examples, inputs.images, item.members
-    ids, labels, predictions = ex.ids, ex.labels, ex.predictions
+    labels, predictions, wrong, strata = picture_outcomes(ex)
+    ids = ex.ids
     inside = np.zeros(len(labels), dtype=bool)
     inside[members] = True
     readable = np.ones(len(labels), dtype=bool)
     readable[np.fromiter((int(i) for i in unread), dtype=np.int64, count=len(unread))] = False
-    wrong = ex.errors > 0
     right_in = np.flatnonzero(inside & ~wrong & readable)
-    classes = np.isin(labels, labels[inside & wrong]) if (inside & wrong).any() else inside
+    classes = np.isin(strata, strata[inside & wrong]) if (inside & wrong).any() else inside
     wrong_out = np.flatnonzero(~inside & wrong & classes & readable)
 
     def draw(pool: np.ndarray) -> np.ndarray:
@@ -79,15 +80,36 @@ def flag_pictures(
         return []
     ex = inputs.examples
     rng = np.random.default_rng([random_state, 1])
+    labels, predictions, _, _ = picture_outcomes(ex)
     return flagged_examples(
         features.columns[names],
         inputs.images,
         ids=ex.ids,
-        labels=ex.labels,
-        predictions=ex.predictions,
+        labels=labels,
+        predictions=predictions,
         errors=ex.errors,
         rng=rng,
     )
+
+
+def picture_outcomes(ex: Examples) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the example pictures show and are drawn by, each shape (n,): the label and the
+    prediction their captions give, the failing rows, and the strata that outside pictures
+    are drawn from (those of the inside ones).
+
+    A classifier: its classes, wrong rows and classes. A task without classes has one stratum;
+    a regressor's captions are its numbers, and its failing rows those whose loss is above
+    the mean loss (every row has some loss, so "wrong" would be every row).
+    """
+    outcomes, errors = ex.outcomes, ex.errors
+    if isinstance(outcomes, ClassificationOutcomes):
+        return outcomes.labels, outcomes.predictions, errors > 0, outcomes.labels
+    failing = errors > 0 if outcomes.binary else errors > errors.mean()
+    strata = np.zeros(len(ex), dtype=np.int8)
+    if isinstance(outcomes, RegressionOutcomes):
+        return outcomes.targets, outcomes.predictions, failing, strata
+    blank = np.full(len(ex), "", dtype=object)
+    return blank, blank, failing, strata
 
 
 def flagged_examples(
@@ -113,7 +135,7 @@ def flagged_examples(
     list of dict
         ``{flag, count, share, error_rate, examples}``, most frequent flag first.
     """
-    wrong = np.asarray(errors) > 0
+    loss = np.asarray(errors, dtype=np.float64)
     out = []
     for name in flags.columns:
         mask = flags[name].fillna(False).to_numpy(dtype=bool)
@@ -125,7 +147,8 @@ def flagged_examples(
                 "flag": str(name),
                 "count": count,
                 "share": count / max(len(mask), 1),
-                "error_rate": float(wrong[mask].mean()) if count else None,
+                # a 0/1 loss's error rate; a continuous loss's mean (a regressor's MAE)
+                "error_rate": float(loss[mask].mean()) if count else None,
                 "examples": picture_records(chosen, source, ids, labels, predictions),
             }
         )

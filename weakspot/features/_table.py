@@ -18,6 +18,7 @@ import pandas as pd
 from weakspot._errors import MissingDependency
 from weakspot.features._binning import BinnedFeatures, bin_features
 from weakspot.inputs import Inputs
+from weakspot.tasks import ClassificationOutcomes
 
 if TYPE_CHECKING:  # the image stage is imported only when there are images
     from weakspot.features.images import PropertyDescriptor
@@ -190,7 +191,10 @@ def _extract_images(inputs: Inputs, options: ImageOptions, progress, engine):
                 **rows,
             )
 
-        labels, share = inputs.examples.labels, options.max_failed_share
+        # a classifier's flag thresholds are set per class; a task without classes has one
+        outcomes = inputs.examples.outcomes
+        labels = outcomes.labels if isinstance(outcomes, ClassificationOutcomes) else None
+        share = options.max_failed_share
         if not inputs.refused:  # an array, Python paths, or table paths all allowed
             return extract(
                 images, labels=labels, embeddings=inputs.embeddings, max_failed_share=share

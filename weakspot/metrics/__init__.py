@@ -16,6 +16,7 @@ from weakspot.metrics._overview import (
 from weakspot.metrics._regression import (
     REGRESSION_METRICS,
     REGRESSION_WORDS,
+    mean_interval,
     regression_disaggregated,
     regression_metrics,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "confusion_matrix",
     "disaggregated_metrics",
     "groups_frame",
+    "mean_interval",
     "measure",
     "multilabel_disaggregated",
     "multilabel_overall",

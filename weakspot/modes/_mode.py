@@ -213,6 +213,7 @@ def find_failure_modes(
     f1_slack: float = F1_SLACK,
     descriptors: Mapping[str, PropertyDescriptor] | None = None,
     min_lift: float = 1.1,
+    loss: np.ndarray | None = None,
 ) -> list[FailureMode]:
     """Group reported slices into failure modes and name each by what a person can act on.
 
@@ -243,6 +244,11 @@ def find_failure_modes(
     descriptors : mapping of str to PropertyDescriptor, optional
         What each image column means (`FeatureTable.descriptors`), for the mechanism's words;
         default every registered extractor's columns and the quality flags.
+    loss : ndarray of float, shape (n,), optional
+        A continuous loss (a regressor's), in which the slices' figures are: then `errors`
+        marks the failing rows (those of a large loss) that group the slices, and a title is
+        tested on `loss`; against the leading slice's interval only when that slice was found
+        on the loss itself (a slice of a signed view, a bias, has its interval in other units).
     """
     ids = list(slice_ids) if slice_ids is not None else [f"S{i + 1}" for i in range(len(slices))]
     errors = np.asarray(errors).astype(bool)
@@ -258,8 +264,14 @@ def find_failure_modes(
             candidates.append(_slice_candidate(leader.conditions, failing, features, kinds))
         candidates += _twin_candidates(candidates, failing, features, kinds)
 
-        def holds(candidate: dict[str, Any], lead: Any = leader) -> bool:
-            return title_holds(candidate["rule"], lead, binned, features, errors, min_lift=min_lift)
+        if loss is not None and getattr(leader, "view", "error") != "error":
+            lead_test: Any = None  # a signed view's interval is not in the loss's units
+        else:
+            lead_test = leader
+
+        def holds(candidate: dict[str, Any], lead: Any = lead_test) -> bool:
+            tested = errors if loss is None else loss
+            return title_holds(candidate["rule"], lead, binned, features, tested, min_lift=min_lift)
 
         title, others = choose_title([c for c in candidates if holds(c)], f1_slack=f1_slack)
         others += [c for c in candidates if not holds(c)]
