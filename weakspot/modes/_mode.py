@@ -253,12 +253,16 @@ def find_failure_modes(
     ids = list(slice_ids) if slice_ids is not None else [f"S{i + 1}" for i in range(len(slices))]
     errors = np.asarray(errors).astype(bool)
     described = property_descriptors() if descriptors is None else descriptors
+    content = frozenset(c for c, d in described.items() if d.kind == "content")
     modes = []
     for number, group in enumerate(group_slices(slices, errors, min_shared=min_shared), start=1):
         members = _core_members([slices[i] for i in group], len(errors))
         lead_members = np.asarray(slices[group[0]].members, dtype=np.int64)
         failing = lead_members[errors[lead_members]]
         candidates = describe_by_kind(failing, binned, features, kinds)
+        if content:  # what the picture shows competes on its own, not only as photographic
+            on_content = {c: k for c, k in kinds.items() if c in content}
+            candidates += describe_by_kind(failing, binned, features, on_content)
         leader = slices[group[0]]
         if leader.conditions:
             candidates.append(_slice_candidate(leader.conditions, failing, features, kinds))
@@ -273,7 +277,9 @@ def find_failure_modes(
             tested = errors if loss is None else loss
             return title_holds(candidate["rule"], lead, binned, features, tested, min_lift=min_lift)
 
-        title, others = choose_title([c for c in candidates if holds(c)], f1_slack=f1_slack)
+        title, others = choose_title(
+            [c for c in candidates if holds(c)], f1_slack=f1_slack, content=content
+        )
         others += [c for c in candidates if not holds(c)]
         core = actionable_core(title, errors, features, kinds)
         if core is not None and holds(core):
@@ -485,12 +491,20 @@ def _slice_candidate(
 
 
 def choose_title(
-    candidates: list[dict[str, Any]], *, f1_slack: float = F1_SLACK
+    candidates: list[dict[str, Any]],
+    *,
+    f1_slack: float = F1_SLACK,
+    content: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The title among `candidates` (``{title, rule, f1, kind}``), and the others best first.
 
     Among candidates within `f1_slack` of the best F1, the most actionable kind wins
-    (`weakspot.modes.KIND_ORDER`); ties go to the higher F1, then the shorter rule.
+    (`weakspot.modes.KIND_ORDER`); at one kind a rule over a `content` property (what the
+    picture shows: the object's size in the frame) comes first, then the higher F1, then the
+    shorter rule. Content before look, because the content moves the look and not the other
+    way round: a small object darkens its picture and lowers its entropy, so all of them
+    separate the small-object failures equally, while darker pictures of the same objects
+    leave the object's size alone and do not tie.
     """
     if not candidates:
         return {"title": "", "rule": None, "f1": 0.0, "kind": "concept"}, []
@@ -501,6 +515,19 @@ def choose_title(
     pool = list(unique.values())
     best = max(c["f1"] for c in pool)
     near = [c for c in pool if c["f1"] >= best - f1_slack]
-    title = min(near, key=lambda c: (KIND_RANK[c["kind"]], -c["f1"], len(c["rule"]), c["title"]))
+
+    def about_content(c: dict[str, Any]) -> bool:
+        return any(condition.feature in content for condition in c["rule"])
+
+    title = min(
+        near,
+        key=lambda c: (
+            KIND_RANK[c["kind"]],
+            not about_content(c),
+            -c["f1"],
+            len(c["rule"]),
+            c["title"],
+        ),
+    )
     others = sorted((c for c in pool if c is not title), key=lambda c: (-c["f1"], c["title"]))
     return title, others

@@ -14,6 +14,7 @@ it) is its `PropertyDescriptor`, declared by the extractor that fills it
 (`property_descriptors` looks them all up).
 """
 
+from weakspot.features.images import _framing  # noqa: F401  (registers the framing extractor)
 from weakspot.features.images._adjust import brightness_contrast, gaussian_blur, gaussian_noise
 from weakspot.features.images._backbones import (
     Backbone,
