@@ -42,13 +42,14 @@ from weakspot.tasks._multilabel import (
 )
 from weakspot.tasks._regression import LOSSES, Regression, RegressionOutcomes, check_loss
 from weakspot.tasks._text import as_text, text_by_value
-from weakspot.tasks._words import METRIC_NAMES, TaskWords, number
+from weakspot.tasks._words import LABEL_VIEWS, METRIC_NAMES, TaskWords, label_view, number
 
 __all__ = [
     "DEFAULT_THRESHOLD",
     "ID_NAMES",
     "IMAGE_NAMES",
     "LABEL_NAMES",
+    "LABEL_VIEWS",
     "LOSSES",
     "MAX_FLOAT_CLASSES",
     "METRIC_NAMES",
@@ -74,6 +75,7 @@ __all__ = [
     "detect_task",
     "find_column",
     "get_task",
+    "label_view",
     "number",
     "proba_columns",
     "register_task",
