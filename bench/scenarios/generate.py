@@ -495,10 +495,15 @@ def causes() -> tuple[list[str], list[str]]:
     ]
 
 
+def cause_of(seed: int) -> str:
+    """The cause `draw(seed)` plants, without drawing the rest (the seed's first draw)."""
+    return str(np.random.default_rng(seed).choice(causes()[0]))
+
+
 def draw(seed: int) -> Scenario:
     """The scenario of `seed` (an int below 2**32): the same seed gives the same scenario."""
     rng = np.random.default_rng(seed)
-    cause = str(rng.choice(causes()[0]))
+    cause = str(rng.choice(causes()[0]))  # the first draw: `cause_of`
     data_choices = datasets.IMAGE_DATA if cause in IMAGES_ONLY else datasets.DATASETS
     data = str(rng.choice(data_choices))
     is_image = data != "tabular"

@@ -3,6 +3,7 @@ against their ground truth.
 
     .venv/bin/python bench/scenarios/run.py                  # 200 fresh scenarios (< 1 h)
     .venv/bin/python bench/scenarios/run.py --quick          # 10 fresh scenarios
+    .venv/bin/python bench/scenarios/run.py --n 20 --causes label_noise   # 20 fresh label-noise draws
     .venv/bin/python bench/scenarios/run.py --seeds 12,345   # replay draws
     .venv/bin/python bench/scenarios/run.py --seeds-file bench/scenarios/runs/X-seeds.txt
     .venv/bin/python bench/scenarios/run.py --fixed          # the regression subset
@@ -221,6 +222,21 @@ def _n(k: int, n: int) -> str:
 
 
 # ------------------------------------------------------------------ main
+def _fresh_seeds(n: int, causes: str, generate, parser) -> list[int]:
+    """`n` fresh seeds from the operating system; with `causes`, only seeds whose draw plants
+    one of them (`generate.cause_of`, the seed's first draw: the rest is not drawn here)."""
+    wanted = {c for c in causes.split(",") if c}
+    unknown = wanted - set(generate.causes()[0])
+    if unknown:
+        parser.error(f"--causes: {sorted(unknown)} is not drawn; one of {generate.causes()[0]}")
+    seeds: list[int] = []
+    while len(seeds) < n:
+        seed = secrets.randbits(32)
+        if not wanted or generate.cause_of(seed) in wanted:
+            seeds.append(seed)
+    return seeds
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="fresh scenarios to draw (200)")
@@ -233,6 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="results folder (default under bench/.cache)")
     parser.add_argument("--peers", default="", help="comma-separated peers (none registered yet)")
     parser.add_argument("--table", type=Path, help="print the tables of a results.jsonl and stop")
+    parser.add_argument(
+        "--causes",
+        default="",
+        help="comma-separated causes: fresh seeds are drawn until --n (or --quick's 10) plant one",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE))
     if args.table:
@@ -258,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             text = args.seeds_file.read_text() if args.seeds_file else args.seeds
             seeds = [int(s) for s in text.replace(",", " ").split()]
         else:
-            seeds = [secrets.randbits(32) for _ in range(10 if args.quick else args.n)]
+            seeds = _fresh_seeds(10 if args.quick else args.n, args.causes, generate, parser)
         makers = [lambda seed=seed: generate.draw(seed) for seed in seeds]
     out = args.out or CACHE / time.strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)

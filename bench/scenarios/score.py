@@ -272,4 +272,13 @@ def targets(records: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
             f"precision {hit}/{queued} ({hit / queued:.0%})" if queued else "precision - (no queue)",
             f"recall {hit}/{flipped} ({hit / flipped:.0%}); a queue in {with_queue} of {len(relabel)} scenarios",
         ))  # fmt: skip
+    noisy = [r for r in found if r["truth"]["cause"] == "label_noise"]
+    for shows in (True, False):  # issue 24: "whether or not the mode's images differ"
+        rs = [r for r in noisy if bool(r.get("visible")) == shows]
+        if rs:
+            where = "also looks different" if shows else "looks like the rest"
+            rows.append((
+                f"label_noise the top diagnosis, found label-noise scenarios whose source {where}",
+                "-", _share(sum(r["right"] for r in rs), len(rs)), "-",
+            ))  # fmt: skip
     return rows

@@ -17,7 +17,8 @@ from weakspot.diagnoses._base import (
     Split,
     register_diagnosis,
 )
-from weakspot.diagnoses._evidence import label_issues, mode_mask, non_label_rule
+from weakspot.diagnoses._evidence import mode_mask, non_label_rule
+from weakspot.diagnoses._label_noise import LabelIssues, label_issues
 from weakspot.diagnoses._miscalibration import expected_calibration_error
 from weakspot.diagnoses._run import diagnose, diagnose_mode
 
@@ -30,6 +31,7 @@ __all__ = [
     "Diagnosis",
     "DiagnosisContext",
     "DiagnosisPlugin",
+    "LabelIssues",
     "Split",
     "diagnose",
     "diagnose_mode",

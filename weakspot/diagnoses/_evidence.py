@@ -11,7 +11,6 @@
   class (robust z against the whole class), the test of a degraded picture.
 - `separability`: cross-validated AUC of a linear model telling the mode's images from the
   rest (embeddings, else image properties): about 0.5 when the images look like the others.
-- `label_issues`: cleanlab's confident-learning label issues on a split.
 """
 
 from __future__ import annotations
@@ -24,8 +23,7 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from weakspot._errors import missing_dependency
-from weakspot.diagnoses._base import DiagnosisContext, Split
+from weakspot.diagnoses._base import DiagnosisContext
 from weakspot.modes import FailureMode, rule_mask
 from weakspot.stats import wilson_interval
 
@@ -319,80 +317,6 @@ def _image_matrix(context: DiagnosisContext) -> np.ndarray | None:
         x = np.column_stack(columns) if columns else None
     context.cache["image_matrix"] = x
     return x
-
-
-def label_issues(split: Split, classes: list[str], context: DiagnosisContext, key: str):
-    """Confident-learning label issues of `split` (cleanlab), or None when untestable.
-
-    Uses the split's probabilities; without them, out-of-fold probabilities of a logistic
-    regression on the split's embeddings, for the rows that have one (`Split.readable`; the
-    others are no issue, their suggestion their label, their confidence 0). Returns
-    ``(is_issue (n,) bool, suggested (n,) str, confidence (n,) float, source)`` or None.
-    """
-    cache_key = f"label_issues:{key}"
-    if cache_key in context.cache:
-        return context.cache[cache_key]
-    proba, source = split.proba, "given probabilities"
-    labels = np.asarray(split.labels).astype(str)
-    index = {c: i for i, c in enumerate(classes)}
-    if proba is None and split.embeddings is not None:
-        proba, source = (
-            _out_of_fold_proba(split, classes, context.random_state),
-            ("out-of-fold probabilities of a logistic regression on the embeddings"),
-        )
-    rows = np.ones(len(labels), dtype=bool) if split.proba is not None else split.readable
-    result = None
-    if proba is not None and all(label in index for label in labels[rows]):
-        try:
-            from cleanlab.filter import find_label_issues
-        except ImportError:
-            raise missing_dependency("cleanlab", "labels", "The label_noise diagnosis") from None
-        y = np.array([index[label] for label in labels[rows]])
-        present = np.unique(y)
-        if len(present) >= 2:
-            given = np.asarray(proba, dtype=float)[rows]
-            probs = given[:, present]
-            probs = probs / np.clip(probs.sum(axis=1, keepdims=True), 1e-12, None)
-            local = np.searchsorted(present, y)
-            issues = np.zeros(len(labels), dtype=bool)
-            # one process: cleanlab's default forks a pool per CPU, which a daemonic process
-            # (a multiprocessing or Celery worker running weakspot) may not do, and which the
-            # few thousand rows of a mode's analysis do not need
-            issues[rows] = find_label_issues(
-                local, probs, filter_by="prune_by_noise_rate", n_jobs=1
-            )
-            suggested = labels.astype(object)
-            suggested[rows] = np.array(classes, dtype=object)[given.argmax(axis=1)]
-            confidence = np.zeros(len(labels))
-            confidence[rows] = given.max(axis=1)
-            result = (issues, suggested.astype(str), confidence, source)
-    context.cache[cache_key] = result
-    return result
-
-
-def _out_of_fold_proba(split: Split, classes: list[str], seed: int) -> np.ndarray:
-    """Out-of-fold class probabilities, shape (n, n_classes), from the rows that have an
-    embedding (`Split.readable`); zero on the others."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    rows = split.readable
-    labels = np.asarray(split.labels).astype(str)[rows]
-    counts = pd.Series(labels).value_counts()
-    folds = int(max(2, min(5, counts.min())))
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=500))
-    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    with warnings.catch_warnings(), threadpool_limits(1, "blas"):  # see `separability`
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        local = cross_val_predict(
-            model, np.asarray(split.embeddings, float)[rows], labels, cv=cv, method="predict_proba"
-        )
-    proba = np.zeros((len(split), len(classes)))
-    for j, c in enumerate(sorted(counts.index)):
-        proba[rows, classes.index(c)] = local[:, j]
-    return proba
 
 
 def nearest_training_distance(context: DiagnosisContext) -> dict[str, np.ndarray] | None:
