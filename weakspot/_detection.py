@@ -24,7 +24,7 @@ import pandas as pd
 from weakspot._errors import InputError
 from weakspot.features import FeatureTable, bin_features
 from weakspot.inputs import Examples
-from weakspot.slices import SearchOptions, Slice, find_slices
+from weakspot.slices import SearchOptions, Slice, SliceSearch, find_slices
 from weakspot.stats import benjamini_hochberg, wilson_interval
 from weakspot.tasks.detection import (
     DETECTION,
@@ -37,7 +37,7 @@ from weakspot.tasks.detection import (
     DetectionOutcomes,
     Detections,
     GroundTruth,
-    ap50_after_fixing,
+    ap50_gain,
     box_table,
     clustered_rates,
     error_type_costs,
@@ -76,7 +76,8 @@ class BoxSlice:
     cluster_q_value : float
         Benjamini-Hochberg over the cluster p-values of every view's reported slices.
     ap50_gain : float
-        AP50 after TIDE's fix of the slice's errors, minus AP50.
+        AP50 after TIDE's fix of the slice's errors, minus AP50 (`ap50_gain`; NaN when the
+        fix leaves no class with a positive).
     error_types : dict of str to int
         The slice's errors by TIDE type.
     """
@@ -152,8 +153,8 @@ class BoxSlices:
     Attributes
     ----------
     slices : list of BoxSlice
-        Reported slices of both views, confirmed with images as clusters, each view's in the
-        search's rank order (misses first).
+        Reported slices of both views, confirmed with images as clusters, in the search's
+        rank order.
     unconfirmed : list of BoxSlice
         Slices the box-level search reported whose image-cluster test did not hold
         (cluster q-value above max_q): their boxes come from too few images to say.
@@ -165,8 +166,9 @@ class BoxSlices:
         The matching (COCO's numbers, per-box rows).
     error_type_costs : dict of str to float
         TIDE's global breakdown at AP50: the AP gained by fixing every error of each type.
-    counts : dict of str to dict
-        Each view's hypothesis counts from the search.
+    counts : dict of str to int
+        The search's hypotheses ``tested``, slices ``proposed``, ``significant`` and
+        ``reported`` (both views together).
     notes : list of str
     """
 
@@ -176,7 +178,7 @@ class BoxSlices:
     outcomes: DetectionOutcomes
     match: DetectionMatch
     error_type_costs: dict[str, float]
-    counts: dict[str, dict[str, int]]
+    counts: dict[str, int]
     notes: list[str] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
@@ -250,19 +252,6 @@ def _finite(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True, eq=False)
-class _BoxExamples(Examples):
-    """Examples whose units are boxes; `labels` are the boxes' classes, so that the selection
-    ranks slices by the errors beyond what their boxes' classes explain (as a classifier's
-    slices are ranked beyond their classes' error rates): per-class AP says the rest."""
-
-    categories: np.ndarray = field(default=None)  # type: ignore[arg-type]  # always given
-
-    @property
-    def labels(self) -> np.ndarray:
-        return self.categories
-
-
 def find_box_slices(
     ground_truth: GroundTruth,
     detections: Detections,
@@ -293,10 +282,9 @@ def find_box_slices(
     match : DetectionMatch, optional
         A matching already made (`match_detections`); made here otherwise.
     options : SearchOptions, optional
-        The search's finders and thresholds, as in `weakspot.analyze`; ``max_q`` is split
-        between the two views (each searched at ``max_q / 2``, so their union keeps
-        the false discovery rate), and the image-cluster test of the reported slices is held
-        to ``max_q``.
+        The search's finders and thresholds, as in `weakspot.analyze`; both views' hypotheses
+        form one false-discovery family held to ``max_q``, and so do the image-cluster tests
+        of the reported slices.
     exclude : sequence of str
         Attributes left out of the search (they stay in the table). By default
         ``confidence``: any useful detector's false positives sit at low scores, so the
@@ -337,23 +325,9 @@ def find_box_slices(
             parameter="exclude",
         )
     outcomes = DetectionOutcomes.from_frame(table.frame)
-    views = outcomes.views()
-    per_view = SearchOptions(
-        methods=options.methods,
-        finder_options=options.finder_options,
-        min_support=options.min_support,
-        max_q=options.max_q / max(len(views), 1),
-        min_lift=options.min_lift,
-        max_slices=options.max_slices,
-    )
-    found: list[BoxSlice] = []
-    counts: dict[str, dict[str, int]] = {}
-    for view in views:
-        assert view.covers is not None, "detection views always say which units they cover"
-        rows = np.flatnonzero(view.covers)
-        search = _search_view(table, outcomes, rows, exclude, per_view, n_bins, random_state)
-        counts[view.name] = search.counts
-        found += [_describe(view.name, s, rows, outcomes, match) for s in search.slices]
+    search = _search(table, outcomes, exclude, options, n_bins, random_state)
+    covered = {v.name: np.flatnonzero(np.asarray(v.covers, bool)) for v in outcomes.views()}
+    found = [_describe(s, covered[s.view], outcomes, match) for s in search.slices]
     q_values = benjamini_hochberg(np.array([b.clustered.p_value for b in found]))
     found = [replace(b, cluster_q_value=float(q)) for b, q in zip(found, q_values, strict=True)]
     return BoxSlices(
@@ -363,27 +337,26 @@ def find_box_slices(
         outcomes=outcomes,
         match=match,
         error_type_costs=error_type_costs(match),
-        counts=counts,
-        notes=list(table.notes),
+        counts=dict(search.counts),
+        notes=[*table.notes, *search.notes],
     )
 
 
-def _search_view(
+def _search(
     table: BoxTable,
     outcomes: DetectionOutcomes,
-    rows: np.ndarray,
     exclude: Sequence[str],
     options: SearchOptions,
     n_bins: int,
     random_state: int,
-):
-    """weakspot's slice search on the view's units (`rows` of the table, shape (m,))."""
-    frame = table.frame.iloc[rows].reset_index(drop=True)
+) -> SliceSearch:
+    """weakspot's slice search on every box: once per view of `outcomes` (misses on the
+    ground-truth boxes, false positives on the detections), one false-discovery family."""
+    frame = table.frame
     wanted = [c for c in table.attribute_columns if c not in exclude]
-    columns = frame[wanted]
-    # a column with one value (or none) in this view cannot tell a slice apart
-    kept = [str(c) for c in wanted if columns[c].nunique(dropna=True) > 1]
-    columns = columns[kept].astype({c: object for c in kept if columns[c].dtype == bool})
+    # a column with one value (or none) cannot tell a slice apart
+    kept = [str(c) for c in wanted if frame[c].nunique(dropna=True) > 1]
+    columns = frame[kept].astype({c: object for c in kept if frame[c].dtype == bool})
     features = FeatureTable(
         columns=columns,
         binned=bin_features(columns, n_bins=n_bins),
@@ -391,24 +364,21 @@ def _search_view(
         kinds={c: "metadata" for c in kept},
     )
     ids = frame["unit"].map({GROUND_TRUTH: "box", DETECTION: "detection"}) + ":"
-    examples = _BoxExamples(
+    examples = Examples(
         ids=(ids + frame["box"].astype(str)).to_numpy(dtype=object),
-        outcomes=outcomes.take(rows),
+        outcomes=outcomes,
         metadata=columns,
-        categories=frame["category"].astype(str).to_numpy(dtype=object),
     )
     return find_slices(examples, features, options, random_state=random_state)
 
 
 def _describe(
-    view: str,
-    found: Slice,
-    rows: np.ndarray,
-    outcomes: DetectionOutcomes,
-    match: DetectionMatch,
+    found: Slice, rows: np.ndarray, outcomes: DetectionOutcomes, match: DetectionMatch
 ) -> BoxSlice:
-    """The slice on the table's rows, with its metric, intervals, cluster test and AP gain."""
-    members = rows[np.asarray(found.members, dtype=np.int64)]
+    """The slice (members: rows of the table) with its metric, intervals, cluster test and AP
+    gain; `rows` (shape (m,)) are the units its view covers."""
+    view = found.view
+    members = np.asarray(found.members, dtype=np.int64)
     n = len(outcomes)
     inside = np.zeros(n, dtype=bool)
     inside[members] = True
@@ -430,11 +400,11 @@ def _describe(
     fix_boxes[gt_rows] = True
     fix_dets = np.zeros(n - n_gt, dtype=bool)
     fix_dets[dt_rows - n_gt] = True  # detection rows follow the ground-truth rows
-    gain = ap50_after_fixing(match, boxes=fix_boxes, detections=fix_dets) - match.summary.ap50
+    gain = ap50_gain(match, boxes=fix_boxes, detections=fix_dets)
     types, type_counts = np.unique(outcomes.error_type[table_rows].astype(str), return_counts=True)
     return BoxSlice(
         view=view,
-        slice=found.replace(members=members),
+        slice=found,
         metric=METRIC_OF_VIEW[view],
         inside=1.0 - k_in / n_in if n_in else float("nan"),
         outside=1.0 - k_out / n_out if n_out else float("nan"),

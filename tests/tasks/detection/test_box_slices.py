@@ -63,8 +63,8 @@ def test_no_planted_failure_reports_nothing(seed):
 
 @pytest.mark.slow
 def test_no_planted_failure_reports_nothing_over_seeds():
-    """The null over 20 seeds: the false discovery rate is held at 0.05 per view family, so
-    at most one scene in 20 may report a chance slice."""
+    """The null over 20 seeds: both views' hypotheses form one family held at a false
+    discovery rate of 0.05, so at most one scene in 20 may report a chance slice."""
     reported = {seed: _reported(seed) for seed in range(200, 220)}
     assert sum(bool(r) for r in reported.values()) <= 1, reported
 

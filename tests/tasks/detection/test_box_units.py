@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from weakspot import InputError
 from weakspot.stats import excess_error_p_value
@@ -204,3 +206,50 @@ def test_images_as_clusters_hold_the_level_where_boxes_do_not():
     # seed 7: 49 of 300 (16%) with boxes as units, 15 of 300 (5%) with images as clusters
     assert box_rejects / runs > 0.1
     assert cluster_rejects / runs < 0.08
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31 - 1))
+def test_fixing_nothing_is_coco_s_ap50_and_fixing_everything_is_one(seed):
+    """On random scenes: the AP50 recomputed from the matches is COCO's to the bit, fixing
+    every error gives 1 (or leaves no positive), and fixing one error type never lowers AP50."""
+    rng = np.random.default_rng(seed)
+    targets, predictions = [], []
+    for _ in range(int(rng.integers(1, 5))):
+        n = int(rng.integers(1, 6))
+        corner = rng.integers(0, 150, size=(n, 2))
+        side = rng.integers(5, 100, size=(n, 2))
+        boxes = np.c_[corner, corner + side]
+        labels = rng.integers(1, 3, size=n)
+        keep = rng.random(n) < 0.7
+        jitter = rng.integers(-8, 9, size=(int(keep.sum()), 4))
+        extra = int(rng.integers(0, 3))
+        fp_corner = rng.integers(0, 150, size=(extra, 2))
+        fp = np.c_[fp_corner, fp_corner + rng.integers(5, 100, size=(extra, 2))]
+        det = np.r_[np.clip(boxes[keep] + jitter, 0, 250), fp].reshape(-1, 4)
+        det[:, 2:] = np.maximum(det[:, 2:], det[:, :2] + 1)
+        targets.append({"boxes": boxes, "labels": labels})
+        predictions.append(
+            {
+                "boxes": det,
+                "scores": rng.random(len(det)).round(2),
+                "labels": np.r_[
+                    np.where(rng.random(int(keep.sum())) < 0.85, labels[keep], 3 - labels[keep]),
+                    rng.integers(1, 3, size=extra),
+                ],
+            }
+        )
+    ids = [f"i{k}" for k in range(len(targets))]
+    gt = ground_truth_from_targets(
+        targets, ids, {CAT: "cat", DOG: "dog"}, sizes=[(260, 260)] * len(ids)
+    )
+    dt = detections_from_predictions(predictions, gt, image_ids=ids, min_score=0)
+    match = match_detections(gt, dt)
+    assert ap50_after_fixing(match) == match.summary.ap50
+    everything = ap50_after_fixing(
+        match, boxes=np.ones(len(gt), bool), detections=np.ones(len(dt), bool)
+    )
+    assert everything == pytest.approx(1.0) or everything == -1.0
+    for gain in error_type_costs(match).values():
+        # NaN where fixing the plain misses leaves no class with a positive (AP undefined)
+        assert np.isnan(gain) or gain >= -1e-12

@@ -44,7 +44,7 @@ from weakspot.tasks.detection._error_types import (
 )
 from weakspot.tasks.detection._evaluate import COCOParams, Evaluation, evaluate, match_image
 from weakspot.tasks.detection._files import FORMATS, detection_format, read_detection_files
-from weakspot.tasks.detection._fix import ap50_after_fixing, error_type_costs
+from weakspot.tasks.detection._fix import ap50_after_fixing, ap50_gain, error_type_costs
 from weakspot.tasks.detection._match import DetectionMatch, match_detections
 from weakspot.tasks.detection._memory import detections_from_predictions, ground_truth_from_targets
 from weakspot.tasks.detection._outcomes import (
@@ -96,6 +96,7 @@ __all__ = [
     "Summary",
     "accumulate",
     "ap50_after_fixing",
+    "ap50_gain",
     "box_areas",
     "box_iou",
     "box_outcomes",

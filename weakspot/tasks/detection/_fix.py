@@ -126,14 +126,24 @@ def _ap50(category, scores, matched, ignored, removed, positives, params) -> flo
     return float(np.mean(np.stack(columns, axis=1).ravel())) if columns else -1.0
 
 
+def ap50_gain(
+    match: DetectionMatch,
+    *,
+    boxes: np.ndarray | None = None,
+    detections: np.ndarray | None = None,
+) -> float:
+    """AP50 after fixing the errors of `boxes` and `detections` (see `ap50_after_fixing`)
+    minus AP50; NaN when the fix leaves no category with a positive (every box of every
+    category was a plain miss in the set), where COCO's AP is not defined."""
+    fixed = ap50_after_fixing(match, boxes=boxes, detections=detections)
+    return fixed - match.summary.ap50 if fixed >= 0 else float("nan")
+
+
 def error_type_costs(match: DetectionMatch) -> dict[str, float]:
     """TIDE's global breakdown at AP50: the AP gained by fixing every error of each type,
     type name -> AP50 gain (``missed``: the plain misses; the others: false positives)."""
     rows = match.boxes
-    base = ap50_after_fixing(match)
-    costs = {
-        Missed.name: ap50_after_fixing(match, boxes=rows.gt_error == Missed.name) - base,
-    }
+    costs = {Missed.name: ap50_gain(match, boxes=rows.gt_error == Missed.name)}
     for error in (Localisation, Classification, Duplicate, Background, Both):
-        costs[error.name] = ap50_after_fixing(match, detections=rows.det_error == error.name) - base
+        costs[error.name] = ap50_gain(match, detections=rows.det_error == error.name)
     return costs
