@@ -13,11 +13,18 @@ from rich.text import Text
 
 from weakspot.actions import MIN_CONFIDENCE
 from weakspot.report import (
+    LABEL_HEADER,
+    gap_sentence,
+    is_multilabel,
+    label_gaps,
+    label_headline,
+    label_rows,
     likeliest,
     mode_text,
     overall_text,
     slice_line,
     speaks_rates,
+    task_words,
     whole_accuracy,
     whole_sentence,
 )
@@ -106,8 +113,18 @@ def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) 
     sampled = (
         f" (sampled from {drawn['of']:,} rows)" if (drawn := doc["dataset"].get("sample")) else ""
     )
-    if not speaks_rates(doc):  # a regressor: its metrics with their intervals
+    if is_multilabel(doc):  # a tagger: its headline and per-label table
+        console.print(plain(label_headline(doc)), highlight=False)
+        print_labels(doc, console)
+    elif not speaks_rates(doc):  # a regressor: its metrics with their intervals
         console.print(f"[bold]{o['n']}[/] examples{sampled}, {overall_text(doc)}", highlight=False)
+    if not speaks_rates(doc):
+        for note in doc.get("notes") or []:
+            if note.startswith("Assumed "):  # the task weakspot chose, and how to choose another
+                console.print(plain(note, "yellow"), highlight=False, soft_wrap=True)
+        loss_all = whole_accuracy(doc)  # a sample's input, counted whole
+        if loss_all:
+            console.print(loss_all, highlight=False)
         print_loss_findings(doc, console)
         for kind, path in paths.items():
             console.print(plain(f"  {kind:8s} {path}"), highlight=False)
@@ -155,6 +172,22 @@ def print_summary(doc: dict[str, Any], console: Console, paths: dict[str, Any]) 
         console.print(plain(f"  {kind:8s} {path}"), highlight=False)
 
 
+def print_labels(doc: dict[str, Any], console: Console) -> None:
+    """A tagger's per-label precision, recall and F1 with intervals, and the labels whose
+    recall differs significantly between subgroups."""
+    table = Table(title="Per label")
+    for name in LABEL_HEADER:
+        table.add_column(name, justify="left" if name == "label" else "right")
+    for row in label_rows(doc):
+        table.add_row(*[plain(cell) for cell in row])
+    console.print(table)
+    gaps = label_gaps(doc)
+    if gaps:
+        console.print("[bold]Recall gaps between subgroups[/]")
+        for gap in gaps:
+            console.print(plain(f"  {gap_sentence(gap)}"), highlight=False, soft_wrap=True)
+
+
 def print_loss_findings(doc: dict[str, Any], console: Console) -> None:
     """A task with a continuous loss: its failure modes, then each slice as one line in the
     task's words (``site == C: mean absolute error 6.2 vs 2.0 elsewhere (412 examples)``)."""
@@ -169,12 +202,16 @@ def print_loss_findings(doc: dict[str, Any], console: Console) -> None:
     console.print(
         f"[bold]Failure slices[/] ({len(doc['slices'])} of {doc['search']['tested']} tested)"
     )
+    words = task_words(doc)
     for s in doc["slices"][:10]:
         console.print(
             plain(f"  {s['rank']}. {slice_line(doc, s)}, q {s['q_value']:.1g}, {s['method']}"),
             highlight=False,
             soft_wrap=True,
         )
+        whole = whole_sentence(s.get("whole"), words)  # a sample's slice, on every row
+        if whole:
+            console.print(plain(f"     {whole}"), highlight=False, soft_wrap=True)
 
 
 def print_failure_modes(doc: dict[str, Any], console: Console) -> None:
@@ -195,7 +232,8 @@ def print_failure_modes(doc: dict[str, Any], console: Console) -> None:
             soft_wrap=True,
         )
         console.print(f"     {escape(clean(mode['mechanism']))}", highlight=False, soft_wrap=True)
-        whole = whole_sentence(mode.get("whole"))  # a sample's mode, counted on every row
+        # a sample's mode, counted on every row
+        whole = whole_sentence(mode.get("whole"), task_words(doc))
         if whole:
             console.print(f"     {escape(whole)}", highlight=False, soft_wrap=True)
         top, diagnosed = likeliest(mode)

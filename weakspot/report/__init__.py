@@ -12,6 +12,14 @@ from weakspot.report._findings import Findings, read_findings
 from weakspot.report._gate import checks_to_dict, gate_markdown, run_gate
 from weakspot.report._html import render_html
 from weakspot.report._json import SCHEMA_VERSION, Document, plain, write_json
+from weakspot.report._labels import (
+    LABEL_HEADER,
+    gap_sentence,
+    is_multilabel,
+    label_gaps,
+    label_headline,
+    label_rows,
+)
 from weakspot.report._markdown import render_markdown
 from weakspot.report._members import MAX_INLINE_MEMBERS, read_members, write_large_members
 from weakspot.report._notebook import analysis_html, failure_mode_html, slice_html
@@ -26,10 +34,17 @@ from weakspot.report._outcomes import (
 )
 from weakspot.report._output import claim_output_folder, write_outputs
 from weakspot.report._schema import analysis_schema
-from weakspot.report._task_text import mode_text, overall_text, slice_line, speaks_rates
+from weakspot.report._task_text import (
+    mode_text,
+    overall_text,
+    slice_line,
+    speaks_rates,
+    task_words,
+)
 from weakspot.report._whole_text import whole_accuracy, whole_sentence
 
 __all__ = [
+    "LABEL_HEADER",
     "SCHEMA_VERSION",
     "Document",
     "Findings",
@@ -39,7 +54,12 @@ __all__ = [
     "claim_output_folder",
     "compare_results",
     "failure_mode_html",
+    "gap_sentence",
     "gate_markdown",
+    "is_multilabel",
+    "label_gaps",
+    "label_headline",
+    "label_rows",
     "likeliest",
     "mode_text",
     "overall_text",
@@ -54,6 +74,7 @@ __all__ = [
     "slice_html",
     "slice_line",
     "speaks_rates",
+    "task_words",
     "whole_accuracy",
     "whole_sentence",
     "write_json",

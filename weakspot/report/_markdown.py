@@ -6,6 +6,7 @@ import functools
 import re
 from typing import Any
 
+from weakspot.report._labels import is_multilabel, markdown_label_lines
 from weakspot.report._task_text import (
     gap_text,
     mode_text,
@@ -13,6 +14,7 @@ from weakspot.report._task_text import (
     slice_text,
     slice_value,
     speaks_rates,
+    task_words,
 )
 from weakspot.report._whole_text import whole_accuracy, whole_gap, whole_line, whole_sentence
 
@@ -144,8 +146,9 @@ def _loss_markdown(
     verification: dict[str, Any] | None,
     perturbation: dict[str, Any] | None,
 ) -> str:
-    """summary.md of a task with a continuous loss (a regressor): the task, its metrics with
-    intervals, the subgroup gaps, the failure modes and each slice in the task's words."""
+    """summary.md of a task with a continuous loss (a regressor, a tagger): the task, its
+    metrics with intervals (a tagger's per-label table), the subgroup gaps, the failure modes
+    and each slice in the task's words."""
     o = doc["overall"]
     drawn = doc["dataset"].get("sample")
     lines = [
@@ -156,6 +159,8 @@ def _loss_markdown(
         + (f" (sampled from {drawn['of']:,} rows)" if drawn else ""),
     ]
     lines += [f"- {name}: {value} {ci}".rstrip() for name, value, ci in overall_figures(o)]
+    if is_multilabel(doc):  # a tagger: its per-label table and recall gaps
+        lines += markdown_label_lines(doc, literal)
     gaps = [f for f in doc["disaggregated"]["features"] if f.get("gap_significant")]
     if gaps:
         lines += ["", "## Subgroup gaps", "", "| feature | worst group | best group | gap |"]
@@ -190,6 +195,10 @@ def _loss_markdown(
                 f"{slice_text(doc, s)} | {slice_value(doc, s)} | {s['q_value']:.2g} | "
                 f"{literal(s['method'])} |"
             )
+        words = task_words(doc)  # a sample's slices, counted on every input row
+        wholes = [(s["rank"], whole_sentence(s.get("whole"), words)) for s in doc["slices"]]
+        if any(text for _, text in wholes):
+            lines += [""] + [f"- slice {rank} {text}" for rank, text in wholes if text]
     if doc.get("skipped"):
         lines += ["", f"{len(doc['skipped'])} input(s) were skipped; see analysis.json `skipped`."]
     return "\n".join(lines) + "\n"
@@ -208,7 +217,7 @@ def failure_mode_lines(doc: dict[str, Any]) -> list[str]:
             f"({mode_text(doc, mode)}, {mode['size']} examples)"
         )
         lines += ["", prose(mode["mechanism"]), ""]
-        whole = whole_line(mode.get("whole"))
+        whole = whole_line(mode.get("whole"), task_words(doc))
         if whole:
             lines += [prose(whole) + ".", ""]
         tested = [d for d in mode["diagnoses"] if d["tested"]]

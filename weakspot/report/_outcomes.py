@@ -33,12 +33,19 @@ def write_outcomes(ex: Examples, path: str | Path) -> Path:
 def outcomes_text(ex: Examples) -> str:
     """The per-example outcomes (id, label, prediction, error) of `ex` as CSV text: for a
     classifier ``error`` is 0 or 1; for a regressor, ``label`` and ``prediction`` are its
-    numbers and ``error`` the example's loss."""
-    from weakspot.tasks import RegressionOutcomes
+    numbers and ``error`` the example's loss; for a tagger, ``label`` and ``prediction`` are
+    its label sets as JSON lists (``["cat", "dog"]``) and ``error`` the Hamming loss."""
+    from weakspot.tasks import MultiLabelOutcomes, RegressionOutcomes
 
     outcomes = ex.outcomes
     if isinstance(outcomes, RegressionOutcomes):
         labels, predictions = outcomes.targets, outcomes.predictions
+        errors = ex.errors.astype(float)
+    elif isinstance(outcomes, MultiLabelOutcomes):
+        labels = [json.dumps(list(s), ensure_ascii=False) for s in outcomes.label_sets()]
+        predictions = [
+            json.dumps(list(s), ensure_ascii=False) for s in outcomes.label_sets("predicted")
+        ]
         errors = ex.errors.astype(float)
     else:
         labels, predictions, errors = ex.labels, ex.predictions, ex.errors.astype(int)

@@ -1,4 +1,5 @@
-"""The words of a task whose loss is not 0/1 (a regressor), as every report says them.
+"""The words of a task whose loss is not 0/1 (a regressor, a multi-label tagger), as every
+report says them.
 
 A classifier's document is rendered by the reports' own lines, unchanged; a document whose
 ``task.binary_loss`` is false reads its metrics and slices through these functions, so the
@@ -38,7 +39,10 @@ def overall_figures(
 ) -> list[tuple[str, str, str]]:
     """``(name, value, 95% interval)`` of each metric a regressor's overall (or subgroup)
     record holds, e.g. ``("mean absolute error", "3.1", "[2.8, 3.4]")``; R² is left out for
-    constant targets (a dash with `keep_missing`, so that table rows keep their columns)."""
+    constant targets (a dash with `keep_missing`, so that table rows keep their columns). A
+    tagger's record gives its subset accuracy, Hamming loss and (overall) macro F1."""
+    if "hamming_loss" in overall:
+        return _multilabel_figures(overall)
     found = []
     for key, name in REGRESSION_FIGURES:
         value = overall.get(key)
@@ -50,6 +54,18 @@ def overall_figures(
         signed = key == "mean_signed_error"
         text = number(value, signed=signed)
         found.append((name, text, "" if not ci else f"[{number(ci[0])}, {number(ci[1])}]"))
+    return found
+
+
+def _multilabel_figures(overall: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    low, high = overall["subset_accuracy_ci"]
+    h_low, h_high = overall["hamming_loss_ci"]
+    found = [
+        ("subset accuracy", f"{overall['subset_accuracy']:.1%}", f"[{low:.1%}, {high:.1%}]"),
+        ("Hamming loss", f"{overall['hamming_loss']:.3f}", f"[{h_low:.3f}, {h_high:.3f}]"),
+    ]
+    if overall.get("macro_f1") is not None:
+        found.append(("macro F1", f"{overall['macro_f1']:.3f}", ""))
     return found
 
 
@@ -85,7 +101,11 @@ def mode_text(doc: Mapping[str, Any], mode: Mapping[str, Any]) -> str:
 
 
 def gap_text(doc: Mapping[str, Any], feature: Mapping[str, Any]) -> str:
-    """A feature's largest subgroup gap: ``MAE gap 4.4 (p 0.005, permutation)``."""
+    """A feature's largest subgroup gap: ``MAE gap 4.4 (p 0.005, permutation)``; a tagger's
+    ``Hamming loss gap 0.077 (95% intervals apart)``."""
+    if "hamming_loss_gap" in feature:
+        apart = " (95% intervals apart)" if feature["gap_significant"] else ""
+        return f"Hamming loss gap {feature['hamming_loss_gap']:.3f}{apart}"
     return (
         f"MAE gap {number(feature['mae_gap'])} (p {feature['gap_p_value']:.2g}, "
         f"{feature.get('gap_test', 'permutation')} test)"

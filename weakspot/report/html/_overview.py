@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from weakspot.report._labels import is_multilabel
 from weakspot.report._task_text import REGRESSION_FIGURES, overall_figures, speaks_rates
 from weakspot.report._whole_text import whole_gap
 from weakspot.report.html import _svg
+from weakspot.report.html._labels import label_overview_section, label_subgroups_section
 from weakspot.report.html._parts import section, table, tiles
 from weakspot.report.html._safe import esc, interval, num, pct
 from weakspot.tasks import number
@@ -58,6 +60,8 @@ def _examples_caption(doc: dict[str, Any]) -> str:
 
 def overview_section(doc: dict[str, Any]) -> str:
     o = doc["overall"]
+    if is_multilabel(doc):  # a tagger: per-label table and recall chart
+        return label_overview_section(doc)
     if not speaks_rates(doc):  # no classes: no confusion, calibration or per-class table
         return section("overview", "Overview", overview_tiles(doc))
     charts = []
@@ -154,6 +158,8 @@ def subgroups_section(doc: dict[str, Any]) -> str:
     """The per-feature gap table of the given columns, interval charts of the sensitive and
     significant ones, derived image features folded, and every group in a folded table."""
     d = doc["disaggregated"]
+    if is_multilabel(doc):
+        return label_subgroups_section(doc)
     if not speaks_rates(doc):
         return _loss_subgroups_section(doc)
     accuracy = doc["overall"]["accuracy"]
