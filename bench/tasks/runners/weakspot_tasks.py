@@ -40,7 +40,7 @@ def call(data, params):
             {
                 "members": np.asarray(s.members).tolist(),
                 "features": features,
-                "view": getattr(s, "view", "error"),
+                "view": s.slice.view,
                 "description": s.description,
             }
         )
