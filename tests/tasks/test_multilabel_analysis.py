@@ -1,0 +1,145 @@
+"""A multi-label table through `weakspot.analyze`, the files it writes and the command line: the
+planted failure (label "stripes" missed at site C) is found as a `missed:stripes` slice, and
+the JSON, Markdown, HTML and terminal say so in the tagger's words."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from jsonschema import Draft202012Validator
+from typer.testing import CliRunner
+
+import weakspot
+from weakspot.cli import app
+from weakspot.report import analysis_schema
+
+NAMES = ["cat", "dog", "stripes"]
+
+
+def tag_table(n=1500, seed=0):
+    """Three labels, each prediction wrong 6% of the time; at site C, 'stripes' is also missed
+    on 70% of the examples that have it."""
+    rng = np.random.default_rng(seed)
+    site = rng.choice(list("ABCD"), n)
+    truth = rng.random((n, 3)) < [0.4, 0.3, 0.35]
+    predicted = truth ^ (rng.random((n, 3)) < 0.06)
+    predicted[(site == "C") & truth[:, 2] & (rng.random(n) < 0.7), 2] = False
+    frame = pd.DataFrame({f"label_{k}": truth[:, j].astype(int) for j, k in enumerate(NAMES)})
+    for j, k in enumerate(NAMES):
+        frame[f"pred_{k}"] = predicted[:, j].astype(int)
+    frame["site"] = site
+    frame["brightness"] = rng.uniform(0, 1, n).round(3)
+    return frame
+
+
+def _as_lists(frame):
+    def sets(prefix):
+        return [
+            json.dumps([k for k in NAMES if row[f"{prefix}{k}"]])
+            for row in frame.to_dict("records")
+        ]
+
+    return pd.DataFrame(
+        {
+            "labels": sets("label_"),
+            "predictions": sets("pred_"),
+            "site": frame["site"],
+            "brightness": frame["brightness"],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    return weakspot.analyze(tag_table(), task="multilabel")
+
+
+def _missed_stripes(doc):
+    return [
+        s for s in doc["slices"] if s.get("view") == "missed:stripes" and s["rule"] == "site == C"
+    ]
+
+
+def test_the_planted_miss_is_found_as_a_missed_stripes_slice(analysis):
+    doc = analysis.to_dict()
+    (found,) = _missed_stripes(doc)
+    table = tag_table()
+    members = (table["site"] == "C") & (table["label_stripes"] == 1)
+    assert found["size"] == int(members.sum())  # the view covers the label's positives
+    missed = (table["pred_stripes"] == 0)[members].mean()
+    assert found["error_rate"] == pytest.approx(missed)
+    assert found["q_value"] < 0.05
+
+
+def test_the_document_records_the_task_and_the_taggers_metrics(analysis):
+    doc = analysis.to_dict()
+    Draft202012Validator(analysis_schema()).validate(doc)
+    assert doc["task"]["name"] == "multilabel" and doc["task"]["binary_loss"] is False
+    overall = doc["overall"]
+    assert overall["labels"] == NAMES
+    stripes = overall["per_label"][2]
+    assert stripes["label"] == "stripes" and stripes["recall"] < overall["per_label"][0]["recall"]
+    site = next(f for f in doc["disaggregated"]["features"] if f["feature"] == "site")
+    gap = next(g for g in site["label_gaps"] if g["label"] == "stripes")
+    assert gap["worst_group"] == "site == C" and gap["gap_significant"]
+
+
+def test_every_list_form_finds_the_same_slices(analysis):
+    from_lists = weakspot.analyze(_as_lists(tag_table()), task="multilabel")
+    assert from_lists.to_dict()["slices"] == analysis.to_dict()["slices"]
+    assert from_lists.overall == analysis.overall
+
+
+def test_markdown_and_html_show_the_per_label_table_and_the_slice(analysis, tmp_path):
+    paths = weakspot.write_results(analysis, tmp_path / "out")
+    markdown = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert "## Labels" in markdown
+    assert "| `stripes` |" in markdown
+    assert "recall" in markdown and "site == C" in markdown
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Per label" in html and "Recall per label" in html
+    assert "stripes: recall by site" in html
+    assert "missed" in html
+    assert paths  # every file written
+    again = weakspot.write_results(
+        weakspot.analyze(tag_table(), task="multilabel"), tmp_path / "again"
+    )
+    assert again
+    for name in ("analysis.json", "summary.md", "report.html"):
+        first = (tmp_path / "out" / name).read_bytes()
+        assert first == (tmp_path / "again" / name).read_bytes(), name
+
+
+def test_the_command_line_analyses_a_tagger(tmp_path):
+    table = tmp_path / "tags.csv"
+    tag_table().to_csv(table, index=False)
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["analyze", str(table), "--task", "multilabel", "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "subset accuracy" in result.output and "Hamming loss" in result.output
+    assert "stripes" in result.output and "site == C" in result.output
+    doc = json.loads((tmp_path / "out" / "analysis.json").read_text(encoding="utf-8"))
+    assert _missed_stripes(doc)
+
+
+def test_the_command_line_reads_separated_lists_and_a_threshold(tmp_path):
+    frame = _as_lists(tag_table(n=300))
+    frame["labels"] = [";".join(json.loads(cell)) for cell in frame["labels"]]
+    frame = frame.drop(columns="predictions")
+    rng = np.random.default_rng(1)
+    for k in NAMES:
+        frame[f"proba_{k}"] = rng.uniform(0, 1, len(frame)).round(3)
+    table = tmp_path / "tags.csv"
+    frame.to_csv(table, index=False)
+    args = ["analyze", str(table), "--task", "multilabel", "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, [*args, "--separator", ";", "--threshold", "0.7"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "out" / "analysis.json").read_text(encoding="utf-8"))
+    predicted = (frame[[f"proba_{k}" for k in NAMES]] >= 0.7).sum().tolist()
+    assert [r["predicted"] for r in doc["overall"]["per_label"]] == predicted
+    refused = CliRunner().invoke(app, [*args, "--threshold", "2", "--overwrite"])
+    assert refused.exit_code == 2
+    assert "--threshold must lie strictly between 0 and 1" in refused.output
