@@ -34,7 +34,16 @@ Writes detection.json, box_slices.csv and boxes.csv into --out.
   weakspot detection --ground-truth data.yaml --detections runs/detect/val/labels --images val/images --out results/
 """
 
-PARAMETERS = ["ground_truth", "detections", "images", "metadata", "metadata_id", "min_score"]
+PARAMETERS = [
+    "ground_truth",
+    "detections",
+    "images",
+    "metadata",
+    "metadata_id",
+    "min_score",
+    "max_q",
+    "exclude",
+]
 
 
 def detection_command(
