@@ -74,6 +74,13 @@ def detection_command(
         float | None, typer.Option(help="Drop detections below this score.")
     ] = None,
     max_q: Annotated[float, typer.Option(help="Largest false discovery rate reported.")] = 0.05,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An attribute left out of the search (repeatable; default: confidence and "
+            "class_frequency)."
+        ),
+    ] = None,
 ) -> None:
     try:
         gt, dt = read_detection_files(ground_truth, detections, split=split, min_score=min_score)
@@ -85,6 +92,7 @@ def detection_command(
             images,
             metadata_id=metadata_id,
             options=SearchOptions(max_q=max_q),
+            **({} if exclude is None else {"exclude": exclude}),
         )
         paths = result.write(out)
     except InputError as exc:

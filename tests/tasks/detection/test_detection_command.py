@@ -69,3 +69,23 @@ def test_detection_command_help_shows_examples():
     result = runner.invoke(app, ["detection", "--help"])
     assert result.exit_code == 0
     assert "weakspot detection --ground-truth instances_val.json" in result.output
+
+
+def test_detection_command_refuses_an_unknown_attribute_in_flag_words(tmp_path):
+    instances, results = write_coco(make_scene(2, n_images=5), tmp_path)
+    result = runner.invoke(
+        app,
+        [
+            "detection",
+            "--ground-truth",
+            str(instances),
+            "--detections",
+            str(results),
+            "--exclude",
+            "colour",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "--exclude names ['colour']" in result.output
