@@ -498,6 +498,7 @@ def _run(data: Any, options: AnalysisOptions, runner: Any, say: Progress) -> Ana
             max_q=options.search.max_q,
             min_lift=options.search.min_lift,
             groups=group_rules(features.binned, sensitive),
+            views={item.id: item.slice.view for item in explained},
         )
     config = _config(search, options, inputs, features)
     config["train"] = None if split is None else len(split)

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from weakspot.tasks import TaskWords
 
-def whole_sentence(whole: Mapping[str, Any] | None) -> str | None:
-    """``on all 20,000 rows: 2,046 examples, 40.9% fail (95% CI 38.7%-43.0%), 8.0% elsewhere``.
+
+def whole_sentence(whole: Mapping[str, Any] | None, words: TaskWords | None = None) -> str | None:
+    """``on all 20,000 rows: 2,046 examples, 40.9% fail (95% CI 38.7%-43.0%), 8.0% elsewhere``;
+    with `words` of a continuous loss, ``..., mean absolute error 6.1 [5.8, 6.4], 2.0
+    elsewhere``.
 
     None for an analysis of every row (its record has no ``whole``).
     """
@@ -20,6 +24,13 @@ def whole_sentence(whole: Mapping[str, Any] | None) -> str | None:
         return f"{rows}: the rule selects no row"
     low, high = whole["ci"]
     rest = whole.get("rest_error_rate")
+    if words is not None and not words.rate:
+        elsewhere = "" if rest is None else f", {words.value(rest)} elsewhere"
+        return (
+            f"{rows}: {whole['size']:,} examples, {words.metric()} "
+            f"{words.value(whole['error_rate'])} {words.interval(whole['ci'])}{elsewhere}"
+            f"{_held_out(whole.get('held_out'))}"
+        )
     elsewhere = "" if rest is None else f", {rest:.1%} elsewhere"
     return (
         f"{rows}: {whole['size']:,} examples, {whole['error_rate']:.1%} fail "
@@ -27,9 +38,9 @@ def whole_sentence(whole: Mapping[str, Any] | None) -> str | None:
     )
 
 
-def whole_line(whole: Mapping[str, Any] | None) -> str | None:
+def whole_line(whole: Mapping[str, Any] | None, words: TaskWords | None = None) -> str | None:
     """`whole_sentence` to open a line of its own: ``On all 20,000 rows: ...``."""
-    text = whole_sentence(whole)
+    text = whole_sentence(whole, words)
     return None if text is None else text[0].upper() + text[1:]
 
 
@@ -60,6 +71,9 @@ def whole_accuracy(doc: Mapping[str, Any]) -> str | None:
     whole = (doc["dataset"].get("sample") or {}).get("whole")
     if not whole:
         return None
+    words = TaskWords.of(doc.get("task"))
+    if not words.rate:  # a continuous loss: its mean on every row
+        return f"{words.metric()} on all {whole['rows']:,} rows: {words.value(whole['error_rate'])}"
     accuracy = 1 - whole["error_rate"]
     return f"accuracy on all {whole['rows']:,} rows: {accuracy:.1%} ({whole['errors']:,} errors)"
 

@@ -17,14 +17,16 @@ from weakspot.report._whole_text import whole_line
 from weakspot.report.html import _svg
 from weakspot.report.html._parts import section, table, value_html
 from weakspot.report.html._safe import esc, href, num
+from weakspot.tasks import TaskWords
 
 
 def _jump(prefix: str, ident: Any) -> str:
     return f"<a class='jump' href='#{prefix}-{esc(ident)}'>{esc(ident)}</a>"
 
 
-def mode_card(mode: dict[str, Any], *, open_: bool = False) -> str:
-    """One failure mode: title, mechanism, its slices, diagnoses with evidence, actions."""
+def mode_card(mode: dict[str, Any], *, open_: bool = False, words: TaskWords | None = None) -> str:
+    """One failure mode: title, mechanism, its slices, diagnoses with evidence, actions;
+    `words` say a continuous loss's figures (a regressor's)."""
     diagnoses = mode.get("diagnoses") or []
     top, diagnosed = likeliest(mode)
     headline = (
@@ -40,7 +42,7 @@ def mode_card(mode: dict[str, Any], *, open_: bool = False) -> str:
         f"<span>{len(mode.get('slices') or [])} slice(s)</span></span></summary>"
     )
     parts = [f"<p>{esc(mode.get('mechanism'))}</p>"] if mode.get("mechanism") else []
-    whole = whole_line(mode.get("whole"))  # a sample's mode, counted on every input row
+    whole = whole_line(mode.get("whole"), words)  # a sample's mode, counted on every input row
     if whole:
         parts.append(f"<p class='whole'><b>{esc(whole)}</b>.</p>")
     if mode.get("slices"):
@@ -87,7 +89,8 @@ def modes_section(doc: dict[str, Any]) -> str:
     if not modes:
         body = "<p class='note'>No failure mode: no reported slice.</p>"
     else:
-        body = "".join(mode_card(m, open_=i == 0) for i, m in enumerate(modes))
+        words = TaskWords.of(doc.get("task"))
+        body = "".join(mode_card(m, open_=i == 0, words=words) for i, m in enumerate(modes))
     intro = "Reported slices that hold the same failing examples, named by what you can act on."
     return section("modes", "Failure modes", body, intro=intro)
 

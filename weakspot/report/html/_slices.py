@@ -165,7 +165,7 @@ def slice_card(
     )
     body = "".join(
         [
-            _about(s),
+            _about(s, words),
             stats,
             _distinguishing(s),
             _pictures(s, thumbs),
@@ -179,9 +179,9 @@ def slice_card(
     )
 
 
-def _about(s: dict[str, Any]) -> str:
+def _about(s: dict[str, Any], words: TaskWords | None = None) -> str:
     parts = [f"<p>{esc(s.get('description'))}</p>"]
-    whole = whole_line(s.get("whole"))  # a sample's slice, counted on every input row
+    whole = whole_line(s.get("whole"), words)  # a sample's slice, counted on every input row
     if whole:
         parts.append(f"<p class='whole'><b>{esc(whole)}</b>.</p>")
     if s.get("rule"):
