@@ -158,3 +158,27 @@ def test_every_view_s_hypotheses_are_one_family():
     ]
     assert len(evaluated) == 3, notes  # error; bias excess; bias deficit
     assert one.counts["tested"] == sum(evaluated)
+
+
+def test_dask_finds_the_same_slices_of_a_continuous_and_a_signed_loss(dask_client):
+    from weakspot.engine._dask import DaskEngine
+
+    meta, residual = _regression_table(5, 2000)
+    residual[meta.site.to_numpy() == "A"] += 1.2  # a bias, and larger squared errors
+    outcomes = Residuals(residual**2, residual=residual, task="t")
+    examples = Examples(ids=np.arange(2000).astype(str), outcomes=outcomes, metadata=meta)
+    table = FeatureTable(columns=meta, binned=bin_features(meta))
+    options = SearchOptions(methods=["lattice"])
+    here = find_slices(examples, table, options)
+    there = find_slices(
+        examples, table, options, engine=DaskEngine(dask_client, rows_per_partition=700)
+    )
+    assert {s.view for s in here.slices} == {"error", "bias"}
+    # the same slices; a continuous loss's sums are added per partition, in another order, so
+    # the figures agree to rounding (a 0/1 loss's counts agree exactly, tests/engine)
+    assert [(s.view, s.rule(), s.members.tolist()) for s in there.slices] == [
+        (s.view, s.rule(), s.members.tolist()) for s in here.slices
+    ]
+    for a, b in zip(there.slices, here.slices, strict=True):
+        for key, value in a.stats.to_dict().items():
+            assert np.allclose(value, b.stats.to_dict()[key], rtol=1e-9, atol=0), key
