@@ -49,6 +49,9 @@ from weakspot.tasks.detection import (
 CROP_PROPERTIES = ("brightness", "contrast", "saturation", "sharpness", "noise", "edge_density")
 IMAGE_PROPERTIES = ("brightness", "contrast", "sharpness", "noise")
 
+#: Attributes left out of the search by default (see `find_box_slices`).
+DEFAULT_EXCLUDE = ("confidence", "class_frequency")
+
 # a slice's rate is reported as what the user reads for its view: recall of the boxes, precision
 # of the detections (one minus the view's error rate)
 METRIC_OF_VIEW = {MISSED_VIEW: "recall", FALSE_POSITIVE_VIEW: "precision"}
@@ -261,7 +264,7 @@ def find_box_slices(
     metadata_id: str | None = None,
     match: DetectionMatch | None = None,
     options: SearchOptions | None = None,
-    exclude: Sequence[str] = ("confidence", "class_frequency"),
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
     n_bins: int = 5,
     random_state: int = 0,
 ) -> BoxSlices:

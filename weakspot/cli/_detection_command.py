@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from weakspot._detection import BoxSlices, find_box_slices
+from weakspot._detection import DEFAULT_EXCLUDE, BoxSlices, find_box_slices
 from weakspot._errors import InputError
 from weakspot.cli import _console
 from weakspot.cli._errors import in_cli_words
@@ -92,7 +92,7 @@ def detection_command(
             images,
             metadata_id=metadata_id,
             options=SearchOptions(max_q=max_q),
-            **({} if exclude is None else {"exclude": exclude}),
+            exclude=DEFAULT_EXCLUDE if exclude is None else exclude,
         )
         paths = result.write(out)
     except InputError as exc:
