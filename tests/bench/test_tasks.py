@@ -128,6 +128,5 @@ def test_the_quick_path_runs_every_available_method_end_to_end(tmp_path):
             assert m["status"] == "ok", (r["task"], name, m["status"])
         if not r["kind"].endswith("_null"):
             assert r["bites"], r
-    assert records[0]["methods"]["weakspot"]["found"], records[0]
     text = (tmp_path / "tables.md").read_text()
     assert "| weakspot |" in text and "Continuous / 0-1 time" in text
