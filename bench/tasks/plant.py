@@ -342,7 +342,7 @@ def _tags(kind: str, seed: int, rng) -> Task:
         site = str(rng.choice(SITES))
         label = int(rng.integers(len(FMNIST_NAMES)))
         planted = (meta["site"] == site).to_numpy()
-        # the label's items faded to 12-25% of their intensity on that site's canvases
+        # the label's items faded to 17-23% of their intensity on that site's canvases
         keep = float(0.3 - 0.1 * strength)
         cells = _cells(canvases)
         faded = np.repeat(planted, 4) & (classes.reshape(-1) == label)
