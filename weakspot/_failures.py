@@ -26,9 +26,11 @@ from weakspot.tasks import (
     LABEL_NAMES,
     PREDICTION_NAMES,
     ClassificationOutcomes,
+    MultiLabelOutcomes,
     RegressionOutcomes,
     find_column,
     require_column,
+    training_table,
 )
 
 NO_PREDICTION = "__weakspot_no_prediction"
@@ -71,16 +73,21 @@ def training_split(
             raise InputError(
                 f"train= must be a DataFrame or a table path, got {type(frame).__name__}."
             )
-        predicted = find_column(frame, None, PREDICTION_NAMES, "prediction", "--prediction")
-        if predicted is None:
-            label_column = require_column(frame, label, LABEL_NAMES, "label", "--label")
-            frame = frame.assign(**{NO_PREDICTION: frame[label_column]})
         outcomes = evaluation.outcomes
-        # the training table is read by the evaluation's task (a regressor's targets are
-        # numbers there too); only a classifier has classes to carry over
-        task = {"task": outcomes.task, **outcomes.task_options()}
-        if isinstance(outcomes, ClassificationOutcomes):
-            task["classes"] = list(outcomes.classes)
+        if isinstance(outcomes, MultiLabelOutcomes):  # label columns of its own forms
+            frame, task, has_predictions = training_table(frame, label, outcomes.task_options())
+        else:
+            predicted = find_column(frame, None, PREDICTION_NAMES, "prediction", "--prediction")
+            has_predictions = predicted is not None
+            if predicted is None:
+                label_column = require_column(frame, label, LABEL_NAMES, "label", "--label")
+                frame = frame.assign(**{NO_PREDICTION: frame[label_column]})
+            # the training table is read by the evaluation's task (a regressor's targets are
+            # numbers there too); only a classifier has classes to carry over
+            task = {"task": outcomes.task, **outcomes.task_options()}
+            task.update(label=label, prediction=predicted or NO_PREDICTION)
+            if isinstance(outcomes, ClassificationOutcomes):
+                task["classes"] = list(outcomes.classes)
         inputs = resolve_inputs(
             frame,
             images=images,
@@ -89,8 +96,6 @@ def training_split(
             root=Path(data).parent if isinstance(data, str | Path) else None,
             image_column=image_column,
             embeddings=embeddings,
-            label=label,
-            prediction=predicted or NO_PREDICTION,
             id_column=id_column,
             **task,
             metadata=[c for c in evaluation.metadata.columns if c in frame.columns],
@@ -112,7 +117,7 @@ def training_split(
         examples,
         table[keep],
         None if measured.embeddings is None else np.asarray(measured.embeddings),
-        predicted=predicted is not None,
+        predicted=has_predictions,
         unread=frozenset(np.flatnonzero(measured.unread).tolist()),
     )
 

@@ -138,8 +138,35 @@ def test_the_command_line_reads_separated_lists_and_a_threshold(tmp_path):
     result = CliRunner().invoke(app, [*args, "--separator", ";", "--threshold", "0.7"])
     assert result.exit_code == 0, result.output
     doc = json.loads((tmp_path / "out" / "analysis.json").read_text(encoding="utf-8"))
+    Draft202012Validator(analysis_schema()).validate(doc)
+    assert doc["task"]["threshold"] == 0.7 and doc["task"]["separator"] == ";"
     predicted = (frame[[f"proba_{k}" for k in NAMES]] >= 0.7).sum().tolist()
     assert [r["predicted"] for r in doc["overall"]["per_label"]] == predicted
     refused = CliRunner().invoke(app, [*args, "--threshold", "2", "--overwrite"])
     assert refused.exit_code == 2
     assert "--threshold must lie strictly between 0 and 1" in refused.output
+
+
+@pytest.mark.parametrize("form", ["0/1 columns", "lists"])
+def test_a_training_table_without_predictions_is_read_by_the_taggers_forms(form):
+    evaluation, train = tag_table(n=600), tag_table(n=400, seed=5)
+    if form == "lists":
+        evaluation, train = _as_lists(evaluation), _as_lists(train).drop(columns="predictions")
+    else:
+        train = train.drop(columns=[f"pred_{k}" for k in NAMES])
+    analysis = weakspot.analyze(evaluation, task="multilabel", train=train, methods=["lattice"])
+    assert analysis.config["train"] == 400
+
+
+def test_a_separator_reaches_the_training_table():
+    evaluation, train = _as_lists(tag_table(n=600)), _as_lists(tag_table(n=300, seed=5))
+    for frame in (evaluation, train):
+        for column in ("labels", "predictions"):
+            frame[column] = ["|".join(json.loads(cell)) for cell in frame[column]]
+    analysis = weakspot.analyze(
+        evaluation, task="multilabel", separator="|", train=train, methods=["lattice"]
+    )
+    assert analysis.config["train"] == 300
+    assert analysis.to_dict()["task"]["separator"] == "|"
+    with pytest.raises(weakspot.InputError, match=r"In the training table \(train=\): .*JSON"):
+        weakspot.analyze(_as_lists(tag_table(n=600)), task="multilabel", train=train)

@@ -39,6 +39,7 @@ from weakspot.tasks._multilabel import (
     MultiLabel,
     MultiLabelOutcomes,
     check_multilabel_options,
+    training_table,
 )
 from weakspot.tasks._regression import LOSSES, Regression, RegressionOutcomes, check_loss
 from weakspot.tasks._text import as_text, text_by_value
@@ -82,4 +83,5 @@ __all__ = [
     "require_column",
     "task_of",
     "text_by_value",
+    "training_table",
 ]

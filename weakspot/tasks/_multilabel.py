@@ -45,6 +45,7 @@ LIST_PREDICTION_NAMES = (
     "y_pred",
 )
 DEFAULT_THRESHOLD = 0.5
+NO_PREDICTION = "__weakspot_no_prediction"  # the truth, as a training table's predictions
 _TRUE_TEXT = {"1", "1.0", "true", "yes"}
 _FALSE_TEXT = {"0", "0.0", "false", "no"}
 
@@ -67,6 +68,10 @@ class MultiLabelOutcomes(Outcomes):
     threshold : float
         The probability at or above which a label is predicted (used when the predictions
         were read from probabilities).
+    from_proba : bool
+        Whether the predictions are the probabilities at or above `threshold`.
+    separator : str or None
+        The separator the list-valued text cells were split by.
     """
 
     task: str = field(default="multilabel", kw_only=True)
@@ -75,6 +80,8 @@ class MultiLabelOutcomes(Outcomes):
     predicted: np.ndarray
     proba: np.ndarray | None = None
     threshold: float = DEFAULT_THRESHOLD
+    from_proba: bool = False
+    separator: str | None = None
 
     @property
     def binary(self) -> bool:  # type: ignore[override]
@@ -113,6 +120,17 @@ class MultiLabelOutcomes(Outcomes):
                 )
         return tuple(views)
 
+    def task_options(self) -> dict[str, object]:
+        """The options another table of this task is read with (a training table, the
+        partitions counted after a sample): the separator, and the threshold when the
+        predictions were probabilities."""
+        options: dict[str, object] = {}
+        if self.from_proba:
+            options["threshold"] = self.threshold
+        if self.separator is not None:
+            options["separator"] = self.separator
+        return options
+
     def label_sets(self, which: str = "truth") -> list[tuple[str, ...]]:
         """Each row's labels as a sorted tuple of names: ``"truth"`` or ``"predicted"``."""
         matrix = self.truth if which == "truth" else self.predicted
@@ -127,6 +145,8 @@ class MultiLabelOutcomes(Outcomes):
             predicted=self.predicted[rows],
             proba=None if self.proba is None else self.proba[rows],
             threshold=self.threshold,
+            from_proba=self.from_proba,
+            separator=self.separator,
             task=self.task,
         )
 
@@ -197,6 +217,8 @@ class MultiLabel:
             predicted=predicted_m,
             proba=proba_m,
             threshold=threshold,
+            from_proba=sources.predictions == "proba",
+            separator=self.separator,
             task=self.name,
         )
         return outcomes, notes
@@ -227,6 +249,45 @@ class MultiLabel:
         if truth.shape[1] == 0:
             return np.zeros(truth.shape[0], dtype=np.float64)
         return (truth != predicted).mean(axis=1).astype(np.float64)
+
+
+def training_table(
+    frame: pd.DataFrame, label: str | None, options: dict[str, object]
+) -> tuple[pd.DataFrame, dict[str, object], bool]:
+    """A training table as the multi-label task reads it: `frame` with the truth copied as
+    the predictions where it has none (the diagnoses compare features and labels, not a
+    model's output there), the keyword arguments that read it (``label``, ``prediction``,
+    the evaluation's `options` that apply), and whether it had predictions of its own.
+
+    Parameters
+    ----------
+    frame : DataFrame, shape (n_train, n_columns)
+    label : str, optional
+        The list-valued truth column the user named (``label=``), if any.
+    options : dict
+        The evaluation's `MultiLabelOutcomes.task_options` (separator, threshold).
+    """
+    separator = options.get("separator")
+    sources = _Sources.find(
+        frame,
+        TargetColumns(label=label),
+        separator,
+        need_predictions=False,  # type: ignore[arg-type]
+    )
+    kwargs: dict[str, object] = {"task": MultiLabel.name, "label": sources.label_column}
+    if separator is not None:
+        kwargs["separator"] = separator
+    has_own = bool(sources.prediction_column or sources.prediction_columns or sources.proba_columns)
+    if has_own:
+        kwargs["prediction"] = sources.prediction_column
+        if sources.predictions == "proba" and "threshold" in options:
+            kwargs["threshold"] = options["threshold"]
+        return frame, kwargs, True
+    if sources.label_column is not None:
+        kwargs["prediction"] = NO_PREDICTION
+        return frame.assign(**{NO_PREDICTION: frame[sources.label_column]}), kwargs, False
+    copies = {f"pred_{name}": frame[column] for name, column in sources.truth_columns.items()}
+    return frame.assign(**copies), kwargs, False
 
 
 def check_multilabel_options(threshold: float | None, separator: str | None) -> None:
