@@ -8,7 +8,7 @@ import pytest
 import weakspot
 from tests.actions.test_reproduce import planted_analysis
 from tests.diagnoses.test_diagnoses import SCENARIOS
-from weakspot.actions import ACTIONS, plan_actions, write_actions
+from weakspot.actions import ACTIONS, is_verifiable, plan_actions, write_actions
 from weakspot.actions._calibration import fit_temperature, scaled
 from weakspot.actions.augment import apply_spec, brightness_contrast, gaussian_blur
 from weakspot.diagnoses import diagnose
@@ -36,8 +36,11 @@ def test_registry_has_every_action_kind():
 
 def test_actions_are_ranked_by_expected_gain_and_name_their_mode(tmp_path):
     mode, actions, _ = _planned("under_representation", tmp_path)
-    gains = [a.expected_gain["errors"] for a in actions]
-    assert gains == sorted(gains, reverse=True)
+    checked = [a for a in actions if is_verifiable(a.kind)]
+    assert actions[: len(checked)] == checked  # what verify can test comes first
+    for group in (checked, actions[len(checked) :]):
+        gains = [a.expected_gain["errors"] for a in group]
+        assert gains == sorted(gains, reverse=True)
     assert [a.id for a in actions] == [f"A{i}" for i in range(1, len(actions) + 1)]
     assert set(mode.actions) == {a.id for a in actions}
     assert {a.kind for a in actions} >= {"reweight", "collect", "gate"}
@@ -55,6 +58,29 @@ def test_actions_are_ranked_by_expected_gain_and_name_their_mode(tmp_path):
             "steps",
             "artifact",
         }
+
+
+def test_the_verifiable_kinds_are_the_ones_verify_retrains_with():
+    from weakspot.verify._apply import NOT_RETRAINABLE
+
+    assert {k for k in ACTIONS if is_verifiable(k)} == {
+        "augment",
+        "group_file",
+        "relabel",
+        "reweight",
+    }
+    assert {k for k in ACTIONS if not is_verifiable(k)} == set(NOT_RETRAINABLE)
+
+
+def test_a_verifiable_action_outranks_a_larger_unverifiable_one(tmp_path):
+    mode, actions, _ = _planned("under_representation", tmp_path)
+    kinds = [a.kind for a in actions]
+    collect = next(a for a in actions if a.kind == "collect")
+    reweight = next(a for a in actions if a.kind == "reweight")
+    assert kinds.index("reweight") < kinds.index("collect")
+    assert actions[0].kind != "gate" and is_verifiable(actions[0].kind)
+    # collect promises more here, but nothing can check it before new data exists
+    assert collect.expected_gain["errors"] > reweight.expected_gain["errors"]
 
 
 def test_sample_weights_upweight_the_rare_group(tmp_path):

@@ -13,6 +13,7 @@ from weakspot.actions._base import (
     MIN_CONFIDENCE,
     Action,
     ActionPlugin,
+    is_verifiable,
     register_action,
     serving_kinds,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "Action",
     "ActionPlugin",
     "copies_reproduction",
+    "is_verifiable",
     "measure_pixels",
     "plan_actions",
     "register_action",

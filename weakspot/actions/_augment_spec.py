@@ -32,6 +32,7 @@ from weakspot.modes import FailureMode
 @register_action
 class Augment:
     kind: ClassVar[str] = "augment"
+    verifiable: ClassVar[bool] = True  # `weakspot verify` retrains with it
     serves: ClassVar[tuple[str, ...]] = (
         "image_quality",
         "distribution_shift",

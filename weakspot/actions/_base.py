@@ -95,12 +95,15 @@ class ActionPlugin(Protocol):
     """An action kind: which causes it serves, and `propose`.
 
     `kind` is the registry's key and an entry of the action kind enum of analysis.json's schema
-    (`weakspot.report.analysis_schema`); `serves` lists the causes it addresses. A diagnosis
+    (`weakspot.report.analysis_schema`); `serves` lists the causes it addresses; an optional
+    ``verifiable = True`` says that `weakspot verify` can retrain with its file. A diagnosis
     may also name the kind in its own ``served_by`` (`serving_kinds` reads both).
     """
 
     kind: ClassVar[str]
     serves: ClassVar[tuple[str, ...]]
+    # optional: True when `weakspot verify` can retrain with the action's file and test it
+    # (reweight, group_file, relabel, augment); a kind without it is ranked after those
 
     def propose(
         self, mode: FailureMode, diagnosis: Diagnosis | None, context: DiagnosisContext
@@ -117,6 +120,11 @@ def register_action(cls: type[Any]) -> type[Any]:
     """
     ACTIONS[cls.kind] = cls
     return cls
+
+
+def is_verifiable(kind: str) -> bool:
+    """Whether `weakspot verify` can retrain with an action of `kind` and test it."""
+    return bool(getattr(ACTIONS.get(kind), "verifiable", False))
 
 
 def serving_kinds(cause: str) -> list[str]:

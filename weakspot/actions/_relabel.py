@@ -29,6 +29,7 @@ COLUMNS = ["id", "split", "given_label", "suggested_label", "confidence"]
 @register_action
 class Relabel:
     kind: ClassVar[str] = "relabel"
+    verifiable: ClassVar[bool] = True  # `weakspot verify` retrains with it
     serves: ClassVar[tuple[str, ...]] = ("label_noise",)
 
     def propose(

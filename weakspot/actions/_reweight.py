@@ -58,6 +58,7 @@ def look_alikes(mode: FailureMode, context: DiagnosisContext, k: int = 5) -> np.
 @register_action
 class Reweight:
     kind: ClassVar[str] = "reweight"
+    verifiable: ClassVar[bool] = True  # `weakspot verify` retrains with it
     serves: ClassVar[tuple[str, ...]] = ("under_representation", "image_quality")
 
     def propose(
@@ -110,6 +111,7 @@ def _reach(
 @register_action
 class GroupFile:
     kind: ClassVar[str] = "group_file"
+    verifiable: ClassVar[bool] = True  # `weakspot verify` retrains with it
     serves: ClassVar[tuple[str, ...]] = ("spurious_correlation",)
 
     def propose(

@@ -10,6 +10,7 @@ from weakspot.actions._base import (
     ACTIONS,
     MIN_CONFIDENCE,
     Action,
+    is_verifiable,
     serving_kinds,
     write_action_files,
 )
@@ -25,8 +26,11 @@ def plan_actions(
     """Actions for every mode's confident causes (and a gate check per mode), ranked.
 
     Each diagnosis with confidence at least `MIN_CONFIDENCE` gets the actions whose kind
-    serves its cause, most confident cause first, one action per kind and mode. Actions are
-    ranked by expected gain (errors), then by mode; ids ``A1``, ``A2``, ... follow that order.
+    serves its cause, most confident cause first, one action per kind and mode. An action
+    `weakspot verify` can retrain with and test (`is_verifiable`) comes before one it cannot
+    (collect asks for data that does not exist yet, a gate changes nothing), so the top
+    action can be checked; among each, by expected gain (errors), then by mode. Ids ``A1``,
+    ``A2``, ... follow that order.
 
     Parameters
     ----------
@@ -57,7 +61,12 @@ def plan_actions(
     order = {m.id: i for i, m in enumerate(modes)}
     ranked = sorted(
         proposed,
-        key=lambda a: (-a.expected_gain["errors"], order[a.failure_mode], a.kind),
+        key=lambda a: (
+            not is_verifiable(a.kind),
+            -a.expected_gain["errors"],
+            order[a.failure_mode],
+            a.kind,
+        ),
     )
     ranked = [replace(a, id=f"A{i}") for i, a in enumerate(ranked, start=1)]
     modes = [m.with_actions([a.id for a in ranked if a.failure_mode == m.id]) for m in modes]
