@@ -74,6 +74,7 @@ def training_split(
                 f"train= must be a DataFrame or a table path, got {type(frame).__name__}."
             )
         outcomes = evaluation.outcomes
+        task: dict[str, Any]
         if isinstance(outcomes, MultiLabelOutcomes):  # label columns of its own forms
             frame, task, has_predictions = training_table(frame, label, outcomes.task_options())
         else:

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from weakspot._errors import InputError
@@ -42,10 +43,13 @@ def outcomes_text(ex: Examples) -> str:
         labels, predictions = outcomes.targets, outcomes.predictions
         errors = ex.errors.astype(float)
     elif isinstance(outcomes, MultiLabelOutcomes):
-        labels = [json.dumps(list(s), ensure_ascii=False) for s in outcomes.label_sets()]
-        predictions = [
-            json.dumps(list(s), ensure_ascii=False) for s in outcomes.label_sets("predicted")
-        ]
+        labels, predictions = (
+            np.array(
+                [json.dumps(list(s), ensure_ascii=False) for s in outcomes.label_sets(which)],
+                dtype=object,
+            )
+            for which in ("truth", "predicted")
+        )
         errors = ex.errors.astype(float)
     else:
         labels, predictions, errors = ex.labels, ex.predictions, ex.errors.astype(int)

@@ -190,7 +190,7 @@ class MultiLabel:
             )
         truth_names, truth = sources.read_truth(frame, ids)
         proba_names, proba = sources.read_proba(frame, ids)
-        if sources.predictions == "proba":
+        if proba is not None and sources.predictions == "proba":
             pred_names, predicted = proba_names, proba >= threshold
         else:
             pred_names, predicted = sources.read_predictions(frame, ids)
@@ -268,12 +268,8 @@ def training_table(
         The evaluation's `MultiLabelOutcomes.task_options` (separator, threshold).
     """
     separator = options.get("separator")
-    sources = _Sources.find(
-        frame,
-        TargetColumns(label=label),
-        separator,
-        need_predictions=False,  # type: ignore[arg-type]
-    )
+    separator = separator if isinstance(separator, str) else None
+    sources = _Sources.find(frame, TargetColumns(label=label), separator, need_predictions=False)
     kwargs: dict[str, object] = {"task": MultiLabel.name, "label": sources.label_column}
     if separator is not None:
         kwargs["separator"] = separator
