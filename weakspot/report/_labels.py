@@ -6,7 +6,15 @@ and report.html all take their words from here, so they say the same thing.
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weakspot._errors import InputError
+from weakspot.report._paired import PairedChange
+from weakspot.stats import holm
 
 LABEL_HEADER = [
     "label",
@@ -115,6 +123,49 @@ def markdown_label_lines(doc: dict[str, Any], literal: Any) -> list[str]:
                 f"{_pct(best['recall'])} where {literal(gap['best_group'], in_table=False)}"
             )
     return lines
+
+
+def label_changes(old: pd.DataFrame, new: pd.DataFrame) -> list[dict[str, Any]]:
+    """How each label's errors changed from an old tagger to a new one on the same examples.
+
+    Parameters
+    ----------
+    old, new : DataFrame
+        Two examples.csv tables of taggers (`weakspot.report.read_outcomes`), the same ids in
+        the same order; ``label`` and ``prediction`` hold JSON lists of labels.
+
+    Returns
+    -------
+    list of dict
+        Per label (sorted), `PairedChange.to_dict`'s record of its errors (an example's error
+        on a label: the label in the truth but not the prediction, or the reverse), ``label``,
+        ``test`` (``"mcnemar"``: the examples whose outcome for the label flipped) and
+        ``p_holm``, the p-value adjusted over the labels (Holm).
+    """
+    sides = [(_sets(frame["label"]), _sets(frame["prediction"])) for frame in (old, new)]
+    names = sorted(set().union(*(s for truth, predicted in sides for s in (*truth, *predicted))))
+    records = []
+    for name in names:
+        wrong = [
+            np.array([(name in t) != (name in p) for t, p in zip(truth, predicted, strict=True)])
+            for truth, predicted in sides
+        ]
+        change = PairedChange.of(wrong[0], wrong[1])
+        records.append({"label": name, **change.to_dict(), "test": "mcnemar"})
+    for record, adjusted in zip(records, holm([r["p_value"] for r in records]), strict=True):
+        record["p_holm"] = adjusted
+    return records
+
+
+def _sets(cells: pd.Series) -> list[set[str]]:
+    """examples.csv's JSON lists of labels as sets."""
+    try:
+        return [set(json.loads(cell)) for cell in cells.astype(str)]
+    except json.JSONDecodeError:
+        raise InputError(
+            "examples.csv's label and prediction columns must hold JSON lists of labels for a "
+            "multi-label comparison; rerun 'weakspot analyze --task multilabel' to rewrite it."
+        ) from None
 
 
 def _with_ci(value: float | None, ci: list[float] | None) -> str:
