@@ -170,3 +170,16 @@ def test_a_separator_reaches_the_training_table():
     assert analysis.to_dict()["task"]["separator"] == "|"
     with pytest.raises(weakspot.InputError, match=r"In the training table \(train=\): .*JSON"):
         weakspot.analyze(_as_lists(tag_table(n=600)), task="multilabel", train=train)
+
+
+def test_a_parquet_folder_of_label_lists_sampled_follows_the_schema(tmp_path):
+    frame = _as_lists(tag_table(n=3000))
+    for column in ("labels", "predictions"):
+        frame[column] = [json.loads(cell) for cell in frame[column]]
+    for i in range(3):
+        frame.iloc[i * 1000 : (i + 1) * 1000].to_parquet(tmp_path / f"part-{i}.parquet")
+    analysis = weakspot.analyze(tmp_path, task="multilabel", methods=["lattice"], sample=1500)
+    doc = json.loads(json.dumps(analysis.to_dict(), allow_nan=False))
+    Draft202012Validator(analysis_schema()).validate(doc)
+    assert doc["dataset"]["sample"]["whole"]["rows"] == 3000
+    assert _missed_stripes(doc)
