@@ -24,6 +24,7 @@ import pandas as pd
 from weakspot._errors import InputError
 from weakspot.features import FeatureTable, bin_features
 from weakspot.inputs import Examples
+from weakspot.report.detection import slice_examples
 from weakspot.slices import SearchOptions, Slice, SliceSearch, find_slices
 from weakspot.stats import benjamini_hochberg, wilson_interval
 from weakspot.tasks.detection import (
@@ -40,6 +41,7 @@ from weakspot.tasks.detection import (
     ap50_gain,
     box_table,
     clustered_rates,
+    detection_figures,
     error_type_costs,
     match_detections,
 )
@@ -145,6 +147,8 @@ class BoxSlice:
                 "ap50_gain": self.ap50_gain,
                 "error_types": self.error_types,
                 "aliases": [a.rule or a.description for a in self.slice.aliases],
+                # the rule as data, so that a gate or a comparison can measure it on boxes.csv
+                "conditions": [c.to_dict() for c in self.slice.conditions or ()],
             }
         )
 
@@ -173,6 +177,13 @@ class BoxSlices:
         The search's hypotheses ``tested``, slices ``proposed``, ``significant`` and
         ``reported`` (both views together).
     notes : list of str
+    figures : dict
+        Recall and precision overall, per size bin and per class with intervals, each
+        class's AP, the error counts by type and the precision-recall curves
+        (`weakspot.tasks.detection.detection_figures`).
+    examples : list of list of dict
+        Per reported slice, its example images with their boxes (`slice_examples`); empty
+        without pixels.
     """
 
     slices: list[BoxSlice]
@@ -183,6 +194,8 @@ class BoxSlices:
     error_type_costs: dict[str, float]
     counts: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    figures: dict[str, Any] = field(default_factory=dict)
+    examples: list[list[dict[str, Any]]] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per reported slice: view, rule, size, metric inside and outside with
@@ -218,6 +231,7 @@ class BoxSlices:
                 "coco": vars(self.match.summary),
                 "error_type_costs": self.error_type_costs,
                 "counts": self.counts,
+                "figures": self.figures,
                 "notes": self.notes,
                 "slices": [s.to_dict() for s in self.slices],
                 "unconfirmed": [s.to_dict() for s in self.unconfirmed],
@@ -225,20 +239,27 @@ class BoxSlices:
         )
 
     def write(self, out: str | Path) -> dict[str, Path]:
-        """Write ``detection.json`` (`to_dict`), ``box_slices.csv`` (`to_frame`) and
-        ``boxes.csv`` (every box with its outcome and attributes) into the folder `out`;
-        the same inputs give the same bytes. Returns name -> path."""
+        """Write ``detection.json`` (`to_dict`), ``box_slices.csv`` (`to_frame`),
+        ``boxes.csv`` (every box with its outcome and attributes) and ``report.html`` (with
+        the example images when pixels were given) into the folder `out`; the same inputs
+        give the same bytes. Returns name -> path."""
+        from weakspot.report.detection import render_detection_report
+
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
         paths = {
             "json": folder / "detection.json",
             "slices": folder / "box_slices.csv",
             "boxes": folder / "boxes.csv",
+            "report": folder / "report.html",
         }
-        text = json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False)
+        doc = self.to_dict()
+        text = json.dumps(doc, indent=2, sort_keys=True, allow_nan=False)
         paths["json"].write_text(text + "\n", encoding="utf-8")
         self.to_frame().to_csv(paths["slices"], index=False, lineterminator="\n")
         self.table.frame.to_csv(paths["boxes"], index=False, lineterminator="\n")
+        html = render_detection_report(doc, self.examples or None)
+        paths["report"].write_text(html, encoding="utf-8")
         return paths
 
 
@@ -333,15 +354,31 @@ def find_box_slices(
     found = [_describe(s, covered[s.view], outcomes, match) for s in search.slices]
     q_values = benjamini_hochberg(np.array([b.clustered.p_value for b in found]))
     found = [replace(b, cluster_q_value=float(q)) for b, q in zip(found, q_values, strict=True)]
+    reported = [b for b in found if b.cluster_q_value <= options.max_q]
+    notes = [*table.notes, *search.notes]
+    examples: list[list[dict[str, Any]]] = []
+    if images is not None:
+        examples, unread = slice_examples(
+            table.frame,
+            ground_truth,
+            detections,
+            [np.asarray(b.slice.members, dtype=np.int64) for b in reported],
+            Path(images),
+        )
+        notes += [f"Example image not drawn: {name}" for name in unread]
     return BoxSlices(
-        slices=[b for b in found if b.cluster_q_value <= options.max_q],
+        slices=reported,
         unconfirmed=[b for b in found if b.cluster_q_value > options.max_q],
         table=table,
         outcomes=outcomes,
         match=match,
         error_type_costs=error_type_costs(match),
         counts=dict(search.counts),
-        notes=[*table.notes, *search.notes],
+        notes=notes,
+        figures=detection_figures(
+            table.frame, match.evaluation, match.accumulation, ground_truth.categories
+        ),
+        examples=examples,
     )
 
 

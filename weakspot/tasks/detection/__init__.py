@@ -43,6 +43,7 @@ from weakspot.tasks.detection._error_types import (
     box_outcomes,
 )
 from weakspot.tasks.detection._evaluate import COCOParams, Evaluation, evaluate, match_image
+from weakspot.tasks.detection._figures import CURVES, detection_figures, pr_curves, rates
 from weakspot.tasks.detection._files import FORMATS, detection_format, read_detection_files
 from weakspot.tasks.detection._fix import ap50_after_fixing, ap50_gain, error_type_costs
 from weakspot.tasks.detection._match import DetectionMatch, match_detections
@@ -65,6 +66,7 @@ from weakspot.tasks.detection._yolo import label_path, read_yolo_detections, rea
 
 __all__ = [
     "ATTRIBUTES",
+    "CURVES",
     "DETECTION",
     "DETECTION_ERRORS",
     "ERROR_TYPES",
@@ -102,6 +104,7 @@ __all__ = [
     "box_outcomes",
     "box_table",
     "clustered_rates",
+    "detection_figures",
     "detection_format",
     "detections_from_predictions",
     "error_type_costs",
@@ -110,7 +113,9 @@ __all__ = [
     "label_path",
     "match_detections",
     "match_image",
+    "pr_curves",
     "precision_recall",
+    "rates",
     "read_coco_detections",
     "read_coco_ground_truth",
     "read_data_yaml",
