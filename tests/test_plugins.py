@@ -18,6 +18,7 @@ import pytest
 from tests.explain.embedding_tasks import embedding_task
 from weakspot.features import Condition
 from weakspot.slices import FINDERS, FinderOutput, make_finder, select_slices
+from weakspot.tasks import Outcomes
 
 # (module, registry attribute): module import registers the built-in plug-ins
 REGISTRIES = [
@@ -56,7 +57,7 @@ def test_every_registry_keys_its_plugins_by_their_name(module, attribute):
 
 # -- slice finders ---------------------------------------------------------------------------
 
-KNOWN_NEEDS = {"embeddings", "probabilities"}  # what SearchContext.available can offer
+KNOWN_NEEDS = {"embeddings", "probabilities", "classes"}  # what SearchContext.available can offer
 
 
 def _as_text(value: Any) -> str:
@@ -127,6 +128,8 @@ def _without(context, need):
     """`context` less what a finder may need."""
     if need == "embeddings":
         return dataclasses.replace(context, embeddings=None)
+    if need == "classes":  # the same loss, as a task without classes would give it
+        return dataclasses.replace(context, outcomes=Outcomes(context.outcomes.loss))
     return dataclasses.replace(context, outcomes=dataclasses.replace(context.outcomes, proba=None))
 
 

@@ -67,6 +67,9 @@ class DominoFinder:
     confusion_noise: float = 1e-3
 
     def find(self, context: SearchContext) -> FinderOutput:
+        if "classes" not in context.available:
+            # it searches class by class: a loss without classes (a regressor's) has none
+            return FinderOutput.empty(f"{self.name}: needs a classifier's classes")
         prepared = prepare_embeddings(context, self.n_pca_components)
         if prepared is None:
             return FinderOutput.empty("domino: no embeddings")

@@ -51,6 +51,9 @@ class FailureDirectionFinder:
     min_class_errors: int = 10
 
     def find(self, context: SearchContext) -> FinderOutput:
+        if "classes" not in context.available:
+            # it searches class by class: a loss without classes (a regressor's) has none
+            return FinderOutput.empty(f"{self.name}: needs a classifier's classes")
         prepared = prepare_embeddings(context, self.n_pca_components)
         if prepared is None:
             return FinderOutput.empty("failure_direction: no embeddings")
