@@ -183,3 +183,17 @@ def test_a_parquet_folder_of_label_lists_sampled_follows_the_schema(tmp_path):
     Draft202012Validator(analysis_schema()).validate(doc)
     assert doc["dataset"]["sample"]["whole"]["rows"] == 3000
     assert _missed_stripes(doc)
+
+
+def test_verify_and_perturb_refuse_a_taggers_analysis_by_name(analysis, tmp_path):
+    out = tmp_path / "results"
+    weakspot.write_results(analysis, out)
+    table = tmp_path / "tags.csv"
+    tag_table().to_csv(table, index=False)
+    runner = CliRunner()
+    args = ["--train", str(table), "--data", str(table), "--trainer", "embeddings"]
+    result = runner.invoke(app, ["verify", str(out), *args])
+    assert result.exit_code == 2
+    assert "this analysis is of the task 'multilabel', which they do not support" in result.output
+    with pytest.raises(weakspot.InputError, match=r"the task 'multilabel'"):
+        weakspot.perturb(analysis, lambda images: images, data=tag_table(), out=out)

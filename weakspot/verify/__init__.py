@@ -49,6 +49,7 @@ __all__ = ["TrainerError", "Verification", "perturb", "verify"]
 
 
 def _problem(analysis_or_results: Any, train: Any, data: Any, out: Any, columns: dict) -> Problem:
+    _check_classifier(analysis_or_results)
     if isinstance(analysis_or_results, str | Path):
         return problem_from_results(analysis_or_results, train=train, data=data, **columns)
     if out is None:
@@ -56,6 +57,25 @@ def _problem(analysis_or_results: Any, train: Any, data: Any, out: Any, columns:
             "verify(analysis, ...) needs out= (the results folder to write verify/ in)."
         )
     return problem_from_analysis(analysis_or_results, train=train, data=data, out=out, **columns)
+
+
+def _check_classifier(analysis_or_results: Any) -> None:
+    """verify and perturb retrain or query a classifier and count its wrong examples: refuse
+    the analysis of another task by name, rather than failing later on its label columns."""
+    if isinstance(analysis_or_results, str | Path):
+        path = Path(analysis_or_results) / "analysis.json"
+        if not path.is_file():
+            return  # the results reader says what is missing
+        record = json.loads(path.read_text(encoding="utf-8")).get("task") or {}
+        task = str(record.get("name", "classification"))
+    else:
+        task = str(getattr(analysis_or_results.examples, "task", "classification"))
+    if task != "classification":
+        raise InputError(
+            f"verify and perturb retrain or query a classifier and compare its errors, but this "
+            f"analysis is of the task {task!r}, which they do not support yet. Its failure modes' "
+            "gate files still work: weakspot gate RESULTS --config actions/F1-gate.toml."
+        )
 
 
 def verify(
