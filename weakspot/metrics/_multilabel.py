@@ -51,9 +51,11 @@ def multilabel_overall(outcomes: MultiLabelOutcomes, *, random_state: int = 0) -
     and ``intervals`` (which interval each figure has).
     """
     rng = np.random.default_rng(random_state)
-    truth, predicted = outcomes.truth, outcomes.predicted
-    tp, fp, fn = _cells(truth, predicted)
-    summary = _example_summary(outcomes.loss, len(outcomes.label_names), rng)
+    everyone = np.zeros(len(outcomes), dtype=np.int64)
+    (counts,) = _label_counts(_cells(outcomes), everyone, 1)
+    tp, fn, fp = counts[:, 0], counts[:, 1], counts[:, 2]
+    (histogram,) = _wrong_histograms(outcomes, everyone, 1)
+    summary = _example_summary(histogram, rng)
     per_label = label_records(outcomes.label_names, tp, fp, fn, len(outcomes), rng)
     defined = [r["f1"] for r in per_label if r["f1"] is not None]
     micro_tp, micro_fp, micro_fn = int(tp.sum()), int(fp.sum()), int(fn.sum())
@@ -105,8 +107,9 @@ def multilabel_disaggregated(
     rng = np.random.default_rng(random_state)
     groups: list[dict[str, Any]] = []
     features: list[dict[str, Any]] = []
+    cells = _cells(outcomes)
     for name, codes, group_names in feature_groups(binned, sensitive):
-        records = _group_records(name, np.asarray(codes), group_names, outcomes, rng)
+        records = _group_records(name, np.asarray(codes), group_names, outcomes, cells, rng)
         groups.extend(records)
         features.append(_feature_summary(name, records, outcomes.label_names, sensitive or []))
     return {"groups": groups, "features": features}
@@ -146,52 +149,53 @@ def label_records(
     return records
 
 
-def _cells(
-    truth: np.ndarray, predicted: np.ndarray, codes: np.ndarray | None = None, n_groups: int = 1
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """True positives, false positives and misses per label, shape (n_labels,), or per group
-    and label, shape (n_groups, n_labels), when `codes` (shape (n,)) are given: one
-    `np.bincount` per label and count, as a mask per group took seconds on millions of rows."""
-    hits, alarms, misses = truth & predicted, ~truth & predicted, truth & ~predicted
-    if codes is None:
-        return hits.sum(axis=0), alarms.sum(axis=0), misses.sum(axis=0)
-
-    def per_group(matrix: np.ndarray) -> np.ndarray:
-        if matrix.shape[1] == 0:
-            return np.zeros((n_groups, 0), dtype=np.int64)
-        return np.column_stack(
-            [
-                np.bincount(codes, weights=matrix[:, j], minlength=n_groups)[:n_groups]
-                for j in range(matrix.shape[1])
-            ]
-        ).astype(np.int64)
-
-    return per_group(hits), per_group(alarms), per_group(misses)
+def _cells(outcomes: MultiLabelOutcomes) -> np.ndarray:
+    """Each example's cell of each label's 2x2 table, uint8 (n, n_labels): 0 a hit (true
+    positive), 1 a miss (false negative), 2 a false alarm (false positive), 3 a true
+    negative."""
+    return (~outcomes.predicted).astype(np.uint8) + 2 * (~outcomes.truth).astype(np.uint8)
 
 
-def _example_summary(loss: np.ndarray, n_labels: int, rng: np.random.Generator) -> dict[str, Any]:
-    """Subset accuracy (Wilson) and the Hamming loss (bootstrap) of examples whose losses are
-    `loss` (shape (n,), multiples of 1 / n_labels)."""
-    n = int(loss.shape[0])
-    exact = int(np.count_nonzero(loss == 0))
+def _label_counts(cells: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Each group's counts of the four cells of each label, shape (n_groups, n_labels, 4) in
+    `_cells`' order: one `np.bincount` per label over group and cell together (a mask per
+    group took seconds on millions of rows)."""
+    counts = np.zeros((n_groups, cells.shape[1], 4), dtype=np.int64)
+    for j in range(cells.shape[1]):
+        joint = np.bincount(codes * 4 + cells[:, j], minlength=n_groups * 4)
+        counts[:, j, :] = joint[: n_groups * 4].reshape(n_groups, 4)
+    return counts
+
+
+def _wrong_histograms(outcomes: MultiLabelOutcomes, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Each group's histogram of wrong labels per example, shape (n_groups, n_labels + 1):
+    column k counts the examples with exactly k labels wrong."""
+    n_labels = len(outcomes.label_names)
+    wrong = np.rint(outcomes.loss * n_labels).astype(np.int64)
+    joint = np.bincount(codes * (n_labels + 1) + wrong, minlength=n_groups * (n_labels + 1))
+    return joint[: n_groups * (n_labels + 1)].reshape(n_groups, n_labels + 1)
+
+
+def _example_summary(histogram: np.ndarray, rng: np.random.Generator) -> dict[str, Any]:
+    """Subset accuracy (Wilson) and the Hamming loss (bootstrap) of examples whose numbers of
+    wrong labels have `histogram` (shape (n_labels + 1,))."""
+    n, n_labels = int(histogram.sum()), histogram.shape[0] - 1
+    exact = int(histogram[0])
     low, high = wilson_interval(exact, n)
-    hamming = float(loss.mean())
     return {
         "n": n,
         "subset_accuracy": exact / n,
         "subset_accuracy_ci": [float(low), float(high)],
-        "hamming_loss": hamming,
-        "hamming_loss_ci": _hamming_interval(loss, n_labels, rng),
+        "hamming_loss": float(histogram @ np.arange(n_labels + 1)) / (n * n_labels),
+        "hamming_loss_ci": _hamming_interval(histogram, rng),
     }
 
 
-def _hamming_interval(loss: np.ndarray, n_labels: int, rng: np.random.Generator) -> list[float]:
-    """Percentile bootstrap interval of the mean of `loss`: the examples' numbers of wrong
-    labels (0 to n_labels) are resampled as one multinomial draw of their histogram."""
-    wrong = np.rint(loss * n_labels).astype(np.int64)
-    counts = np.bincount(wrong, minlength=n_labels + 1)
-    n = int(counts.sum())
-    draws = rng.multinomial(n, counts / n, size=N_BOOTSTRAP)
+def _hamming_interval(histogram: np.ndarray, rng: np.random.Generator) -> list[float]:
+    """Percentile bootstrap interval of the Hamming loss: the examples' numbers of wrong
+    labels (0 to n_labels, `histogram`) are resampled as one multinomial draw."""
+    n, n_labels = int(histogram.sum()), histogram.shape[0] - 1
+    draws = rng.multinomial(n, histogram / n, size=N_BOOTSTRAP)
     means = draws @ np.arange(n_labels + 1) / (n * n_labels)
     return [float(v) for v in np.quantile(means, [0.025, 0.975])]
 
@@ -213,16 +217,19 @@ def _group_records(
     codes: np.ndarray,
     group_names: list[str],
     outcomes: MultiLabelOutcomes,
+    cells: np.ndarray,
     rng: np.random.Generator,
 ) -> list[dict[str, Any]]:
     n_groups = len(group_names)
-    tp, fp, fn = _cells(outcomes.truth, outcomes.predicted, codes, n_groups)
-    sizes = np.bincount(codes, minlength=n_groups)[:n_groups]
+    codes = codes.astype(np.int64)
+    counts = _label_counts(cells, codes, n_groups)
+    histograms = _wrong_histograms(outcomes, codes, n_groups)
+    sizes = histograms.sum(axis=1)
     records = []
     for g in np.flatnonzero(sizes):
-        loss = outcomes.loss[codes == g]
-        summary = _example_summary(loss, len(outcomes.label_names), rng)
-        labels = label_records(outcomes.label_names, tp[g], fp[g], fn[g], int(sizes[g]), rng)
+        summary = _example_summary(histograms[g], rng)
+        tp, fn, fp = counts[g, :, 0], counts[g, :, 1], counts[g, :, 2]
+        labels = label_records(outcomes.label_names, tp, fp, fn, int(sizes[g]), rng)
         records.append(
             {
                 "feature": feature,
