@@ -4,8 +4,8 @@
 by `gate_file`) holds every mode's. ``members`` is a CSV with an ``id`` column,
 relative to the TOML file; ``max_error_rate`` is the upper end of the mode's error-rate 95%
 interval today, rounded up to two decimals, so the check fails when the mode gets worse
-beyond noise; for a continuous loss (a regressor's), the upper end of its mean loss's
-bootstrap interval (the gate reads the members' mean loss from examples.csv).
+beyond noise; for a continuous loss (a regressor's), ``max_mean_loss`` is the upper end of
+its mean loss's bootstrap interval (the gate reads the members' loss from examples.csv).
 ``weakspot gate --config actions/gate.toml`` reads it.
 """
 
@@ -32,7 +32,12 @@ def gate_block(mode: FailureMode, members_file: str, loss: np.ndarray | None = N
     errors, size = mode.errors, len(mode.members)
     if loss is not None and size:
         high = mean_interval(loss[np.asarray(mode.members, dtype=np.int64)])[1]
-        limit = math.ceil(high * 100) / 100
+        return (
+            "[[slices]]\n"
+            f"name = {json.dumps(f'{mode.id}: {mode.title}', ensure_ascii=False)}\n"
+            f"members = {json.dumps(members_file)}\n"
+            f"max_mean_loss = {math.ceil(high * 100) / 100:.2f}\n"
+        )
     else:
         high = float(wilson_interval(np.array([errors]), np.array([size]))[1][0]) if size else 1.0
         limit = min(1.0, math.ceil(high * 100) / 100)

@@ -13,6 +13,7 @@ import typer
 
 from weakspot._errors import WeakspotError
 from weakspot.cli import _console
+from weakspot.tasks import number
 
 GATE_HELP = """Fail a CI run when the model got worse than a baseline or a limit.
 
@@ -110,6 +111,15 @@ def compare_command(
         render_comparison({**diff, "pictures": pictures}), encoding="utf-8"
     )
     o = diff["overall"]
+    if o.get("test") == "wilcoxon":  # a continuous loss (a regressor's): its mean
+        _console.out.print(
+            f"mean loss {number(o['old_error_rate'])} -> {number(o['new_error_rate'])} "
+            f"({number(o['delta'], signed=True)}, Wilcoxon signed-rank p {o['p_value']:.2g}); "
+            f"loss rose on {o['newly_wrong']} examples, fell on {o['newly_right']}",
+            highlight=False,
+        )
+        _console.out.print(f"{out / 'comparison.html'}\n{out / 'comparison.json'}")
+        return
     _console.out.print(
         f"error rate {o['old_error_rate']:.1%} -> {o['new_error_rate']:.1%} "
         f"({o['delta'] * 100:+.1f} points, McNemar p {o['p_value']:.2g}); "

@@ -20,7 +20,7 @@ from weakspot.report._outcomes import (
     read_analysis,
     read_outcomes,
 )
-from weakspot.report._paired import PairedChange
+from weakspot.report._paired import paired
 
 MATCH_JACCARD = 0.5
 
@@ -50,7 +50,7 @@ def _unit_rows(
                 continue  # already listed from the old side
             status = "persists" if match else ("vanished" if side == "old" else "appeared")
             members = [i for i in u["members"] if i in old.index]
-            change = PairedChange.of(
+            change = paired(
                 old.loc[members, "error"].to_numpy(), new.loc[members, "error"].to_numpy()
             )
             rows.append(
@@ -73,10 +73,16 @@ def compare_results(old_results: str | Path, new_results: str | Path) -> dict[st
     old, new = read_outcomes(old_results), read_outcomes(new_results)
     check_same_examples(old, new, str(old_results), str(new_results))
     new = new.reindex(old.index)
-    overall = PairedChange.of(old["error"].to_numpy(), new["error"].to_numpy())
-    newly_wrong = old.index[(~old["error"] & new["error"]).to_numpy()]
-    newly_right = old.index[(old["error"] & ~new["error"]).to_numpy()]
-    old_correct = int((~old["error"]).sum())
+    overall = paired(old["error"].to_numpy(), new["error"].to_numpy())
+    if old["error"].dtype != bool or new["error"].dtype != bool:
+        # a continuous loss (a regressor's) has no wrong and right examples to list: the
+        # overall and per-mode records compare the mean losses (Wilcoxon signed-rank)
+        newly_wrong = newly_right = old.index[:0]
+        old_correct = 0
+    else:
+        newly_wrong = old.index[(~old["error"] & new["error"]).to_numpy()]
+        newly_right = old.index[(old["error"] & ~new["error"]).to_numpy()]
+        old_correct = int((~old["error"]).sum())
     return {
         "old": {"results": str(old_results), "weakspot_version": old_doc.get("weakspot_version")},
         "new": {"results": str(new_results), "weakspot_version": new_doc.get("weakspot_version")},

@@ -3,10 +3,12 @@
 Two kinds of check, either or both:
 
 - limits from a TOML file (format in docs/gate.md): overall accuracy and ECE, a group's
-  accuracy, a member list's error rate;
+  accuracy, a member list's error rate; for a regressor, the overall MAE and RMSE, a group's
+  MAE and a member list's mean loss;
 - regressions against a baseline analysis of the same evaluation set: each of the baseline's
   failure modes (or reported slices, before modes exist) and the whole set, tested with a
-  one-sided paired test (McNemar exact by default), Holm-adjusted across the checks.
+  one-sided paired test (McNemar exact by default; Wilcoxon signed-rank for a regressor's
+  continuous loss), Holm-adjusted across the checks.
 """
 
 from __future__ import annotations
@@ -25,14 +27,23 @@ from weakspot.report._outcomes import (
     read_analysis,
     read_outcomes,
 )
-from weakspot.report._paired import TESTS, PairedChange
+from weakspot.report._paired import TESTS, PairedChange, paired
 from weakspot.stats import holm
 
 KEYS = {
-    "overall": {"min_accuracy", "max_ece"},
-    "groups": {"feature", "group", "min_accuracy"},
-    "slices": {"name", "members", "max_error_rate", "description", "failure_mode"},
+    "overall": {"min_accuracy", "max_ece", "max_mae", "max_rmse"},
+    "groups": {"feature", "group", "min_accuracy", "max_mae"},
+    "slices": {
+        "name",
+        "members",
+        "max_error_rate",
+        "max_mean_loss",
+        "description",
+        "failure_mode",
+    },
 }
+# limits in the loss's own unit (a regressor's), any number from 0; the others are shares
+LOSS_LIMITS = {"max_mae", "max_rmse", "max_mean_loss"}
 
 
 @dataclass(frozen=True)
@@ -73,20 +84,30 @@ def load_gate_config(path: str | Path) -> dict[str, Any]:
                 f"Gate config [{name}]: unknown key(s) {sorted(extra)}; allowed: {sorted(KEYS[name])}."
             )
         for key, value in table.items():
-            if key.startswith(("min_", "max_")) and not (
-                isinstance(value, int | float) and 0 <= value <= 1
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if key in LOSS_LIMITS and not (number and value >= 0):
+                raise InputError(
+                    f"Gate config [{name}] {key} = {value!r}: give a number of at least 0 "
+                    "(in the loss's unit)."
+                )
+            if (
+                key.startswith(("min_", "max_"))
+                and key not in LOSS_LIMITS
+                and not (number and 0 <= value <= 1)
             ):
                 raise InputError(f"Gate config [{name}] {key} = {value!r}: give a share in [0, 1].")
     for s in config.get("slices", []):
-        if "members" not in s or "max_error_rate" not in s:
+        if "members" not in s or not {"max_error_rate", "max_mean_loss"} & set(s):
             raise InputError(
-                f"Gate config [[slices]] {s.get('name')!r} needs 'members' and 'max_error_rate'."
+                f"Gate config [[slices]] {s.get('name')!r} needs 'members' and 'max_error_rate' "
+                "(or, for a regressor, 'max_mean_loss')."
             )
         s["members"] = str((path.parent / s["members"]).resolve())
     for g in config.get("groups", []):
-        if not {"feature", "group", "min_accuracy"} <= set(g):
+        if not {"feature", "group"} <= set(g) or not {"min_accuracy", "max_mae"} & set(g):
             raise InputError(
-                f"Gate config [[groups]] {g!r} needs 'feature', 'group' and 'min_accuracy'."
+                f"Gate config [[groups]] {g!r} needs 'feature', 'group' and 'min_accuracy' (or, "
+                "for a regressor, 'max_mae')."
             )
     return config
 
@@ -97,6 +118,13 @@ def limit_checks(
     """The absolute limits of a gate config, measured on the current analysis."""
     checks = []
     overall = config.get("overall", {})
+    _check_task(doc, config)
+    for key, metric, words in (("max_mae", "mae", "MAE"), ("max_rmse", "rmse", "RMSE")):
+        if key in overall:
+            value = doc["overall"][metric]
+            checks.append(
+                Check(f"overall {words}", "limit", value <= overall[key], value, overall[key])
+            )
     if "min_accuracy" in overall:
         acc = doc["overall"]["accuracy"]
         checks.append(
@@ -144,6 +172,15 @@ def _group_check(doc: dict[str, Any], g: dict[str, Any]) -> Check:
             f"its groups are {[r['group'] for r in groups]}."
         )
     r = match[0]
+    if "max_mae" in g:
+        return Check(
+            f"MAE of {g['feature']}: {g['group']}",
+            "limit",
+            r["mae"] <= g["max_mae"],
+            r["mae"],
+            g["max_mae"],
+            detail=f"n = {r['n']}",
+        )
     name = f"accuracy of {g['feature']}: {g['group']}"
     return Check(
         name,
@@ -175,15 +212,32 @@ def _member_check(outcomes: pd.DataFrame, s: dict[str, Any]) -> Check:
             f"(e.g. {missing[:3]}); the gate needs the same evaluation set."
         )
     rate = float(outcomes.loc[members, "error"].mean())
-    name = f"error rate of {s.get('name') or path.name}"
-    return Check(
-        name,
-        "limit",
-        rate <= s["max_error_rate"],
-        rate,
-        s["max_error_rate"],
-        detail=f"n = {len(members)}",
-    )
+    if "max_mean_loss" in s:
+        limit, name = s["max_mean_loss"], f"mean loss of {s.get('name') or path.name}"
+    else:
+        limit, name = s["max_error_rate"], f"error rate of {s.get('name') or path.name}"
+    return Check(name, "limit", rate <= limit, rate, limit, detail=f"n = {len(members)}")
+
+
+def _check_task(doc: dict[str, Any], config: dict[str, Any]) -> None:
+    """A limit must be one the analysis measures: a classifier's accuracy and ECE, a
+    regressor's MAE, RMSE and mean loss; the refusal names the limits to use instead."""
+    regressor = "mae" in doc["overall"]
+    given = {key for table in _tables(config) for key in table if key.startswith(("min_", "max_"))}
+    wrong = given - (LOSS_LIMITS if regressor else {"min_accuracy", "max_ece", "max_error_rate"})
+    if wrong:
+        kind, use = (
+            ("a regressor's", "max_mae, max_rmse, [[groups]] max_mae, [[slices]] max_mean_loss")
+            if regressor
+            else ("a classifier's", "min_accuracy, max_ece, [[slices]] max_error_rate")
+        )
+        raise InputError(
+            f"The gate config sets {sorted(wrong)}, but the analysis is {kind}: use {use}."
+        )
+
+
+def _tables(config: dict[str, Any]) -> list[dict[str, Any]]:
+    return [config.get("overall", {}), *config.get("groups", []), *config.get("slices", [])]
 
 
 def regression_checks(
@@ -205,7 +259,7 @@ def regression_checks(
     ]
     units += failure_units(base_doc, base_folder)
     changes = [
-        PairedChange.of(
+        paired(
             base.loc[u["members"], "error"].to_numpy(),
             current.loc[u["members"], "error"].to_numpy(),
         )
@@ -216,7 +270,13 @@ def regression_checks(
     for u, c, p in zip(units, changes, adjusted, strict=True):
         worse = p < alpha and c.delta > min_delta
         name = "all examples" if u["kind"] == "all" else f"{u['kind']} {u['id']}: {u['title']}"
-        detail = f"n = {c.n}, newly wrong {c.newly_wrong}, newly right {c.newly_right}"
+        if not isinstance(c, PairedChange):
+            name += " (mean loss)"
+        detail = (
+            f"n = {c.n}, newly wrong {c.newly_wrong}, newly right {c.newly_right}"
+            if isinstance(c, PairedChange)
+            else f"n = {c.n}, loss rose on {c.newly_wrong}, fell on {c.newly_right} (Wilcoxon)"
+        )
         checks.append(
             Check(
                 name,
@@ -278,12 +338,14 @@ def gate_markdown(checks: list[Check], *, test: str = "mcnemar", alpha: float = 
     head = f"## weakspot gate: {'FAILED' if failed else 'passed'}"
     lines = [head, "", f"{len(checks) - len(failed)} of {len(checks)} checks passed."]
     if any(c.kind == "regression" for c in checks):
+        if any(c.name.endswith("(mean loss)") for c in checks):
+            test = "Wilcoxon signed-rank"  # the paired test of a continuous loss
         lines.append(f"Regressions: one-sided {test} test, Holm-adjusted, alpha {alpha}.")
     lines += ["", "| | check | now | limit / baseline | p | detail |", "|---|---|---|---|---|---|"]
     for c in sorted(checks, key=lambda c: c.passed):
         ref = c.threshold if c.threshold is not None else c.baseline
         p = "" if c.p_value is None else f"{c.p_value:.2g}"
-        show = _number if "ECE" in c.name else _share
+        show = _number if any(w in c.name for w in ("ECE", "MAE", "RMSE", "mean loss")) else _share
         lines.append(
             f"| {'ok' if c.passed else '**FAIL**'} | {md_cell(c.name)} | {show(c.value)} | "
             f"{show(ref)} | {p} | {md_cell(c.detail)} |"

@@ -92,3 +92,84 @@ class PairedChange:
             "newly_right": self.newly_right,
             "p_value": self.p_two_sided(),
         }
+
+
+@dataclass(frozen=True)
+class PairedLoss:
+    """How a continuous loss (a regressor's, per example) changed from an old model to a new
+    one on the same `n` examples; the same figures as `PairedChange`, with the summed loss in
+    place of the error count and the Wilcoxon signed-rank test of the paired differences in
+    place of McNemar's (McNemar counts flips, which a continuous loss does not have).
+
+    Attributes
+    ----------
+    n : int
+    old_errors, new_errors : float
+        The summed loss before and after.
+    newly_wrong, newly_right : int
+        Examples whose loss rose, and whose loss fell.
+    differences : ndarray of float, shape (n,)
+        New loss minus old loss, per example.
+    """
+
+    n: int
+    old_errors: float
+    new_errors: float
+    newly_wrong: int
+    newly_right: int
+    differences: np.ndarray
+
+    @classmethod
+    def of(cls, old: np.ndarray, new: np.ndarray) -> PairedLoss:
+        """From two float arrays of per-example loss, shape (n,), same examples in order."""
+        old, new = np.asarray(old, dtype=np.float64), np.asarray(new, dtype=np.float64)
+        diff = new - old
+        return cls(
+            len(old), float(old.sum()), float(new.sum()), int((diff > 0).sum()),
+            int((diff < 0).sum()), diff,
+        )  # fmt: skip
+
+    @property
+    def delta(self) -> float:
+        """New mean loss minus old mean loss (positive: worse)."""
+        return (self.new_errors - self.old_errors) / self.n if self.n else 0.0
+
+    def p_worse(self, test: str = "wilcoxon") -> float:
+        """One-sided Wilcoxon signed-rank p-value that the new loss is larger (whatever
+        `test` names: the paired test of a continuous loss is this one)."""
+        return self._wilcoxon("greater")
+
+    def p_two_sided(self) -> float:
+        return self._wilcoxon("two-sided")
+
+    def _wilcoxon(self, alternative: str) -> float:
+        from scipy.stats import wilcoxon
+
+        if not np.any(self.differences):
+            return 1.0
+        return float(wilcoxon(self.differences, alternative=alternative).pvalue)
+
+    def to_dict(self) -> dict[str, Any]:
+        """`PairedChange.to_dict`'s keys: the ``*_error_rate`` are mean losses, their ``ci``
+        none (no interval is claimed), and ``test`` names the paired test."""
+        return {
+            "n": self.n,
+            "old_error_rate": self.old_errors / self.n if self.n else None,
+            "old_ci": None,
+            "new_error_rate": self.new_errors / self.n if self.n else None,
+            "new_ci": None,
+            "delta": self.delta,
+            "delta_ci": None,
+            "newly_wrong": self.newly_wrong,
+            "newly_right": self.newly_right,
+            "p_value": self.p_two_sided(),
+            "test": "wilcoxon",
+        }
+
+
+def paired(old: np.ndarray, new: np.ndarray) -> PairedChange | PairedLoss:
+    """The paired change of two per-example loss columns (examples.csv ``error``): McNemar's
+    counts for a 0/1 loss (bool), the Wilcoxon signed-rank record for a continuous one."""
+    if np.asarray(old).dtype == bool and np.asarray(new).dtype == bool:
+        return PairedChange.of(old, new)
+    return PairedLoss.of(old, new)

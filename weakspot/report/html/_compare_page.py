@@ -7,6 +7,7 @@ from typing import Any
 from weakspot.report.html._page import page
 from weakspot.report.html._parts import Thumbs, section, table, thumb_grid, tiles
 from weakspot.report.html._safe import esc, interval, num, pct
+from weakspot.tasks import number
 
 MAX_EXAMPLES = 48
 
@@ -19,6 +20,9 @@ def render_comparison(diff: dict[str, Any]) -> str:
     """The comparison document as one self-contained page."""
     o = diff["overall"]
     thumbs = Thumbs()
+    if o.get("test") == "wilcoxon":  # a continuous loss (a regressor's)
+        head, units = _loss_overview(diff)
+        return _page(diff, thumbs, head, units)
     head = tiles(
         [
             ("old error rate", pct(o["old_error_rate"]), "95% CI " + interval(o["old_ci"])),
@@ -63,6 +67,57 @@ def render_comparison(diff: dict[str, Any]) -> str:
         numeric={3, 4, 5, 6, 7},
         bad=bad,
     )
+    return _page(diff, thumbs, head, units)
+
+
+def _loss_overview(diff: dict[str, Any]) -> tuple[str, str]:
+    """The tiles and the unit table of a continuous loss: mean losses, their change and the
+    Wilcoxon signed-rank test."""
+    o = diff["overall"]
+    head = tiles(
+        [
+            ("old mean loss", esc(number(o["old_error_rate"])), ""),
+            ("new mean loss", esc(number(o["new_error_rate"])), ""),
+            (
+                "change",
+                esc(number(o["delta"], signed=True)),
+                f"Wilcoxon signed-rank p {num(o['p_value'], '.2g')}",
+            ),
+            (
+                "loss rose / fell",
+                f"{o['newly_wrong']:,} / {o['newly_right']:,}",
+                f"of {o['n']:,} examples",
+            ),
+        ]
+    )
+    rows, bad = [], set()
+    for i, u in enumerate(diff["units"]):
+        if u["delta"] > 0 and u["p_value"] < 0.05:
+            bad.add(i)
+        rows.append(
+            [
+                esc(u["status"]),
+                f"{esc(u['found_in'])} {esc(u['id'])}"
+                + (f" ↔ {esc(u['matched'])}" if u.get("matched") else ""),
+                esc(u["title"]),
+                f"{u['n']:,}",
+                esc(number(u["old_error_rate"]) if u["old_error_rate"] is not None else "–"),
+                esc(number(u["new_error_rate"]) if u["new_error_rate"] is not None else "–"),
+                esc(number(u["delta"], signed=True)),
+                num(u["p_value"], ".2g"),
+            ]
+        )
+    units = table(
+        ["status", "unit", "title", "n", "old mean loss", "new mean loss", "change", "Wilcoxon p"],
+        rows,
+        numeric={3, 4, 5, 6, 7},
+        bad=bad,
+    )
+    return head, units
+
+
+def _page(diff: dict[str, Any], thumbs: Thumbs, head: str, units: str) -> str:
+    """The page around the overview tiles and the unit table."""
     pictures = diff.get("pictures") or {}
     grids = "".join(
         f"<h3>{esc(title)} ({len(diff[key]):,})</h3>"
