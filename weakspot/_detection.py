@@ -258,7 +258,8 @@ class BoxSlices:
         paths["json"].write_text(text + "\n", encoding="utf-8")
         self.to_frame().to_csv(paths["slices"], index=False, lineterminator="\n")
         self.table.frame.to_csv(paths["boxes"], index=False, lineterminator="\n")
-        html = render_detection_report(doc, self.examples or None)
+        # rendered from the document as written (keys sorted), as a rebuild from the file is
+        html = render_detection_report(json.loads(text), self.examples or None)
         paths["report"].write_text(html, encoding="utf-8")
         return paths
 

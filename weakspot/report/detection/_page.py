@@ -15,6 +15,7 @@ from weakspot.report.html._page import page
 from weakspot.report.html._parts import Thumbs, kv, section, table, tiles
 from weakspot.report.html._safe import esc, num
 from weakspot.report.html._svg import BLUE, GREEN, GREY, RED, _svg, _text, interval_bar
+from weakspot.tasks.detection import SUMMARY_NAMES
 
 NAV = [
     ("summary", "Summary"),
@@ -120,7 +121,9 @@ def _summary(doc: dict[str, Any], figures: dict[str, Any]) -> str:
             f"{overall.get('detections', '–')} detections",
         ),
     ]
-    rows = [[esc(k), esc(num(v, ".4f"))] for k, v in coco.items()]
+    # COCO's own order, as summarize prints them
+    order = [k for k in SUMMARY_NAMES if k in coco] + [k for k in coco if k not in SUMMARY_NAMES]
+    rows = [[esc(k), esc(num(coco[k], ".4f"))] for k in order]
     return section(
         "summary",
         "Summary",

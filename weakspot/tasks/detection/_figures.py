@@ -25,8 +25,6 @@ from weakspot.tasks.detection._error_types import (
 )
 from weakspot.tasks.detection._evaluate import Evaluation
 
-#: COCO's area ranges in the accumulation's order (all, small, medium, large).
-AREA_NAMES = ("all", *SIZE_BINS)
 #: The curves drawn: (name, IoU threshold, area range).
 CURVES = (
     ("all", 0.5, "all"),
@@ -140,7 +138,7 @@ def pr_curves(accumulation: Accumulation) -> dict[str, Any]:
     curves = []
     for name, iou, area in CURVES:
         t = int(np.argmin(np.abs(params.iou_thresholds - iou)))
-        block = accumulation.precision[t, :, :, AREA_NAMES.index(area), -1]  # (R, K)
+        block = accumulation.precision[t, :, :, params.area_labels.index(area), -1]  # (R, K)
         counted = block[:, (block > -1).any(axis=0)]
         if counted.shape[1] == 0:
             curves.append({"name": name, "iou": iou, "area": area, "precision": None, "ap": None})
@@ -152,8 +150,8 @@ def pr_curves(accumulation: Accumulation) -> dict[str, Any]:
                 "iou": iou,
                 "area": area,
                 "precision": [float(v) for v in values],
-                # COCO averages every counted (recall threshold, class) cell at once
-                "ap": float(counted.mean()),
+                # COCO's summarize: one mean over the counted cells, flattened in this order
+                "ap": float(np.mean(block[block > -1])),
             }
         )
     return {"recall": recall, "curves": curves}
