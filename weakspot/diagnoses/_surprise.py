@@ -149,7 +149,7 @@ def scaled_by_surprise(diagnosis: Diagnosis, surprise: Surprise) -> Diagnosis:
     if not diagnosis.tested or diagnosis.cause not in SCALED_CAUSES:
         return diagnosis
     evidence = {**diagnosis.evidence, "beyond_confidence": surprise.to_dict()}
-    if surprise.share >= 1:
+    if surprise.share >= 1 or diagnosis.confidence == 0:
         return replace(diagnosis, evidence=evidence)
     summary = (
         f"{diagnosis.summary} Only {surprise.share:.0%} of the mode's excess errors are beyond "
