@@ -197,3 +197,21 @@ def test_verify_and_perturb_refuse_a_taggers_analysis_by_name(analysis, tmp_path
     assert "this analysis is of the task 'multilabel', which they do not support" in result.output
     with pytest.raises(weakspot.InputError, match=r"the task 'multilabel'"):
         weakspot.perturb(analysis, lambda images: images, data=tag_table(), out=out)
+
+
+def test_compare_pairs_each_label_on_the_same_examples(analysis, tmp_path):
+    worse = tag_table()
+    flip = np.random.default_rng(3).random(len(worse)) < 0.15
+    worse.loc[flip, "pred_stripes"] = 1 - worse.loc[flip, "pred_stripes"]
+    weakspot.write_results(analysis, tmp_path / "old")
+    weakspot.write_results(weakspot.analyze(worse, task="multilabel"), tmp_path / "new")
+    args = ["compare", str(tmp_path / "old"), str(tmp_path / "new"), "--out", str(tmp_path / "d")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "stripes: errors" in result.output
+    diff = json.loads((tmp_path / "d" / "comparison.json").read_text(encoding="utf-8"))
+    assert diff["overall"]["test"] == "wilcoxon"
+    labels = {r["label"]: r for r in diff["labels"]}
+    assert labels["cat"]["newly_wrong"] == labels["cat"]["newly_right"] == 0
+    assert labels["stripes"]["p_holm"] < 1e-6 and labels["stripes"]["delta"] > 0.05
+    assert "Per label" in (tmp_path / "d" / "comparison.html").read_text(encoding="utf-8")

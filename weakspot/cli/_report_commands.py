@@ -118,6 +118,15 @@ def compare_command(
             f"loss rose on {o['newly_wrong']} examples, fell on {o['newly_right']}",
             highlight=False,
         )
+        for r in diff.get("labels", []):  # a tagger's labels, each paired on its own
+            _console.out.print(
+                _console.plain(
+                    f"  {r['label']}: errors {r['old_error_rate']:.1%} -> "
+                    f"{r['new_error_rate']:.1%} (McNemar p {r['p_value']:.2g}, Holm "
+                    f"{r['p_holm']:.2g})"
+                ),
+                highlight=False,
+            )
         _console.out.print(f"{out / 'comparison.html'}\n{out / 'comparison.json'}")
         return
     _console.out.print(

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from weakspot.report._labels import is_multilabel, label_changes
 from weakspot.report._outcomes import (
     check_same_examples,
     failure_units,
@@ -83,6 +84,11 @@ def compare_results(old_results: str | Path, new_results: str | Path) -> dict[st
         newly_wrong = old.index[(~old["error"] & new["error"]).to_numpy()]
         newly_right = old.index[(old["error"] & ~new["error"]).to_numpy()]
         old_correct = int((~old["error"]).sum())
+    labels = (  # a tagger's: each label's errors, paired (McNemar per label)
+        {"labels": label_changes(old, new)}
+        if is_multilabel(old_doc) and is_multilabel(new_doc)
+        else {}
+    )
     return {
         "old": {"results": str(old_results), "weakspot_version": old_doc.get("weakspot_version")},
         "new": {"results": str(new_results), "weakspot_version": new_doc.get("weakspot_version")},
@@ -94,6 +100,7 @@ def compare_results(old_results: str | Path, new_results: str | Path) -> dict[st
         "newly_wrong": [_example(new, i) for i in newly_wrong],
         "newly_right": [_example(old, i) for i in newly_right],
         "pictures": _pictures(old_doc, new_doc),
+        **labels,
     }
 
 

@@ -145,11 +145,40 @@ def _page(diff: dict[str, Any], thumbs: Thumbs, head: str, units: str) -> str:
             units,
             intro="Each unit's members evaluated under both models; appeared = only in the new analysis, vanished = only in the old.",
         )
+        + (_labels_section(diff["labels"]) if diff.get("labels") else "")
         + section("examples", "Examples that changed", grids)
         + "</main>"
         + thumbs.script()
     )
     return page("weakspot comparison", body)
+
+
+def _labels_section(labels: list[dict[str, Any]]) -> str:
+    """A tagger's per-label comparison: each label's error rate under both models, with
+    McNemar's test on the examples whose outcome for it flipped, Holm-adjusted."""
+    rows, bad = [], set()
+    for i, r in enumerate(labels):
+        if r["delta"] > 0 and r["p_holm"] < 0.05:
+            bad.add(i)
+        rows.append(
+            [
+                esc(r["label"]),
+                f"{r['n']:,}",
+                pct(r["old_error_rate"]),
+                pct(r["new_error_rate"]),
+                _points(r["delta"]),
+                f"{r['newly_wrong']:,} / {r['newly_right']:,}",
+                num(r["p_value"], ".2g"),
+                num(r["p_holm"], ".2g"),
+            ]
+        )
+    head = ["label", "n", "old errors", "new errors", "change", "newly wrong / right"]
+    body = table([*head, "McNemar p", "Holm p"], rows, numeric={1, 2, 3, 4, 5, 6, 7}, bad=bad)
+    intro = (
+        "An example's error on a label: the label in the truth but not the prediction, or the "
+        "reverse. Each label is tested on the examples whose outcome for it changed."
+    )
+    return section("labels", "Per label", body, intro=intro)
 
 
 def _interval_points(ci: Any) -> str:
