@@ -159,6 +159,13 @@ def _relabel(analysis, truth) -> dict[str, Any]:
     return {"queued": len(queued), "flipped": len(flipped), "hit": hit}
 
 
+def _confidence(record: dict[str, Any], cause: str) -> float:
+    """The planted (best-matching) mode's confidence in `cause`, 0 when not tested."""
+    best = max(record["modes"], key=lambda m: m["f1"], default=None)
+    found = [d[1] for d in (best["diagnoses"] if best else []) if d[0] == cause]
+    return float(found[0]) if found else 0.0
+
+
 # ------------------------------------------------------------------ the targets over a run
 def reliability(points: list[list], bins: int = 5) -> tuple[float | None, list[dict[str, Any]]]:
     """Expected calibration error of (confidence, right) points over `bins` equal-width bins,
@@ -277,8 +284,10 @@ def targets(records: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
         rs = [r for r in noisy if bool(r.get("visible")) == shows]
         if rs:
             where = "also looks different" if shows else "looks like the rest"
+            diagnosed = sum(_confidence(r, "label_noise") >= 0.5 for r in rs)
             rows.append((
-                f"label_noise the top diagnosis, found label-noise scenarios whose source {where}",
-                "-", _share(sum(r["right"] for r in rs), len(rs)), "-",
+                f"label noise, found scenarios whose source {where}: label_noise the top "
+                "diagnosis; label_noise >= 0.5", "-",
+                f"top {_share(sum(r['right'] for r in rs), len(rs))}; >= 0.5 {_share(diagnosed, len(rs))}", "-",
             ))  # fmt: skip
     return rows

@@ -1,9 +1,10 @@
 """`label_noise`: the mode's errors are wrong labels, found by confident learning (cleanlab).
 
 A label is suspected when two out-of-sample views of the example disagree with it: cleanlab's
-`find_label_issues` flags it on the model's probabilities (on the head's where the model's are
-not given), each view's own class is another, and so is the class the views suggest (the
-largest of their mean probabilities). The views:
+`find_label_issues` flags it on the model's probabilities (on the head's where the model gives
+none), the model's class is another, and the labels of the nearest examples prefer the model's
+class to the given one at least `HEAD_ODDS` to 1 (the head's probability of it is at least
+twice that of the label: a neighbourhood of mixed classes confirms nothing). The views:
 
 - *the model*: its probabilities on the split (out of sample: it was trained on another set),
   or, without them, its predicted class;
@@ -55,6 +56,7 @@ from weakspot.modes import FailureMode, rule_mask
 from weakspot.stats import excess_error_p_value
 
 K_NEIGHBOURS = 15
+HEAD_ODDS = 2.0  # how much more of the head's probability the suggestion needs than the label
 MAX_DIMENSIONS = 32  # principal components the head's neighbours are found in
 MIN_HEAD_AGREEMENT = 0.5  # a head that predicts fewer of the labels than this is no view
 MIN_CLASS_ELSEWHERE = 5  # fewer non-members of a class: its rate elsewhere is the overall one
@@ -69,12 +71,13 @@ class LabelIssues:
     Attributes
     ----------
     issues : ndarray of bool, shape (n,)
-        Suspected: cleanlab flags the row on the first view (the model's probabilities, else
-        the head's), and every view's class differs from the label, as does `suggested`.
+        Suspected: cleanlab flags the row on the model's probabilities (else the head's),
+        `suggested` differs from the label, and the head's probability of `suggested` is at
+        least `HEAD_ODDS` times its probability of the label.
         A row some view does not cover (an unread image has no head) is not suspected.
     suggested : ndarray of str, shape (n,)
-        The class of the largest of the views' mean probabilities (the model's prediction
-        where its predicted class is a view); the given label on rows no view covers.
+        The model's class (its largest probability, or its prediction), the head's without a
+        model; the given label on rows no view covers.
     score : ndarray of float, shape (n,)
         The estimated probability that the given label is wrong: 1 minus the mean of the
         views' probabilities of it (0 on rows no view covers).
@@ -121,37 +124,36 @@ def _find(split: Split, classes: list[str], seed: int) -> LabelIssues | None:
     if not all(label in index for label in labels) or len(np.unique(labels)) < 2:
         return None
     y = np.array([index[label] for label in labels])
-    views: list[tuple[str, np.ndarray, np.ndarray]] = []  # (name, proba (n, K), rows)
+    everywhere = np.ones(len(y), dtype=bool)
+    model: tuple[str, np.ndarray, np.ndarray] | None = None  # (name, proba (n, K), rows)
     if split.proba is not None:
-        views.append((MODEL_PROBA, np.asarray(split.proba, dtype=float), np.ones(len(y), bool)))
-    head = _head(split, classes, seed)
-    if head is not None:
-        views.append(head)
-    if not views:
-        return None
-    if split.proba is None and split.predictions is not None:
-        # the predicted class as a view of its own: probability 1 on it
+        model = (MODEL_PROBA, _normalised(np.asarray(split.proba, dtype=float)), everywhere)
+    elif split.predictions is not None:  # the predicted class: probability 1 on it
         predicted = np.array([index.get(str(p), -1) for p in split.predictions])
-        known = predicted >= 0
         onehot = np.zeros((len(y), len(classes)))
-        onehot[known, predicted[known]] = 1.0
-        views.append((MODEL_PREDICTION, onehot, known))
-    # confident learning on the first view (the model's probabilities, else the head's); every
-    # view's own class must differ from the label too
-    _, first, first_rows = views[0]
-    issues = _flagged(y, first, first_rows)
-    covered = np.zeros(len(y), dtype=bool)
-    total = np.zeros((len(y), len(classes)))
+        onehot[predicted >= 0, predicted[predicted >= 0]] = 1.0
+        model = (MODEL_PREDICTION, onehot, predicted >= 0)
+    head = _head(split, classes, seed)
+    # confident learning needs probabilities: the model's, else the head's
+    confident = model if model is not None and model[0] == MODEL_PROBA else head
+    if confident is None:
+        return None
+    _, proba, rows = confident
+    issues = _flagged(y, proba, rows)
+    suggestion = (model or confident)[1].argmax(axis=1)  # the model's class where it has one
+    issues &= (model or confident)[2] & (suggestion != y)
+    at = np.arange(len(y))
+    if head is not None:  # the labels around the example prefer the suggestion HEAD_ODDS to 1
+        _, near, covered = head
+        issues &= covered & (near[at, suggestion] >= HEAD_ODDS * near[at, y])
+    views = [v for v in (model, head) if v is not None]
+    given = np.zeros(len(y))
     counted = np.zeros(len(y))
     for _, proba, rows in views:
-        issues &= rows & (proba.argmax(axis=1) != y)
-        covered |= rows
-        total[rows] += _normalised(proba[rows])
+        given[rows] += proba[rows, y[rows]]
         counted[rows] += 1
-    mean = total / np.maximum(counted, 1)[:, None]
-    suggestion = np.where(covered, mean.argmax(axis=1), y)
-    issues &= suggestion != y
-    score = np.where(covered, 1.0 - mean[np.arange(len(y)), y], 0.0)
+    score = np.where(counted > 0, 1.0 - given / np.maximum(counted, 1), 0.0)
+    suggestion = np.where(counted > 0, suggestion, y)
     suggested = np.array(classes, dtype=object)[suggestion].astype(str)
     names = tuple(name for name, _, _ in views)
     return LabelIssues(issues, suggested, np.clip(score, 0.0, 1.0), names)
