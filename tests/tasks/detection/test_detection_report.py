@@ -349,3 +349,25 @@ def test_gate_input_errors_exit_2(two_runs, tmp_path):
         ],
     )
     assert apart.exit_code == 2 and "different ground truth" in apart.output
+
+
+def test_a_limit_on_a_setting_without_boxes_fails_as_not_measurable(two_runs):
+    root, _, _ = two_runs
+    found = read_detection_results(root / "old" / "out")
+    doc = {**found.doc, "coco": {**found.doc["coco"], "ap_large": -1.0}}
+    empty = replace(found, doc=doc)
+    config = {"overall": {"min_ap_large": 0.1, "min_ap": 0.5}}
+    checks = {c.name: c for c in detection_limit_checks(empty, config)}
+    assert not checks["overall AP large"].passed
+    assert checks["overall AP large"].detail == "not measurable: no boxes"
+    assert checks["overall AP"].passed and checks["overall AP"].value == pytest.approx(
+        0.553, abs=1e-3
+    )
+
+
+def test_a_bad_gate_file_stops_the_command_before_the_analysis(tmp_path):
+    bad = tmp_path / "gate.toml"
+    bad.write_text("[overall]\nmin_ap = 2\n", encoding="utf-8")
+    code, output = _run(make_scene(4, n_images=10), tmp_path, "--gate", str(bad))
+    assert code == 2 and "min_ap = 2: give a share in [0, 1]" in output
+    assert not (tmp_path / "out").exists()

@@ -138,8 +138,9 @@ def _ap_words(name: str) -> str:
 
 
 def _at_least(name: str, value: Any, limit: float, detail: str = "") -> Check:
-    """A check that `value` reaches `limit`; a value that cannot be measured fails."""
-    if value is None:
+    """A check that `value` reaches `limit`; a value that cannot be measured (None, or COCO's
+    -1 for a setting without ground truth) fails."""
+    if value is None or float(value) < 0:
         return Check(name, "limit", False, None, limit, detail="not measurable: no boxes")
     return Check(name, "limit", float(value) >= limit, float(value), limit, detail=detail)
 
