@@ -215,3 +215,51 @@ def test_compare_pairs_each_label_on_the_same_examples(analysis, tmp_path):
     assert labels["cat"]["newly_wrong"] == labels["cat"]["newly_right"] == 0
     assert labels["stripes"]["p_holm"] < 1e-6 and labels["stripes"]["delta"] > 0.05
     assert "Per label" in (tmp_path / "d" / "comparison.html").read_text(encoding="utf-8")
+
+
+GATE = """
+[overall]
+max_hamming_loss = 0.1
+min_subset_accuracy = 0.7
+[[groups]]
+feature = "site"
+group = "site == C"
+max_hamming_loss = 0.1
+[[labels]]
+label = "stripes"
+min_recall = 0.9
+[[labels]]
+label = "cat"
+min_precision = 0.85
+min_f1 = 0.9
+"""
+
+
+def test_the_gate_holds_a_tagger_to_its_own_limits(analysis, tmp_path):
+    out = tmp_path / "results"
+    weakspot.write_results(analysis, out)
+    config = tmp_path / "gate.toml"
+    config.write_text(GATE, encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["gate", str(out), "--config", str(config)])
+    assert result.exit_code == 1, result.output
+    stripes = analysis.overall["per_label"][2]["recall"]
+    assert f"| **FAIL** | recall of label stripes | {stripes:.1%} | 90.0% |" in result.output
+    assert "| **FAIL** | Hamming loss of site: site == C |" in result.output
+    assert "| ok | F1 of label cat |" in result.output
+    assert "| ok | overall subset accuracy |" in result.output
+    config.write_text('[overall]\nmin_accuracy = 0.8\n[[labels]]\nlabel = "zebra"\n')
+    result = runner.invoke(app, ["gate", str(out), "--config", str(config)])
+    assert result.exit_code == 2
+    assert "needs 'label' and one of 'min_recall'" in result.output
+    config.write_text("[overall]\nmin_accuracy = 0.8\n")
+    result = runner.invoke(app, ["gate", str(out), "--config", str(config)])
+    assert result.exit_code == 2
+    assert "the analysis is a multi-label tagger's: use max_hamming_loss" in result.output
+    assert "[[labels]] min_recall" in result.output
+    config.write_text('[[labels]]\nlabel = "zebra"\nmin_recall = 0.5\n')
+    result = runner.invoke(app, ["gate", str(out), "--config", str(config)])
+    assert result.exit_code == 2
+    assert "label 'zebra' is not in the analysis; its labels are ['cat', 'dog', 'stripes']" in (
+        result.output
+    )

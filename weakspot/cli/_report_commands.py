@@ -31,7 +31,7 @@ The TOML format is in docs/gate.md.
 
 
 def _fail(exc: WeakspotError) -> typer.Exit:
-    _console.err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    _console.say_line(_console.err, "error:", "red", exc)  # the message shown literally
     return typer.Exit(2)
 
 

@@ -4,7 +4,8 @@ Two kinds of check, either or both:
 
 - limits from a TOML file (format in docs/gate.md): overall accuracy and ECE, a group's
   accuracy, a member list's error rate; for a regressor, the overall MAE and RMSE, a group's
-  MAE and a member list's mean loss;
+  MAE and a member list's mean loss; for a multi-label tagger, the overall Hamming loss and
+  subset accuracy, a group's Hamming loss, each label's recall, precision or F1;
 - regressions against a baseline analysis of the same evaluation set: each of the baseline's
   failure modes (or reported slices, before modes exist) and the whole set, tested with a
   one-sided paired test (McNemar exact by default; Wilcoxon signed-rank for a regressor's
@@ -31,8 +32,16 @@ from weakspot.report._paired import TESTS, PairedChange, paired
 from weakspot.stats import holm
 
 KEYS = {
-    "overall": {"min_accuracy", "max_ece", "max_mae", "max_rmse"},
-    "groups": {"feature", "group", "min_accuracy", "max_mae"},
+    "overall": {
+        "min_accuracy",
+        "max_ece",
+        "max_mae",
+        "max_rmse",
+        "max_hamming_loss",
+        "min_subset_accuracy",
+    },
+    "groups": {"feature", "group", "min_accuracy", "max_mae", "max_hamming_loss"},
+    "labels": {"label", "min_recall", "min_precision", "min_f1"},
     "slices": {
         "name",
         "members",
@@ -44,6 +53,16 @@ KEYS = {
 }
 # limits in the loss's own unit (a regressor's), any number from 0; the others are shares
 LOSS_LIMITS = {"max_mae", "max_rmse", "max_mean_loss"}
+# the limits a multi-label tagger's analysis measures (its Hamming loss is a share)
+TAGGER_LIMITS = {
+    "max_hamming_loss",
+    "min_subset_accuracy",
+    "max_mean_loss",
+    "min_recall",
+    "min_precision",
+    "min_f1",
+}
+LABEL_METRICS = {"min_recall": "recall", "min_precision": "precision", "min_f1": "F1"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +96,7 @@ def load_gate_config(path: str | Path) -> dict[str, Any]:
     tables = [("overall", config.get("overall", {}))]
     tables += [("groups", g) for g in config.get("groups", [])]
     tables += [("slices", s) for s in config.get("slices", [])]
+    tables += [("labels", t) for t in config.get("labels", [])]
     for name, table in tables:
         extra = set(table) - KEYS[name]
         if extra:
@@ -104,10 +124,17 @@ def load_gate_config(path: str | Path) -> dict[str, Any]:
             )
         s["members"] = str((path.parent / s["members"]).resolve())
     for g in config.get("groups", []):
-        if not {"feature", "group"} <= set(g) or not {"min_accuracy", "max_mae"} & set(g):
+        limits = {"min_accuracy", "max_mae", "max_hamming_loss"}
+        if not {"feature", "group"} <= set(g) or not limits & set(g):
             raise InputError(
                 f"Gate config [[groups]] {g!r} needs 'feature', 'group' and 'min_accuracy' (or, "
-                "for a regressor, 'max_mae')."
+                "for a regressor, 'max_mae'; for a multi-label tagger, 'max_hamming_loss')."
+            )
+    for t in config.get("labels", []):
+        if "label" not in t or not set(LABEL_METRICS) & set(t):
+            raise InputError(
+                f"Gate config [[labels]] {t!r} needs 'label' and one of 'min_recall', "
+                "'min_precision', 'min_f1' (a multi-label tagger's per-label limits)."
             )
     return config
 
@@ -125,6 +152,14 @@ def limit_checks(
             checks.append(
                 Check(f"overall {words}", "limit", value <= overall[key], value, overall[key])
             )
+    for key, metric, words, at_most in (
+        ("max_hamming_loss", "hamming_loss", "Hamming loss", True),
+        ("min_subset_accuracy", "subset_accuracy", "subset accuracy", False),
+    ):
+        if key in overall:
+            value = doc["overall"][metric]
+            passed = value <= overall[key] if at_most else value >= overall[key]
+            checks.append(Check(f"overall {words}", "limit", passed, value, overall[key]))
     if "min_accuracy" in overall:
         acc = doc["overall"]["accuracy"]
         checks.append(
@@ -155,6 +190,36 @@ def limit_checks(
         checks.append(_group_check(doc, g))
     for s in config.get("slices", []):
         checks.append(_member_check(outcomes, s))
+    for t in config.get("labels", []):
+        checks += _label_checks(doc, t)
+    return checks
+
+
+def _label_checks(doc: dict[str, Any], t: dict[str, Any]) -> list[Check]:
+    """A tagger's per-label limits (`[[labels]]`: recall, precision or F1 at least); a label
+    whose figure is undefined (no example has it, or it is never predicted) fails."""
+    records = {str(r["label"]): r for r in doc["overall"]["per_label"]}
+    record = records.get(str(t["label"]))
+    if record is None:
+        raise InputError(
+            f"Gate config [[labels]] label {t['label']!r} is not in the analysis; its labels "
+            f"are {sorted(records)[:12]}."
+        )
+    checks = []
+    for key, words in LABEL_METRICS.items():
+        if key not in t:
+            continue
+        value = record[words.lower()]
+        checks.append(
+            Check(
+                f"{words} of label {t['label']}",
+                "limit",
+                value is not None and value >= t[key],
+                value,
+                t[key],
+                detail=f"support = {record['support']}",
+            )
+        )
     return checks
 
 
@@ -172,6 +237,15 @@ def _group_check(doc: dict[str, Any], g: dict[str, Any]) -> Check:
             f"its groups are {[r['group'] for r in groups]}."
         )
     r = match[0]
+    if "max_hamming_loss" in g:
+        return Check(
+            f"Hamming loss of {g['feature']}: {g['group']}",
+            "limit",
+            r["hamming_loss"] <= g["max_hamming_loss"],
+            r["hamming_loss"],
+            g["max_hamming_loss"],
+            detail=f"n = {r['n']}",
+        )
     if "max_mae" in g:
         return Check(
             f"MAE of {g['feature']}: {g['group']}",
@@ -223,12 +297,26 @@ def _check_task(doc: dict[str, Any], config: dict[str, Any]) -> None:
     """A limit must be one the analysis measures: a classifier's accuracy and ECE, a
     regressor's MAE, RMSE and mean loss; the refusal names the limits to use instead."""
     regressor = "mae" in doc["overall"]
+    tagger = "per_label" in doc["overall"]
     given = {key for table in _tables(config) for key in table if key.startswith(("min_", "max_"))}
-    wrong = given - (LOSS_LIMITS if regressor else {"min_accuracy", "max_ece", "max_error_rate"})
+    allowed = (
+        LOSS_LIMITS
+        if regressor
+        else TAGGER_LIMITS
+        if tagger
+        else {"min_accuracy", "max_ece", "max_error_rate"}
+    )
+    wrong = given - allowed
     if wrong:
         kind, use = (
             ("a regressor's", "max_mae, max_rmse, [[groups]] max_mae, [[slices]] max_mean_loss")
             if regressor
+            else (
+                "a multi-label tagger's",
+                "max_hamming_loss, min_subset_accuracy, [[groups]] max_hamming_loss, "
+                "[[labels]] min_recall / min_precision / min_f1, [[slices]] max_mean_loss",
+            )
+            if tagger
             else ("a classifier's", "min_accuracy, max_ece, [[slices]] max_error_rate")
         )
         raise InputError(
@@ -237,7 +325,12 @@ def _check_task(doc: dict[str, Any], config: dict[str, Any]) -> None:
 
 
 def _tables(config: dict[str, Any]) -> list[dict[str, Any]]:
-    return [config.get("overall", {}), *config.get("groups", []), *config.get("slices", [])]
+    return [
+        config.get("overall", {}),
+        *config.get("groups", []),
+        *config.get("slices", []),
+        *config.get("labels", []),
+    ]
 
 
 def regression_checks(
