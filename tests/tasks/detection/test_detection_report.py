@@ -26,8 +26,15 @@ from weakspot.report.detection import (
     read_detection_results,
     render_detection_report,
 )
-from weakspot.tasks.detection import Detections, match_detections
+from weakspot.tasks.detection import (
+    Detections,
+    detection_figures,
+    match_detections,
+    read_coco_detections,
+    read_coco_ground_truth,
+)
 
+from .conftest import pycocotools_eval
 from .scenes import Scene, make_scene, write_coco
 
 runner = CliRunner()
@@ -371,3 +378,39 @@ def test_a_bad_gate_file_stops_the_command_before_the_analysis(tmp_path):
     code, output = _run(make_scene(4, n_images=10), tmp_path, "--gate", str(bad))
     assert code == 2 and "min_ap = 2: give a share in [0, 1]" in output
     assert not (tmp_path / "out").exists()
+
+
+def test_per_class_ap_and_curves_equal_pycocotools_on_the_coco_fixture(coco_fixture):
+    pytest.importorskip("pycocotools")
+    files = ("instances_val2014_100.json", "instances_val2014_fakebbox100_results.json")
+    gt = read_coco_ground_truth(coco_fixture / files[0])
+    dt = read_coco_detections(coco_fixture / files[1], gt)
+    match = match_detections(gt, dt)
+    result = find_box_slices(gt, dt, match=match)
+    figures = result.figures
+    data = [json.loads((coco_fixture / f).read_text(encoding="utf-8")) for f in files]
+    precision = pycocotools_eval(*data).eval["precision"]  # (T, R, K, A, M)
+    names = {c["id"]: c["name"] for c in data[0]["categories"]}
+    oracle = {}
+    for k, cat in enumerate(sorted(names)):
+        curve = precision[:, :, k, 0, 2]
+        oracle[names[cat]] = None if (curve == -1).all() else (curve.mean(), curve[0].mean())
+    assert len(figures["by_class"]) == 80
+    for record in figures["by_class"]:
+        expected = oracle[record["category"]]
+        if expected is None:
+            assert record["ap"] is None and record["ap50"] is None
+        else:
+            assert (record["ap"], record["ap50"]) == pytest.approx(expected, abs=1e-12)
+    curves = {c["name"]: c for c in figures["pr_curves"]["curves"]}
+    assert curves["all"]["ap"] == pytest.approx(0.6970, abs=5e-5)  # COCO's AP50 on the fixture
+    small = precision[0, :, :, 1, 2]
+    expected_small = small[:, (small > -1).any(axis=0)].mean(axis=1)
+    assert curves["small"]["precision"] == pytest.approx(list(expected_small), abs=1e-12)
+    # the same figures from the parts, as detection.json holds them
+    again = detection_figures(
+        result.table.frame, match.evaluation, match.accumulation, gt.categories
+    )
+    assert again == figures
+    html = render_detection_report(json.loads(json.dumps(result.to_dict())))
+    assert html.count("<tr>") - html.count("<tr class") >= 12 + 3 + 80 + 6
