@@ -263,3 +263,15 @@ def test_the_gate_holds_a_tagger_to_its_own_limits(analysis, tmp_path):
     assert "label 'zebra' is not in the analysis; its labels are ['cat', 'dog', 'stripes']" in (
         result.output
     )
+
+
+def test_by_group_gives_each_interval_two_columns(analysis):
+    frame = analysis.by_group
+    site_c = frame[(frame["feature"] == "site") & (frame["group"] == "site == C")].iloc[0]
+    record = next(g for g in analysis.disaggregated["groups"] if g["group"] == "site == C")
+    assert site_c["hamming_loss"] == record["hamming_loss"]
+    assert [site_c["hamming_loss_ci_low"], site_c["hamming_loss_ci_high"]] == record[
+        "hamming_loss_ci"
+    ]
+    with pytest.raises(weakspot.InputError, match=r"needs a classifier's labels.*'multilabel'"):
+        analysis.metric_frame("site")

@@ -168,8 +168,14 @@ def _spread(values: list[float | None]) -> float:
 
 
 def groups_frame(disaggregated: dict[str, Any]) -> pd.DataFrame:
-    """The subgroup records as a DataFrame, one row per (feature, group)."""
+    """The subgroup records as a DataFrame, one row per (feature, group); each interval
+    (``ci``, or a task's ``<metric>_ci``) becomes two columns, ``ci_low`` and ``ci_high``
+    (``<metric>_ci_low``, ``<metric>_ci_high``)."""
     frame = pd.DataFrame(disaggregated["groups"])
-    if len(frame):
-        frame[["ci_low", "ci_high"]] = pd.DataFrame(frame.pop("ci").tolist(), index=frame.index)
+    if not len(frame):
+        return frame
+    for column in [c for c in frame.columns if c == "ci" or str(c).endswith("_ci")]:
+        pairs = [v if isinstance(v, list) and len(v) == 2 else [None, None] for v in frame[column]]
+        frame = frame.drop(columns=column)
+        frame[[f"{column}_low", f"{column}_high"]] = pd.DataFrame(pairs, index=frame.index)
     return frame
