@@ -414,3 +414,13 @@ def test_per_class_ap_and_curves_equal_pycocotools_on_the_coco_fixture(coco_fixt
     assert again == figures
     html = render_detection_report(json.loads(json.dumps(result.to_dict())))
     assert html.count("<tr>") - html.count("<tr class") >= 12 + 3 + 80 + 6
+
+
+def test_unconfirmed_slices_are_listed_apart_without_a_link(planted):
+    _, result = planted
+    doc = json.loads(json.dumps(result.to_dict()))
+    moved = {**doc, "slices": [], "unconfirmed": doc["slices"]}
+    html = render_detection_report(moved)
+    assert "No slice of misses or false positives passed the tests." in html
+    assert "not with images as clusters" in html
+    assert "category == cat and area &lt; 1400" in html and "#box-slice-" not in html

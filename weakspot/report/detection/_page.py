@@ -332,7 +332,7 @@ def _slices(
             body += _slice_block(i + 1, s, pictures, thumbs)
     unconfirmed = doc.get("unconfirmed") or []
     if unconfirmed:
-        rows = [_slice_row(i, s) for i, s in enumerate(unconfirmed, start=1)]
+        rows = [_slice_row(i, s, link=False) for i, s in enumerate(unconfirmed, start=1)]
         body += "<h3>Significant with boxes as units, not with images as clusters</h3>" + table(
             ["#", "kind", "slice", "units", "inside [95% interval]", "elsewhere", "q", "AP50 gain"],
             rows,
@@ -345,11 +345,13 @@ def _kind(s: dict[str, Any]) -> str:
     return "misses" if s.get("view") == "missed" else "false positives"
 
 
-def _slice_row(i: int, s: dict[str, Any]) -> list[str]:
+def _slice_row(i: int, s: dict[str, Any], *, link: bool = True) -> list[str]:
+    """A slice's table row; `link` points its rule at its block below (reported slices)."""
+    rule = f"<code>{esc(s.get('rule') or s.get('description'))}</code>"
     return [
         esc(i),
         esc(_kind(s)),
-        f"<a href='#box-slice-{i}'><code>{esc(s.get('rule') or s.get('description'))}</code></a>",
+        f"<a href='#box-slice-{i}'>{rule}</a>" if link else rule,
         esc(s.get("size")),
         esc(f"{s.get('metric')} {_rate(s.get('inside'), s.get('inside_ci'))}"),
         esc(num(s.get("outside"), ".3f")),
