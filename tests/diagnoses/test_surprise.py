@@ -38,7 +38,8 @@ def test_label_cut_slices_at_the_boundary_say_so_and_invent_no_cause():
     analysis = weakspot.analyze(table, methods=["lattice"])
     assert analysis.failure_modes
     for mode in analysis.failure_modes:
-        assert any(c.feature == "label" for c in mode.rule or ()), mode.title
+        if "k9" in mode.title:
+            continue  # the clinic, confidently wrong: its own mode (test below)
         assert mode.mechanism.startswith("near the decision boundary"), mode.mechanism
         scaled = [d for d in mode.diagnoses if "beyond_confidence" in d.evidence]
         assert {d.cause for d in scaled} >= {"label_noise", "miscalibration"}
@@ -68,3 +69,21 @@ def test_a_confidently_wrong_clinic_is_not_discounted():
     surprise = surprise_of(mode, context, model_confidence(context))
     assert surprise.share > 0.8 and surprise.p_value < 1e-6
     assert surprise.expected < 0.3 * surprise.observed
+
+
+def test_the_confidently_wrong_clinic_outranks_the_decision_boundary():
+    """Ranked by errors beyond the model's probabilities, clinic k9 (70% wrong, confident) is
+    the first slice and leads the first failure mode; the label-cut boundary slices, wrong on
+    every row by construction, come after it and say they are near the boundary."""
+    for seed in (0, 1):
+        analysis = weakspot.analyze(_boundary_and_clinic(seed), methods=["lattice"])
+        first = analysis.slices[0].slice
+        assert first.rule() == "clinic == k9", [s.slice.rule() for s in analysis.slices]
+        assert first.stats.beyond_confidence > 150
+        assert analysis.failure_modes[0].title == "clinic == k9"
+        boundary = [m for m in analysis.failure_modes[1:] if "k9" not in m.title]
+        assert boundary and all(
+            m.mechanism.startswith("near the decision boundary") for m in boundary
+        )
+        record = analysis.to_dict()["slices"][0]
+        assert record["beyond_confidence"] == first.stats.beyond_confidence

@@ -25,12 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-import pandas as pd
 
 from weakspot.diagnoses._base import Diagnosis, DiagnosisContext
 from weakspot.diagnoses._evidence import mode_mask
-from weakspot.modes import FailureMode, rule_mask
-from weakspot.stats import beyond_expected_p_value
+from weakspot.features import label_scope
+from weakspot.modes import FailureMode
+from weakspot.stats import ModelConfidence, beyond_expected_p_value
 
 # causes whose evidence is the errors themselves, which every decision boundary shows
 SCALED_CAUSES = frozenset({"label_noise", "miscalibration", "spurious_correlation", "threshold"})
@@ -70,69 +70,26 @@ class Surprise:
         }
 
 
-@dataclass(frozen=True)
-class Confidence:
-    """The model's probabilities as the surprise needs them, for every evaluation row.
-
-    Attributes
-    ----------
-    proba : ndarray of float, shape (n, n_classes)
-        Class probabilities, rescaled by `scale`.
-    predicted : ndarray of int, shape (n,)
-        Column of each row's prediction (-1 for a class outside `classes`).
-    scale : float
-        Observed errors over the errors the raw probabilities predict, on all rows.
-    """
-
-    proba: np.ndarray
-    predicted: np.ndarray
-    scale: float
-
-    def expected(self, allowed: np.ndarray) -> np.ndarray:
-        """Each row's probability of an error whose true class is in `allowed` (bool, shape
-        (n_classes,)): the probability of those classes other than the predicted one, shape
-        (n,). With every class allowed, ``1 - P(predicted class)``."""
-        rows = np.arange(len(self.predicted))
-        own = self.proba[rows, np.maximum(self.predicted, 0)]
-        own = np.where((self.predicted >= 0) & allowed[np.maximum(self.predicted, 0)], own, 0.0)
-        return np.clip(self.proba[:, allowed].sum(axis=1) - own, 0.0, 1.0)
-
-
-def model_confidence(context: DiagnosisContext) -> Confidence | None:
-    """The evaluation's `Confidence`; None without probabilities or classes."""
+def model_confidence(context: DiagnosisContext) -> ModelConfidence | None:
+    """The evaluation's `ModelConfidence`; None without probabilities or classes."""
     ev = context.evaluation
     if ev.proba is None or not context.classes or ev.predictions is None:
         return None
-    proba = np.asarray(ev.proba, dtype=np.float64)
-    column = {c: j for j, c in enumerate(context.classes)}
-    predicted = np.array([column.get(str(p), -1) for p in ev.predictions], dtype=np.int64)
-    raw = Confidence(proba, predicted, 1.0).expected(np.ones(proba.shape[1], dtype=bool))
-    observed = float(np.asarray(ev.errors, dtype=np.float64).sum())
-    total = float(raw.sum())
-    scale = observed / total if total > 0 else 1.0
-    return Confidence(np.clip(proba * scale, 0.0, 1.0), predicted, scale)
+    return ModelConfidence.of(ev.proba, ev.predictions, context.classes, ev.errors)
 
 
-def surprise_of(mode: FailureMode, context: DiagnosisContext, confidence: Confidence) -> Surprise:
-    """`mode`'s errors against what `confidence` predicts for them.
-
-    A rule that names the true label (``label == 0 and x1 >= 0.02``) selects errors by their
-    label: there the prediction is wrong by construction, and what the probabilities predict is
-    the errors of those classes among the rows of the rest of the rule: the probability of the
-    named classes (other than the predicted one) summed over those rows. A well-calibrated
-    model near its boundary then predicts its label-cut slices exactly.
-    """
+def surprise_of(
+    mode: FailureMode, context: DiagnosisContext, confidence: ModelConfidence
+) -> Surprise:
+    """`mode`'s errors against what `confidence` predicts for them; a rule that names the true
+    label is read by `weakspot.features.label_scope`."""
     ev = context.evaluation
     errors = np.asarray(ev.errors, dtype=np.float64)
     mask = mode_mask(mode, len(errors))
-    label_conditions = [c for c in mode.rule or () if c.feature == "label"]
     allowed = np.ones(len(context.classes), dtype=bool)
     rows = mask
-    if label_conditions:
-        classes = pd.DataFrame({"label": list(context.classes)})
-        allowed = rule_mask(label_conditions, classes)
-        others = [c for c in mode.rule or () if c.feature != "label"]
-        rows = rule_mask(others, ev.features) if others else np.ones(len(errors), dtype=bool)
+    if any(c.feature == "label" for c in mode.rule or ()):
+        allowed, rows = label_scope(mode.rule or (), ev.features, context.classes)
     expected = confidence.expected(allowed)[rows]
     observed = float(errors[mask].sum())
     predicted = float(expected.sum())

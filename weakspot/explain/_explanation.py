@@ -127,6 +127,12 @@ class ExplainedSlice:
             **({"lift_ci": list(s.lift_ci)} if s.lift_ci is not None else {}),
             "excess_errors": s.excess_errors,
             "class_adjusted_excess": s.class_adjusted_excess,
+            # with a classifier's probabilities: what the slices are ranked by
+            **(
+                {"beyond_confidence": s.beyond_confidence}
+                if s.beyond_confidence is not None
+                else {}
+            ),
             "p_value": s.p_value,
             "search_p_value": s.search_p_value,
             "q_value": s.q_value,

@@ -2,6 +2,7 @@
 
 from weakspot.features._binning import BinnedFeatures, bin_features
 from weakspot.features._condition import Condition
+from weakspot.features._rules import condition_mask, label_scope, rule_mask
 from weakspot.features._table import (
     KINDS,
     FeatureTable,
@@ -18,5 +19,8 @@ __all__ = [
     "ImageOptions",
     "bin_features",
     "build_features",
+    "condition_mask",
+    "label_scope",
+    "rule_mask",
     "slicing_features",
 ]

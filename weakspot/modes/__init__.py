@@ -1,5 +1,6 @@
 """Failure modes: reported slices grouped by shared errors, titled by what a person can act on."""
 
+from weakspot.features import condition_mask, rule_mask  # where a rule is applied
 from weakspot.modes._kinds import KIND_ORDER, KIND_RANK, feature_kinds, rule_kind
 from weakspot.modes._mechanism import mechanism_sentence
 from weakspot.modes._mode import (
@@ -11,7 +12,6 @@ from weakspot.modes._mode import (
     group_slices,
     title_holds,
 )
-from weakspot.modes._rules import condition_mask, rule_mask
 
 __all__ = [
     "KIND_ORDER",

@@ -30,9 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weakspot.features import Condition
+from weakspot.features import Condition, condition_mask, rule_mask
 from weakspot.modes._kinds import KIND_RANK, rule_kind
-from weakspot.modes._rules import condition_mask, rule_mask
 from weakspot.stats import wilson_interval
 
 TWIN_JACCARD = 0.95

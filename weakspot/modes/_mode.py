@@ -24,12 +24,11 @@ import pandas as pd
 
 from weakspot._display import html_of
 from weakspot.explain import describe_members
-from weakspot.features import BinnedFeatures, Condition
+from weakspot.features import BinnedFeatures, Condition, rule_mask
 from weakspot.features.images import PropertyDescriptor, property_descriptors
 from weakspot.modes._cores import actionable_core, actionable_twin
 from weakspot.modes._kinds import KIND_RANK, rule_kind
 from weakspot.modes._mechanism import mechanism_sentence
-from weakspot.modes._rules import rule_mask
 from weakspot.modes._words import worded_title
 from weakspot.stats import LossPopulation, excess_loss_p_value
 

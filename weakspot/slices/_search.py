@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from weakspot._errors import InputError
-from weakspot.features import FeatureTable
+from weakspot.features import FeatureTable, label_scope
 from weakspot.inputs import Examples
 from weakspot.slices._base import FINDERS, SearchContext, default_methods, make_finder
 from weakspot.slices._cutpoints import held_out_half, place_cutpoints
@@ -17,6 +17,7 @@ from weakspot.slices._refine import refine_slice
 from weakspot.slices._select import ViewOutputs, select_views
 from weakspot.slices._slice import Slice
 from weakspot.slices._views import DirectedView, directed_views, has_classes
+from weakspot.stats import ModelConfidence
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,9 @@ def find_slices(
                 two_sided=search.view.two_sided,
                 rows=search.rows,
                 labels=examples.labels if has_classes(search.outcomes) else None,
+                beyond=_beyond_confidence(examples, table.columns)
+                if search is searches[0]
+                else None,
             )
         )
     say("testing and ranking slices")
@@ -222,3 +226,27 @@ def _context(
         engine=engine,
         readable=table.readable,
     )
+
+
+def _beyond_confidence(
+    examples: Examples, frame: Any
+) -> Callable[[Slice, np.ndarray], float] | None:
+    """A slice's errors beyond what the classifier's own probabilities predict, or None without
+    probabilities. A rule that names the true label is read by `label_scope`: its errors are
+    predicted by the named classes' probability over the rows of the rest of the rule."""
+    outcomes = examples.outcomes
+    if not has_classes(outcomes) or examples.proba is None:
+        return None
+    classes = list(examples.classes)
+    errors = np.asarray(examples.errors, dtype=np.float64)
+    confidence = ModelConfidence.of(examples.proba, examples.predictions, classes, errors)
+    every = confidence.expected(np.ones(len(classes), dtype=bool))
+
+    def beyond(item: Slice, mask: np.ndarray) -> float:
+        observed = float(errors[mask].sum())
+        if not any(c.feature == "label" for c in item.conditions or ()):
+            return round(observed - float(every[mask].sum()), 9)
+        allowed, rows = label_scope(item.conditions or (), frame, classes)
+        return round(observed - float(confidence.expected(allowed)[rows].sum()), 9)
+
+    return beyond

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -38,6 +39,9 @@ class ViewOutputs:
         Positions of the view's units in the table; None: every row.
     labels : ndarray, shape (n_units,), or None
         A classifier's labels, for the class-adjusted excess.
+    beyond : callable (Slice, mask) -> float, or None
+        With a classifier's probabilities (the error view): a slice's errors beyond what the
+        model's own probabilities predict (`beyond_confidence`), by which slices are ranked.
     """
 
     outputs: list[FinderOutput]
@@ -48,6 +52,7 @@ class ViewOutputs:
     two_sided: bool = False
     rows: np.ndarray | None = None
     labels: np.ndarray | None = None
+    beyond: Callable[[Slice, np.ndarray], float] | None = None
 
 
 def select_slices(
@@ -172,6 +177,7 @@ def _candidates(view: ViewOutputs, q_of) -> list[Slice]:
             stats = replace(
                 slice_statistics(mask, view.value, sign=view.sign, two_sided=view.two_sided),
                 class_adjusted_excess=float(errors[mask].sum() - expected[mask].sum()),
+                beyond_confidence=None if view.beyond is None else view.beyond(item, mask),
                 search_p_value=float(p),
                 q_value=float(q_of(p)),
             )
@@ -269,15 +275,23 @@ def _class_error_rates(labels: np.ndarray, errors: np.ndarray) -> np.ndarray:
 
 
 def _rank_key(item: Slice) -> tuple:
-    """Most errors beyond what the members' classes explain first; then higher lift; then fewer
-    conditions; then text, for ties.
+    """Most errors beyond what the model's own probabilities predict first (with
+    probabilities), or else beyond what the members' classes explain; then higher lift; then
+    fewer conditions; then text, for ties.
 
     A slice of hard classes (or of a property that only tracks them) fails often, but the
-    per-class metrics already say so; a failure that cuts across classes is news.
+    per-class metrics already say so; a failure that cuts across classes is news. Every
+    classifier errs near its decision boundary, and its probabilities say where: a slice
+    whose errors they predict (``label == 0 and x1 >= 0.02``) is expected, and a confidently
+    wrong subgroup (a clinic whose labels are inverted) outranks it.
     """
     n_conditions = len(item.conditions) if item.conditions else 99
+    stats = _stats(item)
+    news = (
+        stats.class_adjusted_excess if stats.beyond_confidence is None else stats.beyond_confidence
+    )
     return (
-        -round(_stats(item).class_adjusted_excess, 9),
+        -round(news, 9),
         -round(_stats(item).lift, 9),
         n_conditions,
         item.method,

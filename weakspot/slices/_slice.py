@@ -61,6 +61,10 @@ class SliceStats:
         95% percentile bootstrap interval of `lift` for a continuous loss; None for 0/1.
     class_adjusted_excess : float
         Errors beyond what the members' own classes' error rates explain.
+    beyond_confidence : float or None
+        With a classifier's probabilities: errors beyond what the model's own probabilities
+        predict for the members (`weakspot.stats.ModelConfidence`); the slices are ranked by
+        it. None without probabilities.
     search_p_value : float
         The p-value of the hypothesis the finder tested (held-out for split-sample finders).
     q_value : float
@@ -79,9 +83,12 @@ class SliceStats:
     search_p_value: float = 1.0
     q_value: float = 1.0
     lift_ci: tuple[float, float] | None = None
+    beyond_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        extra = {} if self.lift_ci is None else {"lift_ci": list(self.lift_ci)}
+        extra: dict[str, Any] = {} if self.lift_ci is None else {"lift_ci": list(self.lift_ci)}
+        if self.beyond_confidence is not None:
+            extra["beyond_confidence"] = self.beyond_confidence
         return {
             "size": self.size,
             "errors": self.errors,

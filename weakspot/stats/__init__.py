@@ -5,7 +5,7 @@ This package sits below every pipeline stage (see the layers contract in pyproje
 metric, a finder and a diagnosis all use the same interval and the same test.
 """
 
-from weakspot.stats._expected import beyond_expected_p_value
+from weakspot.stats._expected import ModelConfidence, beyond_expected_p_value
 from weakspot.stats._groups import distinct_values, unique_inverse
 from weakspot.stats._loss import (
     LossPopulation,
@@ -39,6 +39,7 @@ from weakspot.stats._tests import (
 
 __all__ = [
     "LossPopulation",
+    "ModelConfidence",
     "benjamini_hochberg",
     "beyond_expected_p_value",
     "bootstrap_intervals",

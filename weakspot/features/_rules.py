@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weakspot.features import Condition
+from weakspot.features._condition import Condition
 
 
 def condition_mask(
@@ -77,3 +77,24 @@ def _as_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(pd.Series([value]).astype("string").iloc[0])
     return str(value)
+
+
+def label_scope(
+    conditions: Sequence[Condition], frame: pd.DataFrame, classes: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A rule split into the classes its conditions on ``label`` admit and the rows the rest
+    of it selects.
+
+    A rule that names the true label (``label == 0 and x1 >= 0.02``) selects rows by their
+    label; what a model's probabilities predict of its errors is the probability of the
+    admitted classes over the rows of the rest of the rule.
+
+    Returns
+    -------
+    allowed : ndarray of bool, shape (len(classes),)
+    rows : ndarray of bool, shape (len(frame),)
+    """
+    on_label = [c for c in conditions if c.feature == "label"]
+    others = [c for c in conditions if c.feature != "label"]
+    allowed = rule_mask(on_label, pd.DataFrame({"label": list(classes)}))
+    return allowed, rule_mask(others, frame)
