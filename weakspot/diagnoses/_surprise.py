@@ -73,9 +73,10 @@ class Surprise:
 def model_confidence(context: DiagnosisContext) -> ModelConfidence | None:
     """The evaluation's `ModelConfidence`; None without probabilities or classes."""
     ev = context.evaluation
-    if ev.proba is None or not context.classes or ev.predictions is None:
+    errors = ev.errors
+    if ev.proba is None or not context.classes or ev.predictions is None or errors is None:
         return None
-    return ModelConfidence.of(ev.proba, ev.predictions, context.classes, ev.errors)
+    return ModelConfidence.of(ev.proba, ev.predictions, context.classes, errors)
 
 
 def surprise_of(

@@ -63,7 +63,11 @@ def _box3(luma: np.ndarray) -> np.ndarray:
     """The 3x3 mean of each image, edges repeated, shape (k, h, w) as given."""
     padded = np.pad(luma, ((0, 0), (1, 1), (1, 1)), mode="edge")
     h, w = luma.shape[1:]
-    return sum(padded[:, i : i + h, j : j + w] for i in range(3) for j in range(3)) / 9
+    total = np.zeros_like(luma)
+    for i in range(3):
+        for j in range(3):
+            total += padded[:, i : i + h, j : j + w]
+    return total / 9
 
 
 def _span(lines: np.ndarray) -> np.ndarray:
