@@ -275,20 +275,27 @@ def _class_error_rates(labels: np.ndarray, errors: np.ndarray) -> np.ndarray:
 
 
 def _rank_key(item: Slice) -> tuple:
-    """Most errors beyond what the model's own probabilities predict first (with
-    probabilities), or else beyond what the members' classes explain; then higher lift; then
-    fewer conditions; then text, for ties.
+    """Most errors beyond what the members' classes explain first, or, for a rule over the true
+    label with probabilities, beyond what the model's own probabilities predict; then higher
+    lift; then fewer conditions; then text, for ties.
 
     A slice of hard classes (or of a property that only tracks them) fails often, but the
-    per-class metrics already say so; a failure that cuts across classes is news. Every
-    classifier errs near its decision boundary, and its probabilities say where: a slice
-    whose errors they predict (``label == 0 and x1 >= 0.02``) is expected, and a confidently
-    wrong subgroup (a clinic whose labels are inverted) outranks it.
+    per-class metrics already say so; a failure that cuts across classes is news. A rule that
+    cuts the label (``label == 0 and x1 >= 0.02``) selects rows by their outcome: on the wrong
+    side of the boundary every row fails by construction and the class-adjusted excess is
+    inflated, while the probabilities predict those errors, so `beyond_confidence` ranks it
+    and a confidently wrong subgroup (a clinic whose labels are inverted) outranks it. A rule
+    over the inputs keeps the class-adjusted excess: a model unsure on dark images is honest
+    about a real failure, which its probabilities cannot tell from the boundary (the
+    diagnoses weigh that, `weakspot.diagnoses._surprise`).
     """
     n_conditions = len(item.conditions) if item.conditions else 99
     stats = _stats(item)
+    on_label = any(c.feature == "label" for c in item.conditions or ())
     news = (
-        stats.class_adjusted_excess if stats.beyond_confidence is None else stats.beyond_confidence
+        stats.beyond_confidence
+        if on_label and stats.beyond_confidence is not None
+        else stats.class_adjusted_excess
     )
     return (
         -round(news, 9),
