@@ -147,11 +147,11 @@ def split_of(
             images=images,
             unread=unread,
         )
-    regressor = isinstance(outcomes, RegressionOutcomes)
+    regressor = outcomes if isinstance(outcomes, RegressionOutcomes) else None
     return Split(
         features,
         np.full(len(examples), "", dtype=object),
-        outcomes.predictions if regressor and predicted else None,
+        regressor.predictions if regressor is not None and predicted else None,
         None,
         examples.ids,
         embeddings,
@@ -159,7 +159,7 @@ def split_of(
         unread=unread,
         task=outcomes.task,
         loss=examples.errors if predicted else None,
-        targets=outcomes.targets if regressor else None,
+        targets=regressor.targets if regressor is not None else None,
         task_options=outcomes.task_options(),
     )
 

@@ -124,10 +124,12 @@ class WholeCounts:
         if finding not in self.counted:
             return None
         size, errors = self.counted[finding]
+        bounds: Any
         if self.binary:
-            low, high = wilson_interval(errors, size)
+            bounds = wilson_interval(errors, size)
         else:
-            _, (low, high) = _mean_interval(errors, self.squares.get(finding, 0.0), size)
+            _, bounds = _mean_interval(errors, self.squares.get(finding, 0.0), size)
+        low, high = bounds[0], bounds[1]
         rest_rate = _rate(self.errors - errors, self.rows - size)
         rate = _rate(errors, size)
         return {
@@ -193,7 +195,7 @@ def count_whole(
     count = partial(partition_counts, rules=[*found, *groups.values()])
     reading = reading or ReadOptions()
     # every partition is read by the sample's task (a partition alone might look like another)
-    task = {"task": sample.task, **sample.outcomes.task_options()}
+    task: dict[str, Any] = {"task": sample.task, **sample.outcomes.task_options()}
     if isinstance(sample.outcomes, ClassificationOutcomes):
         task["classes"] = list(sample.classes)
     as_read = replace(columns or ColumnOptions(), **task)

@@ -24,7 +24,7 @@ def extract_allowed(
     paths: list[str],
     refused: Mapping[int, str],
     *,
-    labels: np.ndarray,
+    labels: np.ndarray | None,
     embeddings: np.ndarray | None,
     max_failed_share: float,
 ) -> Any:
@@ -51,7 +51,7 @@ def extract_allowed(
         )
     part = extract(
         [paths[i] for i in allowed],
-        labels=labels[allowed],
+        labels=None if labels is None else labels[allowed],
         embeddings=None if embeddings is None else embeddings[allowed],
         max_failed_share=min(1.0, budget / len(allowed)),
     )
