@@ -35,7 +35,9 @@ from weakspot.modes import feature_kinds
 
 def test_the_built_in_properties_carry_their_meanings():
     described = property_descriptors()
-    assert list(described) == [*PROPERTY_COLUMNS, *FLAG_COLUMNS]
+    # the pixels extractor's columns, then the framing extractor's, then the flags
+    assert list(described) == [*PROPERTY_COLUMNS, "object_fill", *FLAG_COLUMNS]
+    assert {c for c, d in described.items() if d.kind == "content"} == {"object_fill"}
     for column, descriptor in described.items():
         if column in PROPERTY_COLUMNS:
             assert (descriptor.name, descriptor.unit) == PROPERTY_COLUMNS[column]
@@ -49,7 +51,7 @@ def test_the_built_in_properties_carry_their_meanings():
     assert degraded == {
         "brightness": "either", "contrast": "low", "sharpness": "low", "blur": "high",
         "noise": "high", "aspect_ratio": "either", "width": "low", "height": "low",
-        "centre_border_contrast": "either", "border_uniformity": "either",
+        "centre_border_contrast": "either", "border_uniformity": "either", "object_fill": "low",
     }  # fmt: skip
     assert (described["brightness"].word(False), described["brightness"].word(True)) == (
         "dark",
@@ -67,7 +69,7 @@ def test_the_built_in_properties_carry_their_meanings():
     assert settable == {
         "brightness", "dark_share", "light_share", "shadows", "highlights", "contrast",
         "dynamic_range", "sharpness", "blur", "noise", "edge_density",
-        "centre_border_contrast", "border_uniformity",
+        "centre_border_contrast", "border_uniformity", "object_fill",
     }  # fmt: skip
     fixed = {c for c, d in described.items() if not d.transformable and d.kind != "quality"}
     assert fixed == {"width", "height", "megapixels", "aspect_ratio", "file_size", "jpeg_quality"}
